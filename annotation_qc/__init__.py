@@ -1,0 +1,1 @@
+"""annotation-qc: quality control for data annotation."""

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from annotation_qc.accounts import apis
+
+urlpatterns = [
+    path("auth/csrf/", apis.CsrfApi.as_view(), name="auth-csrf"),
+    path("auth/login/", apis.LoginApi.as_view(), name="auth-login"),
+    path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/me/", apis.MeApi.as_view(), name="auth-me"),
+    path("auth/token/", apis.TokenCreateApi.as_view(), name="auth-token"),
+    path("auth/tokens/<int:token_id>/", apis.TokenRevokeApi.as_view(), name="auth-token-revoke"),
+]

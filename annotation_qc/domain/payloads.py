@@ -1,0 +1,124 @@
+"""Validation and normalisation of annotation payloads.
+
+bbox: ``{"boxes": [{"x": 10, "y": 20, "w": 30, "h": 40, "label": "car"}]}``;
+classification: ``{"label": "cat"}``. Errors are keyed by field path (``boxes[2].w``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeGuard
+
+import numpy as np
+
+ProjectKind = Literal["bbox", "classification"]
+COORDINATES = ("x", "y", "w", "h")
+#: How far (as a fraction of the image side, at least 2 px) a box may stick out of the image.
+BOUNDS_TOLERANCE = 0.01
+
+
+class PayloadError(ValueError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{path}: {msgs[0]}" for path, msgs in errors.items()))
+        self.errors = errors
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def validate_payload(
+    raw: Any,
+    *,
+    kind: ProjectKind,
+    labels: Sequence[str],
+    width: float,
+    height: float,
+    max_boxes: int = 500,
+) -> dict[str, Any]:
+    """Return the clean payload or raise :class:`PayloadError` naming every bad field."""
+    if not isinstance(raw, Mapping):
+        raise PayloadError({"": ["must be a JSON object"]})
+    if kind == "classification":
+        return _validate_classification(raw, labels)
+    return _validate_boxes(raw, labels=labels, width=width, height=height, max_boxes=max_boxes)
+
+
+def _validate_classification(raw: Mapping[str, Any], labels: Sequence[str]) -> dict[str, Any]:
+    extra = sorted(set(raw) - {"label"})
+    if extra:
+        raise PayloadError({extra[0]: ["unexpected field in a classification payload"]})
+    label = raw.get("label")
+    if not isinstance(label, str):
+        raise PayloadError({"label": ["required, a string"]})
+    if label not in labels:
+        raise PayloadError({"label": [f"'{label}' is not in the project's label set"]})
+    return {"label": label}
+
+
+def _validate_boxes(
+    raw: Mapping[str, Any], *, labels: Sequence[str], width: float, height: float, max_boxes: int
+) -> dict[str, Any]:
+    extra = sorted(set(raw) - {"boxes"})
+    if extra:
+        raise PayloadError({extra[0]: ["unexpected field in a bbox payload"]})
+    boxes = raw.get("boxes")
+    if not isinstance(boxes, list):
+        raise PayloadError({"boxes": ["required, a list of boxes"]})
+    if len(boxes) > max_boxes:
+        raise PayloadError({"boxes": [f"at most {max_boxes} boxes, got {len(boxes)}"]})
+    errors: dict[str, list[str]] = {}
+    for index, box in enumerate(boxes):
+        if not isinstance(box, Mapping):
+            errors[f"boxes[{index}]"] = ["must be an object with x, y, w, h and label"]
+            continue
+        unknown = sorted(set(box) - {*COORDINATES, "label"})
+        if unknown:
+            errors[f"boxes[{index}].{unknown[0]}"] = ["unexpected field"]
+        for key in COORDINATES:
+            value = box.get(key)
+            if not _is_number(value):
+                errors[f"boxes[{index}].{key}"] = ["required, a number"]
+            elif not math.isfinite(value):
+                errors[f"boxes[{index}].{key}"] = ["must be a finite number"]
+        label = box.get("label")
+        if not isinstance(label, str):
+            errors[f"boxes[{index}].label"] = ["required, a string"]
+    if errors:
+        raise PayloadError(errors)
+    if not boxes:
+        return {"boxes": []}
+
+    array = np.array([[box[k] for k in COORDINATES] for box in boxes], dtype=np.float64)
+    box_labels = np.array([box["label"] for box in boxes], dtype=object)
+    x, y, w, h = array.T
+    slack_x = max(2.0, BOUNDS_TOLERANCE * width)
+    slack_y = max(2.0, BOUNDS_TOLERANCE * height)
+    checks: list[tuple[np.ndarray[Any, Any], str, str]] = [
+        (w <= 0, "w", "must be > 0"),
+        (h <= 0, "h", "must be > 0"),
+        ((x < -slack_x) | (x + w > width + slack_x), "x", f"box lies outside the image (width {width:g})"),
+        ((y < -slack_y) | (y + h > height + slack_y), "y", f"box lies outside the image (height {height:g})"),
+        (
+            ~np.isin(box_labels, np.array(list(labels), dtype=object)),
+            "label",
+            "not in the project's label set",
+        ),
+    ]
+    for mask, key, message in checks:
+        for index in np.flatnonzero(mask).tolist():
+            errors.setdefault(f"boxes[{index}].{key}", []).append(message)
+    if errors:
+        raise PayloadError(dict(sorted(errors.items(), key=lambda kv: _path_order(kv[0]))))
+    return {
+        "boxes": [
+            {"x": float(b[0]), "y": float(b[1]), "w": float(b[2]), "h": float(b[3]), "label": str(lbl)}
+            for b, lbl in zip(array.tolist(), box_labels.tolist(), strict=True)
+        ]
+    }
+
+
+def _path_order(path: str) -> tuple[int, str]:
+    start = path.find("[") + 1
+    return int(path[start : path.index("]")]), path

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpResponseBase
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.core.auth import user_id
+from annotation_qc.labeling import selectors
+from annotation_qc.labeling.models import Task
+from annotation_qc.labeling.services.dispatch import task_next, task_skip
+from annotation_qc.labeling.services.imports import items_import, predictions_import
+from annotation_qc.labeling.services.submit import annotation_submit
+from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ML_ENGINEER, HasProjectRole
+from annotation_qc.projects.selectors import project_get
+
+MAX_ITEMS_PER_REQUEST = 10_000
+MAX_FEATURES = 4096
+
+
+class FindingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["warning", "error"])
+    message = serializers.CharField()
+    boxes = serializers.ListField(child=serializers.IntegerField())
+
+
+class TaskOutputSerializer(serializers.Serializer):
+    """What an annotator sees of a task: identical in shape for every task they get."""
+
+    class ItemSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        image_url = serializers.CharField()
+        width = serializers.IntegerField()
+        height = serializers.IntegerField()
+
+    id = serializers.IntegerField()
+    project_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    labels = serializers.ListField(child=serializers.CharField())
+    item = ItemSerializer()
+    pre_annotation = serializers.JSONField(allow_null=True)
+    status = serializers.CharField()
+    served_at = serializers.DateTimeField()
+    lease_expires_at = serializers.DateTimeField()
+
+
+def task_body(task: Task) -> dict[str, Any]:
+    item = task.item
+    return TaskOutputSerializer(
+        {
+            "id": task.pk,
+            "project_id": task.project_id,
+            "kind": task.project.kind,
+            "labels": task.project.labels,
+            "item": {
+                "id": item.pk,
+                "image_url": selectors.item_image_url(item),
+                "width": item.width,
+                "height": item.height,
+            },
+            "pre_annotation": task.pre_annotation,
+            "status": task.status,
+            "served_at": task.served_at,
+            "lease_expires_at": task.lease_expires_at,
+        }
+    ).data
+
+
+class ItemImportApi(APIView):
+    permission_classes = [HasProjectRole]
+    allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+
+    class InputSerializer(serializers.Serializer):
+        class ItemSerializer(serializers.Serializer):
+            external_id = serializers.CharField(max_length=255)
+            image_url = serializers.URLField(max_length=2000)
+            width = serializers.IntegerField(min_value=1, max_value=100_000)
+            height = serializers.IntegerField(min_value=1, max_value=100_000)
+            metadata = serializers.DictField(required=False)
+            features = serializers.ListField(
+                child=serializers.FloatField(),
+                required=False,
+                allow_null=True,
+                min_length=1,
+                max_length=MAX_FEATURES,
+            )
+            priority = serializers.FloatField(required=False)
+
+        items = serializers.ListField(child=ItemSerializer(), allow_empty=False, max_length=MAX_ITEMS_PER_REQUEST)
+
+    @extend_schema(request=InputSerializer, responses={201: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = items_import(project=project_get(project_id=project_id), rows=data.validated_data["items"])
+        return Response({"created": len(items)}, status=status.HTTP_201_CREATED)
+
+
+class PredictionImportApi(APIView):
+    permission_classes = [HasProjectRole]
+    allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+
+    class InputSerializer(serializers.Serializer):
+        class PredictionSerializer(serializers.Serializer):
+            external_id = serializers.CharField(max_length=255)
+            payload = serializers.JSONField()
+            scores = serializers.ListField(child=serializers.FloatField(), required=False, allow_null=True)
+            proba = serializers.ListField(child=serializers.FloatField(), required=False, allow_null=True)
+
+        model_version = serializers.CharField(max_length=100)
+        predictions = serializers.ListField(
+            child=PredictionSerializer(), allow_empty=False, max_length=MAX_ITEMS_PER_REQUEST
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = predictions_import(
+            project=project_get(project_id=project_id),
+            model_version=data.validated_data["model_version"],
+            rows=data.validated_data["predictions"],
+        )
+        return Response({"created": count}, status=status.HTTP_201_CREATED)
+
+
+class NextTaskApi(APIView):
+    permission_classes = [HasProjectRole]
+    allowed_roles = frozenset({ANNOTATOR})
+
+    @extend_schema(request=None, responses={200: TaskOutputSerializer, 204: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        task = task_next(project=project_get(project_id=project_id), annotator_id=user_id(request))
+        if task is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(task_body(task))
+
+
+class MyTasksApi(APIView):
+    """The annotator's own task history (newest first)."""
+
+    permission_classes = [HasProjectRole]
+    allowed_roles = frozenset({ANNOTATOR})
+
+    @extend_schema(responses=TaskOutputSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        paginator = DefaultPagination()
+        page = paginator.paginate_queryset(
+            selectors.tasks_of_annotator(project_id=project_id, user=request.user), request, view=self
+        )
+        return paginator.get_paginated_response([task_body(t) for t in page or []])
+
+
+class AnnotationInputSerializer(serializers.Serializer):
+    payload = serializers.JSONField()
+    time_spent_ms = serializers.IntegerField(
+        min_value=0, max_value=7 * 24 * 3600 * 1000, required=False, allow_null=True
+    )
+
+
+class SubmitApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        annotation_id = serializers.IntegerField()
+        task_id = serializers.IntegerField()
+        findings = FindingSerializer(many=True)
+
+    @extend_schema(request=AnnotationInputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request, task_id: int) -> Response:
+        data = AnnotationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = selectors.task_of_annotator(task_id=task_id, user=request.user)
+        annotation, findings = annotation_submit(
+            task=task,
+            payload=data.validated_data["payload"],
+            client_time_ms=data.validated_data.get("time_spent_ms"),
+        )
+        body = {"annotation_id": annotation.pk, "task_id": task.pk, "findings": findings}
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class SkipApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request: Request, task_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = task_skip(
+            task=selectors.task_of_annotator(task_id=task_id, user=request.user),
+            reason=data.validated_data["reason"],
+        )
+        return Response({"task_id": task.pk, "status": task.status})
+
+
+class ItemImageApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "image/png"): bytes})
+    def get(self, request: Request, item_id: int) -> HttpResponseBase:
+        item = selectors.item_for_member(item_id=item_id, user=request.user)
+        if not item.image:
+            from annotation_qc.core.exceptions import NotFound
+
+            raise NotFound("This item's image is not stored here.")
+        response = FileResponse(item.image.open("rb"))
+        response["Cache-Control"] = "private, max-age=3600"
+        return response

@@ -1,0 +1,1 @@
+"""Writes for the labeling app, split by concept: imports, dispatch, submission."""

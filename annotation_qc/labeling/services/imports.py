@@ -1,0 +1,158 @@
+"""Bulk import of items and predictions (all or nothing)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+
+from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.domain.dispatch import required_annotations
+from annotation_qc.domain.payloads import PayloadError, validate_payload
+from annotation_qc.labeling.models import Item, Prediction
+from annotation_qc.projects.models import Project
+
+BULK_BATCH = 2000
+
+
+def features_to_bytes(features: Sequence[float]) -> bytes:
+    return np.asarray(features, dtype="<f4").tobytes()
+
+
+def features_from_bytes(raw: bytes | memoryview) -> np.ndarray[Any, np.dtype[np.float32]]:
+    return np.frombuffer(bytes(raw), dtype="<f4")
+
+
+@transaction.atomic
+def items_import(*, project: Project, rows: list[dict[str, Any]], is_gold: bool = False) -> list[Item]:
+    """Create items; rows are already type-checked by the API. Raises ServiceError naming the bad row."""
+    external_ids = [row["external_id"] for row in rows]
+    errors: dict[str, list[str]] = {}
+    seen: dict[str, int] = {}
+    for index, eid in enumerate(external_ids):
+        if eid in seen:
+            errors[f"items[{index}].external_id"] = [f"duplicates items[{seen[eid]}]"]
+        seen[eid] = index
+    existing = set(
+        Item.objects.filter(project=project, external_id__in=external_ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    for index, eid in enumerate(external_ids):
+        if eid in existing:
+            errors[f"items[{index}].external_id"] = [f"'{eid}' already exists in this project"]
+
+    feature_dims = {len(row["features"]) for row in rows if row.get("features") is not None}
+    expected_dim = project.feature_dim
+    if len(feature_dims) > 1 or (expected_dim is not None and feature_dims - {expected_dim}):
+        want = expected_dim if expected_dim is not None else min(feature_dims)
+        for index, row in enumerate(rows):
+            if row.get("features") is not None and len(row["features"]) != want:
+                errors[f"items[{index}].features"] = [f"expected {want} values, got {len(row['features'])}"]
+    for index, row in enumerate(rows):
+        feats = row.get("features")
+        if feats is not None and not all(math.isfinite(v) for v in feats):
+            errors[f"items[{index}].features"] = ["values must be finite numbers (no NaN or infinity)"]
+        if not row.get("image_url") and not row.get("image"):
+            errors[f"items[{index}].image_url"] = ["an image URL or an uploaded image is required"]
+    if errors:
+        raise ServiceError(f"{len(errors)} item(s) rejected; nothing was imported.", errors=errors)
+
+    if feature_dims and expected_dim is None:
+        project.feature_dim = feature_dims.pop()
+        project.save(update_fields=["feature_dim"])
+    if is_gold:
+        required = np.zeros(len(rows), dtype=np.int64)
+    else:
+        required = required_annotations(
+            project.pk, external_ids, overlap=project.overlap, overlap_fraction=project.overlap_fraction
+        )
+    items = [
+        Item(
+            project=project,
+            external_id=row["external_id"],
+            image_url=row.get("image_url") or "",
+            image=row.get("image") or "",
+            width=row["width"],
+            height=row["height"],
+            metadata=row.get("metadata") or {},
+            features=features_to_bytes(row["features"]) if row.get("features") is not None else None,
+            priority=float(row.get("priority") or 0.0),
+            required_annotations=int(req),
+            open_slots=int(req),
+            is_gold=is_gold,
+        )
+        for row, req in zip(rows, required.tolist(), strict=True)
+    ]
+    return Item.objects.bulk_create(items, batch_size=BULK_BATCH)
+
+
+def _check_probabilities(proba: list[float], n_labels: int) -> str | None:
+    if len(proba) != n_labels:
+        return f"expected {n_labels} probabilities (one per label, in label order), got {len(proba)}"
+    array = np.asarray(proba, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(array > 1):
+        return "probabilities must be finite numbers in [0, 1]"
+    if abs(float(array.sum()) - 1.0) > 1e-3:
+        return f"probabilities must sum to 1 (they sum to {array.sum():.4f})"
+    return None
+
+
+@transaction.atomic
+def predictions_import(*, project: Project, model_version: str, rows: list[dict[str, Any]]) -> int:
+    """Create or replace one model version's predictions for the given items."""
+    items = {
+        eid: (pk, width, height)
+        for eid, pk, width, height in Item.objects.filter(
+            project=project, external_id__in=[r["external_id"] for r in rows]
+        ).values_list("external_id", "pk", "width", "height")
+    }
+    errors: dict[str, list[str]] = {}
+    predictions: list[Prediction] = []
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        eid = row["external_id"]
+        if eid not in items:
+            errors[f"predictions[{index}].external_id"] = [f"no item '{eid}' in this project"]
+            continue
+        if eid in seen:
+            errors[f"predictions[{index}].external_id"] = ["appears twice in this request"]
+            continue
+        seen.add(eid)
+        pk, width, height = items[eid]
+        try:
+            payload = validate_payload(
+                row["payload"],
+                kind=project.kind,  # type: ignore[arg-type]
+                labels=project.labels,
+                width=width,
+                height=height,
+                max_boxes=project.max_boxes,
+            )
+        except PayloadError as exc:
+            errors.update({f"predictions[{index}].payload.{p}".rstrip("."): m for p, m in exc.errors.items()})
+            continue
+        scores, proba = row.get("scores"), row.get("proba")
+        if scores is not None:
+            if project.kind != Project.Kind.BBOX or len(scores) != len(payload["boxes"]):
+                errors[f"predictions[{index}].scores"] = ["one score per box, for bbox projects"]
+            elif not all(math.isfinite(s) and 0.0 <= s <= 1.0 for s in scores):
+                errors[f"predictions[{index}].scores"] = ["scores must be finite numbers in [0, 1]"]
+        if proba is not None and (problem := _check_probabilities(proba, len(project.labels))):
+            errors[f"predictions[{index}].proba"] = [problem]
+        predictions.append(
+            Prediction(item_id=pk, model_version=model_version, payload=payload, scores=scores, proba=proba)
+        )
+    if errors:
+        raise ServiceError(f"{len(errors)} prediction(s) rejected; nothing was imported.", errors=errors)
+    Prediction.objects.bulk_create(
+        predictions,
+        batch_size=BULK_BATCH,
+        update_conflicts=True,
+        unique_fields=["item", "model_version"],
+        update_fields=["payload", "scores", "proba"],
+    )
+    return len(predictions)

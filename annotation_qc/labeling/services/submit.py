@@ -1,0 +1,78 @@
+"""Submission of a task's annotation: validate, lint, store, score, all in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotation_qc.core.exceptions import Conflict, ServiceError
+from annotation_qc.domain.payloads import PayloadError, validate_payload
+from annotation_qc.labeling.models import Annotation, Item, Task
+
+
+def payload_clean(*, task: Task, payload: Any) -> dict[str, Any]:
+    """The validated payload for this task's project and item, or a 400 naming the bad fields."""
+    project = task.project
+    try:
+        return validate_payload(
+            payload,
+            kind=project.kind,  # type: ignore[arg-type]
+            labels=project.labels,
+            width=task.item.width,
+            height=task.item.height,
+            max_boxes=project.max_boxes,
+        )
+    except PayloadError as exc:
+        errors = {f"payload.{path}".rstrip("."): messages for path, messages in exc.errors.items()}
+        raise ServiceError(f"Invalid annotation: {exc}", errors=errors) from exc
+
+
+def _retake_expired_slot(task: Task) -> None:
+    """An annotator submitting after their lease ran out keeps the work if the slot is still free."""
+    if task.kind == Task.Kind.BENCHMARK:
+        return
+    taken = Item.objects.filter(pk=task.item_id, open_slots__gt=0).update(open_slots=F("open_slots") - 1)
+    if not taken:
+        raise Conflict("Your lease on this task expired and the item was given to another annotator.")
+
+
+def annotation_submit(
+    *, task: Task, payload: Any, client_time_ms: int | None, now: datetime | None = None
+) -> tuple[Annotation, list[dict[str, Any]]]:
+    """Store the annotation for ``task``; returns it with its stored (warning) findings."""
+    now = now or timezone.now()
+    clean = payload_clean(task=task, payload=payload)
+    try:
+        with transaction.atomic():
+            locked = (
+                Task.objects.select_for_update(of=("self",)).select_related("project", "item").get(pk=task.pk)
+            )
+            if locked.status == Task.Status.SUBMITTED:
+                raise Conflict("This task was already submitted; the first submission stands.")
+            if locked.status == Task.Status.SKIPPED:
+                raise Conflict("This task was skipped and can no longer be submitted.")
+            if locked.status == Task.Status.EXPIRED:
+                _retake_expired_slot(locked)
+            server_time_ms = max(0, int((now - locked.served_at).total_seconds() * 1000))
+            annotation = Annotation.objects.create(
+                task=locked,
+                project_id=locked.project_id,
+                item_id=locked.item_id,
+                annotator_id=locked.annotator_id,
+                payload=clean,
+                client_time_ms=client_time_ms,
+                server_time_ms=server_time_ms,
+                is_benchmark=locked.kind == Task.Kind.BENCHMARK,
+                submitted_at=now,
+            )
+            locked.status = Task.Status.SUBMITTED
+            locked.finished_at = now
+            locked.save(update_fields=["status", "finished_at"])
+            findings: list[dict[str, Any]] = []
+    except IntegrityError as exc:
+        raise Conflict("This task was already submitted; the first submission stands.") from exc
+    return annotation, findings

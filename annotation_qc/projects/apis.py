@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation_qc.core.auth import user_id
+from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.projects import selectors, services
+from annotation_qc.projects.models import Membership, Project
+from annotation_qc.projects.permissions import ALL_ROLES, MANAGER, HasProjectRole
+
+
+class ProjectSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = list(services.SETTING_FIELDS)
+
+
+class ProjectOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    labels = serializers.ListField(child=serializers.CharField())
+    role = serializers.CharField(allow_null=True)
+    settings = ProjectSettingsSerializer(required=False)
+
+
+def project_body(project: Project, role: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": project.pk,
+        "name": project.name,
+        "kind": project.kind,
+        "labels": project.labels,
+        "role": role,
+    }
+    if role in (Membership.Role.MANAGER, Membership.Role.ML_ENGINEER):
+        body["settings"] = ProjectSettingsSerializer(project).data
+    return ProjectOutputSerializer(body).data
+
+
+class ProjectListCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        kind = serializers.ChoiceField(choices=Project.Kind.choices)
+        labels = serializers.ListField(
+            child=serializers.CharField(max_length=100), min_length=1, max_length=1000
+        )
+        settings = serializers.DictField(required=False, default=dict)
+
+    @extend_schema(responses=ProjectOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        projects = list(selectors.projects_for_user(user=request.user))
+        roles = selectors.roles_by_project(user=request.user, project_ids=[p.pk for p in projects])
+        return Response([project_body(p, roles.get(p.pk)) for p in projects])
+
+    @extend_schema(request=InputSerializer, responses={201: ProjectOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = services.project_create(creator=request.user, **data.validated_data)
+        return Response(project_body(project, MANAGER), status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailApi(APIView):
+    permission_classes = [HasProjectRole]
+    allowed_roles = ALL_ROLES
+    allowed_roles_by_method = {"PATCH": frozenset({MANAGER})}
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False)
+        labels = serializers.ListField(
+            child=serializers.CharField(max_length=100), required=False, min_length=1
+        )
+        settings = serializers.DictField(required=False)
+
+    @extend_schema(responses=ProjectOutputSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = selectors.project_get(project_id=project_id)
+        return Response(project_body(project, request.project_role))  # type: ignore[attr-defined]
+
+    @extend_schema(request=InputSerializer, responses=ProjectOutputSerializer)
+    def patch(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = services.project_update(
+            project=selectors.project_get(project_id=project_id), data=data.validated_data
+        )
+        return Response(project_body(project, MANAGER))
+
+
+class ProjectProgressApi(APIView):
+    permission_classes = [HasProjectRole]
+    allowed_roles = ALL_ROLES
+
+    def get(self, request: Request, project_id: int) -> Response:
+        project = selectors.project_get(project_id=project_id)
+        return Response(selectors.project_progress(project=project, user_id=user_id(request)))
+
+
+class MemberOutputSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    username = serializers.CharField(source="user.username")
+    role = serializers.CharField()
+
+
+class ProjectMembersApi(APIView):
+    permission_classes = [HasProjectRole]
+    allowed_roles = frozenset({MANAGER})
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+    @extend_schema(responses=MemberOutputSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response(
+            MemberOutputSerializer(selectors.project_members(project_id=project_id), many=True).data
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: MemberOutputSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = get_user_model().objects.filter(username=data.validated_data["username"]).first()
+        if user is None:
+            raise ServiceError("No such user.", errors={"username": ["no user with this username"]})
+        membership = services.member_add(
+            project=selectors.project_get(project_id=project_id), user=user, role=data.validated_data["role"]
+        )
+        return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectMemberDeleteApi(APIView):
+    permission_classes = [HasProjectRole]
+    allowed_roles = frozenset({MANAGER})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_id: int, user_id: int) -> Response:
+        services.member_remove(project=selectors.project_get(project_id=project_id), user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

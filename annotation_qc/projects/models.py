@@ -1,0 +1,88 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Project(models.Model):
+    class Kind(models.TextChoices):
+        BBOX = "bbox"
+        CLASSIFICATION = "classification"
+
+    class FlagAction(models.TextChoices):
+        ALERT = "alert", "Alert only"
+        STOP = "stop", "Stop serving tasks"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    labels = models.JSONField(default=list, help_text="Ordered label set.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    feature_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Set by the first feature import."
+    )
+    # Dispatch
+    overlap = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    overlap_fraction = models.FloatField(
+        default=0.1, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    lease_seconds = models.PositiveIntegerField(
+        default=1800, validators=[MinValueValidator(30), MaxValueValidator(7 * 24 * 3600)]
+    )
+    max_boxes = models.PositiveIntegerField(
+        default=500, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
+    # Benchmarks
+    benchmark_rate = models.FloatField(
+        default=0.05, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    calibration_benchmarks = models.PositiveSmallIntegerField(default=5)
+    calibration_window = models.PositiveSmallIntegerField(default=10)
+    benchmark_min_iou = models.FloatField(
+        default=0.7, validators=[MinValueValidator(0.1), MaxValueValidator(1.0)]
+    )
+    flag_threshold = models.FloatField(
+        default=0.6, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    flag_action = models.CharField(max_length=10, choices=FlagAction.choices, default=FlagAction.ALERT)
+    show_own_score = models.BooleanField(default=False)
+    # Agreement and consensus
+    max_overlap = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    consensus_target = models.FloatField(
+        default=0.95, validators=[MinValueValidator(0.5), MaxValueValidator(1.0)]
+    )
+    # Linters: validated per-rule overrides (see annotation_qc.domain.linters.validate_lint_config)
+    lint_config = models.JSONField(default=dict, blank=True)
+    too_fast_seconds = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)])
+    # Prioritisation
+    strategy = models.CharField(max_length=40, default="import_order")
+    prioritize_every = models.PositiveIntegerField(
+        default=0, help_text="Re-prioritise after N new labels (0: off)."
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ANNOTATOR = "annotator"
+        MANAGER = "manager"
+        ML_ENGINEER = "ml_engineer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role} in {self.project}"

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from annotation_qc.projects import apis
+
+urlpatterns = [
+    path("projects/", apis.ProjectListCreateApi.as_view(), name="projects"),
+    path("projects/<int:project_id>/", apis.ProjectDetailApi.as_view(), name="project-detail"),
+    path("projects/<int:project_id>/progress/", apis.ProjectProgressApi.as_view(), name="project-progress"),
+    path("projects/<int:project_id>/members/", apis.ProjectMembersApi.as_view(), name="project-members"),
+    path(
+        "projects/<int:project_id>/members/<int:user_id>/",
+        apis.ProjectMemberDeleteApi.as_view(),
+        name="project-member-delete",
+    ),
+]

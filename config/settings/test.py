@@ -1,0 +1,12 @@
+"""Test settings: fast hashing, eager Celery unless a test starts a real worker."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import LOGGING
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = None
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "10000/min"}  # noqa: F405

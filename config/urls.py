@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from annotation_qc.core.views import frontend_index, healthz
+
+api_v1 = [
+    path("", include("annotation_qc.accounts.urls")),
+    path("", include("annotation_qc.projects.urls")),
+    path("", include("annotation_qc.labeling.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/", include(api_v1)),
+    re_path(r"^(?!api/|admin/|static/|media/).*$", frontend_index, name="frontend"),
+]

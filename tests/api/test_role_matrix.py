@@ -1,0 +1,146 @@
+"""Every foundation endpoint against every role: annotator, manager, ml_engineer, outsider, anonymous."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from annotation_qc.labeling.models import Task
+from annotation_qc.labeling.services.dispatch import task_next
+from tests.api.conftest import ROLES, World
+
+pytestmark = pytest.mark.django_db
+
+ITEM = {"external_id": "new-1", "image_url": "https://images.example/new-1.png", "width": 10, "height": 10}
+BOX = {"x": 1, "y": 1, "w": 3, "h": 3, "label": "car"}
+
+
+def _annotator_task(world: World) -> Task:
+    task = task_next(project=world.project, annotator_id=world.users["annotator"].pk)
+    assert task is not None
+    return task
+
+
+# (name, method, url builder, body builder, expected status per role)
+CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
+    (
+        "project list",
+        "get",
+        lambda w: "/api/v1/projects/",
+        None,
+        {"annotator": 200, "manager": 200, "ml_engineer": 200, "outsider": 200, "anonymous": 401},
+    ),
+    (
+        "project detail",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/",
+        None,
+        {"annotator": 200, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "project update",
+        "patch",
+        lambda w: f"/api/v1/projects/{w.project.pk}/",
+        lambda w: {"name": "Renamed"},
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "progress",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/progress/",
+        None,
+        {"annotator": 200, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "members list",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/members/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "member add",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/members/",
+        lambda w: {"username": "outsider", "role": "annotator"},
+        {"annotator": 403, "manager": 201, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "member remove",
+        "delete",
+        lambda w: f"/api/v1/projects/{w.project.pk}/members/{w.users['ml_engineer'].pk}/",
+        None,
+        {"annotator": 403, "manager": 204, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "item import",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/items/",
+        lambda w: {"items": [ITEM]},
+        {"annotator": 403, "manager": 201, "ml_engineer": 201, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "prediction import",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/predictions/",
+        lambda w: {
+            "model_version": "m1",
+            "predictions": [
+                {"external_id": w.project.items.first().external_id, "payload": {"boxes": [BOX]}}
+            ],
+        },
+        {"annotator": 403, "manager": 201, "ml_engineer": 201, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "next task",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/next-task/",
+        None,
+        {"annotator": 200, "manager": 403, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "my tasks",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/my-tasks/",
+        None,
+        {"annotator": 200, "manager": 403, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "submit",
+        "post",
+        lambda w: f"/api/v1/tasks/{_annotator_task(w).pk}/submit/",
+        lambda w: {"payload": {"boxes": [BOX]}, "time_spent_ms": 5000},
+        {"annotator": 201, "manager": 404, "ml_engineer": 404, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "skip",
+        "post",
+        lambda w: f"/api/v1/tasks/{_annotator_task(w).pk}/skip/",
+        lambda w: {"reason": "blurry"},
+        {"annotator": 200, "manager": 404, "ml_engineer": 404, "outsider": 404, "anonymous": 401},
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method", "url", "body", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_role_matrix(
+    world: World, role: str, name: str, method: str, url: Any, body: Any, expected: dict
+) -> None:
+    response = getattr(world.client(role), method)(url(world), body(world) if body else None, format="json")
+    assert response.status_code == expected[role], (name, role, getattr(response, "data", None))
+
+
+def test_outsider_sees_only_their_projects(world: World) -> None:
+    names = {p["name"] for p in world.client("outsider").get("/api/v1/projects/").json()}
+    assert world.project.name not in names
+    assert len(names) == 1
+
+
+def test_settings_shown_to_managers_not_annotators(world: World) -> None:
+    url = f"/api/v1/projects/{world.project.pk}/"
+    assert "settings" in world.client("manager").get(url).json()
+    body = world.client("annotator").get(url).json()
+    assert "settings" not in body
+    assert "benchmark_rate" not in str(body)

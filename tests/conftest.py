@@ -1,0 +1,32 @@
+"""Shared fixtures.
+
+Service-backed tests (marked ``postgres`` or ``redis``) skip with a reason when the service is
+unreachable, unless ``AQC_REQUIRE_SERVICES=1`` (set by ``.ci/run``) makes that a failed run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.services import postgres_problem, redis_problem
+
+REQUIRE_SERVICES = os.environ.get("AQC_REQUIRE_SERVICES") == "1"
+SERVICE_CHECKS = {"postgres": postgres_problem, "redis": redis_problem}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for marker, check in SERVICE_CHECKS.items():
+        marked = [item for item in items if item.get_closest_marker(marker) is not None]
+        if not marked:
+            continue
+        problem = check()
+        if problem is None:
+            continue
+        if REQUIRE_SERVICES:
+            raise pytest.UsageError(
+                f"{len(marked)} {marker} test(s) must run here (AQC_REQUIRE_SERVICES=1), but {problem}"
+            )
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=problem))

@@ -7,6 +7,7 @@ unreachable, unless ``AQC_REQUIRE_SERVICES=1`` (set by ``.ci/run``) makes that a
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -30,3 +31,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
         for item in marked:
             item.add_marker(pytest.mark.skip(reason=problem))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (dispatch keeps throttling keys there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

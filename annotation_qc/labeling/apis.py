@@ -10,15 +10,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation_qc.core.pagination import DefaultPagination
 from annotation_qc.core.auth import user_id
+from annotation_qc.core.pagination import DefaultPagination
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
 from annotation_qc.labeling.services.dispatch import task_next, task_skip
 from annotation_qc.labeling.services.imports import items_import, predictions_import
 from annotation_qc.labeling.services.submit import annotation_submit
-from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ML_ENGINEER, HasProjectRole
-from annotation_qc.projects.selectors import project_get
+from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ML_ENGINEER, ProjectApi
 
 MAX_ITEMS_PER_REQUEST = 10_000
 MAX_FEATURES = 4096
@@ -29,6 +28,9 @@ class FindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=["warning", "error"])
     message = serializers.CharField()
     boxes = serializers.ListField(child=serializers.IntegerField())
+
+
+drf_datetime = serializers.DateTimeField().to_representation
 
 
 class TaskOutputSerializer(serializers.Serializer):
@@ -52,29 +54,31 @@ class TaskOutputSerializer(serializers.Serializer):
 
 
 def task_body(task: Task) -> dict[str, Any]:
+    """The annotator's view of a task (shape documented by ``TaskOutputSerializer``).
+
+    Built as a plain dict: this is the hot path of the annotator loop, and every task, whatever
+    its origin, goes through this one function, so all tasks look alike.
+    """
     item = task.item
-    return TaskOutputSerializer(
-        {
-            "id": task.pk,
-            "project_id": task.project_id,
-            "kind": task.project.kind,
-            "labels": task.project.labels,
-            "item": {
-                "id": item.pk,
-                "image_url": selectors.item_image_url(item),
-                "width": item.width,
-                "height": item.height,
-            },
-            "pre_annotation": task.pre_annotation,
-            "status": task.status,
-            "served_at": task.served_at,
-            "lease_expires_at": task.lease_expires_at,
-        }
-    ).data
+    return {
+        "id": task.pk,
+        "project_id": task.project_id,
+        "kind": task.project.kind,
+        "labels": task.project.labels,
+        "item": {
+            "id": item.pk,
+            "image_url": selectors.item_image_url(item),
+            "width": item.width,
+            "height": item.height,
+        },
+        "pre_annotation": task.pre_annotation,
+        "status": task.status,
+        "served_at": drf_datetime(task.served_at),
+        "lease_expires_at": drf_datetime(task.lease_expires_at),
+    }
 
 
-class ItemImportApi(APIView):
-    permission_classes = [HasProjectRole]
+class ItemImportApi(ProjectApi):
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
     class InputSerializer(serializers.Serializer):
@@ -93,18 +97,19 @@ class ItemImportApi(APIView):
             )
             priority = serializers.FloatField(required=False)
 
-        items = serializers.ListField(child=ItemSerializer(), allow_empty=False, max_length=MAX_ITEMS_PER_REQUEST)
+        items = serializers.ListField(
+            child=ItemSerializer(), allow_empty=False, max_length=MAX_ITEMS_PER_REQUEST
+        )
 
     @extend_schema(request=InputSerializer, responses={201: dict})
     def post(self, request: Request, project_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        items = items_import(project=project_get(project_id=project_id), rows=data.validated_data["items"])
+        items = items_import(project=self.project, rows=data.validated_data["items"])
         return Response({"created": len(items)}, status=status.HTTP_201_CREATED)
 
 
-class PredictionImportApi(APIView):
-    permission_classes = [HasProjectRole]
+class PredictionImportApi(ProjectApi):
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
     class InputSerializer(serializers.Serializer):
@@ -124,29 +129,27 @@ class PredictionImportApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         count = predictions_import(
-            project=project_get(project_id=project_id),
+            project=self.project,
             model_version=data.validated_data["model_version"],
             rows=data.validated_data["predictions"],
         )
         return Response({"created": count}, status=status.HTTP_201_CREATED)
 
 
-class NextTaskApi(APIView):
-    permission_classes = [HasProjectRole]
+class NextTaskApi(ProjectApi):
     allowed_roles = frozenset({ANNOTATOR})
 
     @extend_schema(request=None, responses={200: TaskOutputSerializer, 204: None})
     def post(self, request: Request, project_id: int) -> Response:
-        task = task_next(project=project_get(project_id=project_id), annotator_id=user_id(request))
+        task = task_next(project=self.project, annotator_id=user_id(request))
         if task is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(task_body(task))
 
 
-class MyTasksApi(APIView):
+class MyTasksApi(ProjectApi):
     """The annotator's own task history (newest first)."""
 
-    permission_classes = [HasProjectRole]
     allowed_roles = frozenset({ANNOTATOR})
 
     @extend_schema(responses=TaskOutputSerializer(many=True))
@@ -177,13 +180,13 @@ class SubmitApi(APIView):
     def post(self, request: Request, task_id: int) -> Response:
         data = AnnotationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        task = selectors.task_of_annotator(task_id=task_id, user=request.user)
         annotation, findings = annotation_submit(
-            task=task,
+            task_id=task_id,
+            annotator_id=user_id(request),
             payload=data.validated_data["payload"],
             client_time_ms=data.validated_data.get("time_spent_ms"),
         )
-        body = {"annotation_id": annotation.pk, "task_id": task.pk, "findings": findings}
+        body = {"annotation_id": annotation.pk, "task_id": task_id, "findings": findings}
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 

@@ -14,7 +14,7 @@ from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.projects import selectors, services
 from annotation_qc.projects.models import Membership, Project
-from annotation_qc.projects.permissions import ALL_ROLES, MANAGER, HasProjectRole
+from annotation_qc.projects.permissions import ALL_ROLES, MANAGER, ProjectApi
 
 
 class ProjectSettingsSerializer(serializers.ModelSerializer):
@@ -70,8 +70,7 @@ class ProjectListCreateApi(APIView):
         return Response(project_body(project, MANAGER), status=status.HTTP_201_CREATED)
 
 
-class ProjectDetailApi(APIView):
-    permission_classes = [HasProjectRole]
+class ProjectDetailApi(ProjectApi):
     allowed_roles = ALL_ROLES
     allowed_roles_by_method = {"PATCH": frozenset({MANAGER})}
 
@@ -84,25 +83,22 @@ class ProjectDetailApi(APIView):
 
     @extend_schema(responses=ProjectOutputSerializer)
     def get(self, request: Request, project_id: int) -> Response:
-        project = selectors.project_get(project_id=project_id)
-        return Response(project_body(project, request.project_role))  # type: ignore[attr-defined]
+        project = self.project
+        return Response(project_body(project, self.project_role))  # type: ignore[attr-defined]
 
     @extend_schema(request=InputSerializer, responses=ProjectOutputSerializer)
     def patch(self, request: Request, project_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = services.project_update(
-            project=selectors.project_get(project_id=project_id), data=data.validated_data
-        )
+        project = services.project_update(project=self.project, data=data.validated_data)
         return Response(project_body(project, MANAGER))
 
 
-class ProjectProgressApi(APIView):
-    permission_classes = [HasProjectRole]
+class ProjectProgressApi(ProjectApi):
     allowed_roles = ALL_ROLES
 
     def get(self, request: Request, project_id: int) -> Response:
-        project = selectors.project_get(project_id=project_id)
+        project = self.project
         return Response(selectors.project_progress(project=project, user_id=user_id(request)))
 
 
@@ -112,8 +108,7 @@ class MemberOutputSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
-class ProjectMembersApi(APIView):
-    permission_classes = [HasProjectRole]
+class ProjectMembersApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
     class InputSerializer(serializers.Serializer):
@@ -133,17 +128,14 @@ class ProjectMembersApi(APIView):
         user = get_user_model().objects.filter(username=data.validated_data["username"]).first()
         if user is None:
             raise ServiceError("No such user.", errors={"username": ["no user with this username"]})
-        membership = services.member_add(
-            project=selectors.project_get(project_id=project_id), user=user, role=data.validated_data["role"]
-        )
+        membership = services.member_add(project=self.project, user=user, role=data.validated_data["role"])
         return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
-class ProjectMemberDeleteApi(APIView):
-    permission_classes = [HasProjectRole]
+class ProjectMemberDeleteApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int, user_id: int) -> Response:
-        services.member_remove(project=selectors.project_get(project_id=project_id), user_id=user_id)
+        services.member_remove(project=self.project, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,13 +1,15 @@
-"""Role checks. A view names the roles it admits; the project comes from the URL's ``project_id``."""
+"""Role checks. An API names the roles it admits; the project comes from the URL's ``project_id``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
-from annotation_qc.projects.models import Membership
+from annotation_qc.projects.models import Membership, Project
 
 ANNOTATOR = Membership.Role.ANNOTATOR
 MANAGER = Membership.Role.MANAGER
@@ -15,37 +17,50 @@ ML_ENGINEER = Membership.Role.ML_ENGINEER
 ALL_ROLES = frozenset({ANNOTATOR, MANAGER, ML_ENGINEER})
 
 
-def role_in_project(user: Any, project_id: int) -> str | None:
-    """The user's role in a project (staff count as managers), or None for outsiders."""
+def project_access(user: Any, project_id: int) -> tuple[Project, str] | None:
+    """The project and the user's role in it (staff count as managers), in one query; None for outsiders."""
     if not user.is_authenticated:
         return None
-    role = (
-        Membership.objects.filter(project_id=project_id, user_id=user.pk)
-        .values_list("role", flat=True)
-        .first()
+    membership = (
+        Membership.objects.select_related("project").filter(project_id=project_id, user_id=user.pk).first()
     )
-    if role is None and user.is_staff:
-        return MANAGER
-    return role
+    if membership is not None:
+        return membership.project, membership.role
+    if user.is_staff:
+        project = Project.objects.filter(pk=project_id).first()
+        return (project, MANAGER) if project is not None else None
+    return None
+
+
+def role_in_project(user: Any, project_id: int) -> str | None:
+    access = project_access(user, project_id)
+    return access[1] if access else None
 
 
 class HasProjectRole(BasePermission):
-    """Admits members whose role is in ``view.allowed_roles``.
+    """Admits members whose role is in ``view.allowed_roles`` (or ``allowed_roles_by_method``).
 
-    Outsiders get 404 rather than 403 so that project ids cannot be probed.
+    Outsiders get 404 rather than 403 so that project ids cannot be probed. On success the
+    view's ``project`` and ``project_role`` are set.
     """
 
     message = "Your role in this project does not allow this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        from rest_framework.exceptions import NotFound
-
         if not request.user or not request.user.is_authenticated:
             return False
-        project_id = int(view.kwargs["project_id"])
-        role = role_in_project(request.user, project_id)
-        if role is None:
+        access = project_access(request.user, int(view.kwargs["project_id"]))
+        if access is None:
             raise NotFound("No such project.")
-        request.project_role = role  # type: ignore[attr-defined]
+        view.project, view.project_role = access
         allowed = getattr(view, "allowed_roles_by_method", {}).get(request.method, view.allowed_roles)
-        return role in allowed
+        return access[1] in allowed
+
+
+class ProjectApi(APIView):
+    """Base for endpoints under ``projects/<project_id>/``: role-checked, with the project loaded."""
+
+    permission_classes = [HasProjectRole]
+    allowed_roles: frozenset[str] = ALL_ROLES
+    project: Project
+    project_role: str

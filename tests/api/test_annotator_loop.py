@@ -144,9 +144,8 @@ def test_late_submit_keeps_work_when_slot_still_free(world: World) -> None:
     Item.objects.filter(project=world.project).delete()
     item = ItemFactory(project=world.project)
     task = task_next(project=world.project, annotator_id=world.users["annotator"].pk)
-    leases_reclaim(
-        project_id=world.project.pk, now=timezone.now() + timedelta(seconds=world.project.lease_seconds + 1)
-    )
+    later = timezone.now() + timedelta(seconds=world.project.lease_seconds + 1)
+    leases_reclaim(project_id=world.project.pk, now=later, force=True)
     item.refresh_from_db()
     assert item.open_slots == 1
     response = world.client("annotator").post(

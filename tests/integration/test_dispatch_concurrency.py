@@ -26,7 +26,9 @@ def _drain(project, annotator_id: int, barrier: threading.Barrier) -> list[int]:
         barrier.wait()
         while (task := task_next(project=project, annotator_id=annotator_id)) is not None:
             served.append(task.item_id)
-            annotation_submit(task=task, payload={"boxes": []}, client_time_ms=1)
+            annotation_submit(
+                task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": []}, client_time_ms=1
+            )
     finally:
         connection.close()
     return served
@@ -79,7 +81,9 @@ def test_same_submit_twice_at_once_creates_one_annotation() -> None:
     def submit() -> str:
         try:
             barrier.wait()
-            annotation_submit(task=task, payload={"boxes": []}, client_time_ms=1)
+            annotation_submit(
+                task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": []}, client_time_ms=1
+            )
             return "created"
         except Conflict:
             return "conflict"

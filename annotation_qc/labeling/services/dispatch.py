@@ -7,23 +7,38 @@ annotators never contend for one slot; on SQLite the connection opens its transa
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from annotation_qc.labeling.models import Item, Prediction, Task
 from annotation_qc.projects.models import Project
 
 RECLAIM_BATCH = 500
+RECLAIM_INTERVAL_SECONDS = 5
 
 
-def leases_reclaim(*, project_id: int, now: datetime | None = None) -> int:
-    """Expire the project's overdue leases and give their slots back to the queue."""
+def leases_reclaim(*, project_id: int, now: datetime | None = None, force: bool = False) -> int:
+    """Expire the project's overdue leases and give their slots back to the queue.
+
+    Dispatch calls this on every request; unless ``force``d it looks at most once every
+    ``RECLAIM_INTERVAL_SECONDS`` per project (through the cache), and again whenever the
+    queue looks empty. Celery beat also sweeps every project periodically.
+    """
     now = now or timezone.now()
+    if not force and not cache.add(f"aqc:reclaim:{project_id}", 1, RECLAIM_INTERVAL_SECONDS):
+        return 0
+    overdue_tasks = Task.objects.filter(
+        project_id=project_id, status=Task.Status.ASSIGNED, lease_expires_at__lt=now
+    )
+    if not overdue_tasks.exists():  # the common case: one probe of the partial lease index
+        return 0
     with transaction.atomic():
         overdue = list(
             Task.objects.select_for_update(skip_locked=True)
@@ -48,7 +63,7 @@ def slots_back(*, item_ids: list[int]) -> None:
         Item.objects.filter(pk__in=ids).update(open_slots=F("open_slots") + count)
 
 
-def _latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
+def latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
     return (
         Prediction.objects.filter(item_id=item_id)
         .order_by("-created_at", "-pk")
@@ -57,29 +72,53 @@ def _latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
     )
 
 
-def _take_regular_slot(*, project: Project, annotator_id: int) -> int | None:
-    """Lock and decrement the best open item for this annotator; return its id."""
-    done_by_annotator = Task.objects.filter(item_id=OuterRef("pk"), annotator_id=annotator_id)
-    candidate = (
-        Item.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(project_id=project.pk, open_slots__gt=0)
-        .exclude(Exists(done_by_annotator))
-        .order_by("-priority", "pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if candidate is None:
+def _take_slot_sql(vendor: str) -> str:
+    """One statement takes the best open slot for an annotator and returns the item with its latest prediction.
+
+    PostgreSQL locks the candidate row with SKIP LOCKED, so concurrent annotators pass over each
+    other's candidates instead of queueing on them; SQLite has no row locks and is serialised by
+    its ``BEGIN IMMEDIATE`` transactions. The candidate scan follows the partial index
+    ``item_queue_idx`` (open items by priority).
+    """
+    item, task, prediction = Item._meta.db_table, Task._meta.db_table, Prediction._meta.db_table
+    lock = "FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
+    return f"""
+        UPDATE {item} SET open_slots = open_slots - 1
+        WHERE id = (
+            SELECT candidate.id FROM {item} AS candidate
+            WHERE candidate.project_id = %s AND candidate.open_slots > 0
+              AND NOT EXISTS (SELECT 1 FROM {task} AS seen
+                              WHERE seen.item_id = candidate.id AND seen.annotator_id = %s)
+            ORDER BY candidate.priority DESC, candidate.id ASC
+            LIMIT 1 {lock}
+        )
+        RETURNING id, width, height, image, image_url,
+            (SELECT p.payload FROM {prediction} AS p WHERE p.item_id = {item}.id
+             ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
+    """
+
+
+def _take_regular_slot(*, project: Project, annotator_id: int) -> tuple[Item, Any] | None:
+    """Take one slot of the best open item for this annotator: the item and its pre-annotation."""
+    with connection.cursor() as cursor:
+        cursor.execute(_take_slot_sql(connection.vendor), [project.pk, annotator_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    Item.objects.filter(pk=candidate).update(open_slots=F("open_slots") - 1)
-    return candidate
+    item_id, width, height, image, image_url, prediction = row
+    item = Item(id=item_id, project=project, width=width, height=height, image=image, image_url=image_url)
+    item._state.adding = False
+    if isinstance(prediction, str):  # SQLite hands JSON back as text
+        prediction = json.loads(prediction)
+    return item, prediction
 
 
 def task_create(
-    *, project: Project, annotator_id: int, item_id: int, pre_annotation: Any, kind: str, now: datetime
+    *, project: Project, annotator_id: int, item: Item, pre_annotation: Any, kind: str, now: datetime
 ) -> Task:
     return Task.objects.create(
         project=project,
-        item_id=item_id,
+        item=item,
         annotator_id=annotator_id,
         kind=kind,
         pre_annotation=pre_annotation,
@@ -101,24 +140,27 @@ def task_next(*, project: Project, annotator_id: int, now: datetime | None = Non
             .first()
         )
         if open_task is not None:
+            open_task.project = project
             return open_task
         if not hooks.annotator_may_receive_tasks(project=project, annotator_id=annotator_id):
             return None
         benchmark = hooks.benchmark_task_if_due(project=project, annotator_id=annotator_id, now=now)
         if benchmark is not None:
             return benchmark
-        item_id = _take_regular_slot(project=project, annotator_id=annotator_id)
-        if item_id is None:
+        taken = _take_regular_slot(project=project, annotator_id=annotator_id)
+        if taken is None and leases_reclaim(project_id=project.pk, now=now, force=True):
+            taken = _take_regular_slot(project=project, annotator_id=annotator_id)
+        if taken is None:
             return None
-        task = task_create(
+        item, pre_annotation = taken
+        return task_create(
             project=project,
             annotator_id=annotator_id,
-            item_id=item_id,
-            pre_annotation=_latest_prediction_payload(item_id),
+            item=item,
+            pre_annotation=pre_annotation,
             kind=Task.Kind.REGULAR,
             now=now,
         )
-    return Task.objects.select_related("item").get(pk=task.pk)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotation_qc.core.exceptions import Conflict, ServiceError
+from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Annotation, Item, Task
 
@@ -41,20 +41,29 @@ def _retake_expired_slot(task: Task) -> None:
 
 
 def annotation_submit(
-    *, task: Task, payload: Any, client_time_ms: int | None, now: datetime | None = None
+    *, task_id: int, annotator_id: int, payload: Any, client_time_ms: int | None, now: datetime | None = None
 ) -> tuple[Annotation, list[dict[str, Any]]]:
-    """Store the annotation for ``task``; returns it with its stored (warning) findings."""
+    """Store the annotation for the annotator's task; returns it with its stored (warning) findings.
+
+    The task row is locked for the whole submission, so a second submit of the same task
+    (even at the same moment) waits and then gets a 409; nothing is half-written.
+    """
     now = now or timezone.now()
-    clean = payload_clean(task=task, payload=payload)
     try:
         with transaction.atomic():
             locked = (
-                Task.objects.select_for_update(of=("self",)).select_related("project", "item").get(pk=task.pk)
+                Task.objects.select_for_update(of=("self",))
+                .select_related("project", "item")
+                .filter(pk=task_id, annotator_id=annotator_id)
+                .first()
             )
+            if locked is None:
+                raise NotFound("No such task.")
             if locked.status == Task.Status.SUBMITTED:
                 raise Conflict("This task was already submitted; the first submission stands.")
             if locked.status == Task.Status.SKIPPED:
                 raise Conflict("This task was skipped and can no longer be submitted.")
+            clean = payload_clean(task=locked, payload=payload)
             if locked.status == Task.Status.EXPIRED:
                 _retake_expired_slot(locked)
             server_time_ms = max(0, int((now - locked.served_at).total_seconds() * 1000))
@@ -69,9 +78,7 @@ def annotation_submit(
                 is_benchmark=locked.kind == Task.Kind.BENCHMARK,
                 submitted_at=now,
             )
-            locked.status = Task.Status.SUBMITTED
-            locked.finished_at = now
-            locked.save(update_fields=["status", "finished_at"])
+            Task.objects.filter(pk=locked.pk).update(status=Task.Status.SUBMITTED, finished_at=now)
             findings: list[dict[str, Any]] = []
     except IntegrityError as exc:
         raise Conflict("This task was already submitted; the first submission stands.") from exc

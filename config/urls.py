@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from annotation_qc.core.views import frontend_index, healthz
+from annotation_qc.core.views import api_not_found, frontend_index, healthz
 
 api_v1 = [
     path("", include("annotation_qc.accounts.urls")),
     path("", include("annotation_qc.projects.urls")),
     path("", include("annotation_qc.labeling.urls")),
+    path("", include("annotation_qc.benchmarks.urls")),
 ]
 
 urlpatterns = [
@@ -16,5 +17,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(api_v1)),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     re_path(r"^(?!api/|admin/|static/|media/).*$", frontend_index, name="frontend"),
 ]

@@ -42,3 +42,7 @@ def frontend_index(request: HttpRequest) -> HttpResponseBase:
             content_type="text/plain",
         )
     return FileResponse(index.open("rb"), content_type="text/html")
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    return JsonResponse({"detail": f"No API endpoint at {request.path}."}, status=404)

@@ -84,7 +84,7 @@ class ProjectDetailApi(ProjectApi):
     @extend_schema(responses=ProjectOutputSerializer)
     def get(self, request: Request, project_id: int) -> Response:
         project = self.project
-        return Response(project_body(project, self.project_role))  # type: ignore[attr-defined]
+        return Response(project_body(project, self.project_role))
 
     @extend_schema(request=InputSerializer, responses=ProjectOutputSerializer)
     def patch(self, request: Request, project_id: int) -> Response:

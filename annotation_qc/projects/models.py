@@ -1,3 +1,5 @@
+from typing import Literal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -68,6 +70,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def payload_kind(self) -> Literal["bbox", "classification"]:
+        """The kind, typed for the domain functions that take it."""
+        return "bbox" if self.kind == self.Kind.BBOX else "classification"
 
 
 class Membership(models.Model):

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "annotation_qc.accounts",
     "annotation_qc.projects",
     "annotation_qc.labeling",
+    "annotation_qc.benchmarks",
 ]
 
 MIDDLEWARE = [

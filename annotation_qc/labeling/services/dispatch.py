@@ -73,7 +73,7 @@ def latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
 
 
 def _take_slot_sql(vendor: str) -> str:
-    """One statement takes the best open slot for an annotator and returns the item with its latest prediction.
+    """One statement takes the best open slot for an annotator; returns the item and its latest prediction.
 
     PostgreSQL locks the candidate row with SKIP LOCKED, so concurrent annotators pass over each
     other's candidates instead of queueing on them; SQLite has no row locks and is serialised by
@@ -129,7 +129,7 @@ def task_create(
 
 def task_next(*, project: Project, annotator_id: int, now: datetime | None = None) -> Task | None:
     """The task an annotator should work on now, or None when nothing is left for them."""
-    from annotation_qc.labeling.services import hooks
+    from annotation_qc.benchmarks.services.dispatch import annotator_may_receive_tasks, benchmark_task_if_due
 
     now = now or timezone.now()
     leases_reclaim(project_id=project.pk, now=now)
@@ -142,9 +142,9 @@ def task_next(*, project: Project, annotator_id: int, now: datetime | None = Non
         if open_task is not None:
             open_task.project = project
             return open_task
-        if not hooks.annotator_may_receive_tasks(project=project, annotator_id=annotator_id):
+        if not annotator_may_receive_tasks(project=project, annotator_id=annotator_id):
             return None
-        benchmark = hooks.benchmark_task_if_due(project=project, annotator_id=annotator_id, now=now)
+        benchmark = benchmark_task_if_due(project=project, annotator_id=annotator_id, now=now)
         if benchmark is not None:
             return benchmark
         taken = _take_regular_slot(project=project, annotator_id=annotator_id)

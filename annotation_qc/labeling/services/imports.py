@@ -126,7 +126,7 @@ def predictions_import(*, project: Project, model_version: str, rows: list[dict[
         try:
             payload = validate_payload(
                 row["payload"],
-                kind=project.kind,  # type: ignore[arg-type]
+                kind=project.payload_kind,
                 labels=project.labels,
                 width=width,
                 height=height,

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from annotation_qc.benchmarks.services.scoring import benchmark_outcome_record
 from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Annotation, Item, Task
@@ -20,7 +21,7 @@ def payload_clean(*, task: Task, payload: Any) -> dict[str, Any]:
     try:
         return validate_payload(
             payload,
-            kind=project.kind,  # type: ignore[arg-type]
+            kind=project.payload_kind,
             labels=project.labels,
             width=task.item.width,
             height=task.item.height,
@@ -79,6 +80,8 @@ def annotation_submit(
                 submitted_at=now,
             )
             Task.objects.filter(pk=locked.pk).update(status=Task.Status.SUBMITTED, finished_at=now)
+            if locked.kind == Task.Kind.BENCHMARK:
+                benchmark_outcome_record(task_id=locked.pk, project=locked.project, payload=clean, now=now)
             findings: list[dict[str, Any]] = []
     except IntegrityError as exc:
         raise Conflict("This task was already submitted; the first submission stands.") from exc

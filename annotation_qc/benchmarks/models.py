@@ -1,0 +1,91 @@
+"""Gold annotations, the benchmark tasks seeded from them, and each annotator's quality status.
+
+Nothing here is ever serialised to an annotator: the task an annotator sees is the ordinary
+``labeling.Task``; whether it is a benchmark lives only in these tables.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class GoldAnnotation(models.Model):
+    class Source(models.TextChoices):
+        IMPORTED = "imported"
+        PROMOTED = "promoted"
+        RESOLVED = "resolved"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="gold_annotations")
+    item = models.OneToOneField("labeling.Item", on_delete=models.CASCADE, related_name="gold")
+    payload = models.JSONField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.IMPORTED)
+    promoted_from = models.ForeignKey(
+        "labeling.Annotation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"gold for item {self.item_id}"
+
+
+class BenchmarkTask(models.Model):
+    """A task served with a seeded error (or, in projects without pre-annotations, unassisted)."""
+
+    UNASSISTED = "unassisted"
+
+    task = models.OneToOneField("labeling.Task", on_delete=models.CASCADE, related_name="benchmark")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    gold = models.ForeignKey(GoldAnnotation, on_delete=models.CASCADE, related_name="benchmarks")
+    gold_payload = models.JSONField(help_text="The gold answer as it was when the task was seeded.")
+    error_kind = models.CharField(max_length=20)
+    error_label = models.CharField(max_length=100, blank=True)
+    seeded_payload = models.JSONField(null=True, blank=True)
+    fixed = models.BooleanField(null=True, blank=True)
+    outcome = models.JSONField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "annotator", "scored_at"], name="benchmark_annotator_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.error_kind} benchmark on task {self.task_id}"
+
+
+class AnnotatorQuality(models.Model):
+    """The current benchmark status of an annotator in a project."""
+
+    class Status(models.TextChoices):
+        CALIBRATING = "calibrating"
+        OK = "ok"
+        FLAGGED = "flagged"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CALIBRATING)
+    benchmarks = models.PositiveIntegerField(default=0)
+    fixed = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "annotator"], name="annotator_quality_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotator_id} in {self.project_id}: {self.status}"
+
+
+class AnnotatorStatusChange(models.Model):
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    previous = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    benchmarks = models.PositiveIntegerField()
+    accuracy_high = models.FloatField(help_text="Upper bound of the 95% interval at the change.")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.annotator_id}: {self.previous} -> {self.status}"

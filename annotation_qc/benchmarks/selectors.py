@@ -1,0 +1,167 @@
+"""Reads for managers (scorecards, benchmark drill-down) and for annotators (their own aggregate score)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Q
+
+from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
+from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
+from annotation_qc.domain.skill import estimate_accuracy, skill_summary
+from annotation_qc.labeling.models import Annotation, Task
+from annotation_qc.labeling.selectors import item_image_url
+from annotation_qc.projects.models import Membership, Project
+
+TREND_WINDOW = 20
+
+
+def _error_kinds(project: Project) -> tuple[str, ...]:
+    kinds = BOX_ERROR_KINDS if project.kind == Project.Kind.BBOX else CLASS_ERROR_KINDS
+    return (*kinds, BenchmarkTask.UNASSISTED)
+
+
+def _median_seconds(project: Project) -> dict[int, dict[str, float | None]]:
+    """Median server-measured and client-reported seconds per task, per annotator."""
+    rows = np.array(
+        Annotation.objects.filter(project=project).values_list(
+            "annotator_id", "server_time_ms", "client_time_ms"
+        ),
+        dtype=object,
+    )
+    medians: dict[int, dict[str, float | None]] = {}
+    if len(rows) == 0:
+        return medians
+    annotators = rows[:, 0].astype(np.int64)
+    server = rows[:, 1].astype(np.float64)
+    client = np.array([np.nan if v is None else v for v in rows[:, 2]], dtype=np.float64)
+    order = np.argsort(annotators, kind="stable")
+    ids, starts = np.unique(annotators[order], return_index=True)
+    for annotator_id, server_group, client_group in zip(
+        ids.tolist(), np.split(server[order], starts[1:]), np.split(client[order], starts[1:]), strict=True
+    ):
+        client_known = client_group[~np.isnan(client_group)]
+        medians[annotator_id] = {
+            "server": round(float(np.median(server_group)) / 1000, 2),
+            "client": round(float(np.median(client_known)) / 1000, 2) if len(client_known) else None,
+        }
+    return medians
+
+
+def _benchmark_summaries(project: Project) -> dict[int, dict[str, Any]]:
+    rows = list(
+        BenchmarkTask.objects.filter(project=project, fixed__isnull=False)
+        .order_by("annotator_id", "scored_at")
+        .values_list("annotator_id", "fixed", "error_kind", "error_label", "scored_at")
+    )
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row[1:])
+    summaries = {}
+    for annotator_id, group in grouped.items():
+        fixed, kinds, labels, times = zip(*group, strict=True)
+        summaries[annotator_id] = skill_summary(
+            fixed,
+            error_kinds=kinds,
+            labels=[label or None for label in labels],
+            submitted_at=[t.timestamp() for t in times],
+            window=TREND_WINDOW,
+        ).to_dict()
+    return summaries
+
+
+def _extra_columns(project: Project) -> dict[int, dict[str, Any]]:
+    """Columns from the other quality engines: lint-finding rates and agreement with peers."""
+    columns: dict[int, dict[str, Any]] = defaultdict(dict)
+    return columns
+
+
+def scorecards(*, project: Project) -> list[dict[str, Any]]:
+    """One row per annotator of the project."""
+    annotators = dict(
+        Membership.objects.filter(project=project, role=Membership.Role.ANNOTATOR).values_list(
+            "user_id", "user__username"
+        )
+    )
+    annotators.update(
+        Task.objects.filter(project=project).values_list("annotator_id", "annotator__username").distinct()
+    )
+    done = dict(
+        Task.objects.filter(project=project, status=Task.Status.SUBMITTED)
+        .values_list("annotator_id")
+        .annotate(n=Count("pk"))
+    )
+    medians = _median_seconds(project)
+    summaries = _benchmark_summaries(project)
+    statuses = dict(AnnotatorQuality.objects.filter(project=project).values_list("annotator_id", "status"))
+    extra = _extra_columns(project)
+    has_gold = GoldAnnotation.objects.filter(project=project).exists()
+    note = None
+    if not has_gold:
+        note = "No gold annotations in this project: benchmarks are skipped until gold is imported."
+    elif project.benchmark_rate == 0 and project.calibration_benchmarks == 0:
+        note = "Benchmarks are switched off (benchmark rate and calibration are 0)."
+    empty = estimate_accuracy(0, 0).to_dict()
+    rows = []
+    for user_id, username in sorted(annotators.items(), key=lambda kv: kv[1]):
+        summary = summaries.get(user_id)
+        rows.append(
+            {
+                "user_id": user_id,
+                "username": username,
+                "status": statuses.get(user_id, AnnotatorQuality.Status.CALIBRATING),
+                "tasks_done": done.get(user_id, 0),
+                "median_seconds": medians.get(user_id, {}).get("server"),
+                "median_client_seconds": medians.get(user_id, {}).get("client"),
+                "benchmarks": summary["overall"] if summary else empty,
+                "by_error_kind": {
+                    kind: (summary["by_error_kind"].get(kind, empty) if summary else empty)
+                    for kind in _error_kinds(project)
+                },
+                "by_label": summary["by_label"] if summary else {},
+                "trend": summary["trend"] if summary else [],
+                "lint_finding_rate": extra.get(user_id, {}).get("lint_finding_rate"),
+                "agreement": extra.get(user_id, {}).get("agreement"),
+                "note": note,
+            }
+        )
+    return rows
+
+
+def annotator_benchmarks(*, project: Project, annotator_id: int) -> list[dict[str, Any]]:
+    """Every scored benchmark of one annotator, with gold, seeded and submitted answers for drawing."""
+    rows = (
+        BenchmarkTask.objects.filter(project=project, annotator_id=annotator_id, fixed__isnull=False)
+        .select_related("task__item", "task__annotation")
+        .order_by("-scored_at")
+    )
+    return [
+        {
+            "task_id": b.task_id,
+            "error_kind": b.error_kind,
+            "error_label": b.error_label or None,
+            "fixed": b.fixed,
+            "submitted_at": b.scored_at,
+            "item": {
+                "id": b.task.item_id,
+                "image_url": item_image_url(b.task.item),
+                "width": b.task.item.width,
+                "height": b.task.item.height,
+            },
+            "gold": b.gold_payload,
+            "seeded": b.seeded_payload,
+            "submitted": b.task.annotation.payload,
+            "detail": b.outcome,
+        }
+        for b in rows
+    ]
+
+
+def own_score(*, project: Project, annotator_id: int) -> dict[str, Any]:
+    """An annotator's own aggregate benchmark score (never per-task outcomes)."""
+    counts = BenchmarkTask.objects.filter(
+        project=project, annotator_id=annotator_id, fixed__isnull=False
+    ).aggregate(n=Count("pk"), fixed=Count("pk", filter=Q(fixed=True)))
+    return estimate_accuracy(counts["fixed"], counts["n"]).to_dict()

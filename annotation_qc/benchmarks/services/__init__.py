@@ -1,0 +1,1 @@
+"""Benchmark services: the gold set, benchmark dispatch and scoring."""

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from annotation_qc.benchmarks import apis
+
+urlpatterns = [
+    path("projects/<int:project_id>/gold/", apis.GoldApi.as_view(), name="gold"),
+    path("projects/<int:project_id>/gold/promote/", apis.GoldPromoteApi.as_view(), name="gold-promote"),
+    path("projects/<int:project_id>/annotators/", apis.ScorecardsApi.as_view(), name="scorecards"),
+    path(
+        "projects/<int:project_id>/annotators/<int:user_id>/benchmarks/",
+        apis.AnnotatorBenchmarksApi.as_view(),
+        name="annotator-benchmarks",
+    ),
+    path("projects/<int:project_id>/my-score/", apis.OwnScoreApi.as_view(), name="my-score"),
+]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from annotation_qc.core.apis import JobDetailApi
 from annotation_qc.core.views import api_not_found, frontend_index, healthz
 
 api_v1 = [
@@ -9,6 +10,8 @@ api_v1 = [
     path("", include("annotation_qc.projects.urls")),
     path("", include("annotation_qc.labeling.urls")),
     path("", include("annotation_qc.benchmarks.urls")),
+    path("", include("annotation_qc.linting.urls")),
+    path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
 ]
 
 urlpatterns = [

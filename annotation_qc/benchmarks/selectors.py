@@ -74,7 +74,11 @@ def _benchmark_summaries(project: Project) -> dict[int, dict[str, Any]]:
 
 def _extra_columns(project: Project) -> dict[int, dict[str, Any]]:
     """Columns from the other quality engines: lint-finding rates and agreement with peers."""
+    from annotation_qc.linting.selectors import finding_rates
+
     columns: dict[int, dict[str, Any]] = defaultdict(dict)
+    for annotator_id, rates in finding_rates(project=project).items():
+        columns[annotator_id]["lint_finding_rate"] = rates["lint_finding_rate"]
     return columns
 
 

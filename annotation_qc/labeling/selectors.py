@@ -41,3 +41,13 @@ def tasks_of_annotator(*, project_id: int, user: Any) -> QuerySet[Task]:
         .select_related("item", "project")
         .order_by("-served_at", "-pk")
     )
+
+
+def projects_with_overdue_leases() -> list[int]:
+    from django.utils import timezone
+
+    return list(
+        Task.objects.filter(status=Task.Status.ASSIGNED, lease_expires_at__lt=timezone.now())
+        .values_list("project_id", flat=True)
+        .distinct()
+    )

@@ -14,7 +14,7 @@ from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.projects import selectors, services
 from annotation_qc.projects.models import Membership, Project
-from annotation_qc.projects.permissions import ALL_ROLES, MANAGER, ProjectApi
+from annotation_qc.projects.permissions import ALL_ROLES, ANNOTATOR, MANAGER, ProjectApi
 
 
 class ProjectSettingsSerializer(serializers.ModelSerializer):
@@ -99,7 +99,12 @@ class ProjectProgressApi(ProjectApi):
 
     def get(self, request: Request, project_id: int) -> Response:
         project = self.project
-        return Response(selectors.project_progress(project=project, user_id=user_id(request)))
+        progress = selectors.project_progress(project=project, user_id=user_id(request))
+        if self.project_role == ANNOTATOR:
+            # Project-wide counts would let an annotator work out how many of their own tasks were
+            # benchmarks (they are excluded from the totals), so annotators see only their own.
+            progress = {"mine": progress["mine"]}
+        return Response(progress)
 
 
 class MemberOutputSerializer(serializers.Serializer):

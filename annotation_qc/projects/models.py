@@ -44,8 +44,9 @@ class Project(models.Model):
     )
     calibration_benchmarks = models.PositiveSmallIntegerField(default=5)
     calibration_window = models.PositiveSmallIntegerField(default=10)
+    # Seeded mistakes are built to fail scoring at any match IoU above 0.6 (see domain.seeding).
     benchmark_min_iou = models.FloatField(
-        default=0.7, validators=[MinValueValidator(0.1), MaxValueValidator(1.0)]
+        default=0.7, validators=[MinValueValidator(0.65), MaxValueValidator(0.95)]
     )
     flag_threshold = models.FloatField(
         default=0.6, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -61,7 +62,6 @@ class Project(models.Model):
     )
     # Linters: validated per-rule overrides (see annotation_qc.domain.linters.validate_lint_config)
     lint_config = models.JSONField(default=dict, blank=True)
-    too_fast_seconds = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)])
     # Prioritisation
     strategy = models.CharField(max_length=40, default="import_order")
     prioritize_every = models.PositiveIntegerField(

@@ -23,7 +23,6 @@ SETTING_FIELDS = (
     "max_overlap",
     "consensus_target",
     "lint_config",
-    "too_fast_seconds",
     "strategy",
     "prioritize_every",
 )

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "annotation_qc.projects",
     "annotation_qc.labeling",
     "annotation_qc.benchmarks",
+    "annotation_qc.linting",
 ]
 
 MIDDLEWARE = [
@@ -136,7 +137,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# A request that enqueues work must not hang while the broker is down: one quick retry, then the
+# periodic sweeps take over (see annotation_qc.core.queue).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = BASE_DIR / ".celery" / "queue"
@@ -148,7 +157,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "leases-sweep": {"task": "labeling.leases_sweep", "schedule": 60.0},
+    "lint-profiles": {"task": "linting.profiles_refresh_stale", "schedule": 300.0},
+}
 
 LOGGING = {
     "version": 1,

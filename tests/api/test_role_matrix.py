@@ -22,6 +22,22 @@ def _annotator_task(world: World) -> Task:
     return task
 
 
+def _submitted_annotation(world: World) -> int:
+    from annotation_qc.labeling.services.submit import annotation_submit
+
+    task = _annotator_task(world)
+    annotation, _ = annotation_submit(
+        task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": [BOX]}, client_time_ms=1
+    )
+    return annotation.pk
+
+
+def _job(world: World) -> int:
+    from annotation_qc.core.jobs import job_create
+
+    return job_create(kind="test", project_id=world.project.pk, created_by_id=None, params={}).pk
+
+
 # (name, method, url builder, body builder, expected status per role)
 CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     (
@@ -119,6 +135,76 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         lambda w: f"/api/v1/tasks/{_annotator_task(w).pk}/skip/",
         lambda w: {"reason": "blurry"},
         {"annotator": 200, "manager": 404, "ml_engineer": 404, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "lint draft",
+        "post",
+        lambda w: f"/api/v1/tasks/{_annotator_task(w).pk}/lint/",
+        lambda w: {"payload": {"boxes": [BOX]}},
+        {"annotator": 200, "manager": 404, "ml_engineer": 404, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "findings",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/findings/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "finding rates",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/findings/rates/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "gold list",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/gold/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "gold import",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/gold/",
+        lambda w: {"items": [{**ITEM, "external_id": "g1", "payload": {"boxes": [BOX]}}]},
+        {"annotator": 403, "manager": 201, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "gold promote",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/gold/promote/",
+        lambda w: {"annotation_id": _submitted_annotation(w)},
+        {"annotator": 403, "manager": 201, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "scorecards",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/annotators/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "annotator benchmarks",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/annotators/{w.users['annotator'].pk}/benchmarks/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "own score",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/my-score/",
+        None,
+        {"annotator": 403, "manager": 403, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "job detail",
+        "get",
+        lambda w: f"/api/v1/jobs/{_job(w)}/",
+        None,
+        {"annotator": 404, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
     ),
 ]
 

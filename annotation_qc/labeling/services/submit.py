@@ -13,6 +13,7 @@ from annotation_qc.benchmarks.services.scoring import benchmark_outcome_record
 from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Annotation, Item, Task
+from annotation_qc.linting.services import findings_check_and_store, lint_payload
 
 
 def payload_clean(*, task: Task, payload: Any) -> dict[str, Any]:
@@ -80,9 +81,12 @@ def annotation_submit(
                 submitted_at=now,
             )
             Task.objects.filter(pk=locked.pk).update(status=Task.Status.SUBMITTED, finished_at=now)
+            lint_findings = lint_payload(
+                project=locked.project, item=locked.item, payload=clean, time_spent_ms=client_time_ms
+            )
+            findings = findings_check_and_store(annotation=annotation, findings=lint_findings, now=now)
             if locked.kind == Task.Kind.BENCHMARK:
                 benchmark_outcome_record(task_id=locked.pk, project=locked.project, payload=clean, now=now)
-            findings: list[dict[str, Any]] = []
     except IntegrityError as exc:
         raise Conflict("This task was already submitted; the first submission stands.") from exc
     return annotation, findings

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation_qc.core.auth import user_id
+from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.labeling.apis import AnnotationInputSerializer, FindingSerializer
+from annotation_qc.linting import selectors
+from annotation_qc.linting.services import lint_draft
+from annotation_qc.projects.permissions import MANAGER, ProjectApi
+
+
+class LintApi(APIView):
+    """Live linting of a draft: the findings submit would give, with nothing stored."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        findings = FindingSerializer(many=True)
+
+    @extend_schema(request=AnnotationInputSerializer, responses=OutputSerializer)
+    def post(self, request: Request, task_id: int) -> Response:
+        data = AnnotationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        findings = lint_draft(
+            task_id=task_id,
+            annotator_id=user_id(request),
+            payload=data.validated_data["payload"],
+            time_spent_ms=data.validated_data.get("time_spent_ms"),
+        )
+        return Response({"findings": [f.to_dict() for f in findings]})
+
+
+class FindingsApi(ProjectApi):
+    allowed_roles = frozenset({MANAGER})
+
+    class FilterSerializer(serializers.Serializer):
+        code = serializers.CharField(required=False, max_length=40)
+        annotator = serializers.IntegerField(required=False, min_value=1)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        annotation_id = serializers.IntegerField()
+        task_id = serializers.IntegerField(source="annotation.task_id")
+        item_id = serializers.IntegerField()
+        annotator_id = serializers.IntegerField()
+        annotator = serializers.CharField(source="annotator.username")
+        code = serializers.CharField()
+        severity = serializers.CharField()
+        message = serializers.CharField()
+        boxes = serializers.ListField(child=serializers.IntegerField())
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        findings = selectors.findings_list(
+            project=self.project,
+            code=filters.validated_data.get("code"),
+            annotator_id=filters.validated_data.get("annotator"),
+        )
+        paginator = DefaultPagination()
+        page = paginator.paginate_queryset(findings, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class FindingRatesApi(ProjectApi):
+    """Per-annotator finding rates, overall and per rule."""
+
+    allowed_roles = frozenset({MANAGER})
+
+    def get(self, request: Request, project_id: int) -> Response:
+        rates = selectors.finding_rates(project=self.project)
+        return Response([{"user_id": annotator_id, **entry} for annotator_id, entry in sorted(rates.items())])

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from annotation_qc.core.apis import JobDetailApi
 from annotation_qc.core.views import api_not_found, frontend_index, healthz
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("annotation_qc.accounts.urls")),
     path("", include("annotation_qc.projects.urls")),
     path("", include("annotation_qc.labeling.urls")),

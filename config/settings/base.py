@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "annotation_qc.labeling",
     "annotation_qc.benchmarks",
     "annotation_qc.linting",
+    "annotation_qc.prioritization",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = BASE_DIR / ".celery" / "queue"
+    # Chords (prioritisation fans out over chunks) need a result backend; files serve here too.
+    CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND or f"file://{BASE_DIR / '.celery' / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
@@ -160,6 +163,7 @@ else:
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "leases-sweep": {"task": "labeling.leases_sweep", "schedule": 60.0},
     "lint-profiles": {"task": "linting.profiles_refresh_stale", "schedule": 300.0},
+    "prioritize-on-new-labels": {"task": "prioritization.schedule", "schedule": 300.0},
 }
 
 LOGGING = {

@@ -206,6 +206,20 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         None,
         {"annotator": 404, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
     ),
+    (
+        "prioritize",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/prioritize/",
+        lambda w: {"strategy": "random"},
+        {"annotator": 403, "manager": 202, "ml_engineer": 202, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "queue",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/queue/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
+    ),
 ]
 
 

@@ -105,9 +105,10 @@ def _take_regular_slot(*, project: Project, annotator_id: int) -> tuple[Item, An
         row = cursor.fetchone()
     if row is None:
         return None
-    item_id, width, height, image, image_url, prediction = row
-    item = Item(id=item_id, project=project, width=width, height=height, image=image, image_url=image_url)
-    item._state.adding = False
+    *fields, prediction = row
+    # A model instance with the other fields deferred (loaded on access, like ``.only()``).
+    item = Item.from_db(connection.alias, ["id", "width", "height", "image", "image_url"], fields)
+    item.project = project
     if isinstance(prediction, str):  # SQLite hands JSON back as text
         prediction = json.loads(prediction)
     return item, prediction

@@ -1,0 +1,103 @@
+"""Reading what prioritisation needs: features, training labels and predictions, in chunks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from annotation_qc.labeling.models import Annotation, Item, Prediction
+from annotation_qc.projects.models import Project
+
+CHUNK_ITEMS = 50_000
+
+
+def _features_matrix(
+    rows: list[tuple[int, bytes | memoryview | None]], dim: int
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Ids and the float32 feature matrix of rows read with ``features__isnull=False``."""
+    ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
+    blob = b"".join(bytes(raw) for _, raw in rows if raw is not None)
+    return ids, np.frombuffer(blob, dtype="<f4").reshape(len(rows), dim)
+
+
+def unlabeled_features(
+    *, project: Project, lo: int, hi: int, only: NDArray[np.int64] | None = None
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Features of the queue's open items with ids in [lo, hi) (and in ``only`` if given), by id."""
+    items = Item.objects.filter(
+        project=project, pk__gte=lo, pk__lt=hi, open_slots__gt=0, features__isnull=False
+    )
+    if only is not None:
+        items = items.filter(pk__in=only.tolist())
+    rows = list(items.order_by("pk").values_list("pk", "features"))
+    return _features_matrix(rows, project.feature_dim or 0)
+
+
+def training_set(*, project: Project) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """Features and label codes of labeled items: one label per item by majority of its regular
+    annotations (items whose annotators tie are left out); benchmark answers never count."""
+    votes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for item_id, payload in Annotation.objects.filter(project=project, is_benchmark=False).values_list(
+        "item_id", "payload"
+    ):
+        votes[item_id][payload["label"]] += 1
+    codes = {label: code for code, label in enumerate(project.labels)}
+    chosen: dict[int, int] = {}
+    for item_id, counts in votes.items():
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            chosen[item_id] = codes[ranked[0][0]]
+    if not chosen:
+        return np.zeros((0, project.feature_dim or 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    rows = list(
+        Item.objects.filter(pk__in=list(chosen), features__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "features")
+    )
+    ids, features = _features_matrix(rows, project.feature_dim or 0)
+    return features, np.array([chosen[i] for i in ids.tolist()], dtype=np.int64)
+
+
+def item_id_ranges(*, project: Project, chunk: int = CHUNK_ITEMS) -> list[tuple[int, int]]:
+    """Id ranges of about ``chunk`` open items each, for the chunk workers."""
+    ids = np.fromiter(
+        Item.objects.filter(project=project, open_slots__gt=0).order_by("pk").values_list("pk", flat=True),
+        dtype=np.int64,
+    )
+    if len(ids) == 0:
+        return []
+    starts = ids[::chunk]
+    ends = np.append(starts[1:], ids[-1] + 1)
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def prediction_versions(*, project: Project, field: str) -> list[str]:
+    """Model versions that uploaded ``field`` (``proba`` or ``scores``), oldest first."""
+    return list(
+        Prediction.objects.filter(item__project=project, **{f"{field}__isnull": False})
+        .values_list("model_version", flat=True)
+        .distinct()
+        .order_by("model_version")
+    )
+
+
+def predictions_in_range(
+    *, project: Project, lo: int, hi: int, versions: list[str], field: str
+) -> tuple[NDArray[np.int64], dict[str, dict[int, Any]]]:
+    """For open items in [lo, hi): their ids and, per model version, item id -> (payload, field)."""
+    ids = np.fromiter(
+        Item.objects.filter(project=project, pk__gte=lo, pk__lt=hi, open_slots__gt=0)
+        .order_by("pk")
+        .values_list("pk", flat=True),
+        dtype=np.int64,
+    )
+    per_version: dict[str, dict[int, Any]] = {v: {} for v in versions}
+    rows = Prediction.objects.filter(
+        item__project=project, item_id__gte=lo, item_id__lt=hi, model_version__in=versions
+    ).values_list("model_version", "item_id", "payload", field)
+    for version, item_id, payload, values in rows:
+        per_version[version][item_id] = (payload, values)
+    return ids, per_version

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from annotation_qc.prioritization import apis
+
+urlpatterns = [
+    path("projects/<int:project_id>/prioritize/", apis.PrioritizeApi.as_view(), name="prioritize"),
+    path("projects/<int:project_id>/queue/", apis.QueueApi.as_view(), name="queue"),
+]

@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("annotation_qc.benchmarks.urls")),
     path("", include("annotation_qc.linting.urls")),
     path("", include("annotation_qc.prioritization.urls")),
+    path("", include("annotation_qc.agreement.urls")),
     path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
 ]
 

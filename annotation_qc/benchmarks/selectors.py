@@ -74,11 +74,14 @@ def _benchmark_summaries(project: Project) -> dict[int, dict[str, Any]]:
 
 def _extra_columns(project: Project) -> dict[int, dict[str, Any]]:
     """Columns from the other quality engines: lint-finding rates and agreement with peers."""
+    from annotation_qc.agreement.selectors import agreement_by_annotator
     from annotation_qc.linting.selectors import finding_rates
 
     columns: dict[int, dict[str, Any]] = defaultdict(dict)
     for annotator_id, rates in finding_rates(project=project).items():
         columns[annotator_id]["lint_finding_rate"] = rates["lint_finding_rate"]
+    for annotator_id, agreement in agreement_by_annotator(project).items():
+        columns[annotator_id]["agreement"] = agreement
     return columns
 
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "annotation_qc.benchmarks",
     "annotation_qc.linting",
     "annotation_qc.prioritization",
+    "annotation_qc.agreement",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "leases-sweep": {"task": "labeling.leases_sweep", "schedule": 60.0},
     "lint-profiles": {"task": "linting.profiles_refresh_stale", "schedule": 300.0},
     "prioritize-on-new-labels": {"task": "prioritization.schedule", "schedule": 300.0},
+    "agreement-reports": {"task": "agreement.reports_due", "schedule": 900.0},
 }
 
 LOGGING = {

@@ -220,6 +220,34 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         None,
         {"annotator": 403, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
     ),
+    (
+        "agreement",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/agreement/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "agreement compute",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/agreement/compute/",
+        None,
+        {"annotator": 403, "manager": 202, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "agreement items",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/agreement/items/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "agreement resolve",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/agreement/items/{w.project.items.first().pk}/resolve/",
+        lambda w: {"payload": {"boxes": [BOX]}},
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
 ]
 
 

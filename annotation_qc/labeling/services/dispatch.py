@@ -92,7 +92,7 @@ def _take_slot_sql(vendor: str) -> str:
             ORDER BY candidate.priority DESC, candidate.id ASC
             LIMIT 1 {lock}
         )
-        RETURNING id, width, height, image, image_url,
+        RETURNING id, image, image_url, width, height,
             (SELECT p.payload FROM {prediction} AS p WHERE p.item_id = {item}.id
              ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
     """
@@ -105,9 +105,14 @@ def _take_regular_slot(*, project: Project, annotator_id: int) -> tuple[Item, An
         row = cursor.fetchone()
     if row is None:
         return None
-    *fields, prediction = row
-    # A model instance with the other fields deferred (loaded on access, like ``.only()``).
-    item = Item.from_db(connection.alias, ["id", "width", "height", "image", "image_url"], fields)
+    item_id, image, image_url, width, height, prediction = row
+    # A model instance with the other fields deferred (loaded on access, like ``.only()``); from_db
+    # takes the values in the model's field order.
+    item = Item.from_db(
+        connection.alias,
+        ["id", "image", "image_url", "width", "height"],
+        [item_id, image, image_url, width, height],
+    )
     item.project = project
     if isinstance(prediction, str):  # SQLite hands JSON back as text
         prediction = json.loads(prediction)

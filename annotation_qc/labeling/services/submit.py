@@ -9,23 +9,29 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from annotation_qc.agreement.tasks import consensus_update
 from annotation_qc.benchmarks.services.scoring import benchmark_outcome_record
 from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
+from annotation_qc.core.queue import enqueue_on_commit
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.linting.services import findings_check_and_store, lint_payload
+from annotation_qc.projects.models import Project
 
 
 def payload_clean(*, task: Task, payload: Any) -> dict[str, Any]:
     """The validated payload for this task's project and item, or a 400 naming the bad fields."""
-    project = task.project
+    return validated_for_item(project=task.project, item=task.item, payload=payload)
+
+
+def validated_for_item(*, project: Project, item: Item, payload: Any) -> dict[str, Any]:
     try:
         return validate_payload(
             payload,
             kind=project.payload_kind,
             labels=project.labels,
-            width=task.item.width,
-            height=task.item.height,
+            width=item.width,
+            height=item.height,
             max_boxes=project.max_boxes,
         )
     except PayloadError as exc:
@@ -87,6 +93,8 @@ def annotation_submit(
             findings = findings_check_and_store(annotation=annotation, findings=lint_findings, now=now)
             if locked.kind == Task.Kind.BENCHMARK:
                 benchmark_outcome_record(task_id=locked.pk, project=locked.project, payload=clean, now=now)
+            elif locked.item.required_annotations >= 2:
+                enqueue_on_commit(consensus_update, locked.item_id, locked.item.required_annotations)
     except IntegrityError as exc:
         raise Conflict("This task was already submitted; the first submission stands.") from exc
     return annotation, findings

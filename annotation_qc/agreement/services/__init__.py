@@ -1,0 +1,1 @@
+"""Agreement reports, consensus per item (with dynamic overlap), and manual resolution."""

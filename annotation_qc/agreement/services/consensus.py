@@ -1,0 +1,154 @@
+"""Consensus for a completed double-labeled item, dynamic overlap, and manual resolution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotation_qc.agreement.models import Consensus
+from annotation_qc.benchmarks.models import AnnotatorQuality
+from annotation_qc.core.exceptions import NotFound
+from annotation_qc.domain.agreement import (
+    box_consensus,
+    classification_consensus,
+    needs_another_annotation,
+    skill_weight,
+    smoothed_accuracy,
+)
+from annotation_qc.domain.geometry import boxes_to_payload
+from annotation_qc.labeling.models import Annotation, Item
+from annotation_qc.projects.models import Project
+
+
+def consensus_due(*, item_id: int, required: int) -> bool:
+    """Whether a just-submitted annotation completed a double-labeled item."""
+    if required < 2:
+        return False
+    return Annotation.objects.filter(item_id=item_id, is_benchmark=False).count() >= required
+
+
+def _skills(project: Project, annotator_ids: list[int]) -> dict[int, tuple[int, int]]:
+    return {
+        a: (fixed, total)
+        for a, fixed, total in AnnotatorQuality.objects.filter(
+            project=project, annotator_id__in=annotator_ids, benchmarks__gt=0
+        ).values_list("annotator_id", "fixed", "benchmarks")
+    }
+
+
+@transaction.atomic
+def consensus_update(*, item_id: int) -> Consensus | None:
+    """Fuse the item's annotations into its consensus, or send it to one more annotator.
+
+    Classification items whose leading label is still uncertain (posterior from each annotator's
+    smoothed benchmark accuracy below the project's target) get one more required annotation, up
+    to the project's ``max_overlap``; the consensus waits for it. A manual resolution is final.
+    """
+    item = Item.objects.select_for_update().select_related("project").get(pk=item_id)
+    project = item.project
+    if Consensus.objects.filter(item=item, method=Consensus.Method.MANUAL).exists():
+        return None
+    rows = list(
+        Annotation.objects.filter(item=item, is_benchmark=False)
+        .order_by("annotator_id")
+        .values_list("annotator_id", "payload")
+    )
+    if len(rows) < 2:
+        return None
+    annotators = [a for a, _ in rows]
+    skills = _skills(project, annotators)
+    n_labels = max(2, len(project.labels))
+    weights = [skill_weight(*skills[a], n_labels=n_labels) if a in skills else None for a in annotators]
+    codes = {label: code for code, label in enumerate(project.labels)}
+    if project.kind == Project.Kind.CLASSIFICATION:
+        labels = np.array([codes[p["label"]] for _, p in rows], dtype=np.int64)
+        accuracies = [smoothed_accuracy(*skills[a]) if a in skills else None for a in annotators]
+        if needs_another_annotation(
+            labels,
+            accuracies,
+            target_posterior=project.consensus_target,
+            n_labels=n_labels,
+            max_annotations=project.max_overlap,
+        ):
+            Item.objects.filter(pk=item.pk).update(
+                required_annotations=F("required_annotations") + 1, open_slots=F("open_slots") + 1
+            )
+            Consensus.objects.filter(item=item).delete()
+            return None
+        posterior: float | None
+        code, posterior = classification_consensus(labels, weights if skills else None, n_labels=n_labels)
+        payload: dict[str, Any] = {"label": project.labels[code]}
+        method = Consensus.Method.WEIGHTED_VOTE if skills else Consensus.Method.MAJORITY
+    else:
+        inputs = [
+            (
+                a,
+                [[b["x"], b["y"], b["w"], b["h"]] for b in p["boxes"]],
+                [codes[b["label"]] for b in p["boxes"]],
+            )
+            for a, p in rows
+        ]
+        fused = box_consensus(inputs, weights if skills else None, n_labels=n_labels)
+        payload = {"boxes": boxes_to_payload(fused.boxes, [project.labels[c] for c in fused.labels.tolist()])}
+        posterior = float(fused.support.mean()) if len(fused.support) else None
+        method = Consensus.Method.FUSED_BOXES
+    consensus, _ = Consensus.objects.update_or_create(
+        item=item,
+        defaults={
+            "project": project,
+            "payload": payload,
+            "posterior": posterior,
+            "method": method,
+            "n_annotations": len(rows),
+            "computed_at": timezone.now(),
+            "resolved_by": None,
+        },
+    )
+    return consensus
+
+
+@transaction.atomic
+def item_resolve(
+    *,
+    project: Project,
+    item_id: int,
+    annotation_id: int | None,
+    payload: Any | None,
+    make_gold: bool,
+    user: Any,
+) -> Consensus:
+    """A manager settles a low-agreement item: one annotator's answer or an edited one becomes final."""
+    from annotation_qc.benchmarks.services.gold import gold_promote
+    from annotation_qc.labeling.services.submit import validated_for_item
+
+    item = Item.objects.filter(pk=item_id, project=project).first()
+    if item is None:
+        raise NotFound("No such item in this project.")
+    chosen = None
+    if annotation_id is not None:
+        chosen = Annotation.objects.filter(pk=annotation_id, item=item).first()
+        if chosen is None:
+            raise NotFound("No such annotation on this item.")
+    answer = validated_for_item(project=project, item=item, payload=chosen.payload if chosen else payload)
+    consensus, _ = Consensus.objects.update_or_create(
+        item=item,
+        defaults={
+            "project": project,
+            "payload": answer,
+            "posterior": None,
+            "method": Consensus.Method.MANUAL,
+            "n_annotations": Annotation.objects.filter(item=item, is_benchmark=False).count(),
+            "computed_at": timezone.now(),
+            "resolved_by": user,
+        },
+    )
+    if make_gold:
+        source = chosen or Annotation.objects.filter(item=item, is_benchmark=False).first()
+        if source is None:
+            raise NotFound("The item has no annotation to promote to gold.")
+        gold_promote(project=project, annotation_id=source.pk, payload=answer, user=user)
+    return consensus

@@ -1,0 +1,74 @@
+"""Reading a project's repeated annotations into the arrays the agreement domain takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.db.models import Count
+
+from annotation_qc.agreement.models import Consensus
+from annotation_qc.benchmarks.models import AnnotatorQuality
+from annotation_qc.domain.agreement import BoxAnnotationTable, ClassificationAnnotations, skill_weight
+from annotation_qc.labeling.models import Annotation
+from annotation_qc.projects.models import Project
+
+
+def annotator_weights(project: Project) -> dict[int, float]:
+    """Log-odds vote weights from each annotator's benchmark record (annotators without one: none)."""
+    n_labels = max(2, len(project.labels))
+    return {
+        annotator_id: skill_weight(fixed, total, n_labels=n_labels)
+        for annotator_id, fixed, total in AnnotatorQuality.objects.filter(
+            project=project, benchmarks__gt=0
+        ).values_list("annotator_id", "fixed", "benchmarks")
+    }
+
+
+def repeated_annotations(project: Project) -> list[tuple[int, int, dict[str, Any]]]:
+    """(item id, annotator id, payload) of regular annotations on items annotated at least twice."""
+    repeated = (
+        Annotation.objects.filter(project=project, is_benchmark=False)
+        .values("item_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .values("item_id")
+    )
+    return list(
+        Annotation.objects.filter(project=project, is_benchmark=False, item_id__in=repeated)
+        .order_by("item_id", "annotator_id")
+        .values_list("item_id", "annotator_id", "payload")
+    )
+
+
+def classification_input(
+    project: Project, rows: list[tuple[int, int, dict[str, Any]]]
+) -> ClassificationAnnotations:
+    codes = {label: code for code, label in enumerate(project.labels)}
+    return ClassificationAnnotations(
+        item=np.array([r[0] for r in rows], dtype=np.int64),
+        annotator=np.array([r[1] for r in rows], dtype=np.int64),
+        label=np.array([codes[r[2]["label"]] for r in rows], dtype=np.int64),
+    )
+
+
+def box_input(
+    project: Project, rows: list[tuple[int, int, dict[str, Any]]]
+) -> tuple[BoxAnnotationTable, list[int]]:
+    """The box table (items by position) and the item id at each position."""
+    codes = {label: code for code, label in enumerate(project.labels)}
+    item_ids, positions = np.unique(np.array([r[0] for r in rows], dtype=np.int64), return_inverse=True)
+    boxes = [b for _, _, payload in rows for b in payload["boxes"]]
+    table = BoxAnnotationTable.from_arrays(
+        positions.tolist(),
+        [r[1] for r in rows],
+        [len(r[2]["boxes"]) for r in rows],
+        np.array([[b["x"], b["y"], b["w"], b["h"]] for b in boxes], dtype=np.float64).reshape(-1, 4),
+        np.array([codes[b["label"]] for b in boxes], dtype=np.int64),
+        n_items=len(item_ids),
+    )
+    return table, item_ids.tolist()
+
+
+def consensus_payloads(project: Project) -> dict[int, dict[str, Any]]:
+    return dict(Consensus.objects.filter(project=project).values_list("item_id", "payload"))

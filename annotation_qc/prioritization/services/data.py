@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
+from django.db.models import Count
 from numpy.typing import NDArray
 
 from annotation_qc.labeling.models import Annotation, Item, Prediction
@@ -37,19 +37,30 @@ def unlabeled_features(
 
 
 def training_set(*, project: Project) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
-    """Features and label codes of labeled items: one label per item by majority of its regular
-    annotations (items whose annotators tie are left out); benchmark answers never count."""
-    votes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for item_id, payload in Annotation.objects.filter(project=project, is_benchmark=False).values_list(
-        "item_id", "payload"
-    ):
-        votes[item_id][payload["label"]] += 1
+    """Features and label codes of labeled items.
+
+    The label is the item's consensus where it has one (double-labeled items), else its single
+    regular annotation; items with several annotations and no consensus yet wait for it.
+    Benchmark answers never count.
+    """
+    from annotation_qc.agreement.models import Consensus
+
     codes = {label: code for code, label in enumerate(project.labels)}
-    chosen: dict[int, int] = {}
-    for item_id, counts in votes.items():
-        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
-            chosen[item_id] = codes[ranked[0][0]]
+    chosen = {
+        item_id: codes[payload["label"]]
+        for item_id, payload in Consensus.objects.filter(project=project).values_list("item_id", "payload")
+    }
+    singles = (
+        Annotation.objects.filter(project=project, is_benchmark=False)
+        .values("item_id")
+        .annotate(n=Count("pk"))
+        .filter(n=1)
+        .values("item_id")
+    )
+    for item_id, payload in Annotation.objects.filter(
+        project=project, is_benchmark=False, item_id__in=singles
+    ).values_list("item_id", "payload"):
+        chosen.setdefault(item_id, codes[payload["label"]])
     if not chosen:
         return np.zeros((0, project.feature_dim or 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
     rows = list(

@@ -69,12 +69,15 @@ def iou_matrix(a: ArrayLike, b: ArrayLike) -> FloatArray:
 def match_from_iou(iou: FloatArray, min_iou: float = 0.5) -> list[tuple[int, int, float]]:
     """Optimal one-to-one matching on a precomputed IoU matrix (Hungarian algorithm).
 
-    Maximises total IoU and keeps the pairs whose IoU is at least ``min_iou``,
-    sorted by the index into the first set.
+    Maximises the total IoU over the pairs whose IoU is at least ``min_iou`` and returns those
+    pairs, sorted by the index into the first set.
     """
     if iou.size == 0:
         return []
-    rows, cols = linear_sum_assignment(iou, maximize=True)
+    # Pairs below the threshold can never be kept, so they must not steer the assignment either:
+    # otherwise two pairs just under it could outweigh (and push out) one pair that qualifies.
+    eligible = np.where(iou >= min_iou, iou, 0.0)
+    rows, cols = linear_sum_assignment(eligible, maximize=True)
     keep = iou[rows, cols] >= min_iou
     return [
         (int(r), int(c), float(v))

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
-from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.core.pagination import PagePagination
 from annotation_qc.labeling.apis import AnnotationInputSerializer, FindingSerializer
 from annotation_qc.linting import selectors
 from annotation_qc.linting.services import lint_draft
@@ -41,7 +41,7 @@ class FindingsApi(ProjectApi):
 
     class FilterSerializer(serializers.Serializer):
         code = serializers.CharField(required=False, max_length=40)
-        annotator = serializers.IntegerField(required=False, min_value=1)
+        annotator = serializers.CharField(required=False, max_length=150, help_text="User id or username.")
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -63,9 +63,9 @@ class FindingsApi(ProjectApi):
         findings = selectors.findings_list(
             project=self.project,
             code=filters.validated_data.get("code"),
-            annotator_id=filters.validated_data.get("annotator"),
+            annotator=filters.validated_data.get("annotator"),
         )
-        paginator = DefaultPagination()
+        paginator = PagePagination()
         page = paginator.paginate_queryset(findings, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 

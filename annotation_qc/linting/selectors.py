@@ -9,12 +9,16 @@ from annotation_qc.linting.models import LintFinding
 from annotation_qc.projects.models import Project
 
 
-def findings_list(*, project: Project, code: str | None, annotator_id: int | None) -> QuerySet[LintFinding]:
+def findings_list(*, project: Project, code: str | None, annotator: str | None) -> QuerySet[LintFinding]:
+    """The project's findings, newest first; ``annotator`` is a user id or a username."""
     findings = LintFinding.objects.filter(project=project).select_related("annotator", "annotation")
     if code:
         findings = findings.filter(code=code)
-    if annotator_id:
-        findings = findings.filter(annotator_id=annotator_id)
+    if annotator:
+        by_id = annotator.isdigit()
+        findings = findings.filter(
+            **({"annotator_id": int(annotator)} if by_id else {"annotator__username": annotator})
+        )
     return findings.order_by("-created_at", "-pk")
 
 

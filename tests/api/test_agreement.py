@@ -124,11 +124,14 @@ def test_consensus_weights_skill_and_dynamic_overlap(classes: World) -> None:
     assert consensus.payload == {"label": "car"}  # the skilled annotator outweighs the unskilled one
     assert consensus.method == "weighted_vote"
 
-    # Two unknown annotators disagreeing: the item goes to a third annotator.
+    # Two fair annotators disagreeing: the posterior stays low, so the item goes to a third annotator.
     other = Item.objects.filter(project=classes.project).order_by("pk")[1]
     third, fourth = UserFactory(username="third"), UserFactory(username="fourth")
     for user, label in ((third, "car"), (fourth, "bike")):
         MembershipFactory(project=classes.project, user=user, role="annotator")
+        AnnotatorQuality.objects.create(
+            project=classes.project, annotator=user, status="ok", benchmarks=40, fixed=30
+        )
         task = task_next(project=classes.project, annotator_id=user.pk)
         assert task.item_id == other.pk
         annotation_submit(
@@ -168,3 +171,14 @@ def test_box_report_and_fused_consensus(world: World) -> None:
     fused = consensus.payload["boxes"]
     assert len(fused) == 2
     assert next(b for b in fused if b["label"] == "car")["x"] == pytest.approx(12, abs=0.01)
+
+
+def test_without_benchmark_evidence_majority_settles_at_planned_overlap(classes: World) -> None:
+    label_all(classes, {"annotator": ["car"] * 12, "second": ["car"] * 11 + ["bike"]})
+    first = Item.objects.filter(project=classes.project).order_by("pk").first()
+    consensus = consensus_update(item_id=first.pk)
+    assert consensus.method == "majority"
+    assert consensus.payload == {"label": "car"}
+    assert consensus.posterior == 1.0
+    first.refresh_from_db()
+    assert first.required_annotations == 2

@@ -72,3 +72,11 @@ def test_payload_round_trip():
     array, labels = boxes_from_payload(payload)
     assert array.shape == (1, 4)
     assert boxes_to_payload(array, labels) == [{"x": 1.5, "y": 2.0, "w": 3.0, "h": 4.0, "label": "car"}]
+
+
+def test_sub_threshold_pairs_do_not_push_out_a_qualifying_pair():
+    # a0-b0 qualifies (0.6); a0-b1 and a1-b0 (0.45 each) sum to more but are both below 0.5.
+    iou = np.array([[0.6, 0.45], [0.45, 0.0]])
+    from annotation_qc.domain.geometry import match_from_iou
+
+    assert [(i, j) for i, j, _ in match_from_iou(iou, 0.5)] == [(0, 0)]

@@ -66,8 +66,12 @@ def consensus_update(*, item_id: int) -> Consensus | None:
     codes = {label: code for code, label in enumerate(project.labels)}
     if project.kind == Project.Kind.CLASSIFICATION:
         labels = np.array([codes[p["label"]] for _, p in rows], dtype=np.int64)
-        accuracies = [smoothed_accuracy(*skills[a]) if a in skills else None for a in annotators]
-        if needs_another_annotation(
+        known = [smoothed_accuracy(*skills[a]) for a in annotators if a in skills]
+        # Unknown annotators count at the mean known accuracy; with no evidence at all there is no
+        # posterior to wait for, and the item is settled by majority at its planned overlap.
+        fill = sum(known) / len(known) if known else None
+        accuracies = [smoothed_accuracy(*skills[a]) if a in skills else fill for a in annotators]
+        if known and needs_another_annotation(
             labels,
             accuracies,
             target_posterior=project.consensus_target,

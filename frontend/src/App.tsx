@@ -1,0 +1,110 @@
+import { useEffect, useState, type ReactNode } from "react";
+import { ApiError, auth, errorMessage } from "./api";
+import type { Me } from "./api/types";
+import { AuthContext, isManagerOf } from "./auth";
+import { Layout } from "./components/Layout";
+import { DashboardPage } from "./pages/DashboardPage";
+import { DrilldownPage } from "./pages/DrilldownPage";
+import { FindingsPage } from "./pages/FindingsPage";
+import { LoginPage } from "./pages/LoginPage";
+import { ProjectsPage } from "./pages/ProjectsPage";
+import { ReviewPage } from "./pages/ReviewPage";
+import { ScorecardsPage } from "./pages/ScorecardsPage";
+import { SettingsPage } from "./pages/SettingsPage";
+import { WorkspacePage } from "./pages/WorkspacePage";
+import { Link, matchPath, useLocation } from "./router";
+
+type Session = { status: "checking" } | { status: "anonymous" } | { status: "signed-in"; me: Me } | { status: "error"; message: string };
+
+export function App() {
+  const [session, setSession] = useState<Session>({ status: "checking" });
+
+  useEffect(() => {
+    let live = true;
+    auth.csrf().catch(() => undefined);
+    auth.me().then(
+      (me) => live && setSession({ status: "signed-in", me }),
+      (err: unknown) => {
+        if (!live) return;
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setSession({ status: "anonymous" });
+        else setSession({ status: "error", message: errorMessage(err) });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  if (session.status === "checking") return <p className="page">Loading…</p>;
+  if (session.status === "error") {
+    return (
+      <main className="page">
+        <p className="error" role="alert">
+          The server could not be reached: {session.message}
+        </p>
+        <button type="button" onClick={() => window.location.reload()}>
+          Retry
+        </button>
+      </main>
+    );
+  }
+  if (session.status === "anonymous") {
+    return <LoginPage onSignedIn={(me) => setSession({ status: "signed-in", me })} />;
+  }
+  const setMe = (me: Me | null) => setSession(me ? { status: "signed-in", me } : { status: "anonymous" });
+  return (
+    <AuthContext.Provider value={{ me: session.me, setMe }}>
+      <Routes me={session.me} />
+    </AuthContext.Provider>
+  );
+}
+
+function Routes({ me }: { me: Me }) {
+  const { path } = useLocation();
+  let m: Record<string, string> | null;
+  if (path === "/" || path === "/login" || path === "/projects") return <ProjectsPage />;
+  if ((m = matchPath("/projects/:id/label", path))) return <WorkspacePage projectId={Number(m.id)} />;
+
+  const managerRoutes: [string, (p: Record<string, string>) => ReactNode][] = [
+    ["/projects/:id", (p) => <DashboardPage projectId={Number(p.id)} />],
+    ["/projects/:id/dashboard", (p) => <DashboardPage projectId={Number(p.id)} />],
+    ["/projects/:id/scorecards", (p) => <ScorecardsPage projectId={Number(p.id)} />],
+    [
+      "/projects/:id/annotators/:userId/benchmarks",
+      (p) => <DrilldownPage projectId={Number(p.id)} userId={Number(p.userId)} />,
+    ],
+    ["/projects/:id/findings", (p) => <FindingsPage projectId={Number(p.id)} />],
+    ["/projects/:id/review", (p) => <ReviewPage projectId={Number(p.id)} />],
+    ["/projects/:id/settings", (p) => <SettingsPage projectId={Number(p.id)} />],
+  ];
+  for (const [pattern, render] of managerRoutes) {
+    if ((m = matchPath(pattern, path))) {
+      if (!isManagerOf(me, Number(m.id))) return <NotAllowed />;
+      return render(m);
+    }
+  }
+  return <NotFound />;
+}
+
+function NotFound() {
+  return (
+    <Layout>
+      <main className="page" data-testid="not-found">
+        <h1>Page not found</h1>
+        <Link href="/">Back to my projects</Link>
+      </main>
+    </Layout>
+  );
+}
+
+function NotAllowed() {
+  return (
+    <Layout>
+      <main className="page" data-testid="not-allowed">
+        <h1>Managers only</h1>
+        <p>This page is for the project's managers.</p>
+        <Link href="/">Back to my projects</Link>
+      </main>
+    </Layout>
+  );
+}

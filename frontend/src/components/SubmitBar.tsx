@@ -1,0 +1,51 @@
+import type { Finding } from "../api/types";
+
+/** Submit and skip, with the reason when submitting is blocked. */
+export function SubmitBar({
+  blocking,
+  disabledReason,
+  busy,
+  error,
+  onSubmit,
+  onSkip,
+}: {
+  blocking: Finding[];
+  disabledReason?: string | null;
+  busy: boolean;
+  error: string | null;
+  onSubmit: () => void;
+  onSkip: () => void;
+}) {
+  const reason =
+    disabledReason ??
+    (blocking.length > 0 ? `Fix ${blocking.length === 1 ? "this error" : "these errors"} first: ${blocking.map((f) => f.message).join(" ")}` : null);
+  return (
+    <section className="panel submit-bar" aria-label="Submit">
+      {reason && (
+        <p className="blocked" role="status" data-testid="submit-blocked-reason">
+          {reason}
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert" data-testid="submit-error">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onSkip} disabled={busy} data-testid="skip-button" aria-keyshortcuts="S">
+          Skip…
+        </button>
+        <button
+          type="button"
+          className="primary"
+          onClick={onSubmit}
+          disabled={busy || !!reason}
+          data-testid="submit-button"
+          aria-keyshortcuts="Enter"
+        >
+          {busy ? "Submitting…" : "Submit"} <kbd>Enter</kbd>
+        </button>
+      </div>
+    </section>
+  );
+}

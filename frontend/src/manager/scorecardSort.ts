@@ -1,0 +1,64 @@
+// Sorting of the scorecards table: one key per column; missing values always sort last.
+import type { Scorecard } from "../api/types";
+
+export type SortDirection = "asc" | "desc";
+
+/** A column key: a fixed column, or "kind:<error kind>" for a per-error-kind accuracy. */
+export type ScorecardSortKey =
+  | "username"
+  | "status"
+  | "benchmarks"
+  | "lint_finding_rate"
+  | "agreement"
+  | "tasks_done"
+  | "median_seconds"
+  | `kind:${string}`;
+
+const STATUS_ORDER: Record<string, number> = { flagged: 0, calibrating: 1, ok: 2 };
+
+export function sortValue(card: Scorecard, key: ScorecardSortKey): number | string | null {
+  if (key.startsWith("kind:")) return card.by_error_kind?.[key.slice(5)]?.accuracy ?? null;
+  switch (key) {
+    case "username":
+      return card.username.toLowerCase();
+    case "status":
+      return STATUS_ORDER[card.status] ?? 3;
+    case "benchmarks":
+      return card.benchmarks?.accuracy ?? null;
+    case "lint_finding_rate":
+      return card.lint_finding_rate;
+    case "agreement":
+      return card.agreement;
+    case "tasks_done":
+      return card.tasks_done;
+    case "median_seconds":
+      return card.median_seconds;
+    default:
+      return null;
+  }
+}
+
+export function sortScorecards(cards: Scorecard[], key: ScorecardSortKey, direction: SortDirection): Scorecard[] {
+  const sign = direction === "asc" ? 1 : -1;
+  return [...cards].sort((a, b) => {
+    const va = sortValue(a, key);
+    const vb = sortValue(b, key);
+    if (va === null && vb === null) return a.username.localeCompare(b.username);
+    if (va === null) return 1;
+    if (vb === null) return -1;
+    const cmp = typeof va === "string" || typeof vb === "string" ? String(va).localeCompare(String(vb)) : va - vb;
+    return cmp !== 0 ? sign * cmp : a.username.localeCompare(b.username);
+  });
+}
+
+/** The error kinds present in any scorecard, sorted by name. */
+export function errorKinds(cards: Scorecard[]): string[] {
+  const kinds = new Set<string>();
+  for (const card of cards) for (const kind of Object.keys(card.by_error_kind ?? {})) kinds.add(kind);
+  return [...kinds].sort();
+}
+
+/** The direction a column starts in when first clicked: names ascending, numbers descending. */
+export function defaultDirection(key: ScorecardSortKey): SortDirection {
+  return key === "username" || key === "status" ? "asc" : "desc";
+}

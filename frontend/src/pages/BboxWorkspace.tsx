@@ -1,0 +1,220 @@
+import { useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { isBboxPayload, type SubmitResult, type Task } from "../api/types";
+import { BoxCanvas } from "../components/BoxCanvas";
+import { BoxList } from "../components/BoxList";
+import { FindingsPanel } from "../components/FindingsPanel";
+import { HelpPanel } from "../components/HelpPanel";
+import { LabelPalette } from "../components/LabelPalette";
+import { SkipDialog } from "../components/SkipDialog";
+import { SubmitBar } from "../components/SubmitBar";
+import { useLiveLint } from "../components/useLiveLint";
+import { useSubmit } from "../components/useSubmit";
+import {
+  createEditorState,
+  currentBoxes,
+  editorPayload,
+  editorReducer,
+  redoAvailable,
+  undoAvailable,
+} from "../editor/editorState";
+import { blockingFindings, highlightByBox } from "../editor/findings";
+import type { Size } from "../editor/geometry";
+import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
+import { newBoxInView } from "../editor/keyboardBox";
+import { fitView, IDENTITY_VIEW, stageCenter, zoomAt, ZOOM_STEP, type View } from "../editor/viewTransform";
+
+export function BboxWorkspace({ task, onDone }: { task: Task; onDone: (result: SubmitResult | null) => void }) {
+  const image = useMemo(() => ({ width: task.item.width, height: task.item.height }), [task.item]);
+  const [state, dispatch] = useReducer(editorReducer, undefined, () =>
+    createEditorState(image, task.labels, isBboxPayload(task.pre_annotation) ? task.pre_annotation.boxes : []),
+  );
+  const [startedAt] = useState(() => performance.now());
+  const [view, setView] = useState<View>(IDENTITY_VIEW);
+  const [stageSize, setStageSize] = useState<Size | null>(null);
+  const [fitted, setFitted] = useState(false);
+  const [showHelp, setShowHelp] = useState(false);
+  const [skipping, setSkipping] = useState(false);
+
+  const boxes = currentBoxes(state);
+  const payload = useMemo(() => editorPayload(state), [state]);
+  const lint = useLiveLint(task.id, payload, startedAt);
+  const highlights = useMemo(() => highlightByBox(lint.findings), [lint.findings]);
+  const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
+  const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings);
+
+  // Fit the image once the stage is measured.
+  useEffect(() => {
+    if (stageSize && !fitted) {
+      setView(fitView(image, stageSize));
+      setFitted(true);
+    }
+  }, [stageSize, fitted, image]);
+
+  const submit = () => {
+    if (blocking.length === 0) void actions.submit(payload);
+  };
+
+  // Keyboard shortcuts (see editor/hotkeys.ts).
+  const keyState = useRef({ state, stageSize, view, blocking, skipping, submit });
+  keyState.current = { state, stageSize, view, blocking, skipping, submit };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const current = keyState.current;
+      if (current.skipping || targetOwnsKey(e.target, e.key)) return;
+      const action = keyToAction(e, "bbox", current.state.labels.length);
+      if (!action) return;
+      e.preventDefault();
+      const stage = current.stageSize ?? { width: 800, height: 600 };
+      switch (action.type) {
+        case "label":
+          dispatch({ type: "chooseLabel", label: current.state.labels[action.index] });
+          break;
+        case "delete":
+          dispatch({ type: "delete" });
+          break;
+        case "undo":
+          dispatch({ type: "undo" });
+          break;
+        case "redo":
+          dispatch({ type: "redo" });
+          break;
+        case "zoomIn":
+          setView((v) => zoomAt(v, ZOOM_STEP, stageCenter(stage)));
+          break;
+        case "zoomOut":
+          setView((v) => zoomAt(v, 1 / ZOOM_STEP, stageCenter(stage)));
+          break;
+        case "fit":
+          setView(fitView(current.state.image, stage));
+          break;
+        case "submit":
+          current.submit();
+          break;
+        case "skip":
+          setSkipping(true);
+          break;
+        case "deselect":
+          dispatch({ type: "select", id: null });
+          break;
+        case "cycle":
+          dispatch({ type: "cycleSelection", step: action.step });
+          break;
+        case "newBox":
+          dispatch({ type: "add", rect: newBoxInView(current.state.image, stage, current.view) });
+          break;
+        case "nudge":
+          dispatch({ type: "nudge", dx: action.dx, dy: action.dy });
+          break;
+        case "resize":
+          dispatch({ type: "resizeBy", dw: action.dw, dh: action.dh });
+          break;
+        case "help":
+          setShowHelp((s) => !s);
+          break;
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const zoomBy = (factor: number) => setView((v) => zoomAt(v, factor, stageCenter(stageSize ?? { width: 800, height: 600 })));
+
+  return (
+    <div className="workspace" data-testid="workspace" data-kind="bbox" data-task-id={task.id}>
+      <aside className="ws-left">
+        <LabelPalette
+          labels={task.labels}
+          active={state.activeLabel}
+          onChoose={(label) => dispatch({ type: "chooseLabel", label })}
+        />
+        <button type="button" className="help-toggle" onClick={() => setShowHelp((s) => !s)} data-testid="help-toggle"
+          aria-expanded={showHelp} aria-keyshortcuts="H">
+          Keyboard shortcuts <kbd>H</kbd>
+        </button>
+        {showHelp && <HelpPanel kind="bbox" onClose={() => setShowHelp(false)} />}
+      </aside>
+
+      <section className="ws-center" aria-label="Image">
+        <div className="toolbar" role="toolbar" aria-label="View and edit">
+          <button type="button" onClick={() => zoomBy(1 / ZOOM_STEP)} aria-label="Zoom out" data-testid="zoom-out">
+            −
+          </button>
+          <span className="zoom-level" data-testid="zoom-level">
+            {Math.round(view.scale * 100)}%
+          </span>
+          <button type="button" onClick={() => zoomBy(ZOOM_STEP)} aria-label="Zoom in" data-testid="zoom-in">
+            +
+          </button>
+          <button type="button" onClick={() => stageSize && setView(fitView(image, stageSize))} data-testid="zoom-fit">
+            Fit
+          </button>
+          <span className="toolbar-sep" />
+          <button type="button" onClick={() => dispatch({ type: "undo" })} disabled={!undoAvailable(state)}
+            data-testid="undo" aria-keyshortcuts="Control+Z">
+            Undo
+          </button>
+          <button type="button" onClick={() => dispatch({ type: "redo" })} disabled={!redoAvailable(state)}
+            data-testid="redo" aria-keyshortcuts="Control+Shift+Z Control+Y">
+            Redo
+          </button>
+          <button type="button" onClick={() => dispatch({ type: "delete" })} disabled={!state.selectedId}
+            data-testid="delete-box" aria-keyshortcuts="Delete">
+            Delete box
+          </button>
+          <span className="muted toolbar-hint">
+            Active label: <strong data-testid="active-label">{state.activeLabel}</strong>
+          </span>
+        </div>
+        <BoxCanvas
+          imageUrl={task.item.image_url}
+          image={image}
+          boxes={boxes}
+          labels={task.labels}
+          activeLabel={state.activeLabel}
+          selectedId={state.selectedId}
+          highlights={highlights}
+          view={view}
+          onViewChange={setView}
+          onStageSize={setStageSize}
+          onSelect={(id) => dispatch({ type: "select", id })}
+          onDraw={(rect) => dispatch({ type: "add", rect })}
+          onMove={(id, rect) => dispatch({ type: "moveTo", id, rect })}
+          onResize={(id, rect) => dispatch({ type: "setRect", id, rect })}
+        />
+      </section>
+
+      <aside className="ws-right">
+        <BoxList
+          boxes={boxes}
+          labels={task.labels}
+          selectedId={state.selectedId}
+          highlights={highlights}
+          onSelect={(id) => dispatch({ type: "select", id })}
+          onRelabel={(id, label) => dispatch({ type: "relabel", id, label })}
+          onDelete={(id) => dispatch({ type: "delete", id })}
+        />
+        <FindingsPanel
+          findings={lint.findings}
+          checking={lint.checking}
+          error={lint.error}
+          onShowBoxes={(indices) => indices.length > 0 && dispatch({ type: "selectIndex", index: indices[0] })}
+        />
+        <SubmitBar
+          blocking={blocking}
+          busy={actions.busy}
+          error={actions.error}
+          onSubmit={submit}
+          onSkip={() => setSkipping(true)}
+        />
+      </aside>
+      {skipping && (
+        <SkipDialog
+          busy={actions.busy}
+          error={actions.error}
+          onCancel={() => setSkipping(false)}
+          onConfirm={(reason) => void actions.skip(reason)}
+        />
+      )}
+    </div>
+  );
+}

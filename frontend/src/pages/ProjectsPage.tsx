@@ -1,0 +1,87 @@
+import { projects } from "../api";
+import type { Progress, Project } from "../api/types";
+import { useAuth } from "../auth";
+import { ErrorNote, Layout } from "../components/Layout";
+import { Link, navigate } from "../router";
+import { useAsync } from "../useAsync";
+
+export function ProjectsPage() {
+  const list = useAsync(() => projects.list(), []);
+  return (
+    <Layout title="My projects">
+      <main className="page">
+        <h1>My projects</h1>
+        <ErrorNote error={list.error} />
+        {list.loading && !list.data && <p>Loading…</p>}
+        {list.data && list.data.length === 0 && <p>You are not a member of any project yet.</p>}
+        <ul className="project-list">
+          {list.data?.map((p) => <ProjectCard key={p.id} project={p} />)}
+        </ul>
+      </main>
+    </Layout>
+  );
+}
+
+function ProjectCard({ project }: { project: Project }) {
+  const { me } = useAuth();
+  const progress = useAsync(() => projects.progress(project.id), [project.id]);
+  const canLabel = project.role === "annotator";
+  const canManage = project.role === "manager" || me.is_staff;
+  return (
+    <li className="card project-card" data-testid="project-card" data-project-id={project.id}>
+      <div className="project-card-head">
+        <h2>{project.name}</h2>
+        <span className="badge">{project.kind === "bbox" ? "boxes" : "classification"}</span>
+        {project.role && <span className="badge subtle">{project.role.replace("_", " ")}</span>}
+      </div>
+      <ProgressSummary progress={progress.data} error={progress.error} own={canLabel} />
+      <div className="actions">
+        {canLabel && (
+          <button
+            type="button"
+            className="primary"
+            data-testid="start-labeling"
+            data-project-id={project.id}
+            onClick={() => navigate(`/projects/${project.id}/label`)}
+          >
+            Start labeling
+          </button>
+        )}
+        {canManage && (
+          <>
+            <Link href={`/projects/${project.id}/dashboard`} className="button" data-testid="open-dashboard">
+              Dashboard
+            </Link>
+            <Link href={`/projects/${project.id}/scorecards`} className="button" data-testid="open-scorecards">
+              Scorecards
+            </Link>
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function ProgressSummary({ progress, error, own }: { progress: Progress | null; error: string | null; own: boolean }) {
+  if (error) return <p className="muted">Progress unavailable: {error}</p>;
+  if (!progress) return <p className="muted">Loading progress…</p>;
+  const done = progress.required_annotations
+    ? Math.min(1, progress.submitted_annotations / progress.required_annotations)
+    : 0;
+  return (
+    <div className="progress-summary" data-testid="project-progress">
+      {own && (
+        <p data-testid="my-progress">
+          You: <strong>{progress.mine.submitted}</strong> submitted, {progress.mine.skipped} skipped
+        </p>
+      )}
+      <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(done * 100)}
+        aria-label="Project progress">
+        <div className="meter-fill" style={{ width: `${done * 100}%` }} />
+      </div>
+      <p className="muted">
+        {progress.submitted_annotations} of {progress.required_annotations} annotations · {progress.remaining} remaining
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { manager } from "../api";
+import { ScorecardsTable } from "../components/ScorecardsTable";
+import { useAsync } from "../useAsync";
+import { ManagerPage } from "./ManagerPage";
+
+export function ScorecardsPage({ projectId }: { projectId: number }) {
+  const cards = useAsync(() => manager.scorecards(projectId), [projectId]);
+  return (
+    <ManagerPage projectId={projectId} tab="scorecards">
+      {() => (
+        <section data-testid="scorecards-page">
+          <div className="page-head">
+            <h1>Annotator scorecards</h1>
+            <a className="button" href={manager.scorecardsCsvUrl(projectId)} download data-testid="scorecards-csv">
+              Download CSV
+            </a>
+          </div>
+          <p className="muted">
+            Benchmark accuracy: share of seeded-error tasks fixed, with its 95% interval (bar). Click a column to sort.
+          </p>
+          {cards.error && (
+            <p className="error" role="alert">
+              {cards.error}
+            </p>
+          )}
+          {cards.loading && !cards.data && <p>Loading…</p>}
+          {cards.data && cards.data.length === 0 && <p>No annotators in this project yet.</p>}
+          {cards.data && cards.data.length > 0 && <ScorecardsTable projectId={projectId} cards={cards.data} />}
+        </section>
+      )}
+    </ManagerPage>
+  );
+}

@@ -13,6 +13,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("annotation_qc.linting.urls")),
     path("", include("annotation_qc.prioritization.urls")),
     path("", include("annotation_qc.agreement.urls")),
+    path("", include("annotation_qc.exchange.urls")),
+    path("", include("annotation_qc.alerts.urls")),
     path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
 ]
 

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "annotation_qc.linting",
     "annotation_qc.prioritization",
     "annotation_qc.agreement",
+    "annotation_qc.exchange",
+    "annotation_qc.alerts",
 ]
 
 MIDDLEWARE = [

@@ -31,7 +31,7 @@ from annotation_qc.prioritization.services.data import (
 from annotation_qc.projects.models import Project
 
 #: Items a strategy has no input for (no features, no prediction) go to the back of the queue.
-UNSCORED = -1e6
+UNSCORED = -1e18  # below any real score, including import order (-id)
 COMMITTEE_MEMBERS = 5
 NO_INPUT = "the project has no features or predictions for this strategy: the queue stays in import order"
 

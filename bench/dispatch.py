@@ -32,8 +32,34 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
         tokens.append(api_token_create(user=user, name="bench")[1])
     rng = np.random.default_rng(0)
     priorities = rng.random(items)
+    if connection.vendor == "postgresql":
+        from django.utils import timezone
+
+        columns = (
+            "project_id, external_id, image, image_url, width, height, metadata, priority, required_annotations, "
+            "open_slots, is_gold, created_at"
+        )
+        now = timezone.now()
+        with connection.cursor() as cursor, cursor.copy(f"COPY labeling_item ({columns}) FROM STDIN") as copy:
+            for i in range(items):
+                copy.write_row(
+                    (
+                        project.pk,
+                        f"img-{i}",
+                        "",
+                        f"https://img.example/{i}.png",
+                        640,
+                        480,
+                        "{}",
+                        float(priorities[i]),
+                        1,
+                        1,
+                        False,
+                        now,
+                    )
+                )
     batch = 2_000
-    for start in range(0, items, batch):
+    for start in range(0, items if connection.vendor != "postgresql" else 0, batch):
         Item.objects.bulk_create(
             Item(
                 project=project,

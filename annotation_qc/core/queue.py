@@ -17,9 +17,13 @@ logger = logging.getLogger(__name__)
 
 
 def send_task(task: Any, *args: Any) -> bool:
-    """Send now; False (and a warning in the log) when the broker is unreachable."""
+    """Send now; False (and a warning in the log) when the broker is unreachable.
+
+    Nothing waits on these results, so the sender never subscribes to the result backend: with
+    Redis down that subscription would retry for ~20 s and then raise, failing the request.
+    """
     try:
-        task.delay(*args)
+        task.apply_async(args=args, ignore_result=True)
     except OperationalError as exc:
         logger.warning(
             "broker unavailable; %s deferred to the periodic sweep", task.name, extra={"error": str(exc)}

@@ -75,6 +75,7 @@ class FindingRatesApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER})
 
+    @extend_schema(responses=dict)
     def get(self, request: Request, project_id: int) -> Response:
         rates = selectors.finding_rates(project=self.project)
         return Response([{"user_id": annotator_id, **entry} for annotator_id, entry in sorted(rates.items())])

@@ -15,10 +15,10 @@ def findings_list(*, project: Project, code: str | None, annotator: str | None) 
     if code:
         findings = findings.filter(code=code)
     if annotator:
-        by_id = annotator.isdigit()
-        findings = findings.filter(
-            **({"annotator_id": int(annotator)} if by_id else {"annotator__username": annotator})
-        )
+        if annotator.isdigit():
+            findings = findings.filter(annotator_id=int(annotator))
+        else:
+            findings = findings.filter(annotator__username=annotator)
     return findings.order_by("-created_at", "-pk")
 
 

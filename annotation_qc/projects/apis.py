@@ -97,6 +97,7 @@ class ProjectDetailApi(ProjectApi):
 class ProjectProgressApi(ProjectApi):
     allowed_roles = ALL_ROLES
 
+    @extend_schema(responses=dict)
     def get(self, request: Request, project_id: int) -> Response:
         project = self.project
         progress = selectors.project_progress(project=project, user_id=user_id(request))

@@ -86,7 +86,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fail-open: with Redis down, reads miss and writes are dropped (see annotation_qc.core.cache).
+    CACHES = {
+        "default": {
+            "BACKEND": "annotation_qc.core.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -116,7 +123,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "annotation_qc.core.schema.ApiSchema",
     "EXCEPTION_HANDLER": "annotation_qc.core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="20/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -162,12 +169,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message whose worker died unacknowledged (acks late) is redelivered after visibility_timeout
+    # seconds; the environment can tune it (and kombu's restore sweep) as JSON, e.g.
+    # CELERY_BROKER_TRANSPORT_OPTIONS='{"visibility_timeout": 600}'.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
+    }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "leases-sweep": {"task": "labeling.leases_sweep", "schedule": 60.0},
     "lint-profiles": {"task": "linting.profiles_refresh_stale", "schedule": 300.0},
     "prioritize-on-new-labels": {"task": "prioritization.schedule", "schedule": 300.0},
     "agreement-reports": {"task": "agreement.reports_due", "schedule": 900.0},
+    "consensus-sweep": {"task": "agreement.consensus_sweep", "schedule": 300.0},
 }
 
 LOGGING = {
@@ -185,4 +199,6 @@ LOGGING = {
 ANNOTATION_QC = {
     "DEFAULT_LEASE_SECONDS": env.int("DEFAULT_LEASE_SECONDS", default=1800),
     "MAX_ITEMS_PER_IMPORT": 10_000,
+    # Open items per prioritisation chunk (one Celery task each).
+    "PRIORITY_CHUNK_ITEMS": env.int("PRIORITY_CHUNK_ITEMS", default=50_000),
 }

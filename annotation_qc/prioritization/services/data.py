@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count
 from numpy.typing import NDArray
 
@@ -72,8 +73,9 @@ def training_set(*, project: Project) -> tuple[NDArray[np.float32], NDArray[np.i
     return features, np.array([chosen[i] for i in ids.tolist()], dtype=np.int64)
 
 
-def item_id_ranges(*, project: Project, chunk: int = CHUNK_ITEMS) -> list[tuple[int, int]]:
-    """Id ranges of about ``chunk`` open items each, for the chunk workers."""
+def item_id_ranges(*, project: Project, chunk: int | None = None) -> list[tuple[int, int]]:
+    """Id ranges of about ``chunk`` open items each (default: the PRIORITY_CHUNK_ITEMS setting)."""
+    chunk = chunk or settings.ANNOTATION_QC.get("PRIORITY_CHUNK_ITEMS", CHUNK_ITEMS)
     ids = np.fromiter(
         Item.objects.filter(project=project, open_slots__gt=0).order_by("pk").values_list("pk", flat=True),
         dtype=np.int64,

@@ -1,0 +1,185 @@
+"""End-to-end prioritisation of a large project: read features, train the committee, score, write.
+
+    .venv/bin/python bench/prioritize.py --database postgres --items 1000000
+    .venv/bin/python bench/prioritize.py --database sqlite --items 100000
+
+Seeds a classification project with ``--items`` items of 64 float32 features (10 classes in
+Gaussian clusters) and ``--labeled`` single-annotated items, then runs the real job
+(``prioritize_start`` -> prepare -> chunks -> activate, Celery eager, in this process) and prints
+the wall time of each phase and the peak memory (RSS) of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+from _setup import django_setup, fresh_database
+
+
+def seed(items: int, labeled: int, dim: int) -> int:
+    from django.db import connection
+    from django.utils import timezone
+
+    from annotation_qc.accounts.models import User
+    from annotation_qc.labeling.models import Annotation, Item, Task
+    from annotation_qc.projects.models import Project
+
+    rng = np.random.default_rng(0)
+    project = Project.objects.create(
+        name="bench",
+        kind="classification",
+        labels=[str(i) for i in range(10)],
+        feature_dim=dim,
+        benchmark_rate=0,
+    )
+    centres = rng.normal(0, 3, size=(10, dim))
+    classes = rng.integers(0, 10, size=items)
+    features = (centres[classes] + rng.normal(0, 2.5, size=(items, dim))).astype("<f4")
+    table = Item._meta.db_table
+    columns = (
+        "project_id, external_id, image, image_url, width, height, metadata, features, priority, "
+        "required_annotations, open_slots, is_gold, created_at"
+    )
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for i in range(items):
+                copy.write_row(
+                    (
+                        project.pk,
+                        f"i{i}",
+                        "",
+                        f"https://img.example/{i}.png",
+                        64,
+                        64,
+                        "{}",
+                        features[i].tobytes(),
+                        0.0,
+                        1,
+                        1,
+                        False,
+                        now,
+                    )
+                )
+    else:
+        batch = 20_000
+        for start in range(0, items, batch):
+            Item.objects.bulk_create(
+                Item(
+                    project=project,
+                    external_id=f"i{i}",
+                    image_url="https://img.example/x.png",
+                    width=64,
+                    height=64,
+                    features=features[i].tobytes(),
+                )
+                for i in range(start, min(items, start + batch))
+            )
+    annotator = User.objects.create(username="bench-annotator")
+    ids = list(Item.objects.filter(project=project).order_by("pk").values_list("pk", flat=True)[:labeled])
+    tasks = Task.objects.bulk_create(
+        Task(
+            project=project,
+            item_id=i,
+            annotator=annotator,
+            status="submitted",
+            served_at=now,
+            lease_expires_at=now,
+        )
+        for i in ids
+    )
+    first = ids[0]
+    Annotation.objects.bulk_create(
+        Annotation(
+            task=t,
+            project=project,
+            item_id=t.item_id,
+            annotator=annotator,
+            payload={"label": str(int(classes[t.item_id - first]))},
+            server_time_ms=1000,
+            submitted_at=now,
+        )
+        for t in tasks
+    )
+    Item.objects.filter(pk__in=ids).update(open_slots=0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return project.pk
+
+
+def run(project_id: int, strategy: str) -> dict[str, object]:
+    """The job's own steps, as its Celery tasks call them (prepare, every chunk, activate), timed."""
+    from annotation_qc.core.jobs import job_create
+    from annotation_qc.prioritization.models import PriorityRun
+    from annotation_qc.prioritization.services import runs
+    from annotation_qc.projects.models import Project
+
+    project = Project.objects.get(pk=project_id)
+    job = job_create(
+        kind="prioritize", project_id=project.pk, created_by_id=None, params={"strategy": strategy}
+    )
+    run = PriorityRun.objects.create(project=project, job=job, strategy=strategy)
+    t0 = time.perf_counter()
+    ranges = runs.prioritize_prepare(run_id=run.pk)
+    t1 = time.perf_counter()
+    for lo, hi in ranges:
+        runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
+    t2 = time.perf_counter()
+    runs.prioritize_activate(run_id=run.pk)
+    t3 = time.perf_counter()
+    run.refresh_from_db()
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.status, job.message)
+    return {
+        "timings_s": {
+            "prepare_and_train": round(t1 - t0, 2),
+            "read_score_write": round(t2 - t1, 2),
+            "activate": round(t3 - t2, 2),
+            "total": round(t3 - t0, 2),
+        },
+        "chunks": len(ranges),
+        "model_version": run.model_version,
+        "labels_used": run.labels_used,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--labeled", type=int, default=2_000)
+    parser.add_argument("--dim", type=int, default=64)
+    parser.add_argument("--strategy", default="margin")
+    args = parser.parse_args()
+    django_setup(fresh_database(args.database, f"aqc_bench_prioritize_{args.database}"))
+    t0 = time.perf_counter()
+    project_id = seed(args.items, args.labeled, args.dim)
+    seeded = time.perf_counter() - t0
+    result = run(project_id, args.strategy)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "database": args.database,
+                "items": args.items,
+                "features": args.dim,
+                "labeled": args.labeled,
+                "strategy": args.strategy,
+                "seed_s": round(seeded, 1),
+                **result,
+                "peak_rss_mb": round(peak_mb),
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
 from annotation_qc.domain.benchmark_schedule import benchmark_due
@@ -30,6 +30,23 @@ def annotator_may_receive_tasks(*, project: Project, annotator_id: int) -> bool:
     return not AnnotatorQuality.objects.filter(
         project=project, annotator_id=annotator_id, status=AnnotatorQuality.Status.FLAGGED
     ).exists()
+
+
+def _gold_key(project_id: int) -> str:
+    return f"aqc:has-gold:{project_id}"
+
+
+def project_has_gold(project_id: int) -> bool:
+    """Whether the project has a gold set (cached briefly; gold imports clear it)."""
+    known = cache.get(_gold_key(project_id))
+    if known is None:
+        known = GoldAnnotation.objects.filter(project_id=project_id).exists()
+        cache.set(_gold_key(project_id), known, 60)
+    return bool(known)
+
+
+def gold_changed(project_id: int) -> None:
+    cache.delete(_gold_key(project_id))
 
 
 def project_is_pre_annotated(project_id: int) -> bool:
@@ -61,16 +78,23 @@ def benchmark_task_if_due(*, project: Project, annotator_id: int, now: datetime)
 
     if project.benchmark_rate <= 0 and project.calibration_benchmarks <= 0:
         return None
+    if not project_has_gold(project.pk):
+        return None
     rng = np.random.default_rng(secrets.randbits(64))
-    counts = Task.objects.filter(project=project, annotator_id=annotator_id).aggregate(
-        served=Count("pk"), benchmarks=Count("pk", filter=Q(kind=Task.Kind.BENCHMARK))
+    # Only the first ``calibration_window`` tasks matter for calibration, so the look-up is bounded:
+    # dispatch costs the same for an annotator's 10th task and their 10,000th.
+    window = project.calibration_window
+    first_kinds = list(
+        Task.objects.filter(project=project, annotator_id=annotator_id).values_list("kind", flat=True)[
+            :window
+        ]
     )
     if not benchmark_due(
-        served=counts["served"],
-        benchmarks=counts["benchmarks"],
+        served=len(first_kinds),
+        benchmarks=first_kinds.count(Task.Kind.BENCHMARK),
         rate=project.benchmark_rate,
         calibration_benchmarks=project.calibration_benchmarks,
-        calibration_window=project.calibration_window,
+        calibration_window=window,
         draw=float(rng.random()),
     ):
         return None

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from annotation_qc.benchmarks.models import GoldAnnotation
+from annotation_qc.benchmarks.services.dispatch import gold_changed
 from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Annotation, Item
@@ -51,6 +52,8 @@ def gold_import(*, project: Project, rows: list[dict[str, Any]], user: Any) -> l
     if errors:
         raise ServiceError(f"{len(errors)} gold field(s) rejected; nothing was imported.", errors=errors)
     items = items_import(project=project, rows=rows, is_gold=True)
+    gold_changed(project.pk)
+    transaction.on_commit(lambda: gold_changed(project.pk))  # and once more, for readers during the commit
     return GoldAnnotation.objects.bulk_create(
         GoldAnnotation(project=project, item=item, payload=payload, created_by=user)
         for item, payload in zip(items, clean, strict=True)
@@ -78,6 +81,8 @@ def gold_promote(*, project: Project, annotation_id: int, payload: Any | None, u
         path="annotation",
     )
     Item.objects.filter(pk=item.pk).update(is_gold=True, open_slots=0)
+    gold_changed(project.pk)
+    transaction.on_commit(lambda: gold_changed(project.pk))  # and once more, for readers during the commit
     return GoldAnnotation.objects.create(
         project=project,
         item=item,

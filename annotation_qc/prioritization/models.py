@@ -49,8 +49,11 @@ class PriorityRun(models.Model):
 class PriorityScore(models.Model):
     """One item's score in one run (written in bulk by the chunk workers)."""
 
-    run = models.ForeignKey(PriorityRun, on_delete=models.CASCADE, related_name="scores")
-    item = models.ForeignKey("labeling.Item", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Indexed only by the unique (run, item) pair: every extra index costs a million inserts a run.
+    run = models.ForeignKey(PriorityRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    item = models.ForeignKey(
+        "labeling.Item", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     score = models.FloatField()
 
     class Meta:

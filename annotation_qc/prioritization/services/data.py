@@ -6,13 +6,12 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 from numpy.typing import NDArray
 
 from annotation_qc.labeling.models import Annotation, Item, Prediction
 from annotation_qc.projects.models import Project
-
-CHUNK_ITEMS = 50_000
 
 
 def _features_matrix(
@@ -74,17 +73,27 @@ def training_set(*, project: Project) -> tuple[NDArray[np.float32], NDArray[np.i
 
 
 def item_id_ranges(*, project: Project, chunk: int | None = None) -> list[tuple[int, int]]:
-    """Id ranges of about ``chunk`` open items each (default: the PRIORITY_CHUNK_ITEMS setting)."""
-    chunk = chunk or settings.ANNOTATION_QC.get("PRIORITY_CHUNK_ITEMS", CHUNK_ITEMS)
-    ids = np.fromiter(
-        Item.objects.filter(project=project, open_slots__gt=0).order_by("pk").values_list("pk", flat=True),
-        dtype=np.int64,
-    )
-    if len(ids) == 0:
-        return []
-    starts = ids[::chunk]
-    ends = np.append(starts[1:], ids[-1] + 1)
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+    """Id ranges of about ``chunk`` open items each (default: the ``PRIORITY_CHUNK_ITEMS`` setting),
+    for the chunk workers; computed in the database."""
+    chunk = chunk or settings.ANNOTATION_QC["PRIORITY_CHUNK_ITEMS"]
+    table = Item._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT id FROM (
+                SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position
+                FROM {table} WHERE project_id = %s AND open_slots > 0
+            ) AS numbered WHERE position %% %s = 0 ORDER BY id
+            """,
+            [project.pk, chunk],
+        )
+        starts = [row[0] for row in cursor.fetchall()]
+        if not starts:
+            return []
+        cursor.execute(f"SELECT MAX(id) FROM {table} WHERE project_id = %s AND open_slots > 0", [project.pk])
+        last = cursor.fetchone()[0]
+    ends = [*starts[1:], last + 1]
+    return list(zip(starts, ends, strict=True))
 
 
 def prediction_versions(*, project: Project, field: str) -> list[str]:

@@ -36,8 +36,8 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
         from django.utils import timezone
 
         columns = (
-            "project_id, external_id, image, image_url, width, height, metadata, priority, required_annotations, "
-            "open_slots, is_gold, created_at"
+            "project_id, external_id, image, image_url, width, height, metadata, priority, "
+            "required_annotations, open_slots, is_gold, created_at"
         )
         now = timezone.now()
         with connection.cursor() as cursor, cursor.copy(f"COPY labeling_item ({columns}) FROM STDIN") as copy:

@@ -7,7 +7,6 @@ unreachable, unless ``AQC_REQUIRE_SERVICES=1`` (set by ``.ci/run``) makes that a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -34,9 +33,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
+def _fresh_cache() -> None:
     """Each test starts with an empty cache (dispatch keeps throttling keys there)."""
     from django.core.cache import cache
 
     cache.clear()
-    yield

@@ -12,7 +12,9 @@ class Item(models.Model):
 
     # No separate index on project: the unique (project, external_id) index leads with it, and every
     # index on this table is paid for again when a prioritisation run swaps in new priorities.
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="items", db_index=False)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     external_id = models.CharField(max_length=255)
     image = models.FileField(upload_to="items/%Y/%m/", blank=True)
     image_url = models.URLField(max_length=2000, blank=True)

@@ -31,8 +31,12 @@ def test_login_me_logout_cycle(world: World) -> None:
     me = client.get("/api/v1/auth/me/").json()
     assert me["username"] == "annotator"
     assert me["memberships"] == [
-        {"project_id": world.project.pk, "project_name": world.project.name, "project_kind": "bbox",
-         "role": "annotator"}
+        {
+            "project_id": world.project.pk,
+            "project_name": world.project.name,
+            "project_kind": "bbox",
+            "role": "annotator",
+        }
     ]
     assert client.post("/api/v1/auth/logout/").status_code == 204
     assert client.get("/api/v1/auth/me/").status_code == 401
@@ -60,7 +64,8 @@ def test_token_lifecycle_and_hashing(world: World) -> None:
     assert other.delete(f"/api/v1/auth/tokens/{stored.pk}/").status_code == 404  # not theirs
     assert client.delete(f"/api/v1/auth/tokens/{stored.pk}/").status_code == 204
     assert client.get("/api/v1/auth/me/").status_code == 401
-    wrong = APIClient().post("/api/v1/auth/token/", {"username": "ml_engineer", "password": "x"}, format="json")
+    credentials = {"username": "ml_engineer", "password": "x"}
+    wrong = APIClient().post("/api/v1/auth/token/", credentials, format="json")
     assert wrong.status_code == 400
 
 
@@ -70,8 +75,12 @@ def test_token_lifecycle_and_hashing(world: World) -> None:
 )
 def test_item_image_permissions(world: World, settings, tmp_path, role: str, expected: int) -> None:
     settings.MEDIA_ROOT = tmp_path
-    item = ItemFactory(project=world.project, image=default_storage.save("items/x.png", ContentFile(PNG)),
-                       image_url="", priority=10.0)
+    item = ItemFactory(
+        project=world.project,
+        image=default_storage.save("items/x.png", ContentFile(PNG)),
+        image_url="",
+        priority=10.0,
+    )
     task = task_next(project=world.project, annotator_id=world.users["annotator"].pk)
     assert task.item_id == item.pk
     response = world.client(role).get(f"/api/v1/items/{item.pk}/image/")
@@ -82,8 +91,12 @@ def test_item_image_permissions(world: World, settings, tmp_path, role: str, exp
 
 def test_annotator_cannot_fetch_images_of_items_not_served_to_them(world: World, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    item = ItemFactory(project=world.project, image=default_storage.save("items/y.png", ContentFile(PNG)),
-                       image_url="", priority=-10.0)
+    item = ItemFactory(
+        project=world.project,
+        image=default_storage.save("items/y.png", ContentFile(PNG)),
+        image_url="",
+        priority=-10.0,
+    )
     assert world.client("annotator").get(f"/api/v1/items/{item.pk}/image/").status_code == 404
 
 

@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from annotation_qc.accounts.models import User
+from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.demo.images import SHAPE_LABELS, digit_images, noisy_prediction, shape_scene
 from annotation_qc.labeling.services.imports import items_import, predictions_import
 from annotation_qc.projects.models import Membership, Project
@@ -23,6 +24,9 @@ DEMO_USERS = {
     "annotator3": ("demo-annotator", Membership.Role.ANNOTATOR),
     "mlteam": ("demo-mlteam", Membership.Role.ML_ENGINEER),
 }
+#: Gold items (known answers, served as seeded-error benchmarks), named like every other item.
+GOLD_DIGITS = 30
+GOLD_SCENES = 25
 DIGITS_PROJECT = "Demo: handwritten digits"
 SHAPES_PROJECT = "Demo: shapes"
 
@@ -76,6 +80,21 @@ def _digits(users: dict[str, User], count: int) -> Project:
         for i, png in enumerate(pngs)
     ]
     items_import(project=project, rows=rows)
+    gold_pngs, _, gold_labels = digit_images(count + GOLD_DIGITS)
+    gold_import(
+        project=project,
+        rows=[
+            {
+                "external_id": f"digit-{i:04d}",
+                "image": _store(f"demo/digits/{i:04d}.png", gold_pngs[i]),
+                "width": 96,
+                "height": 96,
+                "payload": {"label": str(gold_labels[i])},
+            }
+            for i in range(count, count + GOLD_DIGITS)
+        ],
+        user=users["manager"],
+    )
     return project
 
 
@@ -106,6 +125,19 @@ def _shapes(users: dict[str, User], count: int, seed: int) -> Project:
         predictions.append({"external_id": eid, "payload": {"boxes": boxes}, "scores": scores})
     items_import(project=project, rows=rows)
     predictions_import(project=project, model_version="shapes-detector-v1", rows=predictions)
+    gold_rows = []
+    for i in range(count, count + GOLD_SCENES):
+        scene = shape_scene(rng)
+        gold_rows.append(
+            {
+                "external_id": f"scene-{i:04d}",
+                "image": _store(f"demo/shapes/{i:04d}.png", scene.png),
+                "width": scene.width,
+                "height": scene.height,
+                "payload": {"boxes": scene.boxes},
+            }
+        )
+    gold_import(project=project, rows=gold_rows, user=users["manager"])
     return project
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q
 
 from annotation_qc.agreement.models import AgreementSnapshot, Consensus, ItemAgreementScore
-from annotation_qc.labeling.models import Annotation
+from annotation_qc.labeling.models import Annotation, Item
 from annotation_qc.labeling.selectors import item_image_url
 from annotation_qc.projects.models import Project
 
@@ -96,3 +96,21 @@ def projects_with_stale_reports() -> list[int]:
         if newer.exists():
             stale.append(project_id)
     return stale
+
+
+def items_awaiting_consensus(*, limit: int) -> list[int]:
+    """Completed repeated items whose consensus is missing or older than their last annotation.
+
+    Normally each completing submit enqueues the consensus; this finds the ones whose enqueue was
+    lost (broker down), for the periodic sweep. Manual resolutions are final and never listed.
+    """
+    regular = Q(annotations__is_benchmark=False)
+    return list(
+        Item.objects.filter(required_annotations__gte=2)
+        .annotate(n=Count("annotations", filter=regular))
+        .filter(n__gte=F("required_annotations"))
+        .filter(Q(consensus__isnull=True) | Q(consensus__n_annotations__lt=F("n")))
+        .exclude(consensus__method=Consensus.Method.MANUAL)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -6,6 +6,9 @@ from annotation_qc.agreement import selectors
 from annotation_qc.agreement.services import consensus, reports
 from annotation_qc.core import jobs
 
+#: Items per consensus sweep; the next sweep takes the rest.
+CONSENSUS_SWEEP_LIMIT = 5000
+
 
 @shared_task(name="agreement.report", acks_late=True)
 def agreement_report(project_id: int, job_id: int | None = None) -> None:
@@ -24,6 +27,15 @@ def agreement_reports_due() -> int:
     for project_id in project_ids:
         reports.agreement_report_compute(project_id=project_id)
     return len(project_ids)
+
+
+@shared_task(name="agreement.consensus_sweep")
+def consensus_sweep() -> int:
+    """Beat: compute the consensus of completed items whose enqueue was lost (broker outage)."""
+    item_ids = selectors.items_awaiting_consensus(limit=CONSENSUS_SWEEP_LIMIT)
+    for item_id in item_ids:
+        consensus.consensus_update(item_id=item_id)
+    return len(item_ids)
 
 
 @shared_task(name="agreement.consensus", acks_late=True)

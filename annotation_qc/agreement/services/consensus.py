@@ -48,7 +48,9 @@ def consensus_update(*, item_id: int) -> Consensus | None:
     smoothed benchmark accuracy below the project's target) get one more required annotation, up
     to the project's ``max_overlap``; the consensus waits for it. A manual resolution is final.
     """
-    item = Item.objects.select_for_update().select_related("project").get(pk=item_id)
+    # Lock the item only: FOR UPDATE on the joined project row would block every concurrent insert
+    # that references the project (their foreign-key checks) and can deadlock with them.
+    item = Item.objects.select_for_update(of=("self",)).select_related("project").get(pk=item_id)
     project = item.project
     if Consensus.objects.filter(item=item, method=Consensus.Method.MANUAL).exists():
         return None

@@ -73,9 +73,14 @@ def agreement_report_compute(*, project_id: int, job_id: int | None = None) -> A
 def agreement_report_start(*, project: Project, user_id: int | None) -> int:
     """Create the job and enqueue the computation once the transaction commits; returns the job id."""
     from annotation_qc.agreement.tasks import agreement_report
-    from annotation_qc.core.queue import enqueue_on_commit
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
 
     with transaction.atomic():
         job = jobs.job_create(kind="agreement", project_id=project.pk, created_by_id=user_id, params={})
-        enqueue_on_commit(agreement_report, project.pk, job.pk)
+        enqueue_on_commit(
+            agreement_report,
+            project.pk,
+            job.pk,
+            on_unavailable=lambda: jobs.job_fail(job_id=job.pk, message=BROKER_DOWN),
+        )
     return job.pk

@@ -28,7 +28,7 @@ def prioritize_start(
     *, project: Project, strategy: str | None, trigger: str, user_id: int | None, diversity_k: int = 0
 ) -> PriorityRun:
     """Create a run (and its job) and enqueue it once the transaction commits."""
-    from annotation_qc.core.queue import enqueue_on_commit
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
     from annotation_qc.prioritization.tasks import prioritize_run
 
     strategy = strategy or project.strategy
@@ -46,7 +46,11 @@ def prioritize_start(
         run = PriorityRun.objects.create(
             project=project, job=job, strategy=strategy, trigger=trigger, diversity_k=diversity_k
         )
-        enqueue_on_commit(prioritize_run, run.pk)
+        # A run that never reached the queue fails at once, so it does not hold the project "busy"
+        # (the beat trigger starts a new one once the broker is back).
+        enqueue_on_commit(
+            prioritize_run, run.pk, on_unavailable=lambda: prioritize_fail(run_id=run.pk, message=BROKER_DOWN)
+        )
     return run
 
 
@@ -85,9 +89,12 @@ def prioritize_score_chunk(*, run_id: int, lo: int, hi: int) -> int:
     committee = pickle.loads(run.committee) if run.committee else None
     item_ids, scores = scoring.score_range(project=run.project, run=run, committee=committee, lo=lo, hi=hi)
     with transaction.atomic():
-        PriorityScore.objects.filter(run=run, item_id__gte=lo, item_id__lt=hi).delete()
+        # A chunk redelivered after its worker died between commit and ack rewrites its rows but
+        # must not count twice in the job's progress.
+        rewritten = PriorityScore.objects.filter(run=run, item_id__gte=lo, item_id__lt=hi).delete()[0]
         _write_scores(run.pk, item_ids, scores)
-    jobs.job_advance(job_id=run.job_id, by=1)
+        if not rewritten:
+            jobs.job_advance(job_id=run.job_id, by=1)
     return len(item_ids)
 
 

@@ -15,8 +15,10 @@ BUSY = (PriorityRun.Status.PENDING, PriorityRun.Status.RUNNING)
 def prioritize_due_projects() -> int:
     started = 0
     projects = Project.objects.filter(prioritize_every__gt=0).exclude(strategy="import_order")
+    # A failed run (or one that never reached the queue) used no labels: they still count as new.
     last_runs = dict(
         PriorityRun.objects.filter(project__in=projects)
+        .exclude(status=PriorityRun.Status.FAILED)
         .values_list("project_id")
         .annotate(last=Max("created_at"))
     )

@@ -16,6 +16,7 @@ REQUIRE_SERVICES = os.environ.get("AQC_REQUIRE_SERVICES") == "1"
 SERVICE_CHECKS = {"postgres": postgres_problem, "redis": redis_problem}
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected what this run does not include
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for marker, check in SERVICE_CHECKS.items():
         marked = [item for item in items if item.get_closest_marker(marker) is not None]

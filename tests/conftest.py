@@ -10,10 +10,10 @@ import os
 
 import pytest
 
-from tests.services import postgres_problem, redis_problem
+from tests.services import browser_problem, postgres_problem, redis_problem
 
 REQUIRE_SERVICES = os.environ.get("AQC_REQUIRE_SERVICES") == "1"
-SERVICE_CHECKS = {"postgres": postgres_problem, "redis": redis_problem}
+SERVICE_CHECKS = {"postgres": postgres_problem, "redis": redis_problem, "browser": browser_problem}
 
 
 @pytest.hookimpl(trylast=True)  # after `-m` has deselected what this run does not include

@@ -40,3 +40,18 @@ def redis_problem() -> str | None:
     except Exception as exc:
         return f"Redis unreachable at {redis_url()}: {exc}"
     return None
+
+
+def browser_problem() -> str | None:
+    """None when Chromium, Playwright and the built UI are all there, else what is missing."""
+    from pathlib import Path
+
+    if not Path("/usr/bin/chromium").exists():
+        return "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "needs the playwright Python package"
+    if not (Path(__file__).resolve().parent.parent / "frontend" / "dist" / "index.html").exists():
+        return "needs the built UI: cd frontend && npm run build"
+    return None

@@ -182,6 +182,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prioritize-on-new-labels": {"task": "prioritization.schedule", "schedule": 300.0},
     "agreement-reports": {"task": "agreement.reports_due", "schedule": 900.0},
     "consensus-sweep": {"task": "agreement.consensus_sweep", "schedule": 300.0},
+    "alerts-check": {"task": "alerts.check_all", "schedule": 300.0},
 }
 
 LOGGING = {

@@ -1,0 +1,101 @@
+"""The figures each rule kind judges, read from the other engines' tables, handed to the domain checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from annotation_qc.agreement.selectors import latest_snapshot
+from annotation_qc.alerts.models import AlertRule
+from annotation_qc.benchmarks.models import AnnotatorQuality
+from annotation_qc.domain import alerts as checks
+from annotation_qc.domain.alert_params import validate_params
+from annotation_qc.domain.alerts import AlertCondition
+from annotation_qc.labeling.models import Annotation, Item
+from annotation_qc.linting.models import LintFinding
+from annotation_qc.projects.models import Membership, Project
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows of a values_list as columns (``width`` empty lists for no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+def _accuracy(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    members = Membership.objects.filter(project=project).values("user_id")
+    rows = list(
+        AnnotatorQuality.objects.filter(project=project, annotator_id__in=members, benchmarks__gt=0)
+        .order_by("annotator_id")
+        .values_list("annotator_id", "annotator__username", "fixed", "benchmarks")
+    )
+    ids, names, fixed, benchmarks = _columns(rows, 4)
+    return checks.accuracy_below(ids, names, fixed, benchmarks, **params)
+
+
+def _agreement(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    snapshot = latest_snapshot(project)
+    if snapshot is None:
+        return ()
+    conditions = checks.agreement_below(
+        alpha=snapshot.alpha, alpha_high=snapshot.alpha_high, n_items=snapshot.n_items, **params
+    )
+    extra = {"snapshot_id": snapshot.pk, "computed_at": snapshot.computed_at.isoformat()}
+    return tuple(replace(c, data={**c.data, **extra}) for c in conditions)
+
+
+def _lint(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    since = now - timedelta(hours=params["window_hours"])
+    rows = list(
+        Annotation.objects.filter(project=project, submitted_at__gte=since, submitted_at__lte=now)
+        .annotate(has_finding=Exists(LintFinding.objects.filter(annotation_id=OuterRef("pk"))))
+        .values("annotator_id", "annotator__username")
+        .annotate(n=Count("pk"), flagged=Count("pk", filter=Q(has_finding=True)))
+        .order_by("annotator_id")
+        .values_list("annotator_id", "annotator__username", "n", "flagged")
+    )
+    ids, names, submissions, flagged = _columns(rows, 4)
+    return checks.lint_rate_above(ids, names, submissions, flagged, **params)
+
+
+def _label_shift(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    window = params["window_annotations"]
+    payloads = list(
+        Annotation.objects.filter(project=project, is_benchmark=False, submitted_at__lte=now)
+        .order_by("-submitted_at", "-pk")
+        .values_list("payload", flat=True)[: 2 * window]
+    )
+    if len(payloads) < 2 * window:
+        return ()  # the window before the last one is not complete yet
+    recent = checks.label_counts(payloads[:window], project.labels)
+    previous = checks.label_counts(payloads[window:], project.labels)
+    return checks.label_shift(project.labels, previous, recent, **params)
+
+
+def _queue(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    items = Item.objects.filter(project=project, is_gold=False).aggregate(
+        items=Count("pk"), open_slots=Sum("open_slots", default=0)
+    )
+    annotators = Membership.objects.filter(project=project, role=Membership.Role.ANNOTATOR).count()
+    return checks.queue_dry(
+        open_slots=items["open_slots"], items=items["items"], annotators=annotators, **params
+    )
+
+
+INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondition, ...]]] = {
+    AlertRule.Kind.ANNOTATOR_ACCURACY_BELOW: _accuracy,
+    AlertRule.Kind.AGREEMENT_BELOW: _agreement,
+    AlertRule.Kind.LINT_ERROR_RATE_ABOVE: _lint,
+    AlertRule.Kind.LABEL_DISTRIBUTION_SHIFT: _label_shift,
+    AlertRule.Kind.QUEUE_DRY: _queue,
+}
+
+
+def rule_conditions(*, rule: AlertRule, project: Project, now: datetime) -> tuple[AlertCondition, ...]:
+    """The conditions of ``rule`` that hold at ``now``."""
+    # Re-validated so that a rule saved before a parameter was added gets its default.
+    params = validate_params(rule.kind, None, base=rule.params)
+    return INPUTS[rule.kind](project, params, now)

@@ -48,7 +48,11 @@ def areas(boxes: ArrayLike) -> FloatArray:
 
 
 def iou_matrix(a: ArrayLike, b: ArrayLike) -> FloatArray:
-    """Intersection over union of every box in ``a`` with every box in ``b``: shape ``(N, M)``."""
+    """Intersection over union of every box in ``a`` with every box in ``b``: shape ``(N, M)``.
+
+    Works in place on three ``(N, M)`` buffers: for a few hundred boxes the cost is memory
+    traffic, not arithmetic.
+    """
     boxes_a = as_boxes(a)
     boxes_b = as_boxes(b)
     if len(boxes_a) == 0 or len(boxes_b) == 0:
@@ -57,12 +61,19 @@ def iou_matrix(a: ArrayLike, b: ArrayLike) -> FloatArray:
     ax2, ay2 = ax1 + boxes_a[:, 2:3], ay1 + boxes_a[:, 3:4]
     bx1, by1 = boxes_b[:, 0], boxes_b[:, 1]
     bx2, by2 = bx1 + boxes_b[:, 2], by1 + boxes_b[:, 3]
-    inter_w = np.clip(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0.0, None)
-    inter_h = np.clip(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0.0, None)
-    intersection = inter_w * inter_h
-    union = (boxes_a[:, 2:3] * boxes_a[:, 3:4]) + (boxes_b[:, 2] * boxes_b[:, 3]) - intersection
-    with np.errstate(divide="ignore", invalid="ignore"):
-        iou = np.where(union > 0, intersection / union, 0.0)
+    scratch = np.maximum(ax1, bx1)
+    overlap = np.minimum(ax2, bx2)
+    overlap -= scratch
+    np.maximum(overlap, 0.0, out=overlap)  # intersection width
+    np.maximum(ay1, by1, out=scratch)
+    height = np.minimum(ay2, by2)
+    height -= scratch
+    np.maximum(height, 0.0, out=height)
+    overlap *= height  # intersection area
+    np.add(boxes_a[:, 2:3] * boxes_a[:, 3:4], boxes_b[:, 2] * boxes_b[:, 3], out=scratch)
+    scratch -= overlap  # union
+    iou = np.divide(overlap, scratch, out=height, where=scratch > 0)
+    iou[scratch <= 0] = 0.0
     return iou
 
 

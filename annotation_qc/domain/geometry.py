@@ -72,7 +72,7 @@ def iou_matrix(a: ArrayLike, b: ArrayLike) -> FloatArray:
     overlap *= height  # intersection area
     np.add(boxes_a[:, 2:3] * boxes_a[:, 3:4], boxes_b[:, 2] * boxes_b[:, 3], out=scratch)
     scratch -= overlap  # union
-    iou = np.divide(overlap, scratch, out=height, where=scratch > 0)
+    iou: FloatArray = np.divide(overlap, scratch, out=height, where=scratch > 0)
     iou[scratch <= 0] = 0.0
     return iou
 

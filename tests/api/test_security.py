@@ -16,12 +16,14 @@ from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from annotation_qc.accounts.models import ApiToken, User
 from annotation_qc.accounts.services import api_token_create
+from annotation_qc.alerts.models import Alert, AlertRule, Webhook
 from annotation_qc.core.jobs import job_create
 from annotation_qc.labeling.models import Annotation
 from annotation_qc.labeling.services.dispatch import task_next
@@ -160,6 +162,16 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
     assert task.item_id == item.pk
     job = job_create(kind="prioritize", project_id=theirs.pk, created_by_id=owners["manager"].pk, params={})
     token, _ = api_token_create(user=owners["manager"], name="b")
+    rule = AlertRule.objects.create(project=theirs, kind=AlertRule.Kind.QUEUE_DRY, params={})
+    alert = Alert.objects.create(
+        rule=rule,
+        project=theirs,
+        kind=rule.kind,
+        subject="project",
+        message="queue ran dry",
+        fired_at=timezone.now(),
+    )
+    webhook = Webhook.objects.create(project=theirs, url="https://hooks.example/b")
     ids = {
         "project_id": theirs.pk,
         "item_id": item.pk,
@@ -167,6 +179,9 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
         "job_id": job.pk,
         "user_id": owners["annotator"].pk,
         "token_id": token.pk,
+        "rule_id": rule.pk,
+        "alert_id": alert.pk,
+        "webhook_id": webhook.pk,
     }
     return TwoProjects(mine, probers, theirs, owners, ids)
 

@@ -27,7 +27,6 @@ export interface ProjectSettings {
   max_boxes?: number;
   strategy?: string;
   flag_threshold?: number;
-  too_fast_seconds?: number;
   /** Linter overrides: called `lint` in docs/api.md, `lint_config` in the current model. */
   lint?: Record<string, unknown>;
   lint_config?: Record<string, unknown>;
@@ -131,7 +130,7 @@ export interface Scorecard {
   by_error_kind: Record<string, Accuracy>;
   lint_finding_rate: number | null;
   agreement: number | null;
-  trend: { t: string; accuracy: number }[];
+  trend: { t: number | string; accuracy: number; low?: number; high?: number; n?: number }[];
 }
 
 export interface BenchmarkRecord {

@@ -26,7 +26,7 @@ function card(user_id: number, username: string, accuracy: number | null, extra:
     agreement: null,
     trend: [
       { t: "2026-01-01T00:00:00Z", accuracy: 0.5 },
-      { t: "2026-01-02T00:00:00Z", accuracy: accuracy ?? 0.5 },
+      { t: 1767312000, accuracy: accuracy ?? 0.5 },
     ],
     ...extra,
   };

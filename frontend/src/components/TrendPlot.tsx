@@ -1,8 +1,13 @@
 // Accuracy over time as a small line plot (inline SVG); y from 0 to 1, x by time.
 
 export interface TrendPoint {
-  t: string;
+  /** Epoch seconds (as the scorecards API sends) or an ISO 8601 string. */
+  t: number | string;
   accuracy: number;
+}
+
+function millis(t: number | string): number {
+  return typeof t === "number" ? t * 1000 : Date.parse(t);
 }
 
 export function TrendPlot({
@@ -17,7 +22,7 @@ export function TrendPlot({
   label?: string;
 }) {
   const valid = points
-    .map((p) => ({ t: Date.parse(p.t), a: p.accuracy }))
+    .map((p) => ({ t: millis(p.t), a: p.accuracy }))
     .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.a))
     .sort((a, b) => a.t - b.t);
   if (valid.length === 0) return <span className="muted">—</span>;

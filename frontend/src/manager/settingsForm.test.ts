@@ -9,7 +9,6 @@ const settings = {
   max_boxes: 500,
   flag_threshold: 0.6,
   strategy: "import_order",
-  too_fast_seconds: 0,
   lint_config: { oversized_box: { max_area_fraction: 0.8 } },
   calibration_window: 10,
 };

@@ -38,8 +38,6 @@ export const SETTING_FIELDS: SettingField[] = [
     help: "An annotator whose accuracy interval lies wholly below this is flagged." },
   { name: "strategy", label: "Queue strategy", kind: "choice", choices: STRATEGIES,
     help: "How the label queue is prioritised." },
-  { name: "too_fast_seconds", label: "Too fast below (seconds)", kind: "float", min: 0, step: 0.5,
-    help: "The too_fast linter fires below this time per task (0: off)." },
   { name: "lint", label: "Linter settings (JSON)", kind: "json",
     help: 'Per-rule overrides, e.g. {"oversized_box": {"max_area_fraction": 0.8, "severity": "warning"}}.' },
 ];

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -11,6 +13,9 @@ def _broker_ok() -> tuple[bool, str]:
     url = settings.CELERY_BROKER_URL
     if url.startswith("memory://"):
         return True, "embedded (tasks run in-process)"
+    if url.startswith("filesystem://"):
+        folder = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
+        return folder.is_dir(), f"file broker at {folder}" + ("" if folder.is_dir() else " (missing)")
     try:
         import redis
 

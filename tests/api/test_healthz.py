@@ -53,3 +53,13 @@ def test_degraded_when_the_database_fails(monkeypatch: pytest.MonkeyPatch) -> No
     response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable: ConnectionError"
+
+
+def test_healthz_with_the_file_broker_of_make_run(client, settings, tmp_path) -> None:
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path / "queue")}
+    assert client.get("/healthz").status_code == 503  # the queue folder does not exist yet
+    (tmp_path / "queue").mkdir()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["broker"].startswith("file broker at")

@@ -37,7 +37,7 @@ demo: migrate
 
 # The embedded default: SQLite, and a Celery worker (with beat) on a broker kept in files, no Redis needed.
 run: setup build-ui demo
-	@mkdir -p .celery/queue .celery/processed .celery/results
+	@mkdir -p .celery/queue .celery/processed .celery/results .celery/control
 	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	CELERY_BROKER_URL=filesystem:// CELERY_TASK_ALWAYS_EAGER=0 $(VENV)/bin/celery -A config worker --beat \
 	    --loglevel=WARNING --concurrency=1 --schedule=.celery/beat-schedule & \

@@ -169,6 +169,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(BASE_DIR / ".celery" / "processed"),
+        "control_folder": str(BASE_DIR / ".celery" / "control"),
         "store_processed": False,
     }
 else:

@@ -113,6 +113,25 @@ def test_low_agreement_items_list_their_conflicts():
     assert report.conflict_counts == {"label_mismatch": 2}
 
 
+def test_each_low_agreement_item_lists_only_its_own_conflicts():
+    # Items 1 and 2 have three annotators: their (first, third) pairs come after every adjacent pair.
+    item = [1, 1, 1, 2, 2, 2, 3, 3]
+    annotator = [5, 6, 7, 5, 6, 7, 5, 6]
+    label = [0, 1, 2, 0, 1, 2, 0, 1]
+    report = classification_report(
+        item, annotator, label, label_names=LABELS, n_resamples=0, min_shared_units=1, max_item_score=1.0
+    )
+    conflicts = {
+        entry.item: [(c["item"], c["annotator"], c["peer"]) for c in entry.conflicts]
+        for entry in report.low_agreement_items
+    }
+    assert conflicts == {
+        1: [(1, 5, 6), (1, 6, 7), (1, 5, 7)],
+        2: [(2, 5, 6), (2, 6, 7), (2, 5, 7)],
+        3: [(3, 5, 6)],
+    }
+
+
 def test_all_identical_answers_are_undefined_never_nan():
     report = classification_report([1, 1, 2, 2], [5, 6, 5, 6], [2, 2, 2, 2], label_names=LABELS)
     assert report.alpha.value is None

@@ -332,6 +332,9 @@ def classification_report(
     )
     pairs = coder_pairs(codings)
     differ = np.flatnonzero(pairs.value_a != pairs.value_b)
+    # Pairs come ordered by the offset between their rows, not by item; the per-item conflict slices
+    # (``ItemDetails.conflict_start``) need them grouped by item.
+    differ = differ[np.argsort(codings.unit_item[pairs.unit[differ]], kind="stable")]
     none = np.full(len(differ), -1, dtype=np.int64)
     conflicts = Conflicts(
         item=codings.unit_item[pairs.unit[differ]],

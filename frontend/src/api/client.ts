@@ -1,17 +1,23 @@
 // One function per endpoint of docs/api.md that the UI uses.
-import { apiRequest, buildUrl, ensureCsrf } from "./http";
+import { ApiError, apiRequest, buildUrl, ensureCsrf } from "./http";
 import type {
-  AgreementReport,
+  AgreementOverview,
   Alert,
   BenchmarkRecord,
+  FindingRate,
   FindingRecord,
+  Job,
   LintResult,
   Me,
+  Member,
   Page,
   Payload,
   Progress,
   Project,
   ProjectSettings,
+  QueuePage,
+  Resolution,
+  ResolveResult,
   ReviewItem,
   Scorecard,
   SkipResult,
@@ -57,6 +63,26 @@ export const projects = {
   progress(projectId: number): Promise<Progress> {
     return must(apiRequest<Progress>("GET", `/projects/${projectId}/progress/`));
   },
+  /** Managers only. */
+  members(projectId: number): Promise<Member[]> {
+    return must(apiRequest<Member[]>("GET", `/projects/${projectId}/members/`));
+  },
+};
+
+// --- background jobs
+export const jobs = {
+  get(jobId: number): Promise<Job> {
+    return must(apiRequest<Job>("GET", `/jobs/${jobId}/`));
+  },
+  /** Polls until the job has finished (succeeded or failed) or `timeoutMs` passes. */
+  async wait(jobId: number, { intervalMs = 1000, timeoutMs = 120_000 } = {}): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await jobs.get(jobId);
+      if (job.status === "succeeded" || job.status === "failed" || Date.now() > deadline) return job;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  },
 };
 
 // --- annotator loop
@@ -85,6 +111,7 @@ export const tasks = {
 // --- managers
 export interface FindingsQuery {
   code?: string;
+  /** A username or a user id. */
   annotator?: string;
   page?: number;
 }
@@ -99,6 +126,7 @@ export const manager = {
   benchmarks(projectId: number, userId: number): Promise<BenchmarkRecord[]> {
     return must(apiRequest<BenchmarkRecord[]>("GET", `/projects/${projectId}/annotators/${userId}/benchmarks/`));
   },
+  /** Page-number pagination: `?page=N`, 50 per page. */
   findings(projectId: number, query: FindingsQuery = {}): Promise<Page<FindingRecord>> {
     return must(
       apiRequest<Page<FindingRecord>>("GET", `/projects/${projectId}/findings/`, {
@@ -106,24 +134,42 @@ export const manager = {
       }),
     );
   },
-  agreement(projectId: number): Promise<AgreementReport> {
-    return must(apiRequest<AgreementReport>("GET", `/projects/${projectId}/agreement/`));
+  findingRates(projectId: number): Promise<FindingRate[]> {
+    return must(apiRequest<FindingRate[]>("GET", `/projects/${projectId}/findings/rates/`));
   },
-  async agreementItems(projectId: number, maxAlpha?: number): Promise<ReviewItem[]> {
-    const data = await must(
-      apiRequest<ReviewItem[] | Page<ReviewItem>>("GET", `/projects/${projectId}/agreement/items/`, {
-        query: { max_alpha: maxAlpha },
+  agreement(projectId: number): Promise<AgreementOverview> {
+    return must(apiRequest<AgreementOverview>("GET", `/projects/${projectId}/agreement/`));
+  },
+  /** Starts computing a new agreement report; poll `/jobs/{job_id}/`. */
+  computeAgreement(projectId: number): Promise<{ job_id: number }> {
+    return must(apiRequest<{ job_id: number }>("POST", `/projects/${projectId}/agreement/compute/`));
+  },
+  agreementItems(projectId: number, maxAlpha?: number): Promise<ReviewItem[]> {
+    return must(
+      apiRequest<ReviewItem[]>("GET", `/projects/${projectId}/agreement/items/`, { query: { max_alpha: maxAlpha } }),
+    );
+  },
+  resolveItem(projectId: number, itemId: number, resolution: Resolution, makeGold: boolean): Promise<ResolveResult> {
+    return must(
+      apiRequest<ResolveResult>("POST", `/projects/${projectId}/agreement/items/${itemId}/resolve/`, {
+        body: { ...resolution, make_gold: makeGold },
       }),
     );
-    return Array.isArray(data) ? data : data.results;
   },
-  resolveItem(projectId: number, itemId: number, payload: Payload, makeGold: boolean): Promise<unknown> {
-    return apiRequest<unknown>("POST", `/projects/${projectId}/agreement/items/${itemId}/resolve/`, {
-      body: { payload, make_gold: makeGold },
-    });
-  },
+  /** Open alerts first. A server without the alerts endpoint (404) has no alerts. */
   async alerts(projectId: number): Promise<Alert[]> {
-    const data = await must(apiRequest<Alert[] | Page<Alert>>("GET", `/projects/${projectId}/alerts/`));
-    return Array.isArray(data) ? data : data.results;
+    try {
+      const page = await must(apiRequest<Page<Alert>>("GET", `/projects/${projectId}/alerts/`));
+      return page.results;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return [];
+      throw err;
+    }
+  },
+  acknowledgeAlert(projectId: number, alertId: number): Promise<Alert> {
+    return must(apiRequest<Alert>("POST", `/projects/${projectId}/alerts/${alertId}/acknowledge/`));
+  },
+  queue(projectId: number, limit = 10): Promise<QueuePage> {
+    return must(apiRequest<QueuePage>("GET", `/projects/${projectId}/queue/`, { query: { limit } }));
   },
 };

@@ -247,6 +247,10 @@ export function BoxCanvas(props: BoxCanvasProps) {
       data-image-width={image.width}
       data-image-height={image.height}
       data-box-count={boxes.length}
+      data-highlighted={[...highlights.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([index, severity]) => `${index + 1}:${severity}`)
+        .join(",")}
       style={{ cursor }}
       onContextMenu={(e) => e.preventDefault()}
     >

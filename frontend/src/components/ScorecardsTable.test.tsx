@@ -1,33 +1,33 @@
 // @vitest-environment jsdom
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { Accuracy, Scorecard } from "../api/types";
-import { sortScorecards } from "../manager/scorecardSort";
+import { errorKinds, sortScorecards } from "../manager/scorecardSort";
+import { fixtures } from "../test/fixtures";
 import { ScorecardsTable } from "./ScorecardsTable";
 
-const acc = (accuracy: number | null, n = 10): Accuracy => ({
-  n,
-  correct: accuracy === null ? 0 : Math.round(accuracy * n),
-  accuracy,
-  low: accuracy === null ? null : Math.max(0, accuracy - 0.2),
-  high: accuracy === null ? null : Math.min(1, accuracy + 0.1),
-});
+const NONE: Accuracy = { n: 0, correct: 0, accuracy: null, low: 0, high: 1 };
 
+/** A scorecard as the server sends it, starting from a real one. */
 function card(user_id: number, username: string, accuracy: number | null, extra: Partial<Scorecard> = {}): Scorecard {
+  const real = fixtures.scorecards()[0];
+  const acc: Accuracy =
+    accuracy === null
+      ? NONE
+      : { n: 10, correct: Math.round(accuracy * 10), accuracy, low: Math.max(0, accuracy - 0.2), high: Math.min(1, accuracy + 0.1) };
   return {
+    ...real,
     user_id,
     username,
     status: "ok",
     tasks_done: 10 * user_id,
     median_seconds: 30 / user_id,
-    benchmarks: acc(accuracy),
-    by_error_kind: { shift: acc(accuracy), drop: acc(null, 0) },
+    median_client_seconds: null,
+    benchmarks: acc,
+    by_error_kind: { shift: acc, oversize: NONE, drop: NONE, unassisted: NONE },
     lint_finding_rate: 0.1 * user_id,
     agreement: null,
-    trend: [
-      { t: "2026-01-01T00:00:00Z", accuracy: 0.5 },
-      { t: 1767312000, accuracy: accuracy ?? 0.5 },
-    ],
+    trend: accuracy === null ? [] : real.trend,
     ...extra,
   };
 }
@@ -58,19 +58,47 @@ describe("ScorecardsTable", () => {
     expect(order()).toEqual(["bob", "alice", "carol"]); // flagged, calibrating, ok
   });
 
-  it("has a column per error kind, an interval bar, a trend plot and a drill-down link", () => {
+  it("has a column only for the error kinds with scored benchmarks", () => {
     render(<ScorecardsTable projectId={7} cards={cards} />);
-    expect(screen.getByTestId("sort-kind-shift")).toBeTruthy();
-    expect(screen.getByTestId("sort-kind-drop")).toBeTruthy();
+    expect(screen.getByTestId("sort-kind-shift").textContent).toContain("Shifted");
+    expect(screen.queryByTestId("sort-kind-oversize")).toBeNull();
+    expect(screen.queryByTestId("sort-kind-unassisted")).toBeNull();
+  });
+
+  it("draws the accuracy with its interval, the trend, and links the name to the drill-down", () => {
+    render(<ScorecardsTable projectId={7} cards={cards} />);
     const bob = screen.getAllByTestId("scorecard-row")[0];
     expect(bob.querySelector("[data-testid=interval] svg")?.getAttribute("aria-label")).toBe(
-      "bob benchmark accuracy: 40% (95% interval 20%–50%)",
+      "bob benchmark accuracy: 40% (95% interval 20% to 50%)",
     );
-    expect(bob.querySelector("[data-testid=trend-plot]")).not.toBeNull();
-    expect(bob.querySelector("[data-testid=drilldown-link]")?.getAttribute("href")).toBe(
-      "/projects/7/annotators/3/benchmarks",
+    expect(within(bob).getByTestId("benchmark-count").textContent).toBe("4/10 fixed");
+    expect(bob.querySelector("[data-testid=trend-plot]")?.getAttribute("aria-label")).toBe(
+      "bob accuracy over time: 4 points, latest 100%",
     );
-    expect(bob.querySelector("[data-testid=status-badge]")?.textContent).toBe("flagged");
+    const link = within(bob).getByTestId("drilldown-link");
+    expect(link.getAttribute("href")).toBe("/projects/7/annotators/3/benchmarks");
+    expect(link.textContent).toBe("bob");
+    expect(within(bob).getByTestId("status-badge").textContent).toBe("flagged");
+  });
+
+  it("shows no interval where nothing was scored (the server sends 0 to 100%)", () => {
+    render(<ScorecardsTable projectId={7} cards={cards} />);
+    const alice = screen.getAllByTestId("scorecard-row")[2];
+    const svg = alice.querySelector("[data-testid=interval] svg");
+    expect(svg?.getAttribute("aria-label")).toBe("alice benchmark accuracy: no data");
+    expect(svg?.querySelectorAll(".interval-bar").length).toBe(0);
+    expect(alice.querySelector("[data-testid=trend-plot]")).toBeNull(); // no points yet
+  });
+
+  it("renders the real scorecards response", () => {
+    const real = fixtures.scorecards();
+    render(<ScorecardsTable projectId={2} cards={real} />);
+    expect(order()).toEqual(["annotator3", "annotator2", "annotator1"]);
+    const first = screen.getAllByTestId("scorecard-row")[0];
+    expect(within(first).getByTestId("benchmark-count").textContent).toBe("2/5 fixed");
+    expect(first.textContent).toContain("65.0%"); // lint finding rate 0.65
+    expect(first.textContent).toContain("1.00"); // agreement with peers
+    expect(errorKinds(real)).toEqual(["shift", "oversize", "drop", "duplicate", "relabel", "spurious"]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { Scorecard } from "../api/types";
+import type { Accuracy, Scorecard } from "../api/types";
 import {
   defaultDirection,
   errorKinds,
@@ -8,8 +8,19 @@ import {
   type SortDirection,
 } from "../manager/scorecardSort";
 import { Link } from "../router";
-import { formatPct, IntervalBar } from "./IntervalBar";
+import { formatCoefficient, formatPct, IntervalBar } from "./IntervalBar";
 import { TrendPlot } from "./TrendPlot";
+
+/** Column titles of the seeded error kinds (annotation_qc/domain/seeding.py); unknown kinds show as sent. */
+export const ERROR_KIND_TITLES: Record<string, string> = {
+  shift: "Shifted",
+  oversize: "Oversized",
+  drop: "Missing",
+  duplicate: "Duplicate",
+  relabel: "Wrong label",
+  spurious: "Spurious",
+  unassisted: "Unassisted",
+};
 
 export function ScorecardsTable({ projectId, cards }: { projectId: number; cards: Scorecard[] }) {
   const [sort, setSort] = useState<{ key: ScorecardSortKey; direction: SortDirection }>({
@@ -23,8 +34,10 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
     setSort((s) =>
       s.key === key ? { key, direction: s.direction === "asc" ? "desc" : "asc" } : { key, direction: defaultDirection(key) },
     );
-  const header = (key: ScorecardSortKey, title: string) => (
-    <SortHeader key={key} sortKey={key} title={title} sort={sort} onChoose={choose} />
+  const rowSpan = kinds.length > 0 ? 2 : 1;
+  const header = (key: ScorecardSortKey, title: string, hint?: string, span = 1, className?: string) => (
+    <SortHeader key={key} sortKey={key} title={title} hint={hint} sort={sort} onChoose={choose} rowSpan={span}
+      className={className} />
   );
 
   return (
@@ -32,17 +45,29 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
       <table className="scorecards" data-testid="scorecards-table">
         <thead>
           <tr>
-            {header("username", "Annotator")}
-            {header("status", "Status")}
-            {header("benchmarks", "Benchmark accuracy")}
-            <th scope="col">Trend</th>
-            {kinds.map((kind) => header(`kind:${kind}`, kind))}
-            {header("lint_finding_rate", "Lint findings")}
-            {header("agreement", "Agreement")}
-            {header("tasks_done", "Tasks")}
-            {header("median_seconds", "Median s")}
-            <th scope="col">Details</th>
+            {header("username", "Annotator", undefined, rowSpan)}
+            {header("status", "Status", undefined, rowSpan)}
+            {header("benchmarks", "Benchmark accuracy", "Share of benchmark tasks fixed, with its 95% interval", rowSpan)}
+            <th scope="col" rowSpan={rowSpan}>
+              Over time
+            </th>
+            {header("lint_finding_rate", "Lint findings", "Linter findings per submitted annotation", rowSpan, "num")}
+            {header("agreement", "Agreement", "Krippendorff's alpha with peers, from the latest agreement report", rowSpan, "num")}
+            {header("tasks_done", "Tasks", undefined, rowSpan, "num")}
+            {header("median_seconds", "Time per task", "Median seconds per task (server-measured)", rowSpan, "num")}
+            {kinds.length > 0 && (
+              <th scope="colgroup" colSpan={kinds.length} className="kind-group">
+                Fixed, by seeded mistake
+              </th>
+            )}
           </tr>
+          {kinds.length > 0 && (
+            <tr>
+              {kinds.map((kind) =>
+                header(`kind:${kind}`, ERROR_KIND_TITLES[kind] ?? kind, `Benchmarks seeded with: ${kind}`, 1, "kind-col"),
+              )}
+            </tr>
+          )}
         </thead>
         <tbody>
           {rows.map((card) => (
@@ -53,55 +78,50 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
               data-username={card.username}
               data-status={card.status}
             >
-              <th scope="row">{card.username}</th>
+              <th scope="row">
+                <Link
+                  href={`/projects/${projectId}/annotators/${card.user_id}/benchmarks`}
+                  data-testid="drilldown-link"
+                  title={`Benchmarks of ${card.username}`}
+                >
+                  {card.username}
+                </Link>
+              </th>
               <td>
                 <span className={`status-badge ${card.status}`} data-testid="status-badge">
                   {card.status}
                 </span>
               </td>
-              <td>
+              <td className="accuracy-cell">
                 <IntervalBar
-                  value={card.benchmarks?.accuracy}
-                  low={card.benchmarks?.low}
-                  high={card.benchmarks?.high}
+                  value={card.benchmarks.accuracy}
+                  low={card.benchmarks.low}
+                  high={card.benchmarks.high}
+                  width={90}
                   label={`${card.username} benchmark accuracy`}
                 />
-                <span className="muted small">
-                  {" "}
-                  {card.benchmarks?.correct ?? 0}/{card.benchmarks?.n ?? 0}
+                <span className="muted small" data-testid="benchmark-count">
+                  {card.benchmarks.correct}/{card.benchmarks.n} fixed
                 </span>
               </td>
               <td>
-                <TrendPlot points={card.trend ?? []} label={`${card.username} accuracy over time`} />
+                <TrendPlot
+                  points={card.trend.map((p) => ({ t: p.t, value: p.accuracy, low: p.low, high: p.high }))}
+                  width={90}
+                  label={`${card.username} accuracy over time`}
+                />
               </td>
-              {kinds.map((kind) => {
-                const acc = card.by_error_kind?.[kind];
-                return (
-                  <td key={kind} className="kind-col">
-                    {acc ? (
-                      <span title={`${acc.correct}/${acc.n} fixed`}>
-                        <IntervalBar value={acc.accuracy} low={acc.low} high={acc.high} width={70}
-                          label={`${card.username} ${kind}`} />
-                      </span>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                );
-              })}
-              <td>{formatPct(card.lint_finding_rate, 1)}</td>
-              <td>{card.agreement === null || card.agreement === undefined ? "—" : card.agreement.toFixed(2)}</td>
-              <td>{card.tasks_done}</td>
-              <td>{card.median_seconds === null || card.median_seconds === undefined ? "—" : card.median_seconds.toFixed(1)}</td>
-              <td>
-                <Link
-                  href={`/projects/${projectId}/annotators/${card.user_id}/benchmarks`}
-                  data-testid="drilldown-link"
-                  aria-label={`Benchmarks of ${card.username}`}
-                >
-                  Benchmarks
-                </Link>
+              <td className="num">{formatPct(card.lint_finding_rate, 1)}</td>
+              <td className="num">{formatCoefficient(card.agreement)}</td>
+              <td className="num">{card.tasks_done}</td>
+              <td className="num" title={clientTime(card)}>
+                {seconds(card.median_seconds)}
               </td>
+              {kinds.map((kind) => (
+                <td key={kind} className="kind-col">
+                  <KindCell accuracy={card.by_error_kind[kind]} label={`${card.username} ${kind}`} />
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>
@@ -110,21 +130,48 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
   );
 }
 
+function KindCell({ accuracy, label }: { accuracy: Accuracy | undefined; label: string }) {
+  if (!accuracy || accuracy.n === 0) return <span className="muted">—</span>;
+  return (
+    <span className="kind-cell" title={`${accuracy.correct} of ${accuracy.n} fixed`}>
+      <IntervalBar value={accuracy.accuracy} low={accuracy.low} high={accuracy.high} width={56} height={12} label={label} />
+      <span className="muted small kind-count">
+        {accuracy.correct}/{accuracy.n}
+      </span>
+    </span>
+  );
+}
+
+function seconds(value: number | null): string {
+  if (value === null) return "—";
+  return value < 10 ? `${value.toFixed(1)} s` : `${Math.round(value)} s`;
+}
+
+function clientTime(card: Scorecard): string | undefined {
+  return card.median_client_seconds === null ? undefined : `Client-reported median: ${seconds(card.median_client_seconds)}`;
+}
+
 function SortHeader({
   sortKey,
   title,
+  hint,
   sort,
   onChoose,
+  rowSpan,
+  className,
 }: {
   sortKey: ScorecardSortKey;
   title: string;
+  hint?: string;
+  rowSpan?: number;
+  className?: string;
   sort: { key: ScorecardSortKey; direction: SortDirection };
   onChoose: (key: ScorecardSortKey) => void;
 }) {
   const active = sort.key === sortKey;
   const ariaSort = active ? (sort.direction === "asc" ? "ascending" : "descending") : "none";
   return (
-    <th scope="col" aria-sort={ariaSort}>
+    <th scope="col" aria-sort={ariaSort} title={hint} rowSpan={rowSpan} className={className}>
       <button
         type="button"
         className="sort-button"

@@ -17,14 +17,14 @@ export type ScorecardSortKey =
 const STATUS_ORDER: Record<string, number> = { flagged: 0, calibrating: 1, ok: 2 };
 
 export function sortValue(card: Scorecard, key: ScorecardSortKey): number | string | null {
-  if (key.startsWith("kind:")) return card.by_error_kind?.[key.slice(5)]?.accuracy ?? null;
+  if (key.startsWith("kind:")) return card.by_error_kind[key.slice(5)]?.accuracy ?? null;
   switch (key) {
     case "username":
       return card.username.toLowerCase();
     case "status":
       return STATUS_ORDER[card.status] ?? 3;
     case "benchmarks":
-      return card.benchmarks?.accuracy ?? null;
+      return card.benchmarks.accuracy;
     case "lint_finding_rate":
       return card.lint_finding_rate;
     case "agreement":
@@ -51,11 +51,11 @@ export function sortScorecards(cards: Scorecard[], key: ScorecardSortKey, direct
   });
 }
 
-/** The error kinds present in any scorecard, sorted by name. */
+/** The error kinds with at least one scored benchmark in any scorecard, in the server's order. */
 export function errorKinds(cards: Scorecard[]): string[] {
   const kinds = new Set<string>();
-  for (const card of cards) for (const kind of Object.keys(card.by_error_kind ?? {})) kinds.add(kind);
-  return [...kinds].sort();
+  for (const card of cards) for (const kind of Object.keys(card.by_error_kind)) kinds.add(kind);
+  return [...kinds].filter((kind) => cards.some((card) => (card.by_error_kind[kind]?.n ?? 0) > 0));
 }
 
 /** The direction a column starts in when first clicked: names ascending, numbers descending. */

@@ -1,37 +1,69 @@
 import { describe, expect, it } from "vitest";
-import { parseForm, placeServerErrors, toFormValues } from "./settingsForm";
+import type { ProjectSettings } from "../api/types";
+import { fixtures } from "../test/fixtures";
+import { LINT_RULES, lintFieldName, lintRulesFor, parseForm, placeServerErrors, toFormValues } from "./settingsForm";
 
-const settings = {
-  overlap: 2,
-  overlap_fraction: 0.1,
-  benchmark_rate: 0.05,
-  lease_seconds: 1800,
-  max_boxes: 500,
-  flag_threshold: 0.6,
-  strategy: "import_order",
-  lint_config: { oversized_box: { max_area_fraction: 0.8 } },
-  calibration_window: 10,
-};
+const settings = (): ProjectSettings => fixtures.projectBbox().settings as ProjectSettings;
 
 describe("settings form", () => {
-  it("sends only the fields that changed, under the server's linter key", () => {
-    const values = toFormValues(settings);
-    expect(parseForm(values, settings)).toEqual({ patch: {}, errors: {} });
-    values.benchmark_rate = "0.2";
-    values.lint = '{"oversized_box": {"max_area_fraction": 0.5}}';
-    expect(parseForm(values, settings)).toEqual({
-      patch: { benchmark_rate: 0.2, lint_config: { oversized_box: { max_area_fraction: 0.5 } } },
-      errors: {},
-    });
-    expect(parseForm({ ...values }, { ...settings, lint: {}, lint_config: undefined }).patch).toHaveProperty("lint");
+  it("covers every setting the server sends", () => {
+    const values = toFormValues(settings());
+    const sent = Object.keys(settings()).filter((k) => k !== "lint_config");
+    for (const name of sent) expect(values).toHaveProperty(name);
+    expect(values.flag_action).toBe("alert");
+    expect(values.show_own_score).toBe("false");
   });
 
-  it("rejects input that is not a number or not JSON before sending", () => {
-    const values = { ...toFormValues(settings), overlap: "2.5", lease_seconds: "", lint: "{oops" };
-    expect(parseForm(values, settings).errors).toEqual({
+  it("sends only the fields that changed", () => {
+    const original = settings();
+    const values = toFormValues(original);
+    expect(parseForm(values, original)).toEqual({ patch: {}, errors: {} });
+    values.benchmark_rate = "0.2";
+    values.show_own_score = "true";
+    values.flag_action = "stop";
+    expect(parseForm(values, original)).toEqual({
+      patch: { benchmark_rate: 0.2, show_own_score: true, flag_action: "stop" },
+      errors: {},
+    });
+  });
+
+  it("shows the linter defaults and sends only the overrides", () => {
+    const original = { ...settings(), lint_config: { too_fast: { enabled: false } } };
+    const values = toFormValues(original);
+    expect(values[lintFieldName("oversized_box", "area_fraction")]).toBe("0.8");
+    expect(values[lintFieldName("too_fast", "enabled")]).toBe("false");
+    expect(parseForm(values, original).patch).toEqual({});
+
+    values[lintFieldName("oversized_box", "area_fraction")] = "0.6";
+    values[lintFieldName("duplicate_box", "severity")] = "error";
+    expect(parseForm(values, original).patch).toEqual({
+      lint_config: {
+        too_fast: { enabled: false },
+        oversized_box: { area_fraction: 0.6 },
+        duplicate_box: { severity: "error" },
+      },
+    });
+
+    values[lintFieldName("too_fast", "enabled")] = "true"; // back to the default: the override goes
+    values[lintFieldName("oversized_box", "area_fraction")] = "0.8";
+    values[lintFieldName("duplicate_box", "severity")] = "warning";
+    expect(parseForm(values, original).patch).toEqual({ lint_config: {} });
+  });
+
+  it("checks numbers and the linter ranges before sending", () => {
+    const original = settings();
+    const values = {
+      ...toFormValues(original),
+      overlap: "2.5",
+      lease_seconds: "",
+      [lintFieldName("oversized_box", "area_fraction")]: "0",
+      [lintFieldName("too_many_boxes", "max_boxes")]: "1.5",
+    };
+    expect(parseForm(values, original).errors).toEqual({
       overlap: ["Enter a whole number."],
       lease_seconds: ["Enter a number."],
-      lint: ["Not valid JSON."],
+      [lintFieldName("oversized_box", "area_fraction")]: ["Must be above 0 and at most 1."],
+      [lintFieldName("too_many_boxes", "max_boxes")]: ["Enter a whole number."],
     });
   });
 
@@ -39,16 +71,25 @@ describe("settings form", () => {
     expect(
       placeServerErrors({
         "settings.benchmark_rate": ["Ensure this value is less than or equal to 1.0."],
-        "settings.lint_config": ["unknown rule 'nope'"],
+        "settings.lint_config": [
+          "oversized_box.area_fraction: must be above 0 and at most 1, got 0",
+          "nope: unknown lint rule 'nope'",
+        ],
         "settings.strategy": ["must be one of import_order, random"],
         "settings.mystery": ["unknown setting"],
       }),
     ).toEqual({
       benchmark_rate: ["Ensure this value is less than or equal to 1.0."],
-      lint: ["unknown rule 'nope'"],
+      [lintFieldName("oversized_box", "area_fraction")]: ["must be above 0 and at most 1, got 0"],
+      lint: ["nope: unknown lint rule 'nope'"],
       strategy: ["must be one of import_order, random"],
       "": ["settings.mystery: unknown setting"],
     });
+  });
+
+  it("offers the box rules only to bbox projects", () => {
+    expect(lintRulesFor("classification").map((r) => r.code)).toEqual(["unknown_label", "too_fast"]);
+    expect(lintRulesFor("bbox").length).toBe(LINT_RULES.length);
   });
 });
 

@@ -26,6 +26,7 @@ const task: Task = {
   labels: ["car", "person"],
   item: { id: 3, image_url: null, width: 400, height: 300 },
   pre_annotation: { boxes: [{ x: 10, y: 10, w: 50, h: 40, label: "car" }] },
+  status: "assigned",
   lease_expires_at: "2026-01-01T00:30:00Z",
   served_at: "2026-01-01T00:00:00Z",
 };

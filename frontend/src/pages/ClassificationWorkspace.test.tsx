@@ -11,8 +11,9 @@ const task: Task = {
   project_id: 1,
   kind: "classification",
   labels: ["cat", "dog", "bird"],
-  item: { id: 5, image_url: "/media/5.png", width: 64, height: 64 },
+  item: { id: 5, image_url: "/api/v1/items/5/image/", width: 64, height: 64 },
   pre_annotation: null,
+  status: "assigned",
   lease_expires_at: "2026-01-01T00:30:00Z",
   served_at: "2026-01-01T00:00:00Z",
 };

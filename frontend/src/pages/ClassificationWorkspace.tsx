@@ -54,7 +54,13 @@ export function ClassificationWorkspace({
       <section className="ws-center" aria-label="Image">
         <div className="class-image-frame">
           {task.item.image_url ? (
-            <img src={task.item.image_url} alt={`Item ${task.item.id}`} data-testid="class-image" />
+            <img
+              src={task.item.image_url}
+              alt={`Item ${task.item.id}`}
+              data-testid="class-image"
+              // Scaled up a lot: keep the pixels sharp rather than blurred.
+              className={Math.max(task.item.width, task.item.height) < 256 ? "pixelated" : undefined}
+            />
           ) : (
             <div className="no-image" data-testid="class-image">
               No image for this item

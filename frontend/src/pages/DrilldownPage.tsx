@@ -1,7 +1,8 @@
 import { useState } from "react";
-import { manager } from "../api";
+import { manager, projects } from "../api";
 import type { BenchmarkRecord } from "../api/types";
 import { AnnotationOverlay, describePayload, Legend, type OverlayLayer } from "../components/AnnotationOverlay";
+import { ERROR_KIND_TITLES } from "../components/ScorecardsTable";
 import { Link } from "../router";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
@@ -16,8 +17,8 @@ type LayerKey = keyof typeof BENCHMARK_STYLES;
 
 export function DrilldownPage({ projectId, userId }: { projectId: number; userId: number }) {
   const records = useAsync(() => manager.benchmarks(projectId, userId), [projectId, userId]);
-  const cards = useAsync(() => manager.scorecards(projectId), [projectId]);
-  const username = cards.data?.find((c) => c.user_id === userId)?.username ?? `user ${userId}`;
+  const members = useAsync(() => projects.members(projectId), [projectId]);
+  const username = members.data?.find((m) => m.user_id === userId)?.username ?? `user ${userId}`;
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [onlyMissed, setOnlyMissed] = useState(false);
   const toggle = (key: string) =>
@@ -88,7 +89,10 @@ function BenchmarkCard({ record, hidden }: { record: BenchmarkRecord; hidden: Se
       data-fixed={record.fixed}
     >
       <div className="benchmark-head">
-        <span className="badge">{record.error_kind}</span>
+        <span className="badge" title="The mistake seeded into the pre-annotation">
+          {ERROR_KIND_TITLES[record.error_kind] ?? record.error_kind}
+          {record.error_label && ` · ${record.error_label}`}
+        </span>
         <span className={record.fixed ? "ok-text" : "error-text"}>{record.fixed ? "Fixed" : "Not fixed"}</span>
         <span className="muted small">
           task {record.task_id} · item {record.item.id}
@@ -100,7 +104,7 @@ function BenchmarkCard({ record, hidden }: { record: BenchmarkRecord; hidden: Se
         {layers.map((l) => (
           <div key={l.key}>
             <dt style={{ color: l.color }}>{l.name}</dt>
-            <dd>{describePayload(l.payload)}</dd>
+            <dd>{l.key === "seeded" && l.payload === null ? "none (unassisted)" : describePayload(l.payload)}</dd>
           </div>
         ))}
       </dl>

@@ -1,5 +1,5 @@
 import { projects } from "../api";
-import type { Progress, Project } from "../api/types";
+import { hasProjectCounts, type Progress, type Project, type ProjectCounts } from "../api/types";
 import { useAuth } from "../auth";
 import { ErrorNote, Layout } from "../components/Layout";
 import { Link, navigate } from "../router";
@@ -62,12 +62,10 @@ function ProjectCard({ project }: { project: Project }) {
   );
 }
 
+/** Annotators see only their own counts (the server sends them nothing else); managers see the project's. */
 function ProgressSummary({ progress, error, own }: { progress: Progress | null; error: string | null; own: boolean }) {
   if (error) return <p className="muted">Progress unavailable: {error}</p>;
   if (!progress) return <p className="muted">Loading progress…</p>;
-  const done = progress.required_annotations
-    ? Math.min(1, progress.submitted_annotations / progress.required_annotations)
-    : 0;
   return (
     <div className="progress-summary" data-testid="project-progress">
       {own && (
@@ -75,6 +73,17 @@ function ProgressSummary({ progress, error, own }: { progress: Progress | null; 
           You: <strong>{progress.mine.submitted}</strong> submitted, {progress.mine.skipped} skipped
         </p>
       )}
+      {hasProjectCounts(progress) && <ProjectMeter progress={progress} />}
+    </div>
+  );
+}
+
+function ProjectMeter({ progress }: { progress: ProjectCounts }) {
+  const done = progress.required_annotations
+    ? Math.min(1, progress.submitted_annotations / progress.required_annotations)
+    : 0;
+  return (
+    <>
       <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(done * 100)}
         aria-label="Project progress">
         <div className="meter-fill" style={{ width: `${done * 100}%` }} />
@@ -82,6 +91,6 @@ function ProgressSummary({ progress, error, own }: { progress: Progress | null; 
       <p className="muted">
         {progress.submitted_annotations} of {progress.required_annotations} annotations · {progress.remaining} remaining
       </p>
-    </div>
+    </>
   );
 }

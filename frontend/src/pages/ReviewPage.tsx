@@ -1,16 +1,15 @@
 import { useState } from "react";
 import { errorMessage, manager } from "../api";
-import type { Project, ReviewAnswer, ReviewItem } from "../api/types";
+import type { Conflict, Project, ReviewAnswer, ReviewItem } from "../api/types";
 import { AnnotationOverlay, describePayload, type OverlayLayer } from "../components/AnnotationOverlay";
+import { formatCoefficient } from "../components/IntervalBar";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
 
 const ANSWER_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
 const ANSWER_DASHES = [undefined, "6 4", "2 3", "10 3 2 3", undefined, "6 4"];
-
-export function answerName(answer: ReviewAnswer, index: number): string {
-  return String(answer.username ?? answer.annotator ?? (answer.user_id !== undefined ? `user ${answer.user_id}` : `answer ${index + 1}`));
-}
+/** The server's default for `max_alpha` (annotation_qc/agreement/apis.py). */
+export const DEFAULT_MAX_ALPHA = 0.667;
 
 export function ReviewPage({ projectId }: { projectId: number }) {
   const [maxAlphaText, setMaxAlphaText] = useState("");
@@ -23,6 +22,10 @@ export function ReviewPage({ projectId }: { projectId: number }) {
       {(project) => (
         <section data-testid="review-page">
           <h1>Low-agreement items to review</h1>
+          <p className="muted">
+            Items of the latest agreement report whose annotators disagree most, lowest agreement first. Choosing an
+            answer settles the item's final label (and can make it a gold item for benchmarks).
+          </p>
           <form
             className="filters"
             onSubmit={(e) => {
@@ -32,14 +35,14 @@ export function ReviewPage({ projectId }: { projectId: number }) {
             }}
           >
             <label>
-              Show items with agreement at most
+              Agreement score at most
               <input
                 type="number"
                 step="0.05"
                 min="-1"
                 max="1"
                 value={maxAlphaText}
-                placeholder="server default"
+                placeholder={`${DEFAULT_MAX_ALPHA} (default)`}
                 onChange={(e) => setMaxAlphaText(e.target.value)}
                 data-testid="review-max-alpha"
               />
@@ -55,11 +58,11 @@ export function ReviewPage({ projectId }: { projectId: number }) {
           <ul className="review-list" data-testid="review-list">
             {items.data?.map((item) => (
               <ReviewCard
-                key={item.item_id}
+                key={item.item.id}
                 project={project}
                 item={item}
-                resolved={resolved.has(item.item_id)}
-                onResolved={() => setResolved((s) => new Set(s).add(item.item_id))}
+                resolved={item.resolved || resolved.has(item.item.id)}
+                onResolved={() => setResolved((s) => new Set(s).add(item.item.id))}
               />
             ))}
           </ul>
@@ -67,6 +70,16 @@ export function ReviewPage({ projectId }: { projectId: number }) {
       )}
     </ManagerPage>
   );
+}
+
+/** One line per conflict, in the annotators' names: "annotator1: 4, annotator2: 7". */
+export function describeConflict(conflict: Conflict, names: Map<number, string>): string {
+  const who = (id: number) => names.get(id) ?? `user ${id}`;
+  const kind = conflict.kind.replace(/_/g, " ");
+  const side = (id: number, label: string | null, box: number[] | null) =>
+    `${who(id)}: ${label ?? (box ? "a box" : "nothing")}`;
+  const iou = conflict.iou === null ? "" : ` (IoU ${conflict.iou.toFixed(2)})`;
+  return `${kind}: ${side(conflict.annotator, conflict.label, conflict.box)} vs ${side(conflict.peer, conflict.peer_label, conflict.peer_box)}${iou}`;
 }
 
 function ReviewCard({
@@ -83,9 +96,13 @@ function ReviewCard({
   const [makeGold, setMakeGold] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<number | null>(null);
+  const names = new Map(item.annotations.map((a) => [a.annotator_id, a.annotator]));
+  // Only this item's conflicts (older reports could list a neighbour's).
+  const conflicts = item.conflicts.filter((c) => c.item === item.item.id);
   const layers: OverlayLayer[] = item.annotations.map((a, i) => ({
-    key: `a${i}`,
-    name: answerName(a, i),
+    key: `a${a.annotation_id}`,
+    name: a.annotator,
     payload: a.payload,
     color: ANSWER_COLORS[i % ANSWER_COLORS.length],
     dash: ANSWER_DASHES[i % ANSWER_DASHES.length],
@@ -95,7 +112,8 @@ function ReviewCard({
     setBusy(true);
     setError(null);
     try {
-      await manager.resolveItem(project.id, item.item_id, answer.payload, makeGold);
+      await manager.resolveItem(project.id, item.item.id, { annotation_id: answer.annotation_id }, makeGold);
+      setChosen(answer.annotation_id);
       onResolved();
     } catch (err) {
       setError(errorMessage(err));
@@ -105,38 +123,61 @@ function ReviewCard({
   };
 
   return (
-    <li className="card review-item" data-testid="review-item" data-item-id={item.item_id} data-resolved={resolved}>
+    <li className="card review-item" data-testid="review-item" data-item-id={item.item.id} data-resolved={resolved}>
       <div className="benchmark-head">
-        <strong>Item {item.item_id}</strong>
-        {typeof item.alpha === "number" && <span className="badge">alpha {item.alpha.toFixed(2)}</span>}
-        {resolved && <span className="ok-text" data-testid="review-resolved">Resolved</span>}
+        <strong title={`item ${item.item.id}`}>{item.item.external_id}</strong>
+        <span className="badge" title="Agreement score of the item: 1 full agreement, 0 chance">
+          score {formatCoefficient(item.score)}
+        </span>
+        <span className="muted small">{item.n_annotations} answers</span>
+        {resolved && (
+          <span className="ok-text" data-testid="review-resolved">
+            Resolved
+          </span>
+        )}
       </div>
-      {item.item && project.kind === "bbox" && <AnnotationOverlay item={item.item} layers={layers} maxWidth={460} />}
-      {item.item && project.kind === "classification" && item.item.image_url && (
-        <img className="review-thumb" src={item.item.image_url} alt={`Item ${item.item_id}`} />
+      {project.kind === "bbox" && <AnnotationOverlay item={item.item} layers={layers} maxWidth={460} />}
+      {project.kind === "classification" && item.item.image_url && (
+        <img className="review-thumb" src={item.item.image_url} alt={`Item ${item.item.external_id}`} />
       )}
       <table className="compact">
         <tbody>
           {item.annotations.map((answer, i) => (
-            <tr key={i} data-testid="review-answer">
+            <tr key={answer.annotation_id} data-testid="review-answer" data-annotation-id={answer.annotation_id}>
               <th scope="row" style={{ color: layers[i].color }}>
-                {layers[i].name}
+                {answer.annotator}
               </th>
               <td>{describePayload(answer.payload)}</td>
               <td>
-                <button
-                  type="button"
-                  disabled={busy || resolved}
-                  onClick={() => void resolve(answer)}
-                  data-testid="resolve-button"
-                >
-                  Use this answer
-                </button>
+                {chosen === answer.annotation_id ? (
+                  <span className="ok-text">Chosen</span>
+                ) : (
+                  <button
+                    type="button"
+                    disabled={busy || resolved}
+                    onClick={() => void resolve(answer)}
+                    data-testid="resolve-button"
+                  >
+                    Use this answer
+                  </button>
+                )}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {conflicts.length > 0 && (
+        <details className="conflicts">
+          <summary>
+            {conflicts.length} conflict{conflicts.length === 1 ? "" : "s"}
+          </summary>
+          <ul data-testid="review-conflicts">
+            {conflicts.map((c, i) => (
+              <li key={i}>{describeConflict(c, names)}</li>
+            ))}
+          </ul>
+        </details>
+      )}
       <label>
         <input
           type="checkbox"

@@ -5,6 +5,7 @@ import { ManagerPage } from "./ManagerPage";
 
 export function ScorecardsPage({ projectId }: { projectId: number }) {
   const cards = useAsync(() => manager.scorecards(projectId), [projectId]);
+  const note = cards.data?.find((c) => c.note)?.note ?? null;
   return (
     <ManagerPage projectId={projectId} tab="scorecards">
       {() => (
@@ -16,8 +17,15 @@ export function ScorecardsPage({ projectId }: { projectId: number }) {
             </a>
           </div>
           <p className="muted">
-            Benchmark accuracy: share of seeded-error tasks fixed, with its 95% interval (bar). Click a column to sort.
+            Benchmark accuracy is the share of benchmark tasks (gold items served with a seeded mistake) that the
+            annotator fixed: the dot is the estimate, the bar its 95% interval. Click a column to sort, a name for the
+            benchmarks behind it.
           </p>
+          {note && (
+            <p className="notice" role="status" data-testid="scorecards-note">
+              {note}
+            </p>
+          )}
           {cards.error && (
             <p className="error" role="alert">
               {cards.error}

@@ -1,7 +1,18 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, errorMessage, projects } from "../api";
 import type { Project } from "../api/types";
-import { parseForm, placeServerErrors, SETTING_FIELDS, toFormValues, type FormValues } from "../manager/settingsForm";
+import {
+  lintFieldName,
+  lintRulesFor,
+  lintSettingLabel,
+  parseForm,
+  placeServerErrors,
+  SETTING_GROUPS,
+  toFormValues,
+  type FormValues,
+  type LintRuleSpec,
+  type SettingField,
+} from "../manager/settingsForm";
 import { ManagerPage } from "./ManagerPage";
 
 export function SettingsPage({ projectId }: { projectId: number }) {
@@ -22,6 +33,10 @@ export function SettingsForm({ project: initial }: { project: Project }) {
 
   if (!project.settings) return <p>Only managers can see this project's settings.</p>;
   const settings = project.settings;
+  const set = (name: string, value: string) => {
+    setSaved(false);
+    setValues((old) => ({ ...old, [name]: value }));
+  };
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -63,65 +78,27 @@ export function SettingsForm({ project: initial }: { project: Project }) {
           {detail}
         </p>
       )}
-      {errors[""] && (
-        <ul className="error" data-testid="settings-error-other">
-          {errors[""].map((m) => (
-            <li key={m}>{m}</li>
+      {errors[""] && <Errors id="settings-error-other" messages={errors[""]} testId="settings-error-other" />}
+      {SETTING_GROUPS.map((group) => (
+        <fieldset key={group.title} className="settings-group">
+          <legend>{group.title}</legend>
+          {group.fields.map((field) => (
+            <SettingInput key={field.name} field={field} value={values[field.name] ?? ""} errors={errors[field.name]}
+              onChange={(v) => set(field.name, v)} />
           ))}
-        </ul>
-      )}
-      {SETTING_FIELDS.map((field) => {
-        const id = `setting-${field.name}`;
-        const fieldErrors = errors[field.name];
-        const describedBy = [field.help ? `${id}-help` : "", fieldErrors ? `${id}-error` : ""].filter(Boolean).join(" ");
-        const common = {
-          id,
-          name: field.name,
-          value: values[field.name] ?? "",
-          "aria-invalid": fieldErrors ? true : undefined,
-          "aria-describedby": describedBy || undefined,
-          "data-testid": `settings-field-${field.name}`,
-        };
-        const set = (v: string) => setValues((old) => ({ ...old, [field.name]: v }));
-        return (
-          <div key={field.name} className={fieldErrors ? "field invalid" : "field"}>
-            <label htmlFor={id}>{field.label}</label>
-            {field.kind === "choice" ? (
-              <select {...common} onChange={(e) => set(e.target.value)}>
-                {!field.choices?.includes(values[field.name]) && <option value={values[field.name]}>{values[field.name]}</option>}
-                {field.choices?.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            ) : field.kind === "json" ? (
-              <textarea {...common} rows={6} spellCheck={false} onChange={(e) => set(e.target.value)} />
-            ) : (
-              <input
-                {...common}
-                type="number"
-                min={field.min}
-                max={field.max}
-                step={field.step}
-                onChange={(e) => set(e.target.value)}
-              />
-            )}
-            {field.help && (
-              <small id={`${id}-help`} className="muted">
-                {field.help}
-              </small>
-            )}
-            {fieldErrors && (
-              <ul id={`${id}-error`} className="field-errors" data-testid={`settings-error-${field.name}`}>
-                {fieldErrors.map((m) => (
-                  <li key={m}>{m}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        );
-      })}
+        </fieldset>
+      ))}
+      <fieldset className="settings-group" data-testid="settings-lint">
+        <legend>Linters</legend>
+        <p className="muted small">
+          Checks run on every draft and submission. An error blocks submitting; a warning is stored with the
+          annotation. Values left at their defaults follow future default changes.
+        </p>
+        {errors.lint && <Errors id="setting-lint-error" messages={errors.lint} testId="settings-error-lint" />}
+        {lintRulesFor(project.kind).map((rule) => (
+          <LintRule key={rule.code} rule={rule} values={values} errors={errors} onChange={set} />
+        ))}
+      </fieldset>
       <div className="actions">
         <button type="submit" className="primary" disabled={busy} data-testid="settings-save">
           {busy ? "Saving…" : "Save settings"}
@@ -133,5 +110,139 @@ export function SettingsForm({ project: initial }: { project: Project }) {
         )}
       </div>
     </form>
+  );
+}
+
+function Errors({ id, messages, testId }: { id: string; messages: string[]; testId: string }) {
+  return (
+    <ul id={id} className="field-errors" data-testid={testId}>
+      {messages.map((m) => (
+        <li key={m}>{m}</li>
+      ))}
+    </ul>
+  );
+}
+
+function SettingInput({
+  field,
+  value,
+  errors,
+  onChange,
+}: {
+  field: SettingField;
+  value: string;
+  errors: string[] | undefined;
+  onChange: (value: string) => void;
+}) {
+  const id = `setting-${field.name}`;
+  const describedBy = [field.help ? `${id}-help` : "", errors ? `${id}-error` : ""].filter(Boolean).join(" ");
+  const common = {
+    id,
+    name: field.name,
+    "aria-invalid": errors ? true : undefined,
+    "aria-describedby": describedBy || undefined,
+    "data-testid": `settings-field-${field.name}`,
+  };
+  let control: ReactNode;
+  if (field.kind === "bool") {
+    control = <input {...common} type="checkbox" checked={value === "true"} onChange={(e) => onChange(String(e.target.checked))} />;
+  } else if (field.kind === "choice") {
+    control = (
+      <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
+        {!field.choices?.includes(value) && <option value={value}>{value}</option>}
+        {field.choices?.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    control = (
+      <input {...common} type="number" value={value} min={field.min} max={field.max} step={field.step}
+        onChange={(e) => onChange(e.target.value)} />
+    );
+  }
+  return (
+    <div className={`field${field.kind === "bool" ? " field-bool" : ""}${errors ? " invalid" : ""}`}>
+      <label htmlFor={id}>{field.label}</label>
+      {control}
+      {field.help && (
+        <small id={`${id}-help`} className="muted">
+          {field.help}
+        </small>
+      )}
+      {errors && <Errors id={`${id}-error`} messages={errors} testId={`settings-error-${field.name}`} />}
+    </div>
+  );
+}
+
+function LintRule({
+  rule,
+  values,
+  errors,
+  onChange,
+}: {
+  rule: LintRuleSpec;
+  values: FormValues;
+  errors: Record<string, string[]>;
+  onChange: (name: string, value: string) => void;
+}) {
+  const enabledKey = lintFieldName(rule.code, "enabled");
+  const enabled = values[enabledKey] === "true";
+  return (
+    <div className={enabled ? "lint-rule" : "lint-rule disabled"} data-testid="settings-lint-rule" data-code={rule.code}>
+      <div className="lint-rule-head">
+        <label className="lint-toggle">
+          <input
+            type="checkbox"
+            checked={enabled}
+            onChange={(e) => onChange(enabledKey, String(e.target.checked))}
+            data-testid={`settings-field-${enabledKey}`}
+          />
+          <code>{rule.code}</code>
+        </label>
+        <span className="muted small">{rule.description}</span>
+      </div>
+      <div className="lint-settings">
+        {rule.settings
+          .filter((s) => s.name !== "enabled")
+          .map((spec) => {
+            const key = lintFieldName(rule.code, spec.name);
+            const id = `setting-${key.replace(/\./g, "-")}`;
+            const fieldErrors = errors[key];
+            const common = {
+              id,
+              disabled: !enabled,
+              "aria-invalid": fieldErrors ? true : undefined,
+              "aria-describedby": fieldErrors ? `${id}-error` : undefined,
+              "data-testid": `settings-field-${key}`,
+            };
+            return (
+              <div key={spec.name} className={fieldErrors ? "field invalid" : "field"}>
+                <label htmlFor={id} title={spec.range ? `Allowed: ${spec.range}` : undefined}>
+                  {lintSettingLabel(spec.name)}
+                </label>
+                {spec.type === "choice" ? (
+                  <select {...common} value={values[key] ?? ""} onChange={(e) => onChange(key, e.target.value)}>
+                    {spec.choices?.map((c) => (
+                      <option key={c} value={c}>
+                        {c}
+                      </option>
+                    ))}
+                  </select>
+                ) : spec.type === "bool" ? (
+                  <input {...common} type="checkbox" checked={values[key] === "true"}
+                    onChange={(e) => onChange(key, String(e.target.checked))} />
+                ) : (
+                  <input {...common} type="number" step={spec.type === "int" ? 1 : "any"} value={values[key] ?? ""}
+                    placeholder={String(spec.default)} onChange={(e) => onChange(key, e.target.value)} />
+                )}
+                {fieldErrors && <Errors id={`${id}-error`} messages={fieldErrors} testId={`settings-error-${key}`} />}
+              </div>
+            );
+          })}
+      </div>
+    </div>
   );
 }

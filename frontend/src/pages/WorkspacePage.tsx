@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { errorMessage, tasks } from "../api";
 import type { SubmitResult, Task } from "../api/types";
+import { useAuth } from "../auth";
 import { Layout } from "../components/Layout";
 import { Link } from "../router";
 import { BboxWorkspace } from "./BboxWorkspace";
@@ -17,6 +18,8 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
   const [lastResult, setLastResult] = useState<string | null>(null);
   const [submittedCount, setSubmittedCount] = useState(0);
   const loads = useRef(0);
+  const { me } = useAuth();
+  const projectName = me.memberships.find((m) => m.project_id === projectId)?.project_name ?? `project ${projectId}`;
 
   const loadNext = useCallback(async () => {
     setPhase({ kind: "loading" });
@@ -48,7 +51,7 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
     <Layout
       title={
         <span>
-          Labeling · project {projectId}
+          Labeling · {projectName}
           {submittedCount > 0 && <span className="muted"> · {submittedCount} submitted this session</span>}
           {lastResult && (
             <span className="status-note" role="status" data-testid="last-submit-status">

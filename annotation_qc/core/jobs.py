@@ -35,7 +35,9 @@ def job_finish(*, job_id: int, result: dict[str, Any], message: str = "") -> Non
     )
 
 
-def job_fail(*, job_id: int, message: str) -> None:
+def job_fail(*, job_id: int, message: str, result: dict[str, Any] | None = None) -> None:
+    """Mark the job failed; ``result`` (e.g. an import's report of rejected rows) is kept when given."""
+    extra: dict[str, Any] = {} if result is None else {"result": result}
     Job.objects.filter(pk=job_id).update(
-        status=Job.Status.FAILED, message=message, finished_at=timezone.now()
+        status=Job.Status.FAILED, message=message, finished_at=timezone.now(), **extra
     )

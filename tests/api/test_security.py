@@ -24,6 +24,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from annotation_qc.accounts.models import ApiToken, User
 from annotation_qc.accounts.services import api_token_create
 from annotation_qc.alerts.models import Alert, AlertRule, Webhook
+from annotation_qc.exchange.models import DataImport, ExportSnapshot
 from annotation_qc.core.jobs import job_create
 from annotation_qc.labeling.models import Annotation
 from annotation_qc.labeling.services.dispatch import task_next
@@ -172,6 +173,16 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
         fired_at=timezone.now(),
     )
     webhook = Webhook.objects.create(project=theirs, url="https://hooks.example/b")
+    import_job = job_create(
+        kind="import", project_id=theirs.pk, created_by_id=owners["manager"].pk, params={}
+    )
+    data_import = DataImport.objects.create(
+        project=theirs, job=import_job, format="coco", storage_dir="imports/b"
+    )
+    export_job = job_create(
+        kind="export", project_id=theirs.pk, created_by_id=owners["manager"].pk, params={}
+    )
+    export = ExportSnapshot.objects.create(project=theirs, job=export_job, format="coco")
     ids = {
         "project_id": theirs.pk,
         "item_id": item.pk,
@@ -182,6 +193,8 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
         "rule_id": rule.pk,
         "alert_id": alert.pk,
         "webhook_id": webhook.pk,
+        "import_id": data_import.pk,
+        "export_id": export.pk,
     }
     return TwoProjects(mine, probers, theirs, owners, ids)
 

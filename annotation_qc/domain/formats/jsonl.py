@@ -1,0 +1,153 @@
+"""JSON Lines: one item a line, ``{"external_id", "image_url", "width", "height", "annotation"?, "scores"?}``.
+
+``annotation`` is a payload as the API takes it (bbox ``{"boxes": [...]}``, classification
+``{"label": ...}``). Exports add ``label_status``, ``file_name`` and, with raw answers,
+``raw: [{"annotator_id", "annotation"}]``; reading ignores those.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from annotation_qc.domain.formats.common import canonical_json, describe_json, is_number, is_side
+from annotation_qc.domain.formats.records import (
+    ExportRecord,
+    FormatError,
+    ParseOptions,
+    ParseResult,
+    Rejection,
+    SourceItem,
+)
+from annotation_qc.domain.formats.tabular import decode_text
+from annotation_qc.domain.payloads import PayloadError, validate_payload
+
+KNOWN_KEYS = {
+    "external_id",
+    "image_url",
+    "image",
+    "width",
+    "height",
+    "annotation",
+    "scores",
+    "label_status",
+    "file_name",
+    "raw",
+    "metadata",
+}
+
+
+def _line(number: int, text: str, options: ParseOptions) -> SourceItem:
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(row, Mapping):
+        raise ValueError(f"must be a JSON object, got {describe_json(row)}")
+    unknown = sorted(set(row) - KNOWN_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key '{unknown[0]}'")
+    external_id = row.get("external_id")
+    if not isinstance(external_id, str) or not external_id or len(external_id) > 255:
+        raise ValueError("external_id: required, 1 to 255 characters")
+    image = row.get("image_url") or row.get("image")
+    if not isinstance(image, str) or not image:
+        raise ValueError("image_url: required, a URL or the name of an uploaded file")
+    sizes: list[int | None] = []
+    for key in ("width", "height"):
+        value = row.get(key)
+        if value is not None and not is_side(value):
+            raise ValueError(f"{key}: must be a positive integer")
+        sizes.append(None if value is None else int(value))
+    payload = row.get("annotation")
+    if payload is not None:
+        try:
+            payload = validate_payload(
+                payload,
+                kind=options.kind,
+                labels=options.labels,
+                width=sizes[0] or math.inf,
+                height=sizes[1] or math.inf,
+                max_boxes=options.max_boxes,
+            )
+        except PayloadError as exc:
+            problems = [f"{'.'.join(filter(None, ('annotation', p)))}: {m[0]}" for p, m in exc.errors.items()]
+            raise ValueError("; ".join(problems)) from exc
+    scores = row.get("scores")
+    if scores is not None:
+        if not isinstance(scores, list) or not all(is_number(s) and 0 <= s <= 1 for s in scores):
+            raise ValueError("scores: must be a list of numbers in [0, 1]")
+        if payload is None or options.kind != "bbox" or len(scores) != len(payload["boxes"]):
+            raise ValueError("scores: one per box of the annotation")
+    metadata = row.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise ValueError("metadata: must be an object")
+    return SourceItem(
+        row=f"line {number}",
+        external_id=external_id,
+        image=image,
+        width=sizes[0],
+        height=sizes[1],
+        payload=payload,
+        scores=tuple(float(s) for s in scores) if scores is not None else None,
+        metadata=dict(metadata),
+    )
+
+
+def parse_jsonl(raw: bytes, options: ParseOptions) -> ParseResult:
+    text = decode_text(raw)
+    lines = text.splitlines()
+    if len(lines) > 1 and lines[0].strip() in ("[", "{"):
+        raise FormatError(
+            "this looks like one JSON document over several lines, not JSON Lines (one object a line)"
+        )
+    items: list[SourceItem] = []
+    rejected: list[Rejection] = []
+    seen: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = _line(number, line, options)
+        except ValueError as exc:
+            if number == 1 and line.lstrip().startswith("["):
+                raise FormatError(
+                    f"line 1 is a JSON list, not one item: {describe_json(_loads(line))}"
+                ) from exc
+            rejected.append(Rejection(f"line {number}", str(exc)))
+            continue
+        if item.external_id in seen:
+            rejected.append(
+                Rejection(item.row, f"duplicate external_id '{item.external_id}' ({seen[item.external_id]})")
+            )
+            continue
+        seen[item.external_id] = item.row
+        items.append(item)
+    return ParseResult(items=tuple(items), rejected=tuple(rejected))
+
+
+def _loads(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def build_jsonl(records: Sequence[ExportRecord], *, include_raw: bool = False) -> bytes:
+    lines = []
+    for record in records:
+        row: dict[str, Any] = {
+            "external_id": record.external_id,
+            "image_url": record.image_url,
+            "file_name": record.file_name,
+            "width": record.width,
+            "height": record.height,
+            "label_status": record.status,
+            "annotation": record.payload,
+        }
+        if include_raw:
+            row["raw"] = [{"annotator_id": r.annotator_id, "annotation": r.payload} for r in record.raw]
+        lines.append(canonical_json(row))
+    return b"".join(line + b"\n" for line in lines)

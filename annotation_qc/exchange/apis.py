@@ -1,0 +1,220 @@
+"""Imports and export snapshots: managers and ML engineers only (annotators 403, outsiders 404)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.utils.text import slugify
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation_qc.core.auth import user_id
+from annotation_qc.core.exceptions import Conflict, Forbidden
+from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.domain.formats import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, IMPORT_FORMATS
+from annotation_qc.exchange import selectors
+from annotation_qc.exchange.models import DataImport, ExportSnapshot
+from annotation_qc.exchange.services.exports import export_start
+from annotation_qc.exchange.services.uploads import import_start, upload_size_check
+from annotation_qc.projects.permissions import MANAGER, ML_ENGINEER, ProjectApi
+
+MAX_IMAGES_PER_UPLOAD = 10_000
+
+
+class ImportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    job_id = serializers.IntegerField()
+    project_id = serializers.IntegerField()
+    format = serializers.CharField()
+    as_ = serializers.CharField(source="target")
+    model_version = serializers.CharField()
+    status = serializers.CharField()
+    files = serializers.SerializerMethodField()
+    size_bytes = serializers.IntegerField()
+    report = serializers.JSONField()
+    created_by_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_files(self, obj: DataImport) -> list[dict[str, Any]]:
+        return [{"name": f["name"], "role": f["role"], "size": f["size"]} for f in obj.files]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["as"] = fields.pop("as_")
+        return fields
+
+
+class ExportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    job_id = serializers.IntegerField()
+    project_id = serializers.IntegerField()
+    format = serializers.CharField()
+    options = serializers.JSONField()
+    status = serializers.CharField()
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+    counts = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+    created_by_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_counts(self, obj: ExportSnapshot) -> dict[str, Any] | None:
+        counts: dict[str, Any] | None = obj.manifest.get("counts")
+        return counts
+
+    def get_download_url(self, obj: ExportSnapshot) -> str | None:
+        return f"/api/v1/exports/{obj.pk}/download/" if obj.status == ExportSnapshot.Status.READY else None
+
+
+class ExportDetailSerializer(ExportOutputSerializer):
+    manifest = serializers.JSONField()
+    message = serializers.CharField(source="job.message")
+
+
+class ProjectImportsApi(ProjectApi):
+    """Start an import (JSON ``data`` or a multipart upload) and list the project's imports.
+
+    Poll the job at ``/api/v1/jobs/{job_id}/``; its ``result`` is the report of created items and
+    rejected rows. Gold is imported by managers only.
+    """
+
+    allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+
+    class InputSerializer(serializers.Serializer):
+        format = serializers.ChoiceField(choices=IMPORT_FORMATS)
+        as_ = serializers.ChoiceField(choices=DataImport.Target.values, required=False, default="items")
+        model_version = serializers.CharField(max_length=100, required=False, default="")
+        data_ = serializers.JSONField(required=False, allow_null=True, default=None)
+        file = serializers.FileField(required=False, help_text="An annotation file, or a zip with images.")
+        images = serializers.ListField(
+            child=serializers.FileField(), required=False, default=list, max_length=MAX_IMAGES_PER_UPLOAD
+        )
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            fields = super().get_fields()
+            fields["as"] = fields.pop("as_")  # "as" is a Python keyword,
+            fields["data"] = fields.pop("data_")  # and "data" a Serializer attribute
+            return fields
+
+    @extend_schema(responses=ImportOutputSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        paginator = DefaultPagination()
+        page = paginator.paginate_queryset(selectors.imports_of(project=self.project), request, view=self)
+        return paginator.get_paginated_response(ImportOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={202: dict, 413: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        is_json = (request.content_type or "").startswith("application/json")
+        upload_size_check(
+            content_length=length, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE if is_json else None
+        )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = data.validated_data["as"]
+        if target == DataImport.Target.GOLD and self.project_role != MANAGER:
+            raise Forbidden("Only managers import gold.", errors={"as": ["gold is imported by managers"]})
+        data_import = import_start(
+            project=self.project,
+            user_id=user_id(request),
+            fmt=data.validated_data["format"],
+            target=target,
+            model_version=data.validated_data["model_version"],
+            data=data.validated_data["data"],
+            file=data.validated_data.get("file"),
+            images=data.validated_data["images"],
+        )
+        body = {"import_id": data_import.pk, "job_id": data_import.job_id, "status": data_import.status}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ImportOutputSerializer)
+    def get(self, request: Request, import_id: int) -> Response:
+        data_import = selectors.import_for_member(import_id=import_id, user=request.user)
+        return Response(ImportOutputSerializer(data_import).data)
+
+
+class ProjectExportsApi(ProjectApi):
+    """Start an export snapshot (built by a job) and list the project's snapshots, newest first."""
+
+    allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+
+    class InputSerializer(serializers.Serializer):
+        format = serializers.ChoiceField(choices=EXPORT_FORMATS)
+        include_raw = serializers.BooleanField(required=False, default=False)
+        include_gold = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(responses=ExportOutputSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        paginator = DefaultPagination()
+        page = paginator.paginate_queryset(selectors.exports_of(project=self.project), request, view=self)
+        return paginator.get_paginated_response(ExportOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={202: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        export = export_start(
+            project=self.project,
+            user_id=user_id(request),
+            fmt=data.validated_data["format"],
+            include_raw=data.validated_data["include_raw"],
+            include_gold=data.validated_data["include_gold"],
+        )
+        body = {"export_id": export.pk, "job_id": export.job_id, "status": export.status}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailApi(APIView):
+    """An export's status and manifest (sha256, counts, annotators, agreement, benchmarks, lineage)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ExportDetailSerializer)
+    def get(self, request: Request, export_id: int) -> Response:
+        export = selectors.export_for_member(export_id=export_id, user=request.user)
+        return Response(ExportDetailSerializer(export).data)
+
+
+class ExportDownloadApi(APIView):
+    """The export's content, with its sha256 as ``ETag`` and ``Digest`` (and ``If-None-Match`` -> 304)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, 304: OpenApiResponse(), 409: dict})
+    def get(self, request: Request, export_id: int) -> HttpResponseBase:
+        export = selectors.export_for_member(export_id=export_id, user=request.user)
+        if export.status != ExportSnapshot.Status.READY:
+            raise Conflict(f"The export is not ready (status: {export.status}).")
+        etag = f'"{export.sha256}"'
+        digest = base64.b64encode(bytes.fromhex(export.sha256)).decode()
+        headers = {
+            "ETag": etag,
+            "Digest": f"sha-256={digest}",
+            "Repr-Digest": f"sha-256=:{digest}:",
+            "Cache-Control": "private, max-age=31536000, immutable",
+        }
+        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            response: HttpResponseBase = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            media_type, extension = EXPORT_MEDIA_TYPES[export.format]
+            stem = slugify(export.project.name) or "project"
+            name = f"{stem}-export-{export.pk}-{export.sha256[:12]}.{extension}"
+            response = FileResponse(
+                export.file.open("rb"), as_attachment=True, filename=name, content_type=media_type
+            )
+        for key, value in headers.items():
+            response[key] = value
+        return response

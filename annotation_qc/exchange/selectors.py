@@ -1,0 +1,203 @@
+"""Reads for imports and exports: lists, the records an export writes, and the lineage in its manifest."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet
+
+from annotation_qc.agreement.models import Consensus
+from annotation_qc.agreement.selectors import latest_snapshot
+from annotation_qc.benchmarks.models import GoldAnnotation
+from annotation_qc.benchmarks.selectors import scorecards
+from annotation_qc.core.exceptions import NotFound
+from annotation_qc.domain.formats import ExportRecord, RawAnnotation, canonical_json, sha256_hex
+from annotation_qc.exchange.models import DataImport, ExportSnapshot
+from annotation_qc.labeling.models import Annotation, Item
+from annotation_qc.labeling.selectors import item_image_url
+from annotation_qc.prioritization.models import PriorityRun
+from annotation_qc.projects.models import Project
+from annotation_qc.projects.permissions import MANAGER, ML_ENGINEER, role_in_project
+
+READ_BATCH = 5000
+
+
+def imports_of(*, project: Project) -> QuerySet[DataImport]:
+    return DataImport.objects.filter(project=project).select_related("job").order_by("-created_at", "-pk")
+
+
+def exports_of(*, project: Project) -> QuerySet[ExportSnapshot]:
+    return ExportSnapshot.objects.filter(project=project).select_related("job").order_by("-created_at", "-pk")
+
+
+def export_for_member(*, export_id: int, user: Any) -> ExportSnapshot:
+    """An export its project's managers and ML engineers may see; anyone else is told it does not exist."""
+    export = ExportSnapshot.objects.select_related("project", "job").filter(pk=export_id).first()
+    if export is None or role_in_project(user, export.project_id) not in (MANAGER, ML_ENGINEER):
+        raise NotFound("No such export.")
+    return export
+
+
+def import_for_member(*, import_id: int, user: Any) -> DataImport:
+    data_import = DataImport.objects.select_related("job").filter(pk=import_id).first()
+    if data_import is None or role_in_project(user, data_import.project_id) not in (MANAGER, ML_ENGINEER):
+        raise NotFound("No such import.")
+    return data_import
+
+
+@dataclass(frozen=True)
+class ExportData:
+    records: list[ExportRecord]
+    unresolved: list[str]
+    unlabeled: int
+    awaiting_overlap: int
+    annotator_counts: dict[int, int]
+
+
+def _file_name(image: str, image_url: str, metadata: dict[str, Any]) -> str:
+    source = metadata.get("source") if isinstance(metadata, dict) else None
+    if isinstance(source, dict) and isinstance(source.get("file_name"), str):
+        return str(source["file_name"])
+    return posixpath.basename((image or image_url).split("?", 1)[0])
+
+
+def export_data(*, project: Project, include_raw: bool, include_gold: bool) -> ExportData:
+    """Every item with its final label, in external-id order, as the export writes it.
+
+    Consensus where it exists; else the one regular annotation of an item labeled once; items
+    with several regular annotations and no consensus are unresolved (written only with raw
+    answers). Benchmark answers never count; gold items appear (with their gold answer) only
+    with ``include_gold``.
+    """
+    consensus = dict(Consensus.objects.filter(project=project).values_list("item_id", "payload"))
+    gold = (
+        dict(GoldAnnotation.objects.filter(project=project).values_list("item_id", "payload"))
+        if include_gold
+        else {}
+    )
+    answers: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for item_id, annotator_id, payload in (
+        Annotation.objects.filter(project=project, is_benchmark=False, item__is_gold=False)
+        .order_by("item_id", "annotator_id", "pk")
+        .values_list("item_id", "annotator_id", "payload")
+        .iterator(chunk_size=READ_BATCH)
+    ):
+        answers[item_id].append((annotator_id, payload))
+    records: list[ExportRecord] = []
+    unresolved: list[str] = []
+    unlabeled = awaiting = 0
+    involved: dict[int, int] = defaultdict(int)
+    items = (
+        Item.objects.filter(project=project)
+        .order_by("external_id")
+        .values_list(
+            "pk",
+            "external_id",
+            "image",
+            "image_url",
+            "width",
+            "height",
+            "metadata",
+            "is_gold",
+            "required_annotations",
+        )
+    )
+    for pk, external_id, image, image_url, width, height, metadata, is_gold, required in items.iterator(
+        chunk_size=READ_BATCH
+    ):
+        if is_gold:
+            if pk not in gold:
+                continue
+            status, payload = "gold", gold[pk]
+        elif pk in consensus:
+            status, payload = "consensus", consensus[pk]
+        elif len(answers[pk]) == 1:
+            status, payload = "single", answers[pk][0][1]
+            awaiting += int(required > 1)
+        elif answers[pk]:
+            status, payload = "unresolved", None
+            unresolved.append(external_id)
+        else:
+            unlabeled += 1
+            continue
+        raw = tuple(RawAnnotation(a, p) for a, p in answers[pk]) if include_raw else ()
+        if payload is None and not raw:
+            continue
+        for annotator_id, _ in answers[pk]:
+            involved[annotator_id] += 1
+        records.append(
+            ExportRecord(
+                external_id=external_id,
+                image_url=item_image_url(Item(pk=pk, image=image, image_url=image_url)),
+                file_name=_file_name(image, image_url, metadata),
+                width=width,
+                height=height,
+                status=status,  # type: ignore[arg-type]
+                payload=payload,
+                raw=raw,
+            )
+        )
+    return ExportData(records, unresolved, unlabeled, awaiting, dict(involved))
+
+
+def agreement_figures(*, project: Project) -> dict[str, Any] | None:
+    snapshot = latest_snapshot(project)
+    if snapshot is None:
+        return None
+    return {
+        "snapshot_id": snapshot.pk,
+        "computed_at": snapshot.computed_at.isoformat(),
+        "alpha": snapshot.alpha,
+        "low": snapshot.alpha_low,
+        "high": snapshot.alpha_high,
+        "n_items": snapshot.n_items,
+    }
+
+
+def benchmark_figures(*, project: Project) -> list[dict[str, Any]]:
+    """Each annotator's seeded-error benchmark accuracy (95% Wilson interval) and status, now."""
+    return [
+        {
+            "annotator_id": card["user_id"],
+            "username": card["username"],
+            "status": card["status"],
+            **{key: card["benchmarks"][key] for key in ("n", "correct", "accuracy", "low", "high")},
+        }
+        for card in scorecards(project=project)
+    ]
+
+
+def gold_set_version(*, project: Project) -> dict[str, Any]:
+    """Count, newest row and a content hash of the gold set: any change to it changes the hash."""
+    gold = GoldAnnotation.objects.filter(project=project)
+    summary = gold.aggregate(count=Count("pk"), max_id=Max("pk"), latest=Max("created_at"))
+    rows = sorted(gold.values_list("item__external_id", "payload"), key=lambda row: row[0])
+    return {
+        "count": summary["count"],
+        "max_id": summary["max_id"],
+        "latest_created_at": summary["latest"].isoformat() if summary["latest"] else None,
+        "sha256": sha256_hex(canonical_json([list(row) for row in rows])),
+    }
+
+
+def priority_lineage(*, project: Project) -> dict[str, Any] | None:
+    """The active priority run: the model version that ordered the queue the labels came from."""
+    run = PriorityRun.objects.filter(project=project, status=PriorityRun.Status.ACTIVE).first()
+    if run is None:
+        return None
+    return {
+        "run_id": run.pk,
+        "model_version": run.model_version or None,
+        "strategy": run.strategy,
+        "used_strategy": run.used_strategy or run.strategy,
+        "activated_at": run.activated_at.isoformat() if run.activated_at else None,
+    }
+
+
+def annotator_names(ids: list[int]) -> dict[int, str]:
+    from annotation_qc.accounts.models import User
+
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))

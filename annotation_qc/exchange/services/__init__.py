@@ -1,0 +1,1 @@
+"""Services of data in and out: uploads and the import job, export snapshots."""

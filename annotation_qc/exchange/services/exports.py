@@ -1,0 +1,178 @@
+"""Export snapshots: started by a request, built once by a job, never changed afterwards.
+
+The content holds no timestamps and is written in a fixed order with sorted keys, so the same
+labels give the same bytes and the same sha256; everything that changes with time (when, by
+whom, agreement and benchmark figures, gold-set version, the priority model) is in the manifest.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from annotation_qc.core import jobs
+from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.domain.formats import (
+    EXPORT_FORMATS,
+    EXPORT_MEDIA_TYPES,
+    ExportFormat,
+    export_counts,
+    render_export,
+    sha256_hex,
+)
+from annotation_qc.exchange import selectors
+from annotation_qc.exchange.models import ExportSnapshot
+from annotation_qc.projects.models import Project
+
+MANIFEST_SCHEMA = "annotation-qc/export-manifest/1"
+#: Unresolved external ids listed in a manifest (the count is always given).
+MANIFEST_MAX_UNRESOLVED = 10_000
+
+
+def export_start(
+    *, project: Project, user_id: int | None, fmt: str, include_raw: bool, include_gold: bool
+) -> ExportSnapshot:
+    """Create the snapshot (and its job) and enqueue the build once the transaction commits."""
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
+    from annotation_qc.exchange.tasks import export_build_task
+
+    if fmt not in EXPORT_FORMATS:
+        raise ServiceError(
+            "Unknown format.", errors={"format": [f"must be one of {', '.join(EXPORT_FORMATS)}"]}
+        )
+    if fmt == "coco" and project.kind != Project.Kind.BBOX:
+        raise ServiceError(
+            "COCO detection export is for bbox projects.",
+            errors={"format": ["coco is for bbox projects; use csv, jsonl or label_studio"]},
+        )
+    options = {"include_raw": include_raw, "include_gold": include_gold}
+    with transaction.atomic():
+        job = jobs.job_create(
+            kind="export", project_id=project.pk, created_by_id=user_id, params={"format": fmt, **options}
+        )
+        export = ExportSnapshot.objects.create(
+            project=project, job=job, format=fmt, options=options, created_by_id=user_id
+        )
+        export_id = export.pk
+        enqueue_on_commit(
+            export_build_task,
+            export_id,
+            on_unavailable=lambda: export_fail(export_id=export_id, message=BROKER_DOWN),
+        )
+    return export
+
+
+def export_fail(*, export_id: int, message: str) -> None:
+    export = ExportSnapshot.objects.get(pk=export_id)
+    if export.status == ExportSnapshot.Status.READY:
+        return
+    ExportSnapshot.objects.filter(pk=export_id).update(
+        status=ExportSnapshot.Status.FAILED, finished_at=timezone.now()
+    )
+    jobs.job_fail(job_id=export.job_id, message=message)
+
+
+def export_build(*, export_id: int) -> ExportSnapshot:
+    """Write the content and the manifest. A snapshot already built is returned untouched (immutable)."""
+    export = ExportSnapshot.objects.select_related("project", "created_by").get(pk=export_id)
+    if export.status == ExportSnapshot.Status.READY:
+        return export
+    project = export.project
+    include_raw = bool(export.options.get("include_raw"))
+    include_gold = bool(export.options.get("include_gold"))
+    ExportSnapshot.objects.filter(pk=export_id).update(status=ExportSnapshot.Status.RUNNING)
+    jobs.job_start(job_id=export.job_id, total=3)
+
+    data = selectors.export_data(project=project, include_raw=include_raw, include_gold=include_gold)
+    jobs.job_advance(job_id=export.job_id, by=1)
+    fmt = cast(ExportFormat, export.format)
+    content = render_export(
+        data.records, fmt, kind=project.kind, labels=project.labels, include_raw=include_raw
+    )
+    digest = sha256_hex(content)
+    media_type, extension = EXPORT_MEDIA_TYPES[export.format]
+    jobs.job_advance(job_id=export.job_id, by=1)
+
+    name = default_storage.save(
+        f"exports/project-{project.pk}/export-{export.pk}-{digest[:12]}.{extension}", ContentFile(content)
+    )
+    manifest = _manifest(export, data, content=content, digest=digest, media_type=media_type, file_name=name)
+    ExportSnapshot.objects.filter(pk=export_id, status=ExportSnapshot.Status.RUNNING).update(
+        status=ExportSnapshot.Status.READY,
+        file=name,
+        sha256=digest,
+        size_bytes=len(content),
+        manifest=manifest,
+        finished_at=timezone.now(),
+    )
+    counts = manifest["counts"]
+    jobs.job_finish(
+        job_id=export.job_id,
+        result={
+            "export_id": export.pk,
+            "sha256": digest,
+            "items": counts["items"],
+            "unresolved": counts["unresolved"],
+        },
+        message=f"{counts['items']} item(s) exported.",
+    )
+    export.refresh_from_db()
+    return export
+
+
+def _manifest(
+    export: ExportSnapshot,
+    data: selectors.ExportData,
+    *,
+    content: bytes,
+    digest: str,
+    media_type: str,
+    file_name: str,
+) -> dict[str, Any]:
+    project = export.project
+    include_raw = bool(export.options.get("include_raw"))
+    counts = export_counts(data.records, labels=project.labels, include_raw=include_raw).to_dict()
+    names = selectors.annotator_names(sorted(data.annotator_counts))
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "export_id": export.pk,
+        "project": {"id": project.pk, "name": project.name, "kind": project.kind, "labels": project.labels},
+        "format": export.format,
+        "options": export.options,
+        "content": {
+            "sha256": digest,
+            "bytes": len(content),
+            "media_type": media_type,
+            "file_name": file_name.rsplit("/", 1)[-1],
+        },
+        "counts": {
+            **counts,
+            "unresolved": len(data.unresolved),
+            "unlabeled": data.unlabeled,
+            "awaiting_overlap": data.awaiting_overlap,
+        },
+        "unresolved": data.unresolved[:MANIFEST_MAX_UNRESOLVED],
+        "annotators": [
+            {
+                "id": annotator_id,
+                "username": names.get(annotator_id),
+                "items": data.annotator_counts[annotator_id],
+            }
+            for annotator_id in sorted(data.annotator_counts)
+        ],
+        "agreement": selectors.agreement_figures(project=project),
+        "benchmarks": selectors.benchmark_figures(project=project),
+        "gold_set": selectors.gold_set_version(project=project),
+        "priority": selectors.priority_lineage(project=project),
+        "created_at": export.created_at.isoformat(),
+        "created_by": (
+            {"id": export.created_by.pk, "username": export.created_by.username}
+            if export.created_by
+            else None
+        ),
+        "built_at": timezone.now().isoformat(),
+    }

@@ -1,0 +1,333 @@
+"""The import job: read the stored upload, check every row and image, then write all of it or nothing.
+
+A file with any rejected row imports nothing; the report (in the job's ``result`` and on the
+import) names each rejected row and why. Images are checked and stored before the one database
+transaction; a rejected import deletes the images it stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotation_qc.benchmarks.services.gold import gold_import
+from annotation_qc.core import jobs
+from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.domain.formats import (
+    FormatError,
+    ParseOptions,
+    ParseResult,
+    Rejection,
+    SourceItem,
+    items_from_files,
+    match_files,
+    parse_file,
+)
+from annotation_qc.domain.formats.common import is_http_url
+from annotation_qc.exchange.limits import ImportLimits, import_limits
+from annotation_qc.exchange.models import DataImport
+from annotation_qc.exchange.services.images import ImageInfo, image_store, inspect_image, stored_delete
+from annotation_qc.exchange.services.sources import Source, source_open
+from annotation_qc.labeling.models import Item
+from annotation_qc.labeling.services.imports import items_import, predictions_import
+
+logger = logging.getLogger(__name__)
+
+#: Rows per call of the labeling and gold services (all inside the one transaction).
+WRITE_BATCH = 5000
+PROGRESS_EVERY = 200
+_SERVICE_PATH = re.compile(r"^(?:items|predictions)\[(\d+)\]\.?(.*)$")
+
+
+class ImportRejected(Exception):
+    def __init__(self, rejected: Sequence[Rejection], notes: Sequence[str] = ()) -> None:
+        super().__init__(f"{len(rejected)} rejected row(s)")
+        self.rejected = list(rejected)
+        self.notes = list(notes)
+
+
+def _report(
+    data_import: DataImport,
+    limits: ImportLimits,
+    rejected: Sequence[Rejection],
+    notes: Sequence[str],
+    **counts: int,
+) -> dict[str, Any]:
+    return {
+        "import_id": data_import.pk,
+        "format": data_import.format,
+        "as": data_import.target,
+        **counts,
+        "rejected": [r.to_dict() for r in rejected[: limits.report_max_rows]],
+        "rejected_total": len(rejected),
+        "notes": list(notes),
+    }
+
+
+def import_fail(*, import_id: int, message: str) -> None:
+    data_import = DataImport.objects.get(pk=import_id)
+    DataImport.objects.filter(pk=import_id).update(
+        status=DataImport.Status.FAILED, finished_at=timezone.now()
+    )
+    jobs.job_fail(job_id=data_import.job_id, message=message)
+
+
+def import_run(*, import_id: int) -> dict[str, Any]:
+    """The job: returns the report. Finished imports are left alone (a redelivered task does nothing)."""
+    data_import = DataImport.objects.select_related("project").get(pk=import_id)
+    if data_import.status in (DataImport.Status.IMPORTED, DataImport.Status.REJECTED):
+        return data_import.report
+    limits = import_limits()
+    DataImport.objects.filter(pk=import_id).update(status=DataImport.Status.RUNNING)
+    stored: list[str] = []
+    try:
+        with source_open(data_import, limits) as source:
+            report = _import(data_import, source, limits, stored)
+    except (ImportRejected, FormatError) as exc:
+        stored_delete(stored)
+        if isinstance(exc, FormatError):
+            exc = ImportRejected([Rejection("file", str(exc))])
+        report = _report(data_import, limits, exc.rejected, exc.notes, created=0)
+        message = f"{len(exc.rejected)} problem(s) found; nothing was imported."
+        _finish(data_import, DataImport.Status.REJECTED, report)
+        jobs.job_fail(job_id=data_import.job_id, message=message, result=report)
+        _discard_upload(data_import)
+        return report
+    except Exception as exc:
+        stored_delete(stored)
+        import_fail(import_id=import_id, message=f"{exc.__class__.__name__}: {exc}")
+        raise
+    _finish(data_import, DataImport.Status.IMPORTED, report)
+    jobs.job_finish(job_id=data_import.job_id, result=report, message=f"{report['created']} item(s) created.")
+    _discard_upload(data_import)
+    return report
+
+
+def _finish(data_import: DataImport, status: str, report: dict[str, Any]) -> None:
+    DataImport.objects.filter(pk=data_import.pk).update(
+        status=status, report=report, finished_at=timezone.now()
+    )
+
+
+def _discard_upload(data_import: DataImport) -> None:
+    """Images and archives are copied into items (or refused): keep only the annotation file."""
+    from django.core.files.storage import default_storage
+
+    for entry in data_import.files:
+        if entry["role"] != "data":
+            default_storage.delete(entry["path"])
+
+
+def _parse(data_import: DataImport, source: Source) -> ParseResult:
+    project = data_import.project
+    if source.data is None:
+        return items_from_files(sorted(source.image_sizes))
+    options = ParseOptions(
+        kind=project.payload_kind,
+        labels=tuple(project.labels),
+        target=data_import.target,  # type: ignore[arg-type]
+        model_version=data_import.model_version or None,
+        max_boxes=project.max_boxes,
+    )
+    return parse_file(source.data, data_import.format, options)  # type: ignore[arg-type]
+
+
+def _import(
+    data_import: DataImport, source: Source, limits: ImportLimits, stored: list[str]
+) -> dict[str, Any]:
+    if source.rejected:
+        raise ImportRejected(source.rejected, source.notes)
+    parsed = _parse(data_import, source)
+    notes = [*source.notes, *parsed.notes]
+    if parsed.rejected:
+        raise ImportRejected(parsed.rejected, notes)
+    items = list(parsed.items)
+    if len(items) > limits.max_items:
+        raise ImportRejected(
+            [Rejection("file", f"{len(items)} items; at most {limits.max_items} per import")]
+        )
+    target = data_import.target
+    project = data_import.project
+    existing: dict[str, tuple[int, int]] = {}
+    if target == DataImport.Target.PREDICTIONS:
+        existing = _existing_sizes(project.pk, [i.external_id for i in items])
+    new_items = [i for i in items if i.external_id not in existing]
+    jobs.job_start(job_id=data_import.job_id, total=len(items))
+    checked = _images(data_import, source, new_items, limits, stored)
+    images = checked.by_item
+    already = {r.row for r in checked.rejected}
+    rejected = checked.rejected + _size_problems([i for i in items if i.row not in already], images, existing)
+    if target == DataImport.Target.GOLD:
+        rejected += [Rejection(i.row, "no annotation to use as gold") for i in items if i.payload is None]
+    if rejected:
+        raise ImportRejected(rejected, notes)
+    unused = len(source.image_sizes) - len(checked.used_uploads)
+    if unused > 0 and source.data is not None:
+        notes.append(f"{unused} uploaded image(s) not referenced by the file: ignored")
+    if target == DataImport.Target.ITEMS and any(i.payload for i in items):
+        notes.append(
+            "the file's annotations were not imported (as=items); import them as gold or predictions"
+        )
+    rows = [_item_row(item, images.get(item.external_id)) for item in new_items]
+    with transaction.atomic():
+        counts = _write(data_import, items, new_items, rows)
+    advanced = len(new_items) // PROGRESS_EVERY * PROGRESS_EVERY
+    jobs.job_advance(job_id=data_import.job_id, by=len(items) - advanced)
+    return _report(data_import, limits, [], notes, **counts)
+
+
+def _existing_sizes(project_id: int, external_ids: list[str]) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(external_ids), WRITE_BATCH):
+        chunk = external_ids[start : start + WRITE_BATCH]
+        found.update(
+            (eid, (w, h))
+            for eid, w, h in Item.objects.filter(project_id=project_id, external_id__in=chunk).values_list(
+                "external_id", "width", "height"
+            )
+        )
+    return found
+
+
+@dataclass
+class CheckedImages:
+    """The uploaded images the items use: {external_id: (storage name, info)}, and what was wrong."""
+
+    by_item: dict[str, tuple[str, ImageInfo]] = field(default_factory=dict)
+    used_uploads: set[str] = field(default_factory=set)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def _images(
+    data_import: DataImport, source: Source, items: list[SourceItem], limits: ImportLimits, stored: list[str]
+) -> CheckedImages:
+    """Check every uploaded image the items refer to, storing them until the first problem."""
+    checked = CheckedImages()
+    references = match_files([i.image for i in items], sorted(source.image_sizes))
+    for count, (item, match) in enumerate(zip(items, references, strict=True), start=1):
+        if count % PROGRESS_EVERY == 0:
+            jobs.job_advance(job_id=data_import.job_id, by=PROGRESS_EVERY)
+        if isinstance(match, Rejection):
+            checked.rejected.append(Rejection(item.row, match.reason))
+            continue
+        if match is None:
+            if not is_http_url(item.image):
+                checked.rejected.append(Rejection(item.row, "image URL: at most 2000 characters"))
+            continue
+        checked.used_uploads.add(match)
+        try:
+            content = source.read_image(match)
+        except FormatError as exc:
+            checked.rejected.append(Rejection(item.row, str(exc)))
+            continue
+        info = inspect_image(content, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels)
+        if isinstance(info, str):
+            checked.rejected.append(Rejection(item.row, f"image '{match}': {info}"))
+            continue
+        name = match
+        if not checked.rejected:  # once anything is rejected nothing is imported: stop storing
+            name = image_store(content=content, name=match)
+            stored.append(name)
+        checked.by_item[item.external_id] = (name, info)
+    return checked
+
+
+def _size_problems(
+    items: list[SourceItem], images: dict[str, tuple[str, ImageInfo]], existing: dict[str, tuple[int, int]]
+) -> list[Rejection]:
+    """The stated size must match the uploaded image (or the existing item); URL images must state it."""
+    problems = []
+    for item in items:
+        stated = (item.width, item.height)
+        actual = existing.get(item.external_id)
+        what = "the existing item"
+        if actual is None and item.external_id in images:
+            info = images[item.external_id][1]
+            actual, what = (info.width, info.height), "the uploaded image"
+        if actual is None:
+            if None in stated:
+                problems.append(Rejection(item.row, "width and height: required for images given by URL"))
+        elif None not in stated and stated != actual:
+            problems.append(
+                Rejection(item.row, f"states {stated[0]}x{stated[1]} but {what} is {actual[0]}x{actual[1]}")
+            )
+    return problems
+
+
+def _item_row(item: SourceItem, image: tuple[str, ImageInfo] | None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "external_id": item.external_id,
+        "width": image[1].width if image else item.width,
+        "height": image[1].height if image else item.height,
+        "metadata": dict(item.metadata),
+    }
+    if image is not None:
+        row["image"] = image[0]
+    else:
+        row["image_url"] = item.image
+    if item.payload is not None:
+        row["payload"] = item.payload
+    return row
+
+
+def _batched(
+    call: Callable[[list[dict[str, Any]]], int],
+    rows: list[dict[str, Any]],
+    sources: list[SourceItem],
+) -> int:
+    """Run a labeling/gold service over rows in batches, mapping its errors back to the file's rows."""
+    created = 0
+    for start in range(0, len(rows), WRITE_BATCH):
+        try:
+            created += call(rows[start : start + WRITE_BATCH])
+        except ServiceError as exc:
+            raise ImportRejected(_mapped(exc, sources, start)) from exc
+    return created
+
+
+def _mapped(exc: ServiceError, sources: list[SourceItem], offset: int) -> list[Rejection]:
+    if not exc.errors:
+        return [Rejection("file", exc.detail)]
+    rejected = []
+    for path, messages in exc.errors.items():
+        match = _SERVICE_PATH.match(path)
+        if match is None:
+            rejected.append(Rejection("file", f"{path}: {messages[0]}"))
+            continue
+        source = sources[offset + int(match.group(1))]
+        field = f"{match.group(2)}: " if match.group(2) else ""
+        rejected.append(Rejection(source.row, f"{field}{messages[0]}"))
+    return rejected
+
+
+def _write(
+    data_import: DataImport, items: list[SourceItem], new_items: list[SourceItem], rows: list[dict[str, Any]]
+) -> dict[str, int]:
+    project = data_import.project
+    target = data_import.target
+    if target == DataImport.Target.GOLD:
+        user = data_import.created_by
+        created = _batched(
+            lambda batch: len(gold_import(project=project, rows=batch, user=user)), rows, new_items
+        )
+        return {"created": created, "gold": created}
+    created = _batched(lambda batch: len(items_import(project=project, rows=batch)), rows, new_items)
+    if target == DataImport.Target.ITEMS:
+        return {"created": created}
+    predicted = [i for i in items if i.payload is not None]
+    prediction_rows = [
+        {"external_id": i.external_id, "payload": i.payload, "scores": i.scores} for i in predicted
+    ]
+    model_version = data_import.model_version
+    count = _batched(
+        lambda batch: predictions_import(project=project, model_version=model_version, rows=batch),
+        prediction_rows,
+        predicted,
+    )
+    return {"created": created, "existing_items": len(items) - len(new_items), "predictions": count}

@@ -35,6 +35,7 @@ class ImportOutputSerializer(serializers.Serializer):
     format = serializers.CharField()
     as_ = serializers.CharField(source="target")
     model_version = serializers.CharField()
+    copy_images = serializers.BooleanField()
     status = serializers.CharField()
     files = serializers.SerializerMethodField()
     size_bytes = serializers.IntegerField()
@@ -93,6 +94,11 @@ class ProjectImportsApi(ProjectApi):
         format = serializers.ChoiceField(choices=IMPORT_FORMATS)
         as_ = serializers.ChoiceField(choices=DataImport.Target.values, required=False, default="items")
         model_version = serializers.CharField(max_length=100, required=False, default="")
+        copy_images = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Download images given by URL and serve them from here (else they are referenced).",
+        )
         data_ = serializers.JSONField(required=False, allow_null=True, default=None)
         file = serializers.FileField(required=False, help_text="An annotation file, or a zip with images.")
         images = serializers.ListField(
@@ -132,6 +138,7 @@ class ProjectImportsApi(ProjectApi):
             data=data.validated_data["data"],
             file=data.validated_data.get("file"),
             images=data.validated_data["images"],
+            copy_images=data.validated_data["copy_images"],
         )
         body = {"import_id": data_import.pk, "job_id": data_import.job_id, "status": data_import.status}
         return Response(body, status=status.HTTP_202_ACCEPTED)

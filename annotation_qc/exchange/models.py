@@ -24,6 +24,9 @@ class DataImport(models.Model):
     format = models.CharField(max_length=20)
     target = models.CharField(max_length=12, choices=Target.choices, default=Target.ITEMS)
     model_version = models.CharField(max_length=100, blank=True)
+    copy_images = models.BooleanField(
+        default=False, help_text="Download images given by URL and serve them from here."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     storage_dir = models.CharField(max_length=200, help_text="Folder of the stored upload under MEDIA_ROOT.")
     files = models.JSONField(default=list, help_text="[{name, path, size, role}] of the stored upload.")

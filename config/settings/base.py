@@ -206,4 +206,10 @@ ANNOTATION_QC = {
     "MAX_ITEMS_PER_IMPORT": 10_000,
     # Open items per prioritisation chunk (one Celery task each).
     "PRIORITY_CHUNK_ITEMS": env.int("PRIORITY_CHUNK_ITEMS", default=50_000),
+    # Webhooks and images fetched by URL may reach private, loopback and link-local addresses
+    # (annotation_qc/core/outbound.py): for development against local receivers, never in production.
+    "OUTBOUND_ALLOW_PRIVATE": env.bool("AQC_OUTBOUND_ALLOW_PRIVATE", default=False),
+    # Images fetched by URL during an import: seconds per request, and requests at once.
+    "IMPORT_FETCH_TIMEOUT_SECONDS": env.float("AQC_IMPORT_FETCH_TIMEOUT_SECONDS", default=15.0),
+    "IMPORT_FETCH_CONCURRENCY": env.int("AQC_IMPORT_FETCH_CONCURRENCY", default=8),
 }

@@ -4,3 +4,4 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+ANNOTATION_QC["OUTBOUND_ALLOW_PRIVATE"] = env.bool("AQC_OUTBOUND_ALLOW_PRIVATE", default=True)  # noqa: F405

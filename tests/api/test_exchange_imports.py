@@ -178,12 +178,6 @@ def test_label_studio_rectangles_become_gold_boxes_in_pixels(world: World, captu
     assert (gold.item.width, gold.item.height) == (200, 100)
 
 
-def test_label_studio_task_by_url_without_a_size_is_rejected(world: World, capture: Any) -> None:
-    tasks = [{"id": 1, "data": {"image": "https://img.example/ls1.jpg"}}]
-    found = rejected(world, capture, format="label_studio", data=tasks)
-    assert "width and height: required" in found["tasks[0]"]
-
-
 @pytest.fixture
 def classes(world: World) -> World:
     project = ProjectFactory(kind="classification", labels=["cat", "dog"])

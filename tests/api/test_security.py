@@ -24,8 +24,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from annotation_qc.accounts.models import ApiToken, User
 from annotation_qc.accounts.services import api_token_create
 from annotation_qc.alerts.models import Alert, AlertRule, Webhook
-from annotation_qc.exchange.models import DataImport, ExportSnapshot
 from annotation_qc.core.jobs import job_create
+from annotation_qc.exchange.models import DataImport, ExportSnapshot
 from annotation_qc.labeling.models import Annotation
 from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.projects.models import Project

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotation_qc.alerts.models import Alert, Webhook, WebhookDelivery
+from annotation_qc.core import outbound
 from annotation_qc.core.exceptions import NotFound, ServiceError
 from annotation_qc.projects.models import Project
 
@@ -34,6 +35,7 @@ DELIVERY_HEADER = "X-AnnotationQC-Delivery"
 USER_AGENT = "annotation-qc-webhooks/1"
 EXCERPT_BYTES = 500
 RETRYABLE_STATUS = frozenset({408, 429})
+BLOCKED_PREFIX = f"{outbound.BlockedAddress.__name__}:"
 #: Alerts older than this without any delivery attempt were never sent (the broker was down): resend.
 MISSED_AFTER = timedelta(minutes=10)
 MISSED_UNTIL = timedelta(hours=24)
@@ -64,7 +66,7 @@ def retry_countdown(retries: int) -> float:
 
 
 def url_check(url: str) -> str:
-    """Only http(s) URLs with a host; anything else is a 400 naming ``url``."""
+    """Only http(s) URLs with a public host; anything else is a 400 naming ``url``."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise ServiceError(
@@ -72,6 +74,11 @@ def url_check(url: str) -> str:
         )
     if not parts.hostname:
         raise ServiceError("The webhook URL has no host.", errors={"url": ["must name a host"]})
+    problem = outbound.literal_host_problem(url)
+    if problem is not None:
+        raise ServiceError(
+            "Webhooks may not target internal addresses.", errors={"url": [f"{problem}: use a public URL"]}
+        )
     return url
 
 
@@ -166,14 +173,9 @@ def signature(secret: str, body: bytes) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A webhook that answers with a redirect has failed; following it could leave the checked URL."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+#: A webhook that answers with a redirect has failed; following it could leave the checked URL. Every
+#: connection must reach a public address (see annotation_qc/core/outbound.py).
+_OPENER = outbound.build_opener(follow_redirects=False)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str, str]:
@@ -225,7 +227,9 @@ def webhook_attempt(*, alert_id: int, webhook_id: int, attempt: int, last: bool)
     status_code, error, excerpt = _post(webhook.url, body, headers, delivery_timeout())
     duration_ms = round((time.monotonic() - started) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    retryable = not ok and (status_code is None or status_code >= 500 or status_code in RETRYABLE_STATUS)
+    blocked = error.startswith(BLOCKED_PREFIX)  # the same address next time: retrying cannot help
+    retryable = not ok and not blocked
+    retryable = retryable and (status_code is None or status_code >= 500 or status_code in RETRYABLE_STATUS)
     if not ok and not error:
         error = f"HTTP {status_code}"
     outcome = AttemptOutcome(ok=ok, status_code=status_code, error=error, will_retry=retryable and not last)

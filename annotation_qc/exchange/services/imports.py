@@ -8,10 +8,12 @@ transaction; a rejected import deletes the images it stored.
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +35,7 @@ from annotation_qc.domain.formats.common import is_http_url
 from annotation_qc.exchange.limits import ImportLimits, import_limits
 from annotation_qc.exchange.models import DataImport
 from annotation_qc.exchange.services.images import ImageInfo, image_store, inspect_image, stored_delete
+from annotation_qc.exchange.services.remote_images import images_fetch
 from annotation_qc.exchange.services.sources import Source, source_open
 from annotation_qc.labeling.models import Item
 from annotation_qc.labeling.services.imports import items_import, predictions_import
@@ -42,6 +45,8 @@ logger = logging.getLogger(__name__)
 #: Rows per call of the labeling and gold services (all inside the one transaction).
 WRITE_BATCH = 5000
 PROGRESS_EVERY = 200
+#: Items whose URL images are downloaded together (at most this many bodies in memory at once).
+FETCH_CHUNK = 64
 _SERVICE_PATH = re.compile(r"^(?:items|predictions)\[(\d+)\]\.?(.*)$")
 
 
@@ -160,9 +165,9 @@ def _import(
     new_items = [i for i in items if i.external_id not in existing]
     jobs.job_start(job_id=data_import.job_id, total=len(items))
     checked = _images(data_import, source, new_items, limits, stored)
-    images = checked.by_item
     already = {r.row for r in checked.rejected}
-    rejected = checked.rejected + _size_problems([i for i in items if i.row not in already], images, existing)
+    unchecked = [i for i in items if i.row not in already]
+    rejected = checked.rejected + _size_problems(unchecked, checked, existing)
     if target == DataImport.Target.GOLD:
         rejected += [Rejection(i.row, "no annotation to use as gold") for i in items if i.payload is None]
     if rejected:
@@ -174,7 +179,7 @@ def _import(
         notes.append(
             "the file's annotations were not imported (as=items); import them as gold or predictions"
         )
-    rows = [_item_row(item, images.get(item.external_id)) for item in new_items]
+    rows = [_item_row(item, checked) for item in new_items]
     with transaction.atomic():
         counts = _write(data_import, items, new_items, rows)
     advanced = len(new_items) // PROGRESS_EVERY * PROGRESS_EVERY
@@ -197,59 +202,109 @@ def _existing_sizes(project_id: int, external_ids: list[str]) -> dict[str, tuple
 
 @dataclass
 class CheckedImages:
-    """The uploaded images the items use: {external_id: (storage name, info)}, and what was wrong."""
+    """The images the items use, checked: uploaded (or copied from their URL) ones as
+    {external_id: (storage name, info)}, the sizes of images left at their URL, and what was wrong."""
 
     by_item: dict[str, tuple[str, ImageInfo]] = field(default_factory=dict)
+    at_url: dict[str, ImageInfo] = field(default_factory=dict)
     used_uploads: set[str] = field(default_factory=set)
     rejected: list[Rejection] = field(default_factory=list)
+
+    def keep(self, item: SourceItem, content: bytes, info: ImageInfo, name: str, stored: list[str]) -> None:
+        if not self.rejected:  # once anything is rejected nothing is imported: stop storing
+            name = image_store(content=content, name=name)
+            stored.append(name)
+        self.by_item[item.external_id] = (name, info)
+
+
+def _needs_download(item: SourceItem, match: str | Rejection | None, copy_images: bool) -> bool:
+    return match is None and is_http_url(item.image) and (copy_images or None in (item.width, item.height))
 
 
 def _images(
     data_import: DataImport, source: Source, items: list[SourceItem], limits: ImportLimits, stored: list[str]
 ) -> CheckedImages:
-    """Check every uploaded image the items refer to, storing them until the first problem."""
+    """Check every image the items use, storing uploads (and copies) until the first problem.
+
+    Images given by URL are downloaded a chunk at a time when their size is not stated (to measure
+    them) or when the import copies them; the others are referenced as they are.
+    """
     checked = CheckedImages()
     references = match_files([i.image for i in items], sorted(source.image_sizes))
-    for count, (item, match) in enumerate(zip(items, references, strict=True), start=1):
-        if count % PROGRESS_EVERY == 0:
-            jobs.job_advance(job_id=data_import.job_id, by=PROGRESS_EVERY)
-        if isinstance(match, Rejection):
-            checked.rejected.append(Rejection(item.row, match.reason))
-            continue
-        if match is None:
-            if not is_http_url(item.image):
-                checked.rejected.append(Rejection(item.row, "image URL: at most 2000 characters"))
-            continue
-        checked.used_uploads.add(match)
-        try:
-            content = source.read_image(match)
-        except FormatError as exc:
-            checked.rejected.append(Rejection(item.row, str(exc)))
-            continue
-        info = inspect_image(content, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels)
-        if isinstance(info, str):
-            checked.rejected.append(Rejection(item.row, f"image '{match}': {info}"))
-            continue
-        name = match
-        if not checked.rejected:  # once anything is rejected nothing is imported: stop storing
-            name = image_store(content=content, name=match)
-            stored.append(name)
-        checked.by_item[item.external_id] = (name, info)
+    copy_images = data_import.copy_images
+    count = 0
+    for start in range(0, len(items), FETCH_CHUNK):
+        end = start + FETCH_CHUNK
+        chunk = list(zip(items[start:end], references[start:end], strict=True))
+        downloads = images_fetch(
+            (item.image for item, match in chunk if _needs_download(item, match, copy_images)),
+            max_bytes=limits.max_image_bytes,
+        )
+        for item, match in chunk:
+            count += 1
+            if count % PROGRESS_EVERY == 0:
+                jobs.job_advance(job_id=data_import.job_id, by=PROGRESS_EVERY)
+            if isinstance(match, Rejection):
+                checked.rejected.append(Rejection(item.row, match.reason))
+                continue
+            if match is None:
+                if not is_http_url(item.image):
+                    checked.rejected.append(Rejection(item.row, "image URL: at most 2000 characters"))
+                elif item.image in downloads:
+                    _check_download(checked, item, downloads[item.image], limits, stored, copy_images)
+                continue
+            checked.used_uploads.add(match)
+            try:
+                content = source.read_image(match)
+            except FormatError as exc:
+                checked.rejected.append(Rejection(item.row, str(exc)))
+                continue
+            info = _inspect(content, limits)
+            if isinstance(info, str):
+                checked.rejected.append(Rejection(item.row, f"image '{match}': {info}"))
+                continue
+            checked.keep(item, content, info, match, stored)
     return checked
 
 
+def _inspect(content: bytes, limits: ImportLimits) -> ImageInfo | str:
+    return inspect_image(content, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels)
+
+
+def _check_download(
+    checked: CheckedImages,
+    item: SourceItem,
+    body: bytes | str,
+    limits: ImportLimits,
+    stored: list[str],
+    copy_images: bool,
+) -> None:
+    info = body if isinstance(body, str) else _inspect(body, limits)
+    if isinstance(info, str):
+        checked.rejected.append(Rejection(item.row, f"image URL: {info}"))
+    elif copy_images and isinstance(body, bytes):
+        name = posixpath.basename(urlsplit(item.image).path) or "image"
+        checked.keep(item, body, info, name, stored)
+    else:
+        checked.at_url[item.external_id] = info
+
+
 def _size_problems(
-    items: list[SourceItem], images: dict[str, tuple[str, ImageInfo]], existing: dict[str, tuple[int, int]]
+    items: list[SourceItem], checked: CheckedImages, existing: dict[str, tuple[int, int]]
 ) -> list[Rejection]:
-    """The stated size must match the uploaded image (or the existing item); URL images must state it."""
+    """The stated size must match the image (uploaded, downloaded, or the existing item's)."""
     problems = []
     for item in items:
         stated = (item.width, item.height)
         actual = existing.get(item.external_id)
         what = "the existing item"
-        if actual is None and item.external_id in images:
-            info = images[item.external_id][1]
-            actual, what = (info.width, info.height), "the uploaded image"
+        if actual is None and item.external_id in checked.by_item:
+            info = checked.by_item[item.external_id][1]
+            what = "the image at its URL" if is_http_url(item.image) else "the uploaded image"
+            actual = (info.width, info.height)
+        elif actual is None and item.external_id in checked.at_url:
+            info = checked.at_url[item.external_id]
+            actual, what = (info.width, info.height), "the image at its URL"
         if actual is None:
             if None in stated:
                 problems.append(Rejection(item.row, "width and height: required for images given by URL"))
@@ -260,17 +315,21 @@ def _size_problems(
     return problems
 
 
-def _item_row(item: SourceItem, image: tuple[str, ImageInfo] | None) -> dict[str, Any]:
+def _item_row(item: SourceItem, checked: CheckedImages) -> dict[str, Any]:
+    image = checked.by_item.get(item.external_id)
+    measured = image[1] if image else checked.at_url.get(item.external_id)
     row: dict[str, Any] = {
         "external_id": item.external_id,
-        "width": image[1].width if image else item.width,
-        "height": image[1].height if image else item.height,
+        "width": measured.width if measured else item.width,
+        "height": measured.height if measured else item.height,
         "metadata": dict(item.metadata),
     }
-    if image is not None:
-        row["image"] = image[0]
-    else:
+    if image is None:
         row["image_url"] = item.image
+    else:
+        row["image"] = image[0]
+        if is_http_url(item.image):  # a copy: keep where it came from
+            row["metadata"].setdefault("source_url", item.image)
     if item.payload is not None:
         row["payload"] = item.payload
     return row

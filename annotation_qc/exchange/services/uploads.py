@@ -91,8 +91,13 @@ def import_start(
     data: Any = None,
     file: File | None = None,
     images: list[File] | None = None,
+    copy_images: bool = False,
 ) -> DataImport:
-    """Store the upload (a JSON body's ``data``, a ``file`` and/or ``images``) and enqueue its import."""
+    """Store the upload (a JSON body's ``data``, a ``file`` and/or ``images``) and enqueue its import.
+
+    Images the file gives by URL are referenced; the job downloads those without a stated size (to
+    measure them), and all of them with ``copy_images``.
+    """
     limits = import_limits()
     images = images or []
     role = file_role(file) if file is not None else None
@@ -159,7 +164,12 @@ def import_start(
                 kind="import",
                 project_id=project.pk,
                 created_by_id=user_id,
-                params={"format": fmt, "as": target, "model_version": model_version},
+                params={
+                    "format": fmt,
+                    "as": target,
+                    "model_version": model_version,
+                    "copy_images": copy_images,
+                },
             )
             data_import = DataImport.objects.create(
                 project=project,
@@ -167,6 +177,7 @@ def import_start(
                 format=fmt,
                 target=target,
                 model_version=model_version,
+                copy_images=copy_images,
                 storage_dir=folder,
                 files=stored,
                 size_bytes=sum(f["size"] for f in stored),

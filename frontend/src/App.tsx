@@ -3,7 +3,9 @@ import { ApiError, auth, errorMessage } from "./api";
 import type { Me } from "./api/types";
 import { AuthContext, isManagerOf } from "./auth";
 import { Layout } from "./components/Layout";
+import { AlertsPage } from "./pages/AlertsPage";
 import { DashboardPage } from "./pages/DashboardPage";
+import { DataPage } from "./pages/DataPage";
 import { DrilldownPage } from "./pages/DrilldownPage";
 import { FindingsPage } from "./pages/FindingsPage";
 import { LoginPage } from "./pages/LoginPage";
@@ -75,6 +77,8 @@ function Routes({ me }: { me: Me }) {
     ],
     ["/projects/:id/findings", (p) => <FindingsPage projectId={Number(p.id)} />],
     ["/projects/:id/review", (p) => <ReviewPage projectId={Number(p.id)} />],
+    ["/projects/:id/data", (p) => <DataPage projectId={Number(p.id)} />],
+    ["/projects/:id/alerts", (p) => <AlertsPage projectId={Number(p.id)} />],
     ["/projects/:id/settings", (p) => <SettingsPage projectId={Number(p.id)} />],
   ];
   for (const [pattern, render] of managerRoutes) {

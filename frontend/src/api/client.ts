@@ -3,7 +3,21 @@ import { ApiError, apiRequest, buildUrl, ensureCsrf } from "./http";
 import type {
   AgreementOverview,
   Alert,
+  AlertCheckResult,
+  AlertRule,
+  AlertRuleInput,
+  AlertRuleKindSpec,
+  AlertRulePatch,
+  AlertStatusFilter,
   BenchmarkRecord,
+  ExportDetail,
+  ExportFormat,
+  ExportRecord,
+  ExportStarted,
+  ImportFormat,
+  ImportRecord,
+  ImportStarted,
+  ImportTarget,
   FindingRate,
   FindingRecord,
   Job,
@@ -23,6 +37,9 @@ import type {
   SkipResult,
   SubmitResult,
   Task,
+  Webhook,
+  WebhookDelivery,
+  WebhookInput,
 } from "./types";
 
 async function must<T>(promise: Promise<T | null>): Promise<T> {
@@ -74,13 +91,38 @@ export const jobs = {
   get(jobId: number): Promise<Job> {
     return must(apiRequest<Job>("GET", `/jobs/${jobId}/`));
   },
-  /** Polls until the job has finished (succeeded or failed) or `timeoutMs` passes. */
-  async wait(jobId: number, { intervalMs = 1000, timeoutMs = 120_000 } = {}): Promise<Job> {
+  /**
+   * Polls until the job has finished (succeeded or failed) or `timeoutMs` passes, then resolves to the job as last
+   * seen. `onProgress` sees every poll; an aborted `signal` stops polling (the promise rejects with its reason).
+   */
+  async wait(
+    jobId: number,
+    {
+      intervalMs = 1000,
+      timeoutMs = 120_000,
+      onProgress,
+      signal,
+    }: { intervalMs?: number; timeoutMs?: number; onProgress?: (job: Job) => void; signal?: AbortSignal } = {},
+  ): Promise<Job> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      signal?.throwIfAborted();
       const job = await jobs.get(jobId);
+      signal?.throwIfAborted();
+      onProgress?.(job);
       if (job.status === "succeeded" || job.status === "failed" || Date.now() > deadline) return job;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(done, intervalMs);
+        function done() {
+          signal?.removeEventListener("abort", abort);
+          resolve();
+        }
+        function abort() {
+          clearTimeout(timer);
+          reject(signal?.reason);
+        }
+        signal?.addEventListener("abort", abort, { once: true });
+      });
     }
   },
 };
@@ -171,5 +213,128 @@ export const manager = {
   },
   queue(projectId: number, limit = 10): Promise<QueuePage> {
     return must(apiRequest<QueuePage>("GET", `/projects/${projectId}/queue/`, { query: { limit } }));
+  },
+};
+
+// --- data in and out (managers and ML engineers)
+/** Limit/offset pagination of the imports and exports lists (50 by default, at most 500). */
+export interface ListWindow {
+  limit?: number;
+  offset?: number;
+}
+
+export interface ImportRequest {
+  format: ImportFormat;
+  as: ImportTarget;
+  /** Required for predictions. */
+  modelVersion?: string;
+  /** An annotation file, or a zip of one annotation file plus images (or of images only). */
+  file?: File | null;
+  /** Image files uploaded with it (or alone, for format "images"). */
+  images?: File[];
+  /** Download images given by URL and serve them from here (servers without it ignore the field). */
+  copyImages?: boolean;
+}
+
+/** The multipart body of `POST /projects/{id}/imports/`. */
+export function importFormData(request: ImportRequest): FormData {
+  const form = new FormData();
+  form.append("format", request.format);
+  form.append("as", request.as);
+  if (request.modelVersion) form.append("model_version", request.modelVersion);
+  if (request.copyImages) form.append("copy_images", "true");
+  if (request.file) form.append("file", request.file, request.file.name);
+  for (const image of request.images ?? []) form.append("images", image, image.name);
+  return form;
+}
+
+export const exchange = {
+  /** Newest first. */
+  exports(projectId: number, window: ListWindow = {}): Promise<Page<ExportRecord>> {
+    return must(
+      apiRequest<Page<ExportRecord>>("GET", `/projects/${projectId}/exports/`, {
+        query: { limit: window.limit, offset: window.offset },
+      }),
+    );
+  },
+  /** The export with its manifest. */
+  export(exportId: number): Promise<ExportDetail> {
+    return must(apiRequest<ExportDetail>("GET", `/exports/${exportId}/`));
+  },
+  /** Starts building a snapshot; poll `/jobs/{job_id}/`. `coco` is for bbox projects (400 otherwise). */
+  startExport(
+    projectId: number,
+    body: { format: ExportFormat; include_raw?: boolean; include_gold?: boolean },
+  ): Promise<ExportStarted> {
+    return must(apiRequest<ExportStarted>("POST", `/projects/${projectId}/exports/`, { body }));
+  },
+  /** Newest first. */
+  imports(projectId: number, window: ListWindow = {}): Promise<Page<ImportRecord>> {
+    return must(
+      apiRequest<Page<ImportRecord>>("GET", `/projects/${projectId}/imports/`, {
+        query: { limit: window.limit, offset: window.offset },
+      }),
+    );
+  },
+  import(importId: number): Promise<ImportRecord> {
+    return must(apiRequest<ImportRecord>("GET", `/imports/${importId}/`));
+  },
+  /** Uploads the files as multipart; poll `/jobs/{job_id}/`, whose `result` is the import's report. */
+  startImport(projectId: number, request: ImportRequest): Promise<ImportStarted> {
+    return must(
+      apiRequest<ImportStarted>("POST", `/projects/${projectId}/imports/`, { body: importFormData(request) }),
+    );
+  },
+};
+
+// --- alerts and webhooks (managers)
+export const alerting = {
+  /** Open alerts first; `?page=N`, 50 per page. */
+  alerts(projectId: number, status: AlertStatusFilter = "all", page = 1): Promise<Page<Alert>> {
+    return must(apiRequest<Page<Alert>>("GET", `/projects/${projectId}/alerts/`, { query: { status, page } }));
+  },
+  /** Checks every enabled rule now. */
+  check(projectId: number): Promise<AlertCheckResult> {
+    return must(apiRequest<AlertCheckResult>("POST", `/projects/${projectId}/alerts/check/`));
+  },
+  acknowledge(projectId: number, alertId: number): Promise<Alert> {
+    return must(apiRequest<Alert>("POST", `/projects/${projectId}/alerts/${alertId}/acknowledge/`));
+  },
+  rules(projectId: number): Promise<AlertRule[]> {
+    return must(apiRequest<AlertRule[]>("GET", `/projects/${projectId}/alert-rules/`));
+  },
+  ruleKinds(projectId: number): Promise<AlertRuleKindSpec[]> {
+    return must(apiRequest<AlertRuleKindSpec[]>("GET", `/projects/${projectId}/alert-rules/kinds/`));
+  },
+  createRule(projectId: number, body: AlertRuleInput): Promise<AlertRule> {
+    return must(apiRequest<AlertRule>("POST", `/projects/${projectId}/alert-rules/`, { body }));
+  },
+  /** `params` are merged onto the rule's current ones. */
+  updateRule(projectId: number, ruleId: number, patch: AlertRulePatch): Promise<AlertRule> {
+    return must(apiRequest<AlertRule>("PATCH", `/projects/${projectId}/alert-rules/${ruleId}/`, { body: patch }));
+  },
+  /** Resolves the rule's open alerts, which stay with `rule_id: null`. */
+  async deleteRule(projectId: number, ruleId: number): Promise<void> {
+    await apiRequest<void>("DELETE", `/projects/${projectId}/alert-rules/${ruleId}/`);
+  },
+  webhooks(projectId: number): Promise<Webhook[]> {
+    return must(apiRequest<Webhook[]>("GET", `/projects/${projectId}/webhooks/`));
+  },
+  createWebhook(projectId: number, body: WebhookInput): Promise<Webhook> {
+    return must(apiRequest<Webhook>("POST", `/projects/${projectId}/webhooks/`, { body }));
+  },
+  updateWebhook(projectId: number, webhookId: number, patch: Partial<WebhookInput>): Promise<Webhook> {
+    return must(apiRequest<Webhook>("PATCH", `/projects/${projectId}/webhooks/${webhookId}/`, { body: patch }));
+  },
+  async deleteWebhook(projectId: number, webhookId: number): Promise<void> {
+    await apiRequest<void>("DELETE", `/projects/${projectId}/webhooks/${webhookId}/`);
+  },
+  /** Every delivery attempt, newest first; `?page=N`, 50 per page. */
+  deliveries(projectId: number, webhookId: number, page = 1): Promise<Page<WebhookDelivery>> {
+    return must(
+      apiRequest<Page<WebhookDelivery>>("GET", `/projects/${projectId}/webhooks/${webhookId}/deliveries/`, {
+        query: { page },
+      }),
+    );
   },
 };

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mockFetch } from "../test/mockFetch";
 import { ApiError, apiRequest, resetCsrf } from "./http";
-import { tasks } from "./client";
+import { exchange, jobs, tasks } from "./client";
 
 beforeEach(() => {
   resetCsrf();
@@ -61,5 +61,63 @@ describe("apiRequest", () => {
       payload: { label: "cat" },
       time_spent_ms: 1235,
     });
+  });
+
+  it("sends FormData as multipart: the CSRF token, no Content-Type of its own, the fields as given", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/projects/2/imports/": { status: 202, body: { import_id: 1, job_id: 2, status: "pending" } },
+    });
+    const file = new File(["{}"], "coco.json", { type: "application/json" });
+    const images = [new File(["a"], "a.png", { type: "image/png" }), new File(["b"], "b.png", { type: "image/png" })];
+    await exchange.startImport(2, { format: "coco", as: "predictions", modelVersion: "det-v2", file, images });
+    const [call] = api.callsTo("POST /api/v1/projects/2/imports/");
+    expect(call.headers["X-CSRFToken"]).toBe("tok-1");
+    expect(call.headers["Content-Type"]).toBeUndefined();
+    expect(call.body).toBeUndefined();
+    const form = call.form!;
+    expect([...form.keys()]).toEqual(["format", "as", "model_version", "file", "images", "images"]);
+    expect(form.get("model_version")).toBe("det-v2");
+    expect((form.get("file") as File).name).toBe("coco.json");
+    expect(form.getAll("images").map((f) => (f as File).name)).toEqual(["a.png", "b.png"]);
+  });
+
+  it("still sends JSON bodies with their Content-Type", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/projects/2/exports/": { status: 202, body: { export_id: 1, job_id: 2, status: "pending" } },
+    });
+    await exchange.startExport(2, { format: "jsonl", include_raw: true });
+    const [call] = api.callsTo("POST /api/v1/projects/2/exports/");
+    expect(call.headers["Content-Type"]).toBe("application/json");
+    expect(call.body).toEqual({ format: "jsonl", include_raw: true });
+    expect(call.form).toBeNull();
+  });
+});
+
+describe("jobs.wait", () => {
+  it("polls until the job finishes and reports every poll", async () => {
+    const statuses = ["pending", "running", "succeeded"];
+    const api = mockFetch({
+      "GET /api/v1/jobs/7/": () => {
+        const status = statuses.shift()!;
+        return { status: 200, body: { id: 7, kind: "export", status, progress: status === "succeeded" ? 1 : 0.5, message: "", result: {} } };
+      },
+    });
+    const seen: string[] = [];
+    const job = await jobs.wait(7, { intervalMs: 1, onProgress: (j) => seen.push(j.status) });
+    expect(job.status).toBe("succeeded");
+    expect(seen).toEqual(["pending", "running", "succeeded"]);
+    expect(api.callsTo("GET /api/v1/jobs/7/")).toHaveLength(3);
+  });
+
+  it("stops polling when its signal is aborted", async () => {
+    const api = mockFetch({
+      "GET /api/v1/jobs/7/": { status: 200, body: { id: 7, kind: "import", status: "running", progress: 0.1, message: "", result: {} } },
+    });
+    const controller = new AbortController();
+    const waiting = jobs.wait(7, { intervalMs: 5, signal: controller.signal, onProgress: () => controller.abort(new Error("gone")) });
+    await expect(waiting).rejects.toThrow("gone");
+    expect(api.callsTo("GET /api/v1/jobs/7/")).toHaveLength(1);
   });
 });

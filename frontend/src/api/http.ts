@@ -66,6 +66,7 @@ export function buildUrl(path: string, query?: Query): string {
 }
 
 export interface RequestOptions {
+  /** Sent as JSON, except a FormData, which goes as multipart (the browser sets its Content-Type and boundary). */
   body?: unknown;
   query?: Query;
   signal?: AbortSignal;
@@ -81,8 +82,10 @@ export async function apiRequest<T>(method: string, path: string, options: Reque
     const token = readCookie("csrftoken");
     if (token) headers["X-CSRFToken"] = token;
   }
-  let body: string | undefined;
-  if (options.body !== undefined) {
+  let body: string | FormData | undefined;
+  if (typeof FormData !== "undefined" && options.body instanceof FormData) {
+    body = options.body; // no Content-Type: fetch writes multipart/form-data with its boundary
+  } else if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(options.body);
   }

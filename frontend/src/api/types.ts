@@ -354,11 +354,12 @@ export type Resolution = { annotation_id: number } | { payload: Payload };
 
 export interface Alert {
   id: number;
+  /** Null once the rule was deleted. */
   rule_id: number | null;
   kind: string;
   /** Same as kind. */
   code: string;
-  severity: "warning" | "critical";
+  severity: AlertSeverity;
   /** "project" or "annotator:<id>". */
   subject: string;
   message: string;
@@ -389,14 +390,284 @@ export interface QueuePage {
   next_cursor: string | null;
 }
 
-/** A background job (`GET /jobs/{id}/`). */
+/** A background job (`GET /jobs/{id}/`; annotation_qc/core/apis.py JobOutputSerializer). */
 export interface Job {
   id: number;
   kind: string;
+  project?: number;
   status: "pending" | "running" | "succeeded" | "failed";
+  /** 0 to 1: `done / total` while running, 1 once succeeded. */
   progress: number;
+  done?: number;
+  total?: number;
   message: string;
+  params?: Record<string, unknown>;
+  /** Kind-specific: an import's ImportReport, an export's `{export_id, sha256, items, unresolved}`. */
   result: unknown;
+  attempts?: number;
+  created_at?: string;
+  started_at?: string | null;
+  finished_at?: string | null;
+}
+
+// --- Data in and out (annotation_qc/exchange/apis.py; docs/api.md "Data in and out")
+
+export type ExportFormat = "coco" | "label_studio" | "csv" | "jsonl";
+export type ImportFormat = ExportFormat | "images";
+/** What an import creates: items (default), gold (managers only) or model predictions. */
+export type ImportTarget = "items" | "gold" | "predictions";
+
+/** `POST /projects/{id}/exports/` and `/imports/` answer 202 with the job to poll. */
+export interface ExportStarted {
+  export_id: number;
+  job_id: number;
+  status: string;
+}
+
+export interface ImportStarted {
+  import_id: number;
+  job_id: number;
+  status: string;
+}
+
+export interface ExportOptions {
+  include_raw: boolean;
+  include_gold: boolean;
+}
+
+export type LabelStatus = "consensus" | "single" | "gold" | "unresolved";
+
+export interface ExportCounts {
+  items: number;
+  annotations: number;
+  raw_annotations: number;
+  per_label: Record<string, number>;
+  /** Items by how their final label was reached; statuses without items are left out. */
+  by_status: Partial<Record<LabelStatus, number>>;
+  unresolved: number;
+  unlabeled: number;
+  awaiting_overlap: number;
+}
+
+export type ExportStatus = "pending" | "running" | "ready" | "failed";
+
+/** One export snapshot (`GET /projects/{id}/exports/`, newest first). */
+export interface ExportRecord {
+  id: number;
+  job_id: number;
+  project_id: number;
+  format: ExportFormat;
+  options: ExportOptions;
+  status: ExportStatus;
+  /** Hex sha256 of the content; "" until ready. */
+  sha256: string;
+  size_bytes: number;
+  /** Null until the export is built. */
+  counts: ExportCounts | null;
+  /** Only when ready. */
+  download_url: string | null;
+  created_by_id: number | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** An export's lineage, written with its content (`{}` until the export is ready). */
+export interface ExportManifest {
+  schema: string;
+  export_id: number;
+  project: { id: number; name: string; kind: ProjectKind; labels: string[] };
+  format: ExportFormat;
+  options: ExportOptions;
+  content: { sha256: string; bytes: number; media_type: string; file_name: string };
+  counts: ExportCounts;
+  /** External ids of unresolved items (the first ones; `counts.unresolved` is the total). */
+  unresolved: string[];
+  /** `username` is null for a deleted account. */
+  annotators: { id: number; username: string | null; items: number }[];
+  agreement: {
+    snapshot_id: number;
+    computed_at: string;
+    alpha: number | null;
+    low: number | null;
+    high: number | null;
+    n_items: number;
+  } | null;
+  benchmarks: {
+    annotator_id: number;
+    username: string;
+    status: ScorecardStatus;
+    n: number;
+    correct: number;
+    accuracy: number | null;
+    low: number;
+    high: number;
+  }[];
+  gold_set: { count: number; max_id: number | null; latest_created_at: string | null; sha256: string };
+  priority: {
+    run_id: number;
+    model_version: string | null;
+    strategy: string;
+    used_strategy: string;
+    activated_at: string | null;
+  } | null;
+  created_at: string;
+  created_by: { id: number; username: string } | null;
+  built_at: string;
+}
+
+/** `GET /exports/{id}/`: the record with its manifest and the job's message. */
+export interface ExportDetail extends ExportRecord {
+  manifest: ExportManifest | Record<string, never>;
+  message: string;
+}
+
+export function isExportManifest(m: ExportManifest | Record<string, never> | null | undefined): m is ExportManifest {
+  return !!m && typeof (m as ExportManifest).schema === "string";
+}
+
+export interface ImportRejection {
+  /** As named in the file: `images[3]`, `annotations[12]`, `row 7`, `line 5`, `archive:<member>`, `file`. */
+  row: string;
+  reason: string;
+}
+
+/** An import job's result, also the import's `report` (`{}` until the job has run). */
+export interface ImportReport {
+  import_id: number;
+  format: ImportFormat;
+  as: ImportTarget;
+  created: number;
+  gold?: number;
+  predictions?: number;
+  existing_items?: number;
+  /** The first rejections (the server keeps at most IMPORT_REPORT_MAX_ROWS). */
+  rejected: ImportRejection[];
+  rejected_total: number;
+  notes: string[];
+}
+
+export function isImportReport(r: unknown): r is ImportReport {
+  return !!r && typeof r === "object" && Array.isArray((r as ImportReport).rejected);
+}
+
+export type ImportStatus = "pending" | "running" | "imported" | "rejected" | "failed";
+
+export interface ImportRecord {
+  id: number;
+  job_id: number;
+  project_id: number;
+  format: ImportFormat;
+  as: ImportTarget;
+  model_version: string;
+  /** Images given by URL downloaded and served from here (newer servers only). */
+  copy_images?: boolean;
+  status: ImportStatus;
+  files: { name: string; role: "data" | "archive" | "image"; size: number }[];
+  size_bytes: number;
+  report: ImportReport | Record<string, never>;
+  created_by_id: number | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+// --- Alerts and webhooks (annotation_qc/alerts/apis.py; docs/api.md "Alerts and webhooks")
+
+export type AlertRuleKind =
+  | "annotator_accuracy_below"
+  | "agreement_below"
+  | "lint_error_rate_above"
+  | "label_distribution_shift"
+  | "queue_dry";
+
+export type AlertSeverity = "warning" | "critical";
+export type AlertParamValue = number | string;
+
+export interface AlertRule {
+  id: number;
+  kind: AlertRuleKind;
+  name: string;
+  severity: AlertSeverity;
+  enabled: boolean;
+  /** Every parameter of the kind (defaults filled in). */
+  params: Record<string, AlertParamValue>;
+  open_alerts: number;
+  created_at: string;
+  updated_at: string;
+  last_checked_at: string | null;
+}
+
+/** One parameter of a rule kind (annotation_qc/domain/alert_params.py describe_kinds). */
+export interface AlertParamSpec {
+  /** Its type is the parameter's type: a string parameter has `choices`. */
+  default: AlertParamValue;
+  help: string;
+  choices?: string[];
+  min?: number;
+  /** The value must be above `min` rather than at least `min`. */
+  min_exclusive?: boolean;
+  max?: number;
+}
+
+/** `GET alert-rules/kinds/`: every kind with its parameters, in the server's order. */
+export interface AlertRuleKindSpec {
+  kind: AlertRuleKind;
+  params: Record<string, AlertParamSpec>;
+}
+
+export interface AlertRuleInput {
+  kind: AlertRuleKind;
+  name?: string;
+  severity?: AlertSeverity;
+  enabled?: boolean;
+  params?: Record<string, AlertParamValue>;
+}
+
+/** PATCH merges `params` onto the current ones; the kind cannot change. */
+export type AlertRulePatch = Partial<Omit<AlertRuleInput, "kind">>;
+
+export type AlertStatusFilter = "open" | "resolved" | "all";
+
+/** `POST alerts/check/`. */
+export interface AlertCheckResult {
+  /** Enabled rules checked. */
+  rules: number;
+  /** Ids of the alerts that fired. */
+  fired: number[];
+  resolved: number;
+  open: number;
+  /** Rule id -> error. */
+  failed: Record<string, string>;
+}
+
+export interface Webhook {
+  id: number;
+  name: string;
+  url: string;
+  active: boolean;
+  /** The secret itself is never sent back. */
+  has_secret: boolean;
+  created_at: string;
+}
+
+export interface WebhookInput {
+  url: string;
+  name?: string;
+  /** Write-only. */
+  secret?: string;
+  active?: boolean;
+}
+
+export interface WebhookDelivery {
+  id: number;
+  alert_id: number;
+  attempt: number;
+  ok: boolean;
+  status_code: number | null;
+  error: string;
+  response_excerpt: string;
+  duration_ms: number;
+  will_retry: boolean;
+  attempted_at: string;
 }
 
 export interface ErrorBody {

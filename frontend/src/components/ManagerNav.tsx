@@ -5,6 +5,8 @@ const TABS = [
   ["scorecards", "Scorecards"],
   ["findings", "Findings"],
   ["review", "Review"],
+  ["data", "Data"],
+  ["alerts", "Alerts"],
   ["settings", "Settings"],
 ] as const;
 

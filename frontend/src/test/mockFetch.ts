@@ -5,7 +5,10 @@ export interface RecordedCall {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** The parsed JSON body (undefined for none and for multipart). */
   body: unknown;
+  /** A multipart body as sent (null otherwise). */
+  form: FormData | null;
   headers: Record<string, string>;
 }
 
@@ -22,6 +25,7 @@ export function mockFetch(routes: Record<string, Route>) {
       path: url.pathname,
       query: url.searchParams,
       body: typeof init.body === "string" ? JSON.parse(init.body) : undefined,
+      form: init.body instanceof FormData ? init.body : null,
       headers: (init.headers ?? {}) as Record<string, string>,
     };
     calls.push(call);

@@ -1,18 +1,24 @@
-"""A Redis cache that degrades to misses while Redis is unreachable.
+"""A Redis cache that falls back to a process-local cache while Redis is unreachable.
 
-The cache only holds hints (dispatch's lease-reclaim throttle, a short-lived prediction flag, the
-login throttle's counters): with Redis down, a read is a miss and a write is dropped, with a warning
-in the log, so the annotator loop and sign-in keep working (the login rate limit is not enforced
-until Redis is back).
+The cache only holds hints and counters (dispatch's lease-reclaim throttle, a short-lived
+prediction flag, the login throttle's counters). With Redis down, every call goes to an in-process
+``LocMemCache`` instead, with a warning in the log, so the annotator loop and sign-in keep working
+and keep their limits: the login rate limit holds per process (so at most the limit times the
+number of web processes), and the "once per interval" guards still guard. After a failure Redis is
+not tried again for ``RETRY_AFTER_SECONDS``, so an outage costs one connection timeout per process
+and interval, not one per call.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -20,42 +26,55 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_SECONDS = 5.0
 Method = TypeVar("Method", bound=Callable[..., Any])
 
-
-def _fail_open(fallback: Callable[..., Any]) -> Callable[[Method], Method]:
-    def decorate(method: Method) -> Method:
-        @functools.wraps(method)
-        def wrapper(self: RedisCache, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return method(self, *args, **kwargs)
-            except UNREACHABLE as exc:
-                logger.warning(
-                    "cache unavailable; %s served without it", method.__name__, extra={"error": str(exc)}
-                )
-                return fallback(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+#: Until when (``time.monotonic()``) each Redis location counts as down, shared by the process's threads.
+_down_until: dict[str, float] = {}
+_down_lock = threading.Lock()
 
 
-def _default(key: Any, default: Any = None, *args: Any, **kwargs: Any) -> Any:
-    return default
+def _with_fallback(method: Method) -> Method:
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self: FailOpenRedisCache, *args: Any, **kwargs: Any) -> Any:
+        if time.monotonic() < _down_until.get(self.location, 0.0):
+            return getattr(self.fallback, name)(*args, **kwargs)
+        try:
+            return method(self, *args, **kwargs)
+        except UNREACHABLE as exc:
+            with _down_lock:
+                _down_until[self.location] = time.monotonic() + RETRY_AFTER_SECONDS
+            logger.warning(
+                "cache unavailable; %s served by the process-local cache",
+                name,
+                extra={"error": str(exc), "retry_after_seconds": RETRY_AFTER_SECONDS},
+            )
+            return getattr(self.fallback, name)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class FailOpenRedisCache(RedisCache):
-    """``RedisCache`` whose reads miss and whose writes are dropped while Redis is unreachable.
+    """``RedisCache`` served from a process-local ``LocMemCache`` while Redis is unreachable."""
 
-    ``add`` reports success, so a caller using it as a "once per interval" guard does the work.
-    """
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self.location = server
+        # LocMemCache instances with one name share their store: every thread of the process sees it.
+        self.fallback = LocMemCache(
+            f"aqc-redis-fallback:{server}",
+            {"TIMEOUT": params.get("TIMEOUT", 300), "KEY_PREFIX": params.get("KEY_PREFIX", "")},
+        )
 
-    get = _fail_open(_default)(RedisCache.get)
-    add = _fail_open(lambda *a, **k: True)(RedisCache.add)
-    set = _fail_open(lambda *a, **k: None)(RedisCache.set)
-    touch = _fail_open(lambda *a, **k: False)(RedisCache.touch)
-    delete = _fail_open(lambda *a, **k: False)(RedisCache.delete)
-    has_key = _fail_open(lambda *a, **k: False)(RedisCache.has_key)
-    get_many = _fail_open(lambda *a, **k: {})(RedisCache.get_many)
-    set_many = _fail_open(lambda keys, *a, **k: list(keys))(RedisCache.set_many)
-    delete_many = _fail_open(lambda *a, **k: None)(RedisCache.delete_many)
+    get = _with_fallback(RedisCache.get)
+    add = _with_fallback(RedisCache.add)
+    set = _with_fallback(RedisCache.set)
+    touch = _with_fallback(RedisCache.touch)
+    delete = _with_fallback(RedisCache.delete)
+    has_key = _with_fallback(RedisCache.has_key)
+    incr = _with_fallback(RedisCache.incr)
+    get_many = _with_fallback(RedisCache.get_many)
+    set_many = _with_fallback(RedisCache.set_many)
+    delete_many = _with_fallback(RedisCache.delete_many)

@@ -85,7 +85,11 @@ class Webhook(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="webhooks")
     name = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=2000)
-    secret = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The signing secret, sealed under the SECRET_KEY (core/sealed.py).",
+    )
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

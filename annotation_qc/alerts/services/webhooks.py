@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotation_qc.alerts.models import Alert, Webhook, WebhookDelivery
-from annotation_qc.core import outbound
+from annotation_qc.core import outbound, sealed
 from annotation_qc.core.exceptions import NotFound, ServiceError
 from annotation_qc.projects.models import Project
 
@@ -36,6 +36,7 @@ USER_AGENT = "annotation-qc-webhooks/1"
 EXCERPT_BYTES = 500
 RETRYABLE_STATUS = frozenset({408, 429})
 BLOCKED_PREFIX = f"{outbound.BlockedAddress.__name__}:"
+UNSEALABLE_PREFIX = f"{sealed.SealBroken.__name__}:"
 #: Alerts older than this without any delivery attempt were never sent (the broker was down): resend.
 MISSED_AFTER = timedelta(minutes=10)
 MISSED_UNTIL = timedelta(hours=24)
@@ -92,8 +93,14 @@ def webhook_get(*, project: Project, webhook_id: int) -> Webhook:
 def webhook_create(
     *, project: Project, url: str, name: str = "", secret: str = "", active: bool = True, user_id: int | None
 ) -> Webhook:
+    """Create a webhook; its signing secret is stored sealed (see annotation_qc/core/sealed.py)."""
     return Webhook.objects.create(
-        project=project, url=url_check(url), name=name, secret=secret, active=active, created_by_id=user_id
+        project=project,
+        url=url_check(url),
+        name=name,
+        secret=sealed.seal(secret),
+        active=active,
+        created_by_id=user_id,
     )
 
 
@@ -102,15 +109,29 @@ def webhook_update(*, webhook: Webhook, changes: dict[str, Any]) -> Webhook:
     """Apply ``changes`` (``url``, ``name``, ``secret`` (empty: unsigned), ``active``)."""
     if "url" in changes:
         webhook.url = url_check(changes["url"])
-    for name in ("name", "secret", "active"):
+    for name in ("name", "active"):
         if name in changes:
             setattr(webhook, name, changes[name])
+    if "secret" in changes:
+        webhook.secret = sealed.seal(changes["secret"])
     webhook.save()
     return webhook
 
 
 def webhook_delete(*, webhook: Webhook) -> None:
     webhook.delete()
+
+
+def webhook_secrets_reseal() -> int:
+    """Re-encrypt every stored signing secret under the current SECRET_KEY (after a key rotation, while
+    the old key is still in SECRET_KEY_FALLBACKS); returns how many were rewritten."""
+    changed = []
+    with transaction.atomic():
+        for webhook in Webhook.objects.select_for_update().exclude(secret=""):
+            webhook.secret = sealed.reseal(webhook.secret)
+            changed.append(webhook)
+        Webhook.objects.bulk_update(changed, ["secret"])
+    return len(changed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,14 +242,19 @@ def webhook_attempt(*, alert_id: int, webhook_id: int, attempt: int, last: bool)
         EVENT_HEADER: "alert.fired",
         DELIVERY_HEADER: f"{alert.pk}-{webhook.pk}",
     }
-    if webhook.secret:
-        headers[SIGNATURE_HEADER] = signature(webhook.secret, body)
     started = time.monotonic()
-    status_code, error, excerpt = _post(webhook.url, body, headers, delivery_timeout())
+    try:
+        secret = sealed.unseal(webhook.secret)
+    except sealed.SealBroken as exc:  # sent unsigned it would be refused, or worse, trusted: not sent
+        status_code, error, excerpt = None, f"{UNSEALABLE_PREFIX} {exc}", ""
+    else:
+        if secret:
+            headers[SIGNATURE_HEADER] = signature(secret, body)
+        status_code, error, excerpt = _post(webhook.url, body, headers, delivery_timeout())
     duration_ms = round((time.monotonic() - started) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    blocked = error.startswith(BLOCKED_PREFIX)  # the same address next time: retrying cannot help
-    retryable = not ok and not blocked
+    # The same address, or the same undecryptable secret, next time: retrying cannot help.
+    retryable = not ok and not error.startswith((BLOCKED_PREFIX, UNSEALABLE_PREFIX))
     retryable = retryable and (status_code is None or status_code >= 500 or status_code in RETRYABLE_STATUS)
     if not ok and not error:
         error = f"HTTP {status_code}"

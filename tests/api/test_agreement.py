@@ -182,3 +182,37 @@ def test_without_benchmark_evidence_majority_settles_at_planned_overlap(classes:
     assert consensus.posterior == 1.0
     first.refresh_from_db()
     assert first.required_annotations == 2
+
+
+def test_a_contested_box_sends_the_item_to_a_third_annotator(world: World) -> None:
+    Item.objects.filter(project=world.project).delete()
+    world.project.max_overlap = 3
+    world.project.save()
+    (item,) = ItemFactory.create_batch(1, project=world.project, required_annotations=2, open_slots=2)
+    car = {"x": 10, "y": 10, "w": 100, "h": 80, "label": "car"}
+    person = {"x": 300, "y": 100, "w": 50, "h": 120, "label": "person"}
+
+    def label(username: str, boxes: list[dict]) -> None:
+        user = world.users.get(username) or UserFactory(username=username)
+        if username not in world.users:
+            MembershipFactory(project=world.project, user=user, role="annotator")
+            world.users[username] = user
+        task = task_next(project=world.project, annotator_id=user.pk)
+        assert task is not None
+        assert task.item_id == item.pk
+        annotation_submit(
+            task_id=task.pk, annotator_id=user.pk, payload={"boxes": boxes}, client_time_ms=4000
+        )
+
+    label("annotator", [car, person])
+    label("second", [car])  # the person is one annotator's word against the other's
+    assert consensus_update(item_id=item.pk) is None
+    item.refresh_from_db()
+    assert (item.required_annotations, item.open_slots) == (3, 1)
+    label("third", [{**car, "x": 12}, person])
+    consensus = consensus_update(item_id=item.pk)
+    assert consensus is not None
+    assert sorted(b["label"] for b in consensus.payload["boxes"]) == ["car", "person"]
+    assert consensus.n_annotations == 3
+    item.refresh_from_db()
+    assert item.required_annotations == 3

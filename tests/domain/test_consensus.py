@@ -6,6 +6,7 @@ import pytest
 from annotation_qc.domain.agreement import (
     accuracy_weight,
     box_consensus,
+    box_needs_another_annotation,
     classification_consensus,
     consensus_labels,
     label_posterior,
@@ -163,3 +164,36 @@ def test_box_consensus_of_a_single_annotation_is_that_annotation():
     result = box_consensus([(1, a, [1])], n_labels=2)
     assert result.boxes.tolist() == a.tolist()
     assert result.labels.tolist() == [1]
+
+
+TWO_BOXES = np.array([[10.0, 10.0, 50.0, 50.0], [200.0, 200.0, 40.0, 40.0]])
+
+
+def test_two_annotators_who_agree_settle_a_bbox_item():
+    fused = box_consensus([(1, TWO_BOXES, [0, 1]), (2, TWO_BOXES + 2.0, [0, 1])], n_labels=2)
+    assert not box_needs_another_annotation(fused, n_annotations=2, max_annotations=4)
+
+
+def test_a_box_only_one_of_two_annotators_drew_asks_for_a_third():
+    fused = box_consensus([(1, TWO_BOXES, [0, 1]), (2, TWO_BOXES[:1], [0])], n_labels=2)
+    assert fused.dropped_support.tolist() == [0.5]
+    assert box_needs_another_annotation(fused, n_annotations=2, max_annotations=3)
+    assert not box_needs_another_annotation(fused, n_annotations=3, max_annotations=3)  # at the limit
+
+
+def test_a_label_split_asks_for_a_third_and_a_two_to_one_majority_settles():
+    split = box_consensus([(1, TWO_BOXES, [0, 1]), (2, TWO_BOXES, [1, 1])], n_labels=2)
+    assert split.label_share.tolist() == pytest.approx([0.5, 1.0])
+    assert box_needs_another_annotation(split, n_annotations=2, max_annotations=4)
+    settled = box_consensus(
+        [(1, TWO_BOXES, [0, 1]), (2, TWO_BOXES, [1, 1]), (3, TWO_BOXES[:1], [0])], n_labels=2
+    )
+    # Object 1: drawn by all, label 0 two to one; object 2: drawn by two of three, label 1 both times.
+    assert settled.support.tolist() == pytest.approx([1.0, 2 / 3])
+    assert not box_needs_another_annotation(settled, n_annotations=3, max_annotations=4)
+
+
+def test_the_tie_margin_is_checked():
+    fused = box_consensus([(1, TWO_BOXES, [0, 1])], n_labels=2)
+    with pytest.raises(ValueError, match="margin"):
+        box_needs_another_annotation(fused, n_annotations=1, max_annotations=2, margin=0.5)

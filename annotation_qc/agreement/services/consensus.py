@@ -14,6 +14,7 @@ from annotation_qc.benchmarks.models import AnnotatorQuality
 from annotation_qc.core.exceptions import NotFound
 from annotation_qc.domain.agreement import (
     box_consensus,
+    box_needs_another_annotation,
     classification_consensus,
     needs_another_annotation,
     skill_weight,
@@ -40,13 +41,23 @@ def _skills(project: Project, annotator_ids: list[int]) -> dict[int, tuple[int, 
     }
 
 
+def _one_more_annotation(item: Item) -> None:
+    """Dynamic overlap: the item goes back to the queue for one more annotator; its consensus waits."""
+    Item.objects.filter(pk=item.pk).update(
+        required_annotations=F("required_annotations") + 1, open_slots=F("open_slots") + 1
+    )
+    Consensus.objects.filter(item=item).delete()
+
+
 @transaction.atomic
 def consensus_update(*, item_id: int) -> Consensus | None:
     """Fuse the item's annotations into its consensus, or send it to one more annotator.
 
-    Classification items whose leading label is still uncertain (posterior from each annotator's
-    smoothed benchmark accuracy below the project's target) get one more required annotation, up
-    to the project's ``max_overlap``; the consensus waits for it. A manual resolution is final.
+    Items still in doubt get one more required annotation, up to the project's ``max_overlap``, and
+    the consensus waits for it: classification items whose leading label's posterior (from each
+    annotator's smoothed benchmark accuracy) is below the project's target, and bbox items where
+    some object, or a box's label, is near an even split between the annotators. A manual
+    resolution is final.
     """
     # Lock the item only: FOR UPDATE on the joined project row would block every concurrent insert
     # that references the project (their foreign-key checks) and can deadlock with them.
@@ -80,10 +91,7 @@ def consensus_update(*, item_id: int) -> Consensus | None:
             n_labels=n_labels,
             max_annotations=project.max_overlap,
         ):
-            Item.objects.filter(pk=item.pk).update(
-                required_annotations=F("required_annotations") + 1, open_slots=F("open_slots") + 1
-            )
-            Consensus.objects.filter(item=item).delete()
+            _one_more_annotation(item)
             return None
         posterior: float | None
         code, posterior = classification_consensus(labels, weights if skills else None, n_labels=n_labels)
@@ -99,6 +107,9 @@ def consensus_update(*, item_id: int) -> Consensus | None:
             for a, p in rows
         ]
         fused = box_consensus(inputs, weights if skills else None, n_labels=n_labels)
+        if box_needs_another_annotation(fused, n_annotations=len(rows), max_annotations=project.max_overlap):
+            _one_more_annotation(item)
+            return None
         payload = {"boxes": boxes_to_payload(fused.boxes, [project.labels[c] for c in fused.labels.tolist()])}
         posterior = float(fused.support.mean()) if len(fused.support) else None
         method = Consensus.Method.FUSED_BOXES

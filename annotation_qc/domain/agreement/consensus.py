@@ -263,13 +263,15 @@ def fuse_clusters(
 
 @dataclass(frozen=True)
 class BoxConsensus:
-    """Consensus boxes of one item, plus the support and label share of each."""
+    """Consensus boxes of one item, plus the support and label share of each, and the support of the
+    objects dropped for want of a majority."""
 
     boxes: FloatArray
     labels: IntArray
     support: FloatArray
     label_share: FloatArray
     n_dropped: int
+    dropped_support: FloatArray
 
 
 def box_consensus(
@@ -290,7 +292,7 @@ def box_consensus(
         raise ValueError(f"label codes must lie in [0, {n_labels})")
     if len(table.item) == 1:  # a single annotation is its own consensus
         n = len(table.boxes)
-        return BoxConsensus(table.boxes, table.labels, np.ones(n), np.ones(n), 0)
+        return BoxConsensus(table.boxes, table.labels, np.ones(n), np.ones(n), 0, np.zeros(0))
     first, second = annotation_pairs(table)
     matches = match_annotation_pairs(table, first, second, n_labels=n_labels, min_iou=min_iou)
     clusters = cluster_boxes(table, matches, min_iou=min_iou)
@@ -310,7 +312,32 @@ def box_consensus(
         support=fused.support[kept],
         label_share=fused.label_share[kept],
         n_dropped=int((~kept).sum()),
+        dropped_support=fused.support[~kept],
     )
+
+
+#: An object (or a kept box's label) is contested while the weight for and against it is within this
+#: margin of an even split: two annotators who disagree, or two against two.
+BOX_TIE_MARGIN = 0.1
+
+
+def box_needs_another_annotation(
+    consensus: BoxConsensus, *, n_annotations: int, max_annotations: int, margin: float = BOX_TIE_MARGIN
+) -> bool:
+    """Should a bbox item go to one more annotator?
+
+    Yes while it has fewer than ``max_annotations`` annotations and some object is near a tie: its
+    support (weight of the annotators who drew it) within ``margin`` of one half, whether it was kept
+    or dropped, or a kept box whose label won at most ``0.5 + margin`` of the vote. Two annotators
+    who agree on everything settle the item; one box drawn by only one of them does not.
+    """
+    if not 0.0 <= margin < 0.5:
+        raise ValueError("margin must be in [0, 0.5)")
+    if n_annotations >= max_annotations:
+        return False
+    support = np.concatenate([consensus.support, consensus.dropped_support])
+    near_tie = np.abs(support - 0.5) <= margin
+    return bool(near_tie.any() or (consensus.label_share <= 0.5 + margin).any())
 
 
 def box_vote_weights(weights: Sequence[float | None] | None, n: int) -> FloatArray:

@@ -7,7 +7,7 @@
    (creates the items and one prediction per item): store the upload, then run the job.
 2. Seed one submitted annotation per item from 10 annotators (bulk SQL, not timed).
 3. Export: COCO and JSON Lines snapshots with every annotator's raw answer: build the job's content,
-   sha256 and manifest.
+   sha256 and manifest; then each again under tracemalloc for the job's own peak memory.
 
 Prints seconds per step, rows per second, the export sizes and peak memory.
 """
@@ -19,6 +19,7 @@ import json
 import resource
 import tempfile
 import time
+import tracemalloc
 from typing import Any
 
 from _setup import django_setup, fresh_database
@@ -164,6 +165,17 @@ def main() -> None:
         assert built.status == ExportSnapshot.Status.READY
         assert built.manifest["counts"]["items"] == args.images
         sizes[fmt] = built.size_bytes
+    # The export jobs' own memory (Python allocations), measured on a second build of each under tracemalloc
+    # (slower, so not timed): the process peak above is the import's and the seeding's.
+    export_peak_mb = {}
+    for fmt in ("coco", "jsonl"):
+        export = export_start(
+            project=project, user_id=manager.pk, fmt=fmt, include_raw=True, include_gold=False
+        )
+        tracemalloc.start()
+        export_build(export_id=export.pk)
+        export_peak_mb[fmt] = round(tracemalloc.get_traced_memory()[1] / 2**20)
+        tracemalloc.stop()
     boxes = args.images * BOXES_PER_IMAGE
     print(
         json.dumps(
@@ -174,6 +186,7 @@ def main() -> None:
                 "seconds": {k: round(v, 2) for k, v in timings.items()},
                 "import_boxes_per_second": round(boxes / timings["import_job"]),
                 "export_bytes": sizes,
+                "export_job_peak_traced_mb": export_peak_mb,
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             },
             indent=1,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
@@ -48,15 +49,6 @@ def import_for_member(*, import_id: int, user: Any) -> DataImport:
     return data_import
 
 
-@dataclass(frozen=True)
-class ExportData:
-    records: list[ExportRecord]
-    unresolved: list[str]
-    unlabeled: int
-    awaiting_overlap: int
-    annotator_counts: dict[int, int]
-
-
 def _file_name(image: str, image_url: str, metadata: dict[str, Any]) -> str:
     source = metadata.get("source") if isinstance(metadata, dict) else None
     if isinstance(source, dict) and isinstance(source.get("file_name"), str):
@@ -64,83 +56,104 @@ def _file_name(image: str, image_url: str, metadata: dict[str, Any]) -> str:
     return posixpath.basename((image or image_url).split("?", 1)[0])
 
 
-def export_data(*, project: Project, include_raw: bool, include_gold: bool) -> ExportData:
-    """Every item with its final label, in external-id order, as the export writes it.
+ITEM_COLUMNS = (
+    "pk",
+    "external_id",
+    "image",
+    "image_url",
+    "width",
+    "height",
+    "metadata",
+    "is_gold",
+    "required_annotations",
+)
+
+
+@dataclass
+class ExportReader:
+    """Every item of a project with its final label, in external-id order, as the export writes it,
+    read ``READ_BATCH`` items at a time (a few queries per batch, whatever the project's size).
 
     Consensus where it exists; else the one regular annotation of an item labeled once; items
     with several regular annotations and no consensus are unresolved (written only with raw
     answers). Benchmark answers never count; gold items appear (with their gold answer) only
-    with ``include_gold``.
+    with ``include_gold``. Each pass over :meth:`chunks` also counts what the manifest reports
+    (the attributes below), from zero.
     """
-    consensus = dict(Consensus.objects.filter(project=project).values_list("item_id", "payload"))
-    gold = (
-        dict(GoldAnnotation.objects.filter(project=project).values_list("item_id", "payload"))
-        if include_gold
-        else {}
-    )
-    answers: dict[int, list[tuple[int, Any]]] = defaultdict(list)
-    for item_id, annotator_id, payload in (
-        Annotation.objects.filter(project=project, is_benchmark=False, item__is_gold=False)
-        .order_by("item_id", "annotator_id", "pk")
-        .values_list("item_id", "annotator_id", "payload")
-        .iterator(chunk_size=READ_BATCH)
-    ):
-        answers[item_id].append((annotator_id, payload))
-    records: list[ExportRecord] = []
-    unresolved: list[str] = []
-    unlabeled = awaiting = 0
-    involved: dict[int, int] = defaultdict(int)
-    items = (
-        Item.objects.filter(project=project)
-        .order_by("external_id")
-        .values_list(
-            "pk",
-            "external_id",
-            "image",
-            "image_url",
-            "width",
-            "height",
-            "metadata",
-            "is_gold",
-            "required_annotations",
+
+    project: Project
+    include_raw: bool
+    include_gold: bool
+    unresolved: list[str] = field(default_factory=list)
+    unlabeled: int = 0
+    awaiting_overlap: int = 0
+    annotator_counts: dict[int, int] = field(default_factory=dict)
+
+    def chunks(self) -> Iterator[list[ExportRecord]]:
+        self.unresolved, self.unlabeled, self.awaiting_overlap = [], 0, 0
+        involved: dict[int, int] = defaultdict(int)
+        last = None
+        while True:
+            items = Item.objects.filter(project=self.project).order_by("external_id")
+            if last is not None:
+                items = items.filter(external_id__gt=last)
+            rows = list(items.values_list(*ITEM_COLUMNS)[:READ_BATCH])
+            if not rows:
+                break
+            last = rows[-1][1]
+            yield self._records(rows, involved)
+        self.annotator_counts = dict(involved)
+
+    def _records(self, rows: list[tuple[Any, ...]], involved: dict[int, int]) -> list[ExportRecord]:
+        ids = [row[0] for row in rows]
+        consensus = dict(Consensus.objects.filter(item_id__in=ids).values_list("item_id", "payload"))
+        gold = (
+            dict(GoldAnnotation.objects.filter(item_id__in=ids).values_list("item_id", "payload"))
+            if self.include_gold
+            else {}
         )
-    )
-    for pk, external_id, image, image_url, width, height, metadata, is_gold, required in items.iterator(
-        chunk_size=READ_BATCH
-    ):
-        if is_gold:
-            if pk not in gold:
+        answers: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+        for item_id, annotator_id, payload in (
+            Annotation.objects.filter(item_id__in=ids, is_benchmark=False, item__is_gold=False)
+            .order_by("item_id", "annotator_id", "pk")
+            .values_list("item_id", "annotator_id", "payload")
+        ):
+            answers[item_id].append((annotator_id, payload))
+        records: list[ExportRecord] = []
+        for pk, external_id, image, image_url, width, height, metadata, is_gold, required in rows:
+            if is_gold:
+                if pk not in gold:
+                    continue
+                status, payload = "gold", gold[pk]
+            elif pk in consensus:
+                status, payload = "consensus", consensus[pk]
+            elif len(answers[pk]) == 1:
+                status, payload = "single", answers[pk][0][1]
+                self.awaiting_overlap += int(required > 1)
+            elif answers[pk]:
+                status, payload = "unresolved", None
+                self.unresolved.append(external_id)
+            else:
+                self.unlabeled += 1
                 continue
-            status, payload = "gold", gold[pk]
-        elif pk in consensus:
-            status, payload = "consensus", consensus[pk]
-        elif len(answers[pk]) == 1:
-            status, payload = "single", answers[pk][0][1]
-            awaiting += int(required > 1)
-        elif answers[pk]:
-            status, payload = "unresolved", None
-            unresolved.append(external_id)
-        else:
-            unlabeled += 1
-            continue
-        raw = tuple(RawAnnotation(a, p) for a, p in answers[pk]) if include_raw else ()
-        if payload is None and not raw:
-            continue
-        for annotator_id, _ in answers[pk]:
-            involved[annotator_id] += 1
-        records.append(
-            ExportRecord(
-                external_id=external_id,
-                image_url=item_image_url(Item(pk=pk, image=image, image_url=image_url)),
-                file_name=_file_name(image, image_url, metadata),
-                width=width,
-                height=height,
-                status=status,  # type: ignore[arg-type]
-                payload=payload,
-                raw=raw,
+            raw = tuple(RawAnnotation(a, p) for a, p in answers[pk]) if self.include_raw else ()
+            if payload is None and not raw:
+                continue
+            for annotator_id, _ in answers[pk]:
+                involved[annotator_id] += 1
+            records.append(
+                ExportRecord(
+                    external_id=external_id,
+                    image_url=item_image_url(Item(pk=pk, image=image, image_url=image_url)),
+                    file_name=_file_name(image, image_url, metadata),
+                    width=width,
+                    height=height,
+                    status=status,  # type: ignore[arg-type]
+                    payload=payload,
+                    raw=raw,
+                )
             )
-        )
-    return ExportData(records, unresolved, unlabeled, awaiting, dict(involved))
+        return records
 
 
 def agreement_figures(*, project: Project) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from annotation_qc.agreement.services.consensus import consensus_update
 from annotation_qc.benchmarks.models import GoldAnnotation
 from annotation_qc.core.jobs import job_create
 from annotation_qc.domain.formats import ParseOptions, parse_label_studio
+from annotation_qc.exchange import selectors
 from annotation_qc.exchange.models import ExportSnapshot
 from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.labeling.services.dispatch import task_next
@@ -298,6 +299,20 @@ def test_same_data_exported_twice_has_the_same_hash(doubled: World, capture: Any
         assert (
             export(doubled, capture, format=fmt)["sha256"] == export(doubled, capture, format=fmt)["sha256"]
         )
+
+
+@pytest.mark.parametrize("fmt", ["coco", "label_studio", "csv", "jsonl"])
+def test_reading_the_project_in_small_batches_gives_the_same_snapshot(
+    doubled: World, capture: Any, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    whole = export(doubled, capture, format=fmt, include_raw=True)
+    monkeypatch.setattr(selectors, "READ_BATCH", 2)  # every item batch of the job holds two items
+    batched = export(doubled, capture, format=fmt, include_raw=True)
+    assert batched["sha256"] == whole["sha256"]
+    assert content_of(doubled, batched["id"]) == content_of(doubled, whole["id"])
+    keys = ("counts", "unresolved", "annotators")
+    assert {k: batched["manifest"][k] for k in keys} == {k: whole["manifest"][k] for k in keys}
+    assert whole["manifest"]["counts"]["items"] > 2
 
 
 def test_manifest_carries_lineage(doubled: World, capture: Any) -> None:

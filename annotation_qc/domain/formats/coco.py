@@ -356,9 +356,35 @@ def build_coco(
     records: Sequence[ExportRecord], *, labels: Sequence[str], include_raw: bool = False
 ) -> dict[str, Any]:
     """A COCO document of the records' final boxes (and, optionally, every annotator's raw boxes)."""
-    codes = {label: code + 1 for code, label in enumerate(labels)}
+    codes = coco_category_codes(labels)
+    document: dict[str, Any] = {
+        "info": COCO_INFO,
+        "licenses": [],
+        "images": coco_images(records),
+        "categories": coco_categories(labels),
+        "annotations": coco_annotations(records, codes),
+    }
+    if include_raw:
+        document["raw_annotations"] = coco_raw_annotations(records, codes)
+    return document
+
+
+COCO_INFO = {"description": "annotation-qc export", "version": "1"}
+
+
+def coco_category_codes(labels: Sequence[str]) -> dict[str, int]:
+    return {label: code + 1 for code, label in enumerate(labels)}
+
+
+def coco_categories(labels: Sequence[str]) -> list[dict[str, Any]]:
+    codes = coco_category_codes(labels)
+    return [{"id": codes[label], "name": label, "supercategory": ""} for label in labels]
+
+
+def coco_images(records: Sequence[ExportRecord], *, first_image_id: int = 1) -> list[dict[str, Any]]:
+    """One image per record, numbered from ``first_image_id`` (a chunk of a longer export starts later)."""
     images = []
-    for image_id, record in enumerate(records, start=1):
+    for image_id, record in enumerate(records, start=first_image_id):
         image: dict[str, Any] = {
             "id": image_id,
             "file_name": record.file_name,
@@ -372,27 +398,39 @@ def build_coco(
         elif record.image_url:
             image["url"] = record.image_url
         images.append(image)
-    document: dict[str, Any] = {
-        "info": {"description": "annotation-qc export", "version": "1"},
-        "licenses": [],
-        "images": images,
-        "categories": [{"id": codes[label], "name": label, "supercategory": ""} for label in labels],
-        "annotations": _coco_annotations(
-            [(i, r.payload) for i, r in enumerate(records, start=1) if r.payload is not None], codes
-        ),
-    }
-    if include_raw:
-        raw = [(i, a.payload, a.annotator_id) for i, r in enumerate(records, start=1) for a in r.raw]
-        rows = _coco_annotations([(i, p) for i, p, _ in raw], codes)
-        owners = np.repeat([a for _, _, a in raw], [len(p["boxes"]) for _, p, _ in raw]).tolist()
-        for row, annotator_id in zip(rows, owners, strict=True):
-            row["annotator_id"] = annotator_id
-        document["raw_annotations"] = rows
-    return document
+    return images
+
+
+def coco_annotations(
+    records: Sequence[ExportRecord],
+    codes: Mapping[str, int],
+    *,
+    first_image_id: int = 1,
+    first_id: int = 1,
+) -> list[dict[str, Any]]:
+    """The records' final boxes as COCO annotations, numbered from ``first_id``."""
+    payloads = [(i, r.payload) for i, r in enumerate(records, start=first_image_id) if r.payload is not None]
+    return _coco_annotations(payloads, codes, first_id=first_id)
+
+
+def coco_raw_annotations(
+    records: Sequence[ExportRecord],
+    codes: Mapping[str, int],
+    *,
+    first_image_id: int = 1,
+    first_id: int = 1,
+) -> list[dict[str, Any]]:
+    """Every annotator's own boxes, with ``annotator_id``, numbered from ``first_id``."""
+    raw = [(i, a.payload, a.annotator_id) for i, r in enumerate(records, start=first_image_id) for a in r.raw]
+    rows = _coco_annotations([(i, p) for i, p, _ in raw], codes, first_id=first_id)
+    owners = np.repeat([a for _, _, a in raw], [len(p["boxes"]) for _, p, _ in raw]).tolist()
+    for row, annotator_id in zip(rows, owners, strict=True):
+        row["annotator_id"] = annotator_id
+    return rows
 
 
 def _coco_annotations(
-    payloads: list[tuple[int, dict[str, Any]]], codes: Mapping[str, int]
+    payloads: list[tuple[int, dict[str, Any]]], codes: Mapping[str, int], *, first_id: int = 1
 ) -> list[dict[str, Any]]:
     counts = [len(p["boxes"]) for _, p in payloads]
     flat = [box for _, p in payloads for box in p["boxes"]]
@@ -411,6 +449,6 @@ def _coco_annotations(
             "iscrowd": 0,
         }
         for annotation_id, (image_id, box, area) in enumerate(
-            zip(image_ids, flat, areas, strict=True), start=1
+            zip(image_ids, flat, areas, strict=True), start=first_id
         )
     ]

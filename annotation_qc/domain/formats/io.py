@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from annotation_qc.domain.formats.coco import build_coco, parse_coco
-from annotation_qc.domain.formats.common import canonical_json, repeats
-from annotation_qc.domain.formats.jsonl import build_jsonl, parse_jsonl
-from annotation_qc.domain.formats.label_studio import build_label_studio, parse_label_studio
+from annotation_qc.domain.formats.coco import parse_coco
+from annotation_qc.domain.formats.common import repeats
+from annotation_qc.domain.formats.jsonl import parse_jsonl
+from annotation_qc.domain.formats.label_studio import parse_label_studio
 from annotation_qc.domain.formats.records import (
     ExportFormat,
     ExportRecord,
@@ -23,7 +23,8 @@ from annotation_qc.domain.formats.records import (
     Rejection,
     SourceItem,
 )
-from annotation_qc.domain.formats.tabular import build_csv, decode_text, parse_csv
+from annotation_qc.domain.formats.streaming import ordered_labels, payload_labels, used_labels, write_export
+from annotation_qc.domain.formats.tabular import decode_text, parse_csv
 
 #: Media type and file extension of each export format.
 EXPORT_MEDIA_TYPES: dict[str, tuple[str, str]] = {
@@ -88,10 +89,7 @@ def items_from_files(names: Sequence[str]) -> ParseResult:
 
 def label_set(records: Sequence[ExportRecord], labels: Sequence[str]) -> tuple[str, ...]:
     """The project's labels, then (sorted) any label the records use that the project no longer has."""
-    used = {
-        n for r in records for p in (r.payload, *(a.payload for a in r.raw)) if p for n in _label_names(p)
-    }
-    return (*labels, *sorted(used - set(labels)))
+    return ordered_labels(labels, used_labels(records))
 
 
 def render_export(
@@ -102,19 +100,10 @@ def render_export(
     labels: Sequence[str],
     include_raw: bool,
 ) -> bytes:
-    """The export's content: the same records always give the same bytes."""
-    labels = label_set(records, labels)
-    if fmt == "coco":
-        if kind != "bbox":
-            raise FormatError("COCO detection export is for bbox projects (use csv, jsonl or label_studio)")
-        return canonical_json(build_coco(records, labels=labels, include_raw=include_raw))
-    if fmt == "label_studio":
-        return canonical_json(build_label_studio(records, kind=kind, include_raw=include_raw))
-    if fmt == "csv":
-        return build_csv(records, kind=kind, include_raw=include_raw)
-    if fmt == "jsonl":
-        return build_jsonl(records, include_raw=include_raw)
-    raise FormatError(f"unknown export format {fmt!r}")
+    """The export's content in memory: the same records always give the same bytes."""
+    out = io.BytesIO()
+    write_export(lambda: [records], fmt, out, kind=kind, labels=labels, include_raw=include_raw)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -135,25 +124,39 @@ class ExportCounts:
         }
 
 
-def _label_names(payload: dict[str, Any]) -> list[str]:
-    return [b["label"] for b in payload["boxes"]] if "boxes" in payload else [payload["label"]]
+@dataclass
+class ExportTally:
+    """Counts an export's records chunk by chunk (see :class:`ExportCounts`)."""
+
+    items: int = 0
+    raw_annotations: int = 0
+    per_label: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    used: set[str] = field(default_factory=set)
+
+    def add(self, records: Sequence[ExportRecord]) -> None:
+        for record in records:
+            self.items += 1
+            self.raw_annotations += len(record.raw)
+            self.by_status[record.status] += 1
+            if record.payload is not None:
+                self.per_label.update(payload_labels(record.payload))
+        self.used |= used_labels(records)
+
+    def counts(self, *, labels: Sequence[str], include_raw: bool) -> ExportCounts:
+        return ExportCounts(
+            items=self.items,
+            annotations=sum(self.per_label.values()),
+            raw_annotations=self.raw_annotations if include_raw else 0,
+            per_label={label: self.per_label[label] for label in ordered_labels(labels, self.used)},
+            by_status={status: self.by_status[status] for status in sorted(self.by_status)},
+        )
 
 
 def export_counts(
     records: Sequence[ExportRecord], *, labels: Sequence[str], include_raw: bool
 ) -> ExportCounts:
     """Items, final annotations (boxes, or labels), raw answers, objects per label and items per status."""
-    labels = label_set(records, labels)
-    names = [name for r in records if r.payload is not None for name in _label_names(r.payload)]
-    codes = {label: code for code, label in enumerate(labels)}
-    per_label = np.bincount(
-        np.array([codes[n] for n in names], dtype=np.int64), minlength=len(labels)
-    ).tolist()
-    statuses, counts = np.unique(np.array([r.status for r in records], dtype=str), return_counts=True)
-    return ExportCounts(
-        items=len(records),
-        annotations=len(names),
-        raw_annotations=sum(len(r.raw) for r in records) if include_raw else 0,
-        per_label=dict(zip(labels, per_label, strict=True)),
-        by_status={str(s): int(c) for s, c in zip(statuses.tolist(), counts.tolist(), strict=True)},
-    )
+    tally = ExportTally()
+    tally.add(records)
+    return tally.counts(labels=labels, include_raw=include_raw)

@@ -301,12 +301,21 @@ def _results(payload: Mapping[str, Any], record: ExportRecord, kind: str) -> lis
 
 
 def build_label_studio(
-    records: Sequence[ExportRecord], *, kind: str, include_raw: bool = False
+    records: Sequence[ExportRecord],
+    *,
+    kind: str,
+    include_raw: bool = False,
+    first_task_id: int = 1,
+    first_annotation_id: int = 1,
 ) -> list[dict[str, Any]]:
-    """Label Studio tasks: the final label as the ``ground_truth`` annotation, raw answers as others."""
+    """Label Studio tasks: the final label as the ``ground_truth`` annotation, raw answers as others.
+
+    Tasks and annotations are numbered from ``first_task_id`` and ``first_annotation_id`` (a chunk of
+    a longer export starts later).
+    """
     tasks = []
-    annotation_id = 0
-    for task_id, record in enumerate(records, start=1):
+    annotation_id = first_annotation_id - 1
+    for task_id, record in enumerate(records, start=first_task_id):
         annotations = []
         if record.payload is not None:
             annotation_id += 1

@@ -277,12 +277,20 @@ def _number(value: float) -> str:
 
 def build_csv(records: Sequence[ExportRecord], *, kind: str, include_raw: bool = False) -> bytes:
     """Final labels (and, optionally, raw rows) as CSV; boxes one row per box."""
+    return csv_header(kind=kind) + csv_rows(records, kind=kind, include_raw=include_raw)
+
+
+def csv_header(*, kind: str) -> bytes:
     header = ["external_id", "image_url", "width", "height", "source", "annotator_id", "label"]
     if kind == "bbox":
         header += list(BOX_COLUMNS)
+    return (",".join(header) + "\n").encode()
+
+
+def csv_rows(records: Sequence[ExportRecord], *, kind: str, include_raw: bool = False) -> bytes:
+    """The records' CSV rows, without the header."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
     for record in records:
         head = [record.external_id, record.image_url, record.width, record.height]
         answers: list[tuple[str, str, dict[str, Any]]] = []

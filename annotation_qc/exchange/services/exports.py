@@ -7,9 +7,12 @@ whom, agreement and benchmark figures, gold-set version, the priority model) is 
 
 from __future__ import annotations
 
-from typing import Any, cast
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any, cast
 
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -19,11 +22,12 @@ from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.domain.formats import (
     EXPORT_FORMATS,
     EXPORT_MEDIA_TYPES,
+    ExportCounts,
     ExportFormat,
-    export_counts,
-    render_export,
-    sha256_hex,
+    ExportRecord,
 )
+from annotation_qc.domain.formats.io import ExportTally
+from annotation_qc.domain.formats.streaming import write_export
 from annotation_qc.exchange import selectors
 from annotation_qc.exchange.models import ExportSnapshot
 from annotation_qc.projects.models import Project
@@ -76,8 +80,26 @@ def export_fail(*, export_id: int, message: str) -> None:
     jobs.job_fail(job_id=export.job_id, message=message)
 
 
+class _HashingFile:
+    """A binary file that hashes and counts what is written to it."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+
 def export_build(*, export_id: int) -> ExportSnapshot:
-    """Write the content and the manifest. A snapshot already built is returned untouched (immutable)."""
+    """Write the content and the manifest. A snapshot already built is returned untouched (immutable).
+
+    The content is written a batch of items at a time to a temporary file (hashed as it is written)
+    and then stored, so an export's size is not bounded by the worker's memory.
+    """
     export = ExportSnapshot.objects.select_related("project", "created_by").get(pk=export_id)
     if export.status == ExportSnapshot.Status.READY:
         return export
@@ -85,40 +107,50 @@ def export_build(*, export_id: int) -> ExportSnapshot:
     include_raw = bool(export.options.get("include_raw"))
     include_gold = bool(export.options.get("include_gold"))
     ExportSnapshot.objects.filter(pk=export_id).update(status=ExportSnapshot.Status.RUNNING)
-    jobs.job_start(job_id=export.job_id, total=3)
+    jobs.job_start(job_id=export.job_id, total=2)
 
-    data = selectors.export_data(project=project, include_raw=include_raw, include_gold=include_gold)
-    jobs.job_advance(job_id=export.job_id, by=1)
+    reader = selectors.ExportReader(project=project, include_raw=include_raw, include_gold=include_gold)
+    passes: list[ExportTally] = []  # COCO reads the records twice; the last pass's count stands
+
+    def chunks() -> Iterator[list[ExportRecord]]:
+        tally = ExportTally()
+        passes.append(tally)
+        for chunk in reader.chunks():
+            tally.add(chunk)
+            yield chunk
+
     fmt = cast(ExportFormat, export.format)
-    content = render_export(
-        data.records, fmt, kind=project.kind, labels=project.labels, include_raw=include_raw
-    )
-    digest = sha256_hex(content)
     media_type, extension = EXPORT_MEDIA_TYPES[export.format]
-    jobs.job_advance(job_id=export.job_id, by=1)
-
-    name = default_storage.save(
-        f"exports/project-{project.pk}/export-{export.pk}-{digest[:12]}.{extension}", ContentFile(content)
+    with tempfile.TemporaryFile() as spool:
+        content = _HashingFile(spool)
+        write_export(chunks, fmt, content, kind=project.kind, labels=project.labels, include_raw=include_raw)
+        digest = content.digest.hexdigest()
+        jobs.job_advance(job_id=export.job_id, by=1)
+        spool.seek(0)
+        name = default_storage.save(
+            f"exports/project-{project.pk}/export-{export.pk}-{digest[:12]}.{extension}", File(spool)
+        )
+    counts = passes[-1].counts(labels=project.labels, include_raw=include_raw)
+    manifest = _manifest(
+        export, reader, counts, size=content.size, digest=digest, media_type=media_type, file_name=name
     )
-    manifest = _manifest(export, data, content=content, digest=digest, media_type=media_type, file_name=name)
     ExportSnapshot.objects.filter(pk=export_id, status=ExportSnapshot.Status.RUNNING).update(
         status=ExportSnapshot.Status.READY,
         file=name,
         sha256=digest,
-        size_bytes=len(content),
+        size_bytes=content.size,
         manifest=manifest,
         finished_at=timezone.now(),
     )
-    counts = manifest["counts"]
     jobs.job_finish(
         job_id=export.job_id,
         result={
             "export_id": export.pk,
             "sha256": digest,
-            "items": counts["items"],
-            "unresolved": counts["unresolved"],
+            "items": counts.items,
+            "unresolved": len(reader.unresolved),
         },
-        message=f"{counts['items']} item(s) exported.",
+        message=f"{counts.items} item(s) exported.",
     )
     export.refresh_from_db()
     return export
@@ -126,17 +158,16 @@ def export_build(*, export_id: int) -> ExportSnapshot:
 
 def _manifest(
     export: ExportSnapshot,
-    data: selectors.ExportData,
+    reader: selectors.ExportReader,
+    counts: ExportCounts,
     *,
-    content: bytes,
+    size: int,
     digest: str,
     media_type: str,
     file_name: str,
 ) -> dict[str, Any]:
     project = export.project
-    include_raw = bool(export.options.get("include_raw"))
-    counts = export_counts(data.records, labels=project.labels, include_raw=include_raw).to_dict()
-    names = selectors.annotator_names(sorted(data.annotator_counts))
+    names = selectors.annotator_names(sorted(reader.annotator_counts))
     return {
         "schema": MANIFEST_SCHEMA,
         "export_id": export.pk,
@@ -145,24 +176,24 @@ def _manifest(
         "options": export.options,
         "content": {
             "sha256": digest,
-            "bytes": len(content),
+            "bytes": size,
             "media_type": media_type,
             "file_name": file_name.rsplit("/", 1)[-1],
         },
         "counts": {
-            **counts,
-            "unresolved": len(data.unresolved),
-            "unlabeled": data.unlabeled,
-            "awaiting_overlap": data.awaiting_overlap,
+            **counts.to_dict(),
+            "unresolved": len(reader.unresolved),
+            "unlabeled": reader.unlabeled,
+            "awaiting_overlap": reader.awaiting_overlap,
         },
-        "unresolved": data.unresolved[:MANIFEST_MAX_UNRESOLVED],
+        "unresolved": reader.unresolved[:MANIFEST_MAX_UNRESOLVED],
         "annotators": [
             {
                 "id": annotator_id,
                 "username": names.get(annotator_id),
-                "items": data.annotator_counts[annotator_id],
+                "items": reader.annotator_counts[annotator_id],
             }
-            for annotator_id in sorted(data.annotator_counts)
+            for annotator_id in sorted(reader.annotator_counts)
         ],
         "agreement": selectors.agreement_figures(project=project),
         "benchmarks": selectors.benchmark_figures(project=project),

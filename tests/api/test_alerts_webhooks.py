@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,6 +20,7 @@ from annotation_qc.alerts.services.webhooks import SIGNATURE_HEADER, retry_count
 from annotation_qc.alerts.tasks import WEBHOOK_MAX_RETRIES, alerts_check_all, webhook_deliver
 from annotation_qc.labeling.models import Item
 from tests.api.conftest import World
+from tests.api.local_http import QuietHandler, serving
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +43,8 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     state = Receiver(statuses=[200])
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+    class Handler(QuietHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the http.server name)
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.requests.append(
                 {"headers": self.headers, "body": body, "path": self.path}
@@ -61,20 +60,9 @@ def receiver() -> Iterator[Receiver]:
             except OSError:
                 pass  # the client gave up (timeout test)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    try:
+    with serving(Handler) as base:
+        state.url = f"{base}/hook"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def url(world: World, path: str) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item
 from tests.api.conftest import World
 from tests.api.exchange_helpers import imported, jpeg, png, rejected
+from tests.api.local_http import QuietHandler, serving
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +41,8 @@ class ImageServer:
 def server() -> Iterator[ImageServer]:
     state = ImageServer()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the http.server name)
             state.hits.append(self.path)
             path = self.path.lstrip("/")
             if path.startswith("moved/"):
@@ -59,20 +58,9 @@ def server() -> Iterator[ImageServer]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serving(Handler) as base:
+        state.base = base
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,9 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { ApiError, auth, errorMessage } from "./api";
 import type { Me } from "./api/types";
-import { AuthContext, isManagerOf } from "./auth";
+import { AuthContext, projectRole } from "./auth";
 import { Layout } from "./components/Layout";
+import { canOpen, rolesFor, rolesText, type ManagerTab } from "./manager/access";
 import { AlertsPage } from "./pages/AlertsPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DataPage } from "./pages/DataPage";
@@ -67,23 +68,25 @@ function Routes({ me }: { me: Me }) {
   if (path === "/" || path === "/login" || path === "/projects") return <ProjectsPage />;
   if ((m = matchPath("/projects/:id/label", path))) return <WorkspacePage projectId={Number(m.id)} />;
 
-  const managerRoutes: [string, (p: Record<string, string>) => ReactNode][] = [
-    ["/projects/:id", (p) => <DashboardPage projectId={Number(p.id)} />],
-    ["/projects/:id/dashboard", (p) => <DashboardPage projectId={Number(p.id)} />],
-    ["/projects/:id/scorecards", (p) => <ScorecardsPage projectId={Number(p.id)} />],
+  // Each screen belongs to a tab; the roles that may open the tab may open the screen (manager/access.ts).
+  const projectRoutes: [string, ManagerTab, (p: Record<string, string>) => ReactNode][] = [
+    ["/projects/:id", "dashboard", (p) => <DashboardPage projectId={Number(p.id)} />],
+    ["/projects/:id/dashboard", "dashboard", (p) => <DashboardPage projectId={Number(p.id)} />],
+    ["/projects/:id/scorecards", "scorecards", (p) => <ScorecardsPage projectId={Number(p.id)} />],
     [
       "/projects/:id/annotators/:userId/benchmarks",
+      "scorecards",
       (p) => <DrilldownPage projectId={Number(p.id)} userId={Number(p.userId)} />,
     ],
-    ["/projects/:id/findings", (p) => <FindingsPage projectId={Number(p.id)} />],
-    ["/projects/:id/review", (p) => <ReviewPage projectId={Number(p.id)} />],
-    ["/projects/:id/data", (p) => <DataPage projectId={Number(p.id)} />],
-    ["/projects/:id/alerts", (p) => <AlertsPage projectId={Number(p.id)} />],
-    ["/projects/:id/settings", (p) => <SettingsPage projectId={Number(p.id)} />],
+    ["/projects/:id/findings", "findings", (p) => <FindingsPage projectId={Number(p.id)} />],
+    ["/projects/:id/review", "review", (p) => <ReviewPage projectId={Number(p.id)} />],
+    ["/projects/:id/data", "data", (p) => <DataPage projectId={Number(p.id)} />],
+    ["/projects/:id/alerts", "alerts", (p) => <AlertsPage projectId={Number(p.id)} />],
+    ["/projects/:id/settings", "settings", (p) => <SettingsPage projectId={Number(p.id)} />],
   ];
-  for (const [pattern, render] of managerRoutes) {
+  for (const [pattern, tab, render] of projectRoutes) {
     if ((m = matchPath(pattern, path))) {
-      if (!isManagerOf(me, Number(m.id))) return <NotAllowed />;
+      if (!canOpen(projectRole(me, Number(m.id)), tab)) return <NotAllowed tab={tab} />;
       return render(m);
     }
   }
@@ -101,12 +104,13 @@ function NotFound() {
   );
 }
 
-function NotAllowed() {
+function NotAllowed({ tab }: { tab: ManagerTab }) {
+  const who = rolesText(rolesFor(tab));
   return (
     <Layout>
       <main className="page" data-testid="not-allowed">
-        <h1>Managers only</h1>
-        <p>This page is for the project's managers.</p>
+        <h1>{who.charAt(0).toUpperCase() + who.slice(1)} only</h1>
+        <p>This page is for the project's {who}.</p>
         <Link href="/">Back to my projects</Link>
       </main>
     </Layout>

@@ -19,6 +19,10 @@ export function roleIn(me: Me, projectId: number): Role | null {
   return me.memberships.find((m) => m.project_id === projectId)?.role ?? null;
 }
 
-export function isManagerOf(me: Me, projectId: number): boolean {
-  return me.is_staff || roleIn(me, projectId) === "manager";
+/**
+ * The role the server gives `me` in a project (annotation_qc/projects/permissions.py project_access): the
+ * membership's role, else manager for staff, else none.
+ */
+export function projectRole(me: Me, projectId: number): Role | null {
+  return roleIn(me, projectId) ?? (me.is_staff ? "manager" : null);
 }

@@ -146,3 +146,38 @@ def test_manager_exports_imports_and_sets_an_alert_rule(page: Any, live_server: 
         "() => document.querySelector('[data-testid=rule-row] [data-testid=rule-open-alerts]')"
         "?.textContent === '1'"
     )
+
+
+def test_ml_engineer_reaches_data_but_not_the_managers_screens(
+    page: Any, live_server: Any, data_project
+) -> None:
+    project = data_project
+    member_add(project=project, user=user("mlteam"), role="ml_engineer")
+    sign_in(page, live_server.url, "mlteam")
+
+    # The project card links to what the role may open: the dashboard and the Data page.
+    card = page.get_by_test_id("project-card")
+    card.get_by_test_id("open-data").wait_for()
+    assert card.get_by_test_id("open-dashboard").is_visible()
+    assert card.get_by_test_id("open-scorecards").count() == 0
+    card.get_by_test_id("open-data").click()
+    page.get_by_test_id("data-page").wait_for()
+    tabs = page.locator("nav.tabs a").evaluate_all("els => els.map(e => e.dataset.testid)")
+    assert tabs == ["nav-dashboard", "nav-data"]
+    targets = page.get_by_test_id("import-as").locator("option").evaluate_all("els => els.map(e => e.value)")
+    assert targets == ["items", "predictions"]  # gold is for managers
+
+    # The back end lets ML engineers export.
+    page.get_by_test_id("exports-empty").wait_for()
+    page.get_by_test_id("export-format").select_option("csv")
+    page.get_by_test_id("export-start").click()
+    page.locator('[data-testid="export-job"][data-status="succeeded"]').wait_for()
+    page.locator('[data-testid="export-row"][data-status="ready"][data-format="csv"]').wait_for()
+
+    # The dashboard opens without the managers' parts; the alerts page does not open at all.
+    page.get_by_test_id("nav-dashboard").click()
+    page.get_by_test_id("progress-items").wait_for()
+    assert page.get_by_test_id("dashboard-alerts").count() == 0
+    assert page.get_by_test_id("agreement-compute").count() == 0
+    page.goto(f"{live_server.url}/projects/{project.pk}/alerts")
+    assert "Managers only" in page.get_by_test_id("not-allowed").inner_text()

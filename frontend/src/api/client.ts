@@ -208,9 +208,6 @@ export const manager = {
       throw err;
     }
   },
-  acknowledgeAlert(projectId: number, alertId: number): Promise<Alert> {
-    return must(apiRequest<Alert>("POST", `/projects/${projectId}/alerts/${alertId}/acknowledge/`));
-  },
   queue(projectId: number, limit = 10): Promise<QueuePage> {
     return must(apiRequest<QueuePage>("GET", `/projects/${projectId}/queue/`, { query: { limit } }));
   },

@@ -1,21 +1,17 @@
+import { projectRole, useAuth } from "../auth";
+import { tabsFor, type ManagerTab } from "../manager/access";
 import { Link } from "../router";
 
-const TABS = [
-  ["dashboard", "Dashboard"],
-  ["scorecards", "Scorecards"],
-  ["findings", "Findings"],
-  ["review", "Review"],
-  ["data", "Data"],
-  ["alerts", "Alerts"],
-  ["settings", "Settings"],
-] as const;
+export type { ManagerTab } from "../manager/access";
 
-export type ManagerTab = (typeof TABS)[number][0];
-
+/** The project's screens the signed-in user's role may open, as tabs; the page's own is marked. */
 export function ManagerNav({ projectId, active }: { projectId: number; active: ManagerTab | null }) {
+  const { me } = useAuth();
+  const tabs = tabsFor(projectRole(me, projectId));
+  if (tabs.length === 0) return null;
   return (
     <nav className="tabs" aria-label="Project management">
-      {TABS.map(([tab, label]) => (
+      {tabs.map(({ tab, label }) => (
         <Link
           key={tab}
           href={`/projects/${projectId}/${tab}`}

@@ -1,4 +1,5 @@
 import type { Finding } from "../api/types";
+import { ErrorNote } from "./Layout";
 
 /** Submit and skip, with the reason when submitting is blocked. */
 export function SubmitBar({
@@ -26,11 +27,7 @@ export function SubmitBar({
           {reason}
         </p>
       )}
-      {error && (
-        <p className="error" role="alert" data-testid="submit-error">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} testId="submit-error" />
       <div className="actions">
         <button type="button" onClick={onSkip} disabled={busy} data-testid="skip-button" aria-keyshortcuts="S">
           Skip…

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fixtures } from "../test/fixtures";
-import { checkParam, paramHint, paramRange, ruleCreateBody, ruleFormValues, rulePatch } from "./alertRules";
+import { checkParam, paramHint, paramRange, placeRuleErrors, ruleCreateBody, ruleFormValues, rulePatch } from "./alertRules";
 
 const kinds = fixtures.alertRuleKinds();
 const spec = (kind: string) => kinds.find((k) => k.kind === kind)!;
@@ -62,6 +62,17 @@ describe("create and edit", () => {
     expect(ruleCreateBody(values, spec("agreement_below")).errors).toEqual({
       "params.threshold": ["must be at most 1"],
       "params.min_items": ["must be at least 1"],
+    });
+  });
+});
+
+describe("placeRuleErrors", () => {
+  it("puts a parameter's error on its field and names what the form has no field for", () => {
+    const agreement = spec("agreement_below");
+    expect(placeRuleErrors(fixtures.alertRule400().errors, agreement)).toEqual({ "params.threshold": ["must be at most 1"] });
+    expect(placeRuleErrors({ "params.nope": ["unknown"], non_field_errors: ["whole rule"], name: ["too long"] }, agreement)).toEqual({
+      "": ["params.nope: unknown", "whole rule"],
+      name: ["too long"],
     });
   });
 });

@@ -93,6 +93,22 @@ export function ruleFormValues(spec: AlertRuleKindSpec, rule?: AlertRule): RuleF
 
 export type RuleErrors = Record<string, string[]>;
 
+const RULE_FIELDS = new Set(["kind", "name", "severity", "enabled"]);
+
+/**
+ * The server's errors by the form's field: `params.threshold`, `kind`, `name`...; anything else goes to "" (shown
+ * at the top of the form), prefixed with its path unless it is about the whole rule.
+ */
+export function placeRuleErrors(errors: Record<string, string[]> | undefined, kind: AlertRuleKindSpec): RuleErrors {
+  const placed: RuleErrors = {};
+  for (const [path, messages] of Object.entries(errors ?? {})) {
+    const known = RULE_FIELDS.has(path) || (path.startsWith("params.") && path.slice(7) in kind.params);
+    const key = known ? path : "";
+    (placed[key] ??= []).push(...(known || !path || path === "non_field_errors" ? messages : messages.map((m) => `${path}: ${m}`)));
+  }
+  return placed;
+}
+
 function parsedParams(values: RuleFormValues, spec: AlertRuleKindSpec) {
   const params: Record<string, AlertParamValue> = {};
   const errors: RuleErrors = {};

@@ -3,8 +3,9 @@ import { fixtures } from "../test/fixtures";
 import {
   checkImport,
   exportFormatsFor,
-  formatBytes,
+  exportOptionsText,
   importFormatsFor,
+  importResult,
   importTargetsFor,
   placeImportErrors,
   shortSha,
@@ -28,9 +29,10 @@ describe("formats and targets", () => {
     expect(importFormatsFor("classification")).toEqual(["label_studio", "csv", "jsonl", "images"]);
   });
 
-  it("offers gold to managers and staff, not to ML engineers", () => {
+  it("offers gold to managers and to staff who are not members, not to ML engineers", () => {
     expect(importTargetsFor("manager", false)).toContain("gold");
-    expect(importTargetsFor("ml_engineer", true)).toContain("gold");
+    expect(importTargetsFor(null, true)).toContain("gold");
+    expect(importTargetsFor("ml_engineer", true)).toEqual(["items", "predictions"]); // the membership wins
     expect(importTargetsFor("ml_engineer", false)).toEqual(["items", "predictions"]);
   });
 });
@@ -67,12 +69,20 @@ describe("placeImportErrors", () => {
 });
 
 describe("formatting", () => {
-  it("sizes and hashes", () => {
-    expect(formatBytes(512)).toBe("512 B");
-    expect(formatBytes(54249)).toBe("53 KB");
-    expect(formatBytes(1536)).toBe("1.5 KB");
-    expect(formatBytes(3 * 1024 * 1024)).toBe("3.0 MB");
+  it("hashes", () => {
     expect(shortSha("334feba41c085d9e8a8f7470c1a13da3d0a33134f488d984561186745114c25b")).toBe("334feba41c08");
     expect(shortSha("")).toBe("—");
+  });
+});
+
+describe("table summaries", () => {
+  it("says what an export holds and what an import came to", () => {
+    const [withBoth, plain] = fixtures.exports().results;
+    expect(exportOptionsText(withBoth)).toBe("with raw answers and gold items");
+    expect(exportOptionsText(plain)).toBe("final labels only");
+    const [rejected, imported] = fixtures.imports().results;
+    expect(importResult(rejected)).toBe("3 problems; nothing imported");
+    expect(importResult(imported)).toBe("2 created");
+    expect(importResult({ ...imported, status: "failed", report: {} })).toBe("failed before reading the file");
   });
 });

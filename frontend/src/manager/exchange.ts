@@ -1,6 +1,15 @@
-// Pure logic of the Data page: which formats and targets to offer, the import form's own checks, and where the
-// server's field errors go. The rules mirror annotation_qc/exchange/services/uploads.py and exports.py.
-import type { ExportFormat, ImportFormat, ImportTarget, ProjectKind, Role } from "../api/types";
+// Pure logic of the Data page: which formats and targets to offer, the import form's own checks, where the
+// server's field errors go, and the tables' one-line summaries. The rules mirror annotation_qc/exchange/services/uploads.py and exports.py.
+import {
+  isImportReport,
+  type ExportFormat,
+  type ExportRecord,
+  type ImportFormat,
+  type ImportRecord,
+  type ImportTarget,
+  type ProjectKind,
+  type Role,
+} from "../api/types";
 
 export const FORMAT_LABELS: Record<ImportFormat, string> = {
   coco: "COCO detection (JSON)",
@@ -25,9 +34,22 @@ export function importFormatsFor(kind: ProjectKind): ImportFormat[] {
   return [...exportFormatsFor(kind), "images"];
 }
 
+/** What the file input of each import format takes. */
+export const FILE_ACCEPT: Record<ImportFormat, string> = {
+  coco: ".json,.zip,application/json,application/zip",
+  label_studio: ".json,.zip,application/json,application/zip",
+  csv: ".csv,.txt,.zip,text/csv,application/zip",
+  jsonl: ".jsonl,.ndjson,.json,.zip,application/zip",
+  images: ".zip,image/png,image/jpeg,image/webp,image/gif,application/zip",
+};
+export const IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif";
+
 /** Gold is imported by managers only (the server answers 403 for ML engineers); staff count as managers. */
+/** Gold is imported by managers only; as on the server, a member's own role wins and staff who are not members
+ * count as managers. */
 export function importTargetsFor(role: Role | null, isStaff: boolean): ImportTarget[] {
-  return role === "manager" || isStaff ? ["items", "gold", "predictions"] : ["items", "predictions"];
+  const effective = role ?? (isStaff ? "manager" : null);
+  return effective === "manager" ? ["items", "gold", "predictions"] : ["items", "predictions"];
 }
 
 export interface ImportDraft {
@@ -36,6 +58,11 @@ export interface ImportDraft {
   modelVersion: string;
   file: File | null;
   images: File[];
+}
+
+/** The import form's values: the draft and whether to copy images given by URL. */
+export interface ImportFormValues extends ImportDraft {
+  copyImages: boolean;
 }
 
 export type FieldErrors = Record<string, string[]>;
@@ -79,25 +106,25 @@ export function placeImportErrors(errors: FieldErrors | undefined, images: File[
   return placed;
 }
 
-/** 1536 -> "1.5 KB" (powers of 1024, as file managers show sizes). */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "—";
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
-
 /** The first 12 hex digits, as the download's file name carries them. */
 export function shortSha(sha256: string): string {
   return sha256 ? sha256.slice(0, 12) : "—";
 }
 
-export function formatTime(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : "—";
+/** "with raw answers and gold items", "final labels only". */
+export function exportOptionsText(e: ExportRecord): string {
+  const parts = [e.options.include_raw && "raw answers", e.options.include_gold && "gold items"].filter(Boolean);
+  return parts.length ? `with ${parts.join(" and ")}` : "final labels only";
+}
+
+/** An import's outcome in a few words: "12 created, 3 gold", "2 problems; nothing imported". */
+export function importResult(record: ImportRecord): string {
+  const r = record.report;
+  if (!isImportReport(r)) return record.status === "failed" ? "failed before reading the file" : "—";
+  if (record.status === "rejected") return `${r.rejected_total} problem${r.rejected_total === 1 ? "" : "s"}; nothing imported`;
+  const parts = [`${r.created} created`];
+  if (r.gold) parts.push(`${r.gold} gold`);
+  if (r.predictions) parts.push(`${r.predictions} predictions`);
+  if (r.existing_items) parts.push(`${r.existing_items} existing`);
+  return parts.join(", ");
 }

@@ -1,28 +1,16 @@
 // @vitest-environment jsdom
 // The Alerts page against responses captured from the real back end (frontend/scripts/capture_data_fixtures.py).
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { resetCsrf } from "../api";
-import type { Me } from "../api/types";
-import { AuthContext } from "../auth";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
 import { fixtures } from "../test/fixtures";
 import { mockFetch, type Route } from "../test/mockFetch";
+import { managerMe, renderAs, resetApiAroundEachTest } from "../test/session";
 import { AlertsScreen } from "./AlertsPage";
 
 const P = "/api/v1/projects/2";
-const managerMe: Me = {
-  id: 2,
-  username: "manager",
-  is_staff: false,
-  memberships: [{ project_id: 2, project_name: "Demo: shapes", project_kind: "bbox", role: "manager" }],
-};
 
 function renderAlerts() {
-  return render(
-    <AuthContext.Provider value={{ me: managerMe, setMe: () => undefined }}>
-      <AlertsScreen project={fixtures.projectBbox()} />
-    </AuthContext.Provider>,
-  );
+  return renderAs(managerMe, <AlertsScreen project={fixtures.projectBbox()} />);
 }
 
 function mockAlertsApi(extra: Record<string, Route> = {}) {
@@ -41,11 +29,7 @@ function change(el: HTMLElement, value: string) {
   fireEvent.change(el, { target: { value } });
 }
 
-beforeEach(() => {
-  resetCsrf();
-  document.cookie = "csrftoken=abc";
-});
-afterEach(() => vi.unstubAllGlobals());
+resetApiAroundEachTest();
 
 describe("AlertsPage alerts", () => {
   it("lists alerts with severity, subject, message and times; filters by status; acknowledges an open one", async () => {

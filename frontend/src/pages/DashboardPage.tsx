@@ -1,23 +1,23 @@
-import { useState } from "react";
-import { errorMessage, jobs, manager, projects } from "../api";
-import {
-  hasProjectCounts,
-  type AgreementOverview,
-  type AgreementReport,
-  type Alert,
-  type Member,
-  type QueuePage,
-} from "../api/types";
-import { formatCoefficient, IntervalBar } from "../components/IntervalBar";
-import { TrendPlot } from "../components/TrendPlot";
+// A project at a glance: progress, the label queue, agreement and alerts. ML engineers see it without what is for
+// managers only: the members' names, the alerts and recomputing agreement (manager/access.ts).
+import { manager, projects } from "../api";
+import { hasProjectCounts, type QueuePage } from "../api/types";
+import { projectRole, useAuth } from "../auth";
+import { AgreementCard } from "../components/dashboard/AgreementCard";
+import { AlertsCard } from "../components/dashboard/AlertsCard";
+import { TableHead } from "../components/DataTable";
+import { Stat } from "../components/Stat";
+import { canOpen } from "../manager/access";
+import { formatTime } from "../manager/format";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
 
-/** Alpha runs from -1 (systematic disagreement) through 0 (chance) to 1 (perfect agreement). */
-const ALPHA_DOMAIN: [number, number] = [-1, 1];
-
 export function DashboardPage({ projectId }: { projectId: number }) {
-  const members = useAsync(() => projects.members(projectId), [projectId]);
+  const { me } = useAuth();
+  const role = projectRole(me, projectId);
+  const manages = role === "manager";
+  // projects/apis.py ProjectMembersApi is for managers; without names the agreement card shows user ids.
+  const members = useAsync(() => (manages ? projects.members(projectId) : Promise.resolve([])), [projectId, manages]);
   return (
     <ManagerPage projectId={projectId} tab="dashboard">
       {() => (
@@ -26,8 +26,8 @@ export function DashboardPage({ projectId }: { projectId: number }) {
             <ProgressCard projectId={projectId} />
             <QueueCard projectId={projectId} />
           </div>
-          <AgreementCard projectId={projectId} members={members.data ?? []} />
-          <AlertsCard projectId={projectId} />
+          <AgreementCard projectId={projectId} members={members.data ?? []} canRecompute={manages} />
+          {canOpen(role, "alerts") && <AlertsCard projectId={projectId} />}
         </div>
       )}
     </ManagerPage>
@@ -67,15 +67,6 @@ function ProgressCard({ projectId }: { projectId: number }) {
   );
 }
 
-function Stat({ name, value, testId }: { name: string; value: number | string; testId: string }) {
-  return (
-    <div className="stat">
-      <dt>{name}</dt>
-      <dd data-testid={testId}>{value}</dd>
-    </div>
-  );
-}
-
 function QueueCard({ projectId }: { projectId: number }) {
   const queue = useAsync<QueuePage>(() => manager.queue(projectId, 5), [projectId]);
   const q = queue.data;
@@ -91,20 +82,14 @@ function QueueCard({ projectId }: { projectId: number }) {
               <span className="muted"> (asked for {q.requested_strategy})</span>
             )}
             {q.model_version && <span className="muted"> · model {q.model_version}</span>}
-            {q.computed_at && <span className="muted"> · {new Date(q.computed_at).toLocaleString()}</span>}
+            {q.computed_at && <span className="muted"> · {formatTime(q.computed_at)}</span>}
           </p>
           {q.note && <p className="muted small">{q.note}</p>}
           {q.results.length === 0 ? (
             <p className="muted">No open items.</p>
           ) : (
             <table className="compact">
-              <thead>
-                <tr>
-                  <th scope="col">Next items</th>
-                  <th scope="col">Priority</th>
-                  <th scope="col">Open slots</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Next items", "Priority", "Open slots"]} />
               <tbody>
                 {q.results.map((entry) => (
                   <tr key={entry.item_id} data-testid="queue-item">
@@ -118,208 +103,6 @@ function QueueCard({ projectId }: { projectId: number }) {
           )}
         </>
       )}
-    </section>
-  );
-}
-
-function AgreementCard({ projectId, members }: { projectId: number; members: Member[] }) {
-  const overview = useAsync<AgreementOverview>(() => manager.agreement(projectId), [projectId]);
-  const [computing, setComputing] = useState<string | null>(null);
-  const o = overview.data;
-  const recompute = async () => {
-    setComputing("Computing…");
-    try {
-      const { job_id } = await manager.computeAgreement(projectId);
-      const job = await jobs.wait(job_id);
-      setComputing(job.status === "failed" ? `Failed: ${job.message}` : null);
-      overview.reload();
-    } catch (err) {
-      setComputing(errorMessage(err));
-    }
-  };
-  return (
-    <section className="card" aria-labelledby="agreement-title" data-testid="dashboard-agreement">
-      <div className="card-head">
-        <h2 id="agreement-title">Agreement (Krippendorff's alpha)</h2>
-        <button type="button" onClick={() => void recompute()} disabled={computing === "Computing…"}
-          data-testid="agreement-compute">
-          Recompute
-        </button>
-      </div>
-      {computing && <p className="muted small" role="status">{computing}</p>}
-      {overview.error && <p className="muted">Not available: {overview.error}</p>}
-      {o && !o.report && (
-        <p className="muted" data-testid="agreement-note">
-          {o.note ?? "No agreement report yet."}
-        </p>
-      )}
-      {o?.report && <AgreementReportView report={o.report} overview={o} members={members} />}
-    </section>
-  );
-}
-
-function AgreementReportView({
-  report,
-  overview,
-  members,
-}: {
-  report: AgreementReport;
-  overview: AgreementOverview;
-  members: Member[];
-}) {
-  const names = new Map(members.map((m) => [m.user_id, m.username]));
-  const alpha = report.alpha.value;
-  const interval = report.interval;
-  return (
-    <>
-      <p className="big-number" data-testid="agreement-alpha">
-        {alpha === null ? "undefined" : alpha.toFixed(3)}
-        {alpha !== null && interval?.low != null && interval.high != null && (
-          <span className="muted small" data-testid="agreement-interval">
-            95% interval {interval.low.toFixed(3)} to {interval.high.toFixed(3)}
-          </span>
-        )}
-      </p>
-      {alpha !== null && (
-        <IntervalBar value={alpha} low={interval?.low} high={interval?.high} width={240} label="alpha"
-          domain={ALPHA_DOMAIN} format={formatCoefficient} />
-      )}
-      {report.alpha.reason && <p className="muted">{report.alpha.reason}</p>}
-      <p className="muted small">
-        {report.n_items} item{report.n_items === 1 ? "" : "s"} labeled more than once
-        {report.n_ignored_items > 0 && ` (${report.n_ignored_items} with one answer ignored)`}
-        {report.kind === "bbox" && report.mean_iou !== null && ` · mean IoU of matched boxes ${report.mean_iou.toFixed(2)}`}
-        {overview.computed_at && ` · computed ${new Date(overview.computed_at).toLocaleString()}`}
-      </p>
-      {overview.trend.length > 1 && (
-        <p className="trend-line-row">
-          <span className="muted small">Over time</span>{" "}
-          <TrendPlot
-            points={overview.trend.map((p) => ({
-              t: Date.parse(p.computed_at) / 1000,
-              value: p.alpha,
-              low: p.alpha_low,
-              high: p.alpha_high,
-            }))}
-            width={200}
-            height={36}
-            domain={ALPHA_DOMAIN}
-            format={formatCoefficient}
-            label="Alpha over time"
-          />
-        </p>
-      )}
-      <h3>Per label</h3>
-      <table className="compact" data-testid="agreement-per-label">
-        <thead>
-          <tr>
-            <th scope="col">Label</th>
-            <th scope="col">Alpha and interval</th>
-            <th scope="col" title="Specific agreement: how often a use of the label is matched by a peer">
-              Specific
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {report.per_label.map((entry) => (
-            <tr key={entry.label} data-testid="agreement-label-row" data-label={entry.label}>
-              <th scope="row">{entry.label}</th>
-              <td>
-                {entry.alpha.value === null ? (
-                  <span className="muted">{entry.alpha.reason ?? "—"}</span>
-                ) : (
-                  <IntervalBar value={entry.alpha.value} low={entry.interval?.low} high={entry.interval?.high}
-                    label={`${entry.label} alpha`} domain={ALPHA_DOMAIN} format={formatCoefficient} />
-                )}
-              </td>
-              <td className="num">{formatCoefficient(entry.specific_agreement)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {report.annotators.length > 0 && (
-        <>
-          <h3>Annotators with their peers</h3>
-          <table className="compact" data-testid="agreement-annotators">
-            <thead>
-              <tr>
-                <th scope="col">Annotator</th>
-                <th scope="col">Alpha with peers</th>
-                <th scope="col">Comparisons</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.annotators.map((a) => (
-                <tr key={a.annotator} data-testid="agreement-annotator-row" data-user-id={a.annotator}>
-                  <th scope="row">{names.get(a.annotator) ?? `user ${a.annotator}`}</th>
-                  <td title={a.alpha_with_peers.reason ?? undefined}>
-                    {a.alpha_with_peers.value === null ? (
-                      <span className="muted">{a.alpha_with_peers.reason ?? "—"}</span>
-                    ) : (
-                      formatCoefficient(a.alpha_with_peers.value)
-                    )}
-                  </td>
-                  <td className="num">{a.n_comparisons}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      )}
-    </>
-  );
-}
-
-function AlertsCard({ projectId }: { projectId: number }) {
-  const alerts = useAsync<Alert[]>(() => manager.alerts(projectId), [projectId]);
-  const [acknowledged, setAcknowledged] = useState<Map<number, Alert>>(new Map());
-  const [error, setError] = useState<string | null>(null);
-  const acknowledge = async (alert: Alert) => {
-    setError(null);
-    try {
-      const updated = await manager.acknowledgeAlert(projectId, alert.id);
-      setAcknowledged((m) => new Map(m).set(alert.id, updated));
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  };
-  const list = (alerts.data ?? []).map((a) => acknowledged.get(a.id) ?? a);
-  const open = list.filter((a) => a.status === "open");
-  const resolved = list.filter((a) => a.status !== "open");
-  return (
-    <section className="card" aria-labelledby="alerts-title" data-testid="dashboard-alerts">
-      <h2 id="alerts-title">
-        Alerts {open.length > 0 && <span className="badge alert-count">{open.length} open</span>}
-      </h2>
-      {alerts.error && <p className="muted">Not available: {alerts.error}</p>}
-      {error && <p className="error" role="alert">{error}</p>}
-      {alerts.data && open.length === 0 && (
-        <p className="muted" data-testid="alerts-empty">
-          {list.length === 0 ? "No alerts." : "No open alerts."}
-        </p>
-      )}
-      <ul className="alerts-list" data-testid="alerts-list">
-        {[...open, ...resolved.slice(0, 5)].map((a) => (
-          <li key={a.id} className={`alert ${a.severity} ${a.status}`} data-testid="alert-item" data-kind={a.kind}
-            data-status={a.status}>
-            <div className="alert-head">
-              <strong>{a.kind.replace(/_/g, " ")}</strong>
-              <span className="muted small">
-                {a.status === "open" ? "since" : "resolved"} {new Date(a.resolved_at ?? a.fired_at).toLocaleString()}
-              </span>
-            </div>
-            <div>{a.message}</div>
-            {a.status === "open" &&
-              (a.acknowledged_by ? (
-                <span className="muted small">Acknowledged by {a.acknowledged_by}</span>
-              ) : (
-                <button type="button" className="link" onClick={() => void acknowledge(a)} data-testid="alert-acknowledge">
-                  Acknowledge
-                </button>
-              ))}
-          </li>
-        ))}
-      </ul>
     </section>
   );
 }

@@ -1,32 +1,20 @@
 // @vitest-environment jsdom
 // The Data page against responses captured from the real back end (frontend/scripts/capture_data_fixtures.py).
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { resetCsrf } from "../api";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
 import { isExportManifest, type ExportManifest, type Job, type Me, type Page, type Project } from "../api/types";
-import { AuthContext } from "../auth";
 import { fixtures } from "../test/fixtures";
 import { mockFetch, type Route } from "../test/mockFetch";
+import { managerMe, mlEngineerMe as mlMe, renderAs, resetApiAroundEachTest } from "../test/session";
 import { AlertsPage } from "./AlertsPage";
 import { DataPage, DataScreen } from "./DataPage";
 
 const P = "/api/v1/projects/2";
 const FAST = { jobPollMs: 5, listRefreshMs: 20 };
-const managerMe: Me = {
-  id: 2,
-  username: "manager",
-  is_staff: false,
-  memberships: [{ project_id: 2, project_name: "Demo: shapes", project_kind: "bbox", role: "manager" }],
-};
-const mlMe: Me = { ...managerMe, id: 6, username: "mlteam", memberships: [{ ...managerMe.memberships[0], role: "ml_engineer" }] };
 const empty = <T,>(): Page<T> => ({ count: 0, next: null, previous: null, results: [] });
 
 function renderData(project: Project = fixtures.projectBbox(), me: Me = managerMe) {
-  return render(
-    <AuthContext.Provider value={{ me, setMe: () => undefined }}>
-      <DataScreen project={project} timing={FAST} />
-    </AuthContext.Provider>,
-  );
+  return renderAs(me, <DataScreen project={project} timing={FAST} />);
 }
 
 function mockDataApi(extra: Record<string, Route> = {}) {
@@ -60,11 +48,7 @@ function pick(testId: string, files: File[]) {
   fireEvent.change(screen.getByTestId(testId), { target: { files } });
 }
 
-beforeEach(() => {
-  resetCsrf();
-  document.cookie = "csrftoken=abc";
-});
-afterEach(() => vi.unstubAllGlobals());
+resetApiAroundEachTest();
 
 describe("DataPage exports", () => {
   it("lists exports newest first with counts, a short sha256 (full in the title) and the download link", async () => {
@@ -338,22 +322,13 @@ describe("manager tabs", () => {
       [`GET ${P}/alert-rules/kinds/`]: { status: 200, body: fixtures.alertRuleKinds() },
       [`GET ${P}/webhooks/`]: { status: 200, body: fixtures.webhooks() },
     });
-    const me = { me: managerMe, setMe: () => undefined };
-    const { unmount } = render(
-      <AuthContext.Provider value={me}>
-        <DataPage projectId={2} />
-      </AuthContext.Provider>,
-    );
+    const { unmount } = renderAs(managerMe, <DataPage projectId={2} />);
     await screen.findByTestId("data-page");
     expect(screen.getByTestId("nav-data").getAttribute("aria-current")).toBe("page");
     expect(screen.getByTestId("nav-data").getAttribute("href")).toBe("/projects/2/data");
     expect(screen.getByTestId("nav-alerts").getAttribute("aria-current")).toBeNull();
     unmount();
-    render(
-      <AuthContext.Provider value={me}>
-        <AlertsPage projectId={2} />
-      </AuthContext.Provider>,
-    );
+    renderAs(managerMe, <AlertsPage projectId={2} />);
     await screen.findByTestId("alerts-page");
     expect(screen.getByTestId("nav-alerts").getAttribute("aria-current")).toBe("page");
     expect(screen.getByTestId("nav-alerts").getAttribute("href")).toBe("/projects/2/alerts");

@@ -1,8 +1,11 @@
 import { useState } from "react";
 import { manager, projects } from "../api";
 import type { FindingRate, Member } from "../api/types";
+import { TableHead, type Column } from "../components/DataTable";
 import { formatPct } from "../components/IntervalBar";
+import { PageNumberPager } from "../components/Pager";
 import { boxRefs } from "../editor/findings";
+import { formatTime } from "../manager/format";
 import { LINT_RULES } from "../manager/settingsForm";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
@@ -10,8 +13,7 @@ import { ManagerPage } from "./ManagerPage";
 /** The linter rules' codes (lintRules.json, generated from the rule registry). */
 export const KNOWN_FINDING_CODES = LINT_RULES.map((r) => r.code);
 
-/** The server's page size (annotation_qc/core/pagination.py PagePagination). */
-const PAGE_SIZE = 50;
+const FINDING_COLUMNS: Column[] = ["When", "Annotator", "Code", "Severity", "Message", "Boxes", "Task / item"];
 
 function annotators(members: Member[] | null): Member[] {
   return (members ?? []).filter((m) => m.role === "annotator");
@@ -25,19 +27,7 @@ function FindingRates({ rates, names }: { rates: FindingRate[]; names: Map<numbe
       <h2 id="rates-title">Finding rates by annotator</h2>
       <div className="table-wrap">
         <table className="compact" data-testid="finding-rates">
-          <thead>
-            <tr>
-              <th scope="col">Annotator</th>
-              <th scope="col">Annotations</th>
-              <th scope="col">Findings</th>
-              <th scope="col">Per annotation</th>
-              {codes.map((c) => (
-                <th scope="col" key={c}>
-                  <code>{c}</code>
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={["Annotator", "Annotations", "Findings", "Per annotation", ...codes.map((c) => ({ label: <code>{c}</code> }))]} />
           <tbody>
             {rates.map((r) => (
               <tr key={r.user_id} data-testid="finding-rate-row" data-user-id={r.user_id}>
@@ -56,6 +46,35 @@ function FindingRates({ rates, names }: { rates: FindingRate[]; names: Map<numbe
         </table>
       </div>
     </section>
+  );
+}
+
+/** A filter of the findings list: "any" or one of `options` ([value, text] pairs). */
+function Filter({
+  label,
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: string;
+  options: [string, string][];
+  onChange: (value: string) => void;
+  testId: string;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        <option value="">any</option>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -80,42 +99,18 @@ export function FindingsPage({ projectId }: { projectId: number }) {
           {rates.data && rates.data.length > 0 && <FindingRates rates={rates.data} names={names} />}
           <h2>All findings</h2>
           <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
-            <label>
-              Code
-              <select
-                value={code}
-                onChange={(e) => {
-                  setCode(e.target.value);
-                  setPage(1);
-                }}
-                data-testid="findings-filter-code"
-              >
-                <option value="">any</option>
-                {KNOWN_FINDING_CODES.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Annotator
-              <select
-                value={annotator}
-                onChange={(e) => {
-                  setAnnotator(e.target.value);
-                  setPage(1);
-                }}
-                data-testid="findings-filter-annotator"
-              >
-                <option value="">any</option>
-                {annotators(members.data).map((m) => (
-                  <option key={m.user_id} value={String(m.user_id)}>
-                    {m.username}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <Filter label="Code" value={code} testId="findings-filter-code"
+              options={KNOWN_FINDING_CODES.map((c) => [c, c])}
+              onChange={(v) => {
+                setCode(v);
+                setPage(1);
+              }} />
+            <Filter label="Annotator" value={annotator} testId="findings-filter-annotator"
+              options={annotators(members.data).map((m) => [String(m.user_id), m.username])}
+              onChange={(v) => {
+                setAnnotator(v);
+                setPage(1);
+              }} />
             {data && (
               <span className="muted" data-testid="findings-count">
                 {data.count} finding{data.count === 1 ? "" : "s"}
@@ -128,21 +123,11 @@ export function FindingsPage({ projectId }: { projectId: number }) {
             </p>
           )}
           <table className="findings-table" data-testid="findings-list">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Annotator</th>
-                <th scope="col">Code</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Message</th>
-                <th scope="col">Boxes</th>
-                <th scope="col">Task / item</th>
-              </tr>
-            </thead>
+            <TableHead columns={FINDING_COLUMNS} />
             <tbody>
               {data?.results.map((f) => (
                 <tr key={f.id} data-testid="finding-row" data-code={f.code} data-annotator={f.annotator}>
-                  <td>{new Date(f.created_at).toLocaleString()}</td>
+                  <td>{formatTime(f.created_at)}</td>
                   <td>{f.annotator}</td>
                   <td>
                     <code>{f.code}</code>
@@ -158,19 +143,7 @@ export function FindingsPage({ projectId }: { projectId: number }) {
             </tbody>
           </table>
           {data && data.results.length === 0 && <p className="muted">No findings match.</p>}
-          <div className="pager">
-            <button type="button" disabled={!data?.previous || page <= 1} onClick={() => setPage((p) => p - 1)}
-              data-testid="findings-prev">
-              Previous
-            </button>
-            <span>
-              Page {page}
-              {data && data.count > 0 && ` of ${Math.ceil(data.count / PAGE_SIZE)}`}
-            </span>
-            <button type="button" disabled={!data?.next} onClick={() => setPage((p) => p + 1)} data-testid="findings-next">
-              Next
-            </button>
-          </div>
+          <PageNumberPager data={data ?? null} page={page} onPage={setPage} testIdPrefix="findings" always />
         </section>
       )}
     </ManagerPage>

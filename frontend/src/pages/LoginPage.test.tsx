@@ -1,18 +1,14 @@
 // @vitest-environment jsdom
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { resetCsrf } from "../api";
+import { describe, expect, it, vi } from "vitest";
 import { mockFetch } from "../test/mockFetch";
+import { resetApiAroundEachTest } from "../test/session";
 import { LoginPage } from "./LoginPage";
 
 const me = { id: 4, username: "annotator1", is_staff: false, memberships: [] };
 
-beforeEach(() => {
-  resetCsrf();
-  document.cookie = "csrftoken=abc";
-});
-afterEach(() => vi.unstubAllGlobals());
+resetApiAroundEachTest();
 
 describe("LoginPage", () => {
   it("posts the credentials with the CSRF token and reports the signed-in user", async () => {

@@ -2,10 +2,11 @@ import type { ReactNode } from "react";
 import { projects } from "../api";
 import type { Project } from "../api/types";
 import { Layout } from "../components/Layout";
-import { ManagerNav, type ManagerTab } from "../components/ManagerNav";
+import { ManagerNav } from "../components/ManagerNav";
+import type { ManagerTab } from "../manager/access";
 import { useAsync } from "../useAsync";
 
-/** The frame of every manager screen: project name, tabs, and the project loaded once for the page. */
+/** The frame of every project screen past labeling: project name, the role's tabs, and the project loaded once. */
 export function ManagerPage({
   projectId,
   tab,

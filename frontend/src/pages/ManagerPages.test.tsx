@@ -1,13 +1,10 @@
 // @vitest-environment jsdom
 // The manager screens and the projects list against responses captured from the real back end.
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import type { ReactNode } from "react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { resetCsrf } from "../api";
-import type { Me } from "../api/types";
-import { AuthContext } from "../auth";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
 import { fixtures } from "../test/fixtures";
 import { mockFetch, type Route } from "../test/mockFetch";
+import { annotatorMe, managerMe as manager, mlEngineerMe, renderAs, resetApiAroundEachTest } from "../test/session";
 import { DashboardPage } from "./DashboardPage";
 import { DrilldownPage } from "./DrilldownPage";
 import { FindingsPage } from "./FindingsPage";
@@ -15,16 +12,6 @@ import { ProjectsPage } from "./ProjectsPage";
 import { ReviewPage } from "./ReviewPage";
 
 const P = "/api/v1/projects/2";
-const manager: Me = {
-  id: 2,
-  username: "manager",
-  is_staff: false,
-  memberships: [{ project_id: 2, project_name: "Demo: shapes", project_kind: "bbox", role: "manager" }],
-};
-
-function renderAs(me: Me, page: ReactNode) {
-  return render(<AuthContext.Provider value={{ me, setMe: () => undefined }}>{page}</AuthContext.Provider>);
-}
 
 function mockManagerApi(extra: Record<string, Route> = {}) {
   return mockFetch({
@@ -39,11 +26,7 @@ function mockManagerApi(extra: Record<string, Route> = {}) {
   });
 }
 
-beforeEach(() => {
-  resetCsrf();
-  document.cookie = "csrftoken=abc";
-});
-afterEach(() => vi.unstubAllGlobals());
+resetApiAroundEachTest();
 
 describe("DashboardPage", () => {
   it("shows progress, alpha with its interval, per-label and per-annotator agreement", async () => {
@@ -95,21 +78,52 @@ describe("DashboardPage", () => {
 
 describe("ProjectsPage", () => {
   it("shows an annotator their own counts only (the server sends nothing else)", async () => {
-    const annotator: Me = {
-      id: 3,
-      username: "annotator1",
-      is_staff: false,
-      memberships: [{ project_id: 2, project_name: "Demo: shapes", project_kind: "bbox", role: "annotator" }],
-    };
     mockFetch({
       "GET /api/v1/projects/": { status: 200, body: [{ ...fixtures.projectBbox(), role: "annotator", settings: undefined }] },
       [`GET ${P}/progress/`]: { status: 200, body: fixtures.progressAnnotator() },
     });
-    renderAs(annotator, <ProjectsPage />);
+    renderAs(annotatorMe, <ProjectsPage />);
     const mine = await screen.findByTestId("my-progress");
     expect(mine.textContent).toBe("You: 21 submitted, 0 skipped");
     expect(screen.getByTestId("project-progress").textContent).not.toMatch(/undefined|NaN/);
     expect(screen.queryByRole("meter")).toBeNull();
+  });
+});
+
+describe("ProjectsPage links by role", () => {
+  it("offers a manager the dashboard, scorecards and data, and an ML engineer the dashboard and data", async () => {
+    mockFetch({
+      "GET /api/v1/projects/": {
+        status: 200,
+        body: [fixtures.projectBbox(), { ...fixtures.projectBbox(), id: 5, name: "Streets", role: "ml_engineer" }],
+      },
+      [`GET ${P}/progress/`]: { status: 200, body: fixtures.progressManager() },
+      "GET /api/v1/projects/5/progress/": { status: 200, body: fixtures.progressManager() },
+    });
+    renderAs(manager, <ProjectsPage />);
+    const cards = await screen.findAllByTestId("project-card");
+    const links = (card: HTMLElement) => within(card).queryAllByRole("link").map((a) => a.dataset.testid);
+    expect(links(cards[0])).toEqual(["open-dashboard", "open-scorecards", "open-data"]);
+    expect(links(cards[1])).toEqual(["open-dashboard", "open-data"]);
+    expect(within(cards[1]).getByTestId("open-data").getAttribute("href")).toBe("/projects/5/data");
+    expect(within(cards[1]).queryByTestId("start-labeling")).toBeNull();
+  });
+});
+
+describe("DashboardPage for an ML engineer", () => {
+  it("shows progress, queue and agreement, without the managers' alerts, names and recompute", async () => {
+    const api = mockManagerApi({ [`GET ${P}/`]: { status: 200, body: { ...fixtures.projectBbox(), role: "ml_engineer" } } });
+    renderAs(mlEngineerMe, <DashboardPage projectId={2} />);
+    expect((await screen.findByTestId("progress-items")).textContent).toBe("40");
+    expect((await screen.findByTestId("agreement-alpha")).textContent).toContain("0.278");
+    const annotators = await screen.findAllByTestId("agreement-annotator-row");
+    expect(annotators[0].querySelector("th")?.textContent).toBe(`user ${annotators[0].dataset.userId}`);
+    expect(screen.getByTestId("queue-strategy").textContent).toBe("import_order");
+    expect(screen.queryByTestId("agreement-compute")).toBeNull();
+    expect(screen.queryByTestId("dashboard-alerts")).toBeNull();
+    expect(screen.getAllByRole("link").map((a) => a.dataset.testid)).toContain("nav-data");
+    expect(api.callsTo(`GET ${P}/members/`)).toHaveLength(0);
+    expect(api.callsTo(`GET ${P}/alerts/`)).toHaveLength(0);
   });
 });
 

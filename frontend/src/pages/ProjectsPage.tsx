@@ -1,7 +1,7 @@
 import { projects } from "../api";
 import { hasProjectCounts, type Progress, type Project, type ProjectCounts } from "../api/types";
-import { useAuth } from "../auth";
 import { ErrorNote, Layout } from "../components/Layout";
+import { canOpen, MANAGER_TABS } from "../manager/access";
 import { Link, navigate } from "../router";
 import { useAsync } from "../useAsync";
 
@@ -22,11 +22,13 @@ export function ProjectsPage() {
   );
 }
 
+/** The screens a project's card links to, for the roles that may open them (`open-<tab>`). */
+const CARD_LINKS = MANAGER_TABS.filter((t) => t.tab === "dashboard" || t.tab === "scorecards" || t.tab === "data");
+
 function ProjectCard({ project }: { project: Project }) {
-  const { me } = useAuth();
   const progress = useAsync(() => projects.progress(project.id), [project.id]);
+  // The server sends the user's role in the project: a member's own, "manager" for staff who are not members.
   const canLabel = project.role === "annotator";
-  const canManage = project.role === "manager" || me.is_staff;
   return (
     <li className="card project-card" data-testid="project-card" data-project-id={project.id}>
       <div className="project-card-head">
@@ -47,16 +49,11 @@ function ProjectCard({ project }: { project: Project }) {
             Start labeling
           </button>
         )}
-        {canManage && (
-          <>
-            <Link href={`/projects/${project.id}/dashboard`} className="button" data-testid="open-dashboard">
-              Dashboard
-            </Link>
-            <Link href={`/projects/${project.id}/scorecards`} className="button" data-testid="open-scorecards">
-              Scorecards
-            </Link>
-          </>
-        )}
+        {CARD_LINKS.filter(({ tab }) => canOpen(project.role, tab)).map(({ tab, label }) => (
+          <Link key={tab} href={`/projects/${project.id}/${tab}`} className="button" data-testid={`open-${tab}`}>
+            {label}
+          </Link>
+        ))}
       </div>
     </li>
   );

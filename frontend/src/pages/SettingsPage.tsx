@@ -1,6 +1,9 @@
 import { useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, errorMessage, projects } from "../api";
+import { projects } from "../api";
 import type { Project } from "../api/types";
+import { FieldErrorList } from "../components/FormField";
+import { ErrorNote } from "../components/Layout";
+import { useFormSave } from "../components/useFormSave";
 import {
   lintFieldName,
   lintRulesFor,
@@ -26,10 +29,8 @@ export function SettingsPage({ projectId }: { projectId: number }) {
 export function SettingsForm({ project: initial }: { project: Project }) {
   const [project, setProject] = useState(initial);
   const [values, setValues] = useState<FormValues>(() => toFormValues(initial.settings ?? {}));
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
-  const [detail, setDetail] = useState<string | null>(null);
+  const { errors, setErrors, detail, setDetail, busy, save: send } = useFormSave();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   if (!project.settings) return <p>Only managers can see this project's settings.</p>;
   const settings = project.settings;
@@ -52,33 +53,19 @@ export function SettingsForm({ project: initial }: { project: Project }) {
       setSaved(true);
       return;
     }
-    setBusy(true);
-    try {
+    await send(async () => {
       const updated = await projects.update(project.id, { settings: parsed.patch });
       setProject(updated);
       setValues(toFormValues(updated.settings ?? {}));
       setSaved(true);
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setErrors(placeServerErrors(err.body.errors));
-        setDetail(err.message);
-      } else {
-        setDetail(errorMessage(err));
-      }
-    } finally {
-      setBusy(false);
-    }
+    }, placeServerErrors);
   };
 
   return (
     <form className="card settings-form" onSubmit={save} noValidate data-testid="settings-form">
       <h1>Project settings</h1>
-      {detail && (
-        <p className="error" role="alert" data-testid="settings-detail">
-          {detail}
-        </p>
-      )}
-      {errors[""] && <Errors id="settings-error-other" messages={errors[""]} testId="settings-error-other" />}
+      <ErrorNote error={detail} testId="settings-detail" />
+      <FieldErrorList id="settings-error-other" messages={errors[""]} testId="settings-error-other" />
       {SETTING_GROUPS.map((group) => (
         <fieldset key={group.title} className="settings-group">
           <legend>{group.title}</legend>
@@ -94,7 +81,7 @@ export function SettingsForm({ project: initial }: { project: Project }) {
           Checks run on every draft and submission. An error blocks submitting; a warning is stored with the
           annotation. Values left at their defaults follow future default changes.
         </p>
-        {errors.lint && <Errors id="setting-lint-error" messages={errors.lint} testId="settings-error-lint" />}
+        <FieldErrorList id="setting-lint-error" messages={errors.lint} testId="settings-error-lint" />
         {lintRulesFor(project.kind).map((rule) => (
           <LintRule key={rule.code} rule={rule} values={values} errors={errors} onChange={set} />
         ))}
@@ -110,16 +97,6 @@ export function SettingsForm({ project: initial }: { project: Project }) {
         )}
       </div>
     </form>
-  );
-}
-
-function Errors({ id, messages, testId }: { id: string; messages: string[]; testId: string }) {
-  return (
-    <ul id={id} className="field-errors" data-testid={testId}>
-      {messages.map((m) => (
-        <li key={m}>{m}</li>
-      ))}
-    </ul>
   );
 }
 
@@ -172,7 +149,7 @@ function SettingInput({
           {field.help}
         </small>
       )}
-      {errors && <Errors id={`${id}-error`} messages={errors} testId={`settings-error-${field.name}`} />}
+      <FieldErrorList id={`${id}-error`} messages={errors} testId={`settings-error-${field.name}`} />
     </div>
   );
 }
@@ -238,7 +215,7 @@ function LintRule({
                   <input {...common} type="number" step={spec.type === "int" ? 1 : "any"} value={values[key] ?? ""}
                     placeholder={String(spec.default)} onChange={(e) => onChange(key, e.target.value)} />
                 )}
-                {fieldErrors && <Errors id={`${id}-error`} messages={fieldErrors} testId={`settings-error-${key}`} />}
+                <FieldErrorList id={`${id}-error`} messages={fieldErrors} testId={`settings-error-${key}`} />
               </div>
             );
           })}

@@ -134,3 +134,58 @@ def test_classification_by_keyboard_alone_at_1280x720(page: Any, live_server: An
 
     labels = [p["label"] for p in project.annotations.order_by("pk").values_list("payload", flat=True)]
     assert labels == ["dog", "bird"]
+
+
+def _focused(page: Any) -> str | None:
+    return page.evaluate("() => document.activeElement?.dataset?.testid ?? null")
+
+
+def _focus_in_dialog(page: Any) -> bool:
+    return page.evaluate(
+        "() => !!document.querySelector('[data-testid=skip-dialog]')?.contains(document.activeElement)"
+    )
+
+
+def test_skip_dialog_traps_focus_and_quiets_the_shortcuts(page: Any, live_server: Any) -> None:
+    project = _project("bbox", ["car", "person"], "lot")
+    sign_in(page, live_server.url, "ann")
+    page.get_by_test_id("start-labeling").first.click()
+    workspace = page.get_by_test_id("workspace")
+    first_task = workspace.get_attribute("data-task-id")
+    drag(page, (300, 200), (380, 300))
+    row = page.locator('[data-testid="box-row"][data-index="1"]')
+    row.wait_for()
+    assert row.get_attribute("data-selected") == "true"
+
+    # Opened from its button: a named modal dialog with the focus on the reason field.
+    page.get_by_test_id("skip-button").click()
+    dialog = page.get_by_role("dialog", name="Skip this task")
+    dialog.wait_for()
+    assert dialog.get_attribute("aria-modal") == "true"
+    assert _focused(page) == "skip-reason"
+    for key in ["Tab"] * 7 + ["Shift+Tab"] * 7:
+        page.keyboard.press(key)
+        assert _focus_in_dialog(page), key
+    # Shortcuts are off while it is open (the focus is on one of its buttons now, which owns no letter key).
+    for key in ["Delete", "n", "2", "Control+z"]:
+        page.keyboard.press(key)
+    assert page.get_by_test_id("box-row").count() == 1
+    assert page.get_by_test_id("active-label").inner_text() == "car"
+
+    # Escape closes it without clearing the selection, and gives the focus back to the Skip button.
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    assert _focused(page) == "skip-button"
+    assert row.get_attribute("data-selected") == "true"
+
+    # Opened by its shortcut, typed into, then confirmed.
+    page.keyboard.press("s")
+    dialog.wait_for()
+    assert _focused(page) == "skip-reason"
+    page.keyboard.type("glare")
+    assert page.get_by_test_id("skip-reason").input_value() == "glare"
+    page.get_by_test_id("skip-confirm").click()
+    wait_for_next_task(page, first_task)
+    assert list(project.tasks.filter(status="skipped").values_list("pk", "skip_reason")) == [
+        (int(first_task), "glare")
+    ]

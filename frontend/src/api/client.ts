@@ -186,9 +186,12 @@ export const manager = {
   computeAgreement(projectId: number): Promise<{ job_id: number }> {
     return must(apiRequest<{ job_id: number }>("POST", `/projects/${projectId}/agreement/compute/`));
   },
-  agreementItems(projectId: number, maxAlpha?: number): Promise<ReviewItem[]> {
+  /** The lowest-scoring items, at most `limit` (a plain list: the server takes no offset). */
+  agreementItems(projectId: number, maxAlpha?: number, limit?: number): Promise<ReviewItem[]> {
     return must(
-      apiRequest<ReviewItem[]>("GET", `/projects/${projectId}/agreement/items/`, { query: { max_alpha: maxAlpha } }),
+      apiRequest<ReviewItem[]>("GET", `/projects/${projectId}/agreement/items/`, {
+        query: { max_alpha: maxAlpha, limit },
+      }),
     );
   },
   resolveItem(projectId: number, itemId: number, resolution: Resolution, makeGold: boolean): Promise<ResolveResult> {

@@ -1,4 +1,5 @@
-// Previous/next buttons under a list, for the server's two kinds of pages: `?page=N` and `?limit=&offset=`.
+// Previous/next buttons under a list, for the server's two kinds of pages (`?page=N` and `?limit=&offset=`) and
+// for a list the client holds whole and shows a page at a time.
 import type { ReactNode } from "react";
 import type { Page } from "../api/types";
 
@@ -77,5 +78,36 @@ export function OffsetPager({
     <Pager testIdPrefix={testIdPrefix} position={`${offset + 1}–${Math.min(offset + limit, data.count)} of ${data.count}`}
       newestFirst onPrevious={offset === 0 ? null : () => onOffset(Math.max(0, offset - limit))}
       onNext={data.next ? () => onOffset(offset + limit) : null} />
+  );
+}
+
+/** One page of a list the client holds whole: its rows, the page clamped into range and how many pages there are. */
+export function pageOf<T>(rows: readonly T[], page: number, size: number): { rows: T[]; page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(rows.length / size));
+  const current = Math.min(Math.max(1, page), pages);
+  return { rows: rows.slice((current - 1) * size, current * size), page: current, pages };
+}
+
+/** "21–40 of 57 · page 2 of 3" under a list the client holds whole; shown once there is more than one page. */
+export function ClientPager({
+  total,
+  page,
+  size,
+  onPage,
+  testIdPrefix,
+}: {
+  total: number;
+  /** The 1-based page shown (as `pageOf` clamped it). */
+  page: number;
+  size: number;
+  onPage: (page: number) => void;
+  testIdPrefix: string;
+}) {
+  const pages = Math.ceil(total / size);
+  if (pages <= 1) return null;
+  const first = (page - 1) * size + 1;
+  return (
+    <Pager testIdPrefix={testIdPrefix} position={`${first}–${Math.min(page * size, total)} of ${total} · page ${page} of ${pages}`}
+      onPrevious={page > 1 ? () => onPage(page - 1) : null} onNext={page < pages ? () => onPage(page + 1) : null} />
   );
 }

@@ -1,8 +1,12 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useId, useRef, useState, type FormEvent } from "react";
+import { useModalFocus } from "./useModalFocus";
 
 const PRESETS = ["Image unclear or corrupt", "Not applicable to this project", "Unsure how to label"];
 
-/** Asks for the reason for skipping a task. */
+/**
+ * Asks for the reason for skipping a task: a modal dialog that takes the focus (the reason field), keeps Tab and
+ * Shift+Tab inside, closes on Escape and gives the focus back to what opened it.
+ */
 export function SkipDialog({
   busy,
   error,
@@ -16,24 +20,30 @@ export function SkipDialog({
 }) {
   const [reason, setReason] = useState("");
   const textRef = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
-    textRef.current?.focus();
-  }, []);
+  const titleId = useId();
+  const hintId = useId();
+  const modal = useModalFocus<HTMLFormElement>(onCancel, () => textRef.current);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (reason.trim()) onConfirm(reason.trim());
   };
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === "Escape" && onCancel()}>
+    <div className="modal-backdrop" onKeyDown={modal.onKeyDown}>
       <form
+        ref={modal.ref}
         className="card modal"
         role="dialog"
         aria-modal="true"
-        aria-labelledby="skip-title"
+        aria-labelledby={titleId}
+        aria-describedby={hintId}
+        tabIndex={-1}
         onSubmit={submit}
         data-testid="skip-dialog"
       >
-        <h2 id="skip-title">Skip this task</h2>
+        <h2 id={titleId}>Skip this task</h2>
+        <p id={hintId} className="muted small">
+          Say why you are not labeling it. Esc or Cancel keeps the task.
+        </p>
         <div className="chips">
           {PRESETS.map((p) => (
             <button key={p} type="button" onClick={() => setReason(p)}>

@@ -118,4 +118,26 @@ describe("BboxWorkspace", () => {
     expect(screen.getByTestId("finding-item").dataset.code).toBe("duplicate_box");
     expect(onDone).not.toHaveBeenCalled();
   });
+
+  it("the shortcuts do nothing while the skip dialog is open, and Escape there keeps the selection", async () => {
+    render(<BboxWorkspace task={task} onDone={vi.fn()} />);
+    fireEvent.click(screen.getByTestId("stub-draw"));
+    expect(rows()[1].dataset.selected).toBe("true");
+    fireEvent.keyDown(window, { key: "s" });
+    const dialog = screen.getByRole("dialog", { name: "Skip this task" });
+    expect(document.activeElement).toBe(screen.getByTestId("skip-reason"));
+    for (const key of ["Delete", "2", "n", "]", "ArrowLeft", "+"]) fireEvent.keyDown(window, { key });
+    fireEvent.keyDown(window, { key: "z", ctrlKey: true });
+    expect(rows().map((r) => r.dataset.label)).toEqual(["car", "car"]);
+    expect(rows()[1].dataset).toMatchObject({ selected: "true", x: "300" });
+    expect(screen.getByTestId("active-label").textContent).toBe("car");
+    expect(screen.getByTestId("zoom-level").textContent).toBe("100%");
+
+    fireEvent.keyDown(within(dialog).getByTestId("skip-reason"), { key: "Escape" });
+    expect(screen.queryByTestId("skip-dialog")).toBeNull();
+    expect(rows()[1].dataset.selected).toBe("true");
+    fireEvent.keyDown(window, { key: "Delete" });
+    expect(rows()).toHaveLength(1);
+  });
 });
+

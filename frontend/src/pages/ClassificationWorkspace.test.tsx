@@ -73,4 +73,29 @@ describe("ClassificationWorkspace", () => {
     await waitFor(() => expect(onDone).toHaveBeenCalledWith(null));
     expect(api.callsTo("POST /api/v1/tasks/11/skip/")[0].body).toEqual({ reason: "blurry" });
   });
+
+  it("the shortcuts do nothing while the skip dialog is open; Escape closes it and gives focus back to Skip", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
+    });
+    render(<ClassificationWorkspace task={{ ...task, pre_annotation: { label: "cat" } }} onDone={vi.fn()} />);
+    const pressed = () => screen.getAllByTestId("class-button").map((b) => b.getAttribute("aria-pressed"));
+    const skip = screen.getByTestId("skip-button");
+    skip.focus();
+    fireEvent.keyDown(skip, { key: "s" });
+    expect(document.activeElement).toBe(screen.getByTestId("skip-reason"));
+    for (const key of ["2", "h", "Enter", "s"]) fireEvent.keyDown(window, { key });
+    fireEvent.keyDown(screen.getByTestId("skip-reason"), { key: "3" });
+    expect(pressed()).toEqual(["true", "false", "false"]);
+    expect(screen.queryByTestId("help-panel")).toBeNull();
+    expect(screen.getAllByTestId("skip-dialog")).toHaveLength(1);
+    expect(api.callsTo("POST /api/v1/tasks/11/submit/")).toHaveLength(0);
+
+    fireEvent.keyDown(screen.getByTestId("skip-reason"), { key: "Escape" });
+    expect(screen.queryByTestId("skip-dialog")).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("skip-button")));
+    fireEvent.keyDown(window, { key: "2" });
+    expect(pressed()).toEqual(["false", "true", "false"]);
+  });
 });

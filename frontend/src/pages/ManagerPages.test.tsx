@@ -2,6 +2,7 @@
 // The manager screens and the projects list against responses captured from the real back end.
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import type { ReviewItem } from "../api/types";
 import { fixtures } from "../test/fixtures";
 import { mockFetch, type Route } from "../test/mockFetch";
 import { annotatorMe, managerMe as manager, mlEngineerMe, renderAs, resetApiAroundEachTest } from "../test/session";
@@ -168,6 +169,82 @@ describe("ReviewPage", () => {
     const cards = await screen.findAllByTestId("review-item");
     expect(cards[1].dataset.resolved).toBe("true");
     for (const button of within(cards[1]).getAllByTestId("resolve-button")) expect(button).toHaveProperty("disabled", true);
+  });
+});
+
+describe("ReviewPage pages", () => {
+  /** `n` review items shaped like the captured ones, lowest score first, with their own item and answer ids. */
+  function manyItems(n: number): ReviewItem[] {
+    const [template] = fixtures.reviewItems();
+    return Array.from({ length: n }, (_, i) => {
+      const id = 1000 + i;
+      return {
+        ...structuredClone(template),
+        item: { ...template.item, id, external_id: `item-${i}` },
+        score: -0.5 + i / 100,
+        conflicts: template.conflicts.map((c) => ({ ...c, item: id })),
+        annotations: template.annotations.map((a, j) => ({ ...a, annotation_id: id * 10 + j })),
+      };
+    });
+  }
+  const shownIds = () => screen.getAllByTestId("review-item").map((c) => Number(c.dataset.itemId));
+  const ids = (items: ReviewItem[]) => items.map((i) => i.item.id);
+
+  it("shows 20 items a page with the shared pager; resolving on page 2 keeps page 2", async () => {
+    const items = manyItems(45);
+    const target = items[22];
+    const api = mockManagerApi({
+      [`GET ${P}/agreement/items/`]: { status: 200, body: items },
+      [`POST ${P}/agreement/items/${target.item.id}/resolve/`]: {
+        status: 200,
+        body: { item_id: target.item.id, payload: target.annotations[0].payload, method: "manual", gold: false },
+      },
+    });
+    renderAs(manager, <ReviewPage projectId={2} />);
+    await screen.findAllByTestId("review-item");
+    expect(shownIds()).toEqual(ids(items.slice(0, 20)));
+    expect(api.callsTo(`GET ${P}/agreement/items/`)[0].query.get("limit")).toBe("100");
+    expect(screen.getByTestId("review-prev")).toHaveProperty("disabled", true);
+    expect(screen.getByTestId("review-list").nextElementSibling?.textContent).toContain("1–20 of 45 · page 1 of 3");
+
+    fireEvent.click(screen.getByTestId("review-next"));
+    expect(shownIds()).toEqual(ids(items.slice(20, 40)));
+    const card = () => screen.getAllByTestId("review-item").find((c) => c.dataset.itemId === String(target.item.id))!;
+    fireEvent.click(within(card()).getAllByTestId("resolve-button")[0]);
+    await within(card()).findByTestId("review-resolved");
+    expect(shownIds()).toEqual(ids(items.slice(20, 40)));
+    expect(card().dataset.resolved).toBe("true");
+    expect(card().textContent).toContain("Chosen");
+    expect(api.callsTo(`GET ${P}/agreement/items/`)).toHaveLength(1);
+
+    fireEvent.click(screen.getByTestId("review-next"));
+    expect(shownIds()).toEqual(ids(items.slice(40)));
+    expect(screen.getByTestId("review-next")).toHaveProperty("disabled", true);
+    fireEvent.click(screen.getByTestId("review-prev"));
+    expect(card().dataset.resolved).toBe("true");
+    expect(card().textContent).toContain("Chosen");
+
+    // A new threshold starts again at page 1.
+    fireEvent.change(screen.getByTestId("review-max-alpha"), { target: { value: "0.2" } });
+    fireEvent.click(screen.getByRole("button", { name: "Apply" }));
+    await waitFor(() => expect(api.callsTo(`GET ${P}/agreement/items/`)).toHaveLength(2));
+    expect(api.callsTo(`GET ${P}/agreement/items/`)[1].query.get("max_alpha")).toBe("0.2");
+    await waitFor(() => expect(shownIds()).toEqual(ids(items.slice(0, 20))));
+  });
+
+  it("has no pager when one page holds the list, and says when the server's limit cut it", async () => {
+    mockManagerApi({ [`GET ${P}/agreement/items/`]: { status: 200, body: fixtures.reviewItems() } });
+    const { unmount } = renderAs(manager, <ReviewPage projectId={2} />);
+    await screen.findAllByTestId("review-item");
+    expect(screen.queryByTestId("review-next")).toBeNull();
+    expect(screen.queryByTestId("review-truncated")).toBeNull();
+    unmount();
+
+    mockManagerApi({ [`GET ${P}/agreement/items/`]: { status: 200, body: manyItems(100) } });
+    renderAs(manager, <ReviewPage projectId={2} />);
+    await screen.findAllByTestId("review-item");
+    expect(screen.getAllByTestId("review-item")).toHaveLength(20);
+    expect(screen.getByTestId("review-truncated").textContent).toContain("The 100 lowest-scoring items");
   });
 });
 

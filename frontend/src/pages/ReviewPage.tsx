@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { errorMessage, manager } from "../api";
 import type { Conflict, Project, ReviewAnswer, ReviewItem } from "../api/types";
 import { AnnotationOverlay, describePayload, type OverlayLayer } from "../components/AnnotationOverlay";
 import { formatCoefficient } from "../components/IntervalBar";
+import { ClientPager, pageOf } from "../components/Pager";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
 
@@ -10,12 +11,27 @@ const ANSWER_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#
 const ANSWER_DASHES = [undefined, "6 4", "2 3", "10 3 2 3", undefined, "6 4"];
 /** The server's default for `max_alpha` (annotation_qc/agreement/apis.py). */
 export const DEFAULT_MAX_ALPHA = 0.667;
+/**
+ * How many items to ask for: the server's default `limit` (annotation_qc/agreement/apis.py). The endpoint returns a
+ * plain list of the lowest-scoring items with no offset, so the page holds it whole and shows it a page at a time.
+ */
+export const REVIEW_LIMIT = 100;
+export const REVIEW_PAGE_SIZE = 20;
 
 export function ReviewPage({ projectId }: { projectId: number }) {
   const [maxAlphaText, setMaxAlphaText] = useState("");
   const [maxAlpha, setMaxAlpha] = useState<number | undefined>(undefined);
-  const items = useAsync(() => manager.agreementItems(projectId, maxAlpha), [projectId, maxAlpha]);
-  const [resolved, setResolved] = useState<Set<number>>(new Set());
+  const items = useAsync(() => manager.agreementItems(projectId, maxAlpha, REVIEW_LIMIT), [projectId, maxAlpha]);
+  /** Items resolved here, with the chosen answer: kept across pages (the list is not reloaded). */
+  const [chosen, setChosen] = useState<Map<number, number>>(new Map());
+  const [page, setPage] = useState(1);
+  const listRef = useRef<HTMLUListElement>(null);
+  const all = items.data ?? [];
+  const shown = pageOf(all, page, REVIEW_PAGE_SIZE);
+  const turn = (next: number) => {
+    setPage(next);
+    listRef.current?.scrollIntoView?.({ block: "start" });
+  };
 
   return (
     <ManagerPage projectId={projectId} tab="review">
@@ -32,6 +48,7 @@ export function ReviewPage({ projectId }: { projectId: number }) {
               e.preventDefault();
               const v = Number(maxAlphaText);
               setMaxAlpha(maxAlphaText.trim() === "" || Number.isNaN(v) ? undefined : v);
+              setPage(1);
             }}
           >
             <label>
@@ -55,17 +72,24 @@ export function ReviewPage({ projectId }: { projectId: number }) {
             </p>
           )}
           {items.data && items.data.length === 0 && <p className="muted">Nothing to review.</p>}
-          <ul className="review-list" data-testid="review-list">
-            {items.data?.map((item) => (
+          {all.length >= REVIEW_LIMIT && (
+            <p className="muted small" data-testid="review-truncated">
+              The {REVIEW_LIMIT} lowest-scoring items; lower the score above to reach the others.
+            </p>
+          )}
+          <ul className="review-list" data-testid="review-list" ref={listRef}>
+            {shown.rows.map((item) => (
               <ReviewCard
                 key={item.item.id}
                 project={project}
                 item={item}
-                resolved={item.resolved || resolved.has(item.item.id)}
-                onResolved={() => setResolved((s) => new Set(s).add(item.item.id))}
+                resolved={item.resolved || chosen.has(item.item.id)}
+                chosen={chosen.get(item.item.id) ?? null}
+                onResolved={(annotationId) => setChosen((m) => new Map(m).set(item.item.id, annotationId))}
               />
             ))}
           </ul>
+          <ClientPager total={all.length} page={shown.page} size={REVIEW_PAGE_SIZE} onPage={turn} testIdPrefix="review" />
         </section>
       )}
     </ManagerPage>
@@ -86,17 +110,19 @@ function ReviewCard({
   project,
   item,
   resolved,
+  chosen,
   onResolved,
 }: {
   project: Project;
   item: ReviewItem;
   resolved: boolean;
-  onResolved: () => void;
+  /** The answer chosen here (null: none, or chosen before this page was opened). */
+  chosen: number | null;
+  onResolved: (annotationId: number) => void;
 }) {
   const [makeGold, setMakeGold] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [chosen, setChosen] = useState<number | null>(null);
   const names = new Map(item.annotations.map((a) => [a.annotator_id, a.annotator]));
   // Only this item's conflicts (older reports could list a neighbour's).
   const conflicts = item.conflicts.filter((c) => c.item === item.item.id);
@@ -113,8 +139,7 @@ function ReviewCard({
     setError(null);
     try {
       await manager.resolveItem(project.id, item.item.id, { annotation_id: answer.annotation_id }, makeGold);
-      setChosen(answer.annotation_id);
-      onResolved();
+      onResolved(answer.annotation_id);
     } catch (err) {
       setError(errorMessage(err));
     } finally {

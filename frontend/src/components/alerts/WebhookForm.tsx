@@ -1,29 +1,59 @@
-// Adds a webhook: its URL, an optional name and an optional signing secret (write-only).
+// Adds a webhook (its URL, an optional name and an optional signing secret) or edits one: a PATCH of only what
+// changed. The secret is write-only: empty keeps the stored one, "Remove the secret" sends it empty.
 import { useState, type FormEvent } from "react";
 import { alerting } from "../../api";
-import { checkWebhook, placeWebhookErrors } from "../../manager/webhooks";
+import type { Webhook } from "../../api/types";
+import {
+  checkWebhook,
+  placeWebhookErrors,
+  webhookFormValues,
+  webhookPatch,
+  type WebhookFormValues,
+} from "../../manager/webhooks";
 import { Field, FieldErrorList, fieldAria } from "../FormField";
 import { ErrorNote } from "../Layout";
 import { useFormSave } from "../useFormSave";
 
-export function WebhookForm({ projectId, onCreated }: { projectId: number; onCreated: () => void }) {
-  const [url, setUrl] = useState("");
-  const [name, setName] = useState("");
-  const [secret, setSecret] = useState("");
-  const { errors, setErrors, detail, setDetail, busy: saving, save } = useFormSave();
+export function WebhookForm({
+  projectId,
+  webhook,
+  onSaved,
+  onCancel,
+}: {
+  projectId: number;
+  /** The webhook to edit; a new one without. */
+  webhook?: Webhook;
+  onSaved: (hook: Webhook, created: boolean) => void;
+  /** Shown as a Cancel button (editing). */
+  onCancel?: () => void;
+}) {
+  const [values, setValues] = useState<WebhookFormValues>(() => webhookFormValues(webhook));
+  const { errors, setErrors, clearError, detail, setDetail, busy: saving, save } = useFormSave();
+  const set = (change: Partial<WebhookFormValues>, field: string) => {
+    setValues((old) => ({ ...old, ...change }));
+    clearError(field);
+  };
 
-  const create = async (e: FormEvent) => {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
     setDetail(null);
-    const own = checkWebhook(url);
+    if (webhook) {
+      const { patch, errors: own } = webhookPatch(values, webhook);
+      setErrors(own);
+      if (Object.keys(own).length > 0) return;
+      await save(async () => {
+        onSaved(Object.keys(patch).length > 0 ? await alerting.updateWebhook(projectId, webhook.id, patch) : webhook, false);
+      }, placeWebhookErrors);
+      return;
+    }
+    const own = checkWebhook(values.url);
     setErrors(own);
     if (Object.keys(own).length > 0) return;
     await save(async () => {
-      await alerting.createWebhook(projectId, { url: url.trim(), name: name.trim(), secret, active: true });
-      setUrl("");
-      setName("");
-      setSecret("");
-      onCreated();
+      const { url, name, secret } = values;
+      const created = await alerting.createWebhook(projectId, { url: url.trim(), name: name.trim(), secret, active: true });
+      setValues(webhookFormValues());
+      onSaved(created, true);
     }, placeWebhookErrors);
   };
 
@@ -35,29 +65,51 @@ export function WebhookForm({ projectId, onCreated }: { projectId: number; onCre
     errorId: `webhook-${key}-error`,
     errorTestId: `webhook-error-${key}`,
   });
+  const secretHint = !webhook
+    ? "Write-only: never shown again."
+    : webhook.has_secret
+      ? "Write-only: leave empty to keep the current secret."
+      : "Write-only: leave empty to stay unsigned.";
   return (
     <>
-      <form className="webhook-form form-row" onSubmit={create} noValidate data-testid="webhook-form">
+      {webhook && <h3 id="webhook-edit-title">Edit webhook {webhook.name || `#${webhook.id}`}</h3>}
+      <form className="webhook-form form-row" onSubmit={submit} noValidate data-testid="webhook-form"
+        data-mode={webhook ? "edit" : "create"} data-webhook-id={webhook?.id}
+        aria-labelledby={webhook ? "webhook-edit-title" : undefined}>
         <Field {...field("url", "URL")} className="field grow">
-          <input id="webhook-url" type="url" value={url} placeholder="https://hooks.example.com/…" required
-            {...fieldAria(errors.url, "webhook-url-error")} onChange={(e) => setUrl(e.target.value)}
-            data-testid="webhook-field-url" />
+          <input id="webhook-url" type="url" value={values.url} placeholder="https://hooks.example.com/…" required
+            autoFocus={!!webhook} {...fieldAria(errors.url, "webhook-url-error")}
+            onChange={(e) => set({ url: e.target.value }, "url")} data-testid="webhook-field-url" />
         </Field>
         <Field {...field("name", "Name (optional)")}>
-          <input id="webhook-name" type="text" value={name} maxLength={200} onChange={(e) => setName(e.target.value)}
-            {...fieldAria(errors.name, "webhook-name-error")} data-testid="webhook-field-name" />
+          <input id="webhook-name" type="text" value={values.name} maxLength={200}
+            onChange={(e) => set({ name: e.target.value }, "name")} {...fieldAria(errors.name, "webhook-name-error")}
+            data-testid="webhook-field-name" />
         </Field>
-        <Field {...field("secret", "Signing secret (optional)")}>
-          <input id="webhook-secret" type="password" autoComplete="new-password" value={secret} maxLength={200}
-            onChange={(e) => setSecret(e.target.value)} {...fieldAria(errors.secret, "webhook-secret-error", "webhook-secret-hint")}
-            data-testid="webhook-field-secret" />
+        <Field {...field("secret", webhook ? "New signing secret (optional)" : "Signing secret (optional)")}>
+          <input id="webhook-secret" type="password" autoComplete="new-password" value={values.secret} maxLength={200}
+            disabled={values.removeSecret} onChange={(e) => set({ secret: e.target.value }, "secret")}
+            {...fieldAria(errors.secret, "webhook-secret-error", "webhook-secret-hint")} data-testid="webhook-field-secret" />
           <small id="webhook-secret-hint" className="muted">
-            Write-only: never shown again.
+            {secretHint}
           </small>
         </Field>
+        {webhook?.has_secret && (
+          <label className="check">
+            <input type="checkbox" checked={values.removeSecret}
+              onChange={(e) => set({ removeSecret: e.target.checked, secret: "" }, "secret")}
+              data-testid="webhook-remove-secret" />
+            Remove the secret (deliveries go unsigned)
+          </label>
+        )}
         <button type="submit" className="primary" disabled={saving} data-testid="webhook-save">
-          {saving ? "Adding…" : "Add webhook"}
+          {webhook ? (saving ? "Saving…" : "Save webhook") : saving ? "Adding…" : "Add webhook"}
         </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel} data-testid="webhook-cancel">
+            Cancel
+          </button>
+        )}
       </form>
       <ErrorNote error={detail} testId="webhook-form-error" />
       <FieldErrorList id="webhook-error-other" messages={errors[""] ?? errors.active} testId="webhook-error-other" />

@@ -1,4 +1,5 @@
-// The project's webhooks: add one, switch one on or off, see its deliveries, delete it after confirmation.
+// The project's webhooks: add one, edit one (URL, name, secret), switch one on or off, see its deliveries, delete it
+// after confirmation.
 import { useState } from "react";
 import { alerting } from "../../api";
 import type { Webhook } from "../../api/types";
@@ -18,11 +19,14 @@ export function WebhooksPanel({ projectId }: { projectId: number }) {
   const reload = () => setVersion((v) => v + 1);
   const hooks = useAsync(() => alerting.webhooks(projectId), [projectId, version]);
   const [showing, setShowing] = useState<number | null>(null);
+  const [editing, setEditing] = useState<Webhook | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
   const [hookRows, showHook] = useFreshRows(hooks.data);
   const actions = useRowActions();
 
   const toggle = (hook: Webhook) =>
     actions.run(hook.id, async () => {
+      setSaved(null);
       showHook(await alerting.updateWebhook(projectId, hook.id, { active: !hook.active }));
       reload();
     });
@@ -30,7 +34,9 @@ export function WebhooksPanel({ projectId }: { projectId: number }) {
     actions.run(hook.id, async () => {
       await alerting.deleteWebhook(projectId, hook.id);
       actions.setConfirming(null);
+      setSaved(null);
       if (showing === hook.id) setShowing(null);
+      if (editing?.id === hook.id) setEditing(null);
       reload();
     });
 
@@ -41,8 +47,26 @@ export function WebhooksPanel({ projectId }: { projectId: number }) {
         Each new alert is POSTed as Slack-compatible JSON to every active webhook; with a secret, the body is signed
         (<code>X-AnnotationQC-Signature-256</code>). Failed deliveries are retried up to five times.
       </p>
-      <WebhookForm projectId={projectId} onCreated={reload} />
+      {editing ? (
+        <WebhookForm key={editing.id} projectId={projectId} webhook={editing} onCancel={() => setEditing(null)}
+          onSaved={(hook) => {
+            setEditing(null);
+            showHook(hook);
+            setSaved(`Webhook ${hook.name || `#${hook.id}`} saved.`);
+            reload();
+          }} />
+      ) : (
+        <WebhookForm projectId={projectId} onSaved={() => {
+          setSaved(null);
+          reload();
+        }} />
+      )}
       <ErrorNote error={actions.error} testId="webhooks-error" />
+      {saved && (
+        <p className="ok-text" role="status" data-testid="webhooks-saved">
+          {saved}
+        </p>
+      )}
       <ListOrEmpty rows={hooks.data ? hookRows : null} error={hooks.error} emptyTestId="webhooks-empty"
         empty="No webhooks: alerts are shown here and on the dashboard only.">
         {(rows) => (
@@ -61,6 +85,14 @@ export function WebhooksPanel({ projectId }: { projectId: number }) {
                 </td>
                 <TimeCell at={hook.created_at} />
                 <td className="row-actions">
+                  {actions.confirming !== hook.id && (
+                    <button type="button" disabled={editing?.id === hook.id} onClick={() => {
+                      setSaved(null);
+                      setEditing(hook);
+                    }} aria-label={`Edit ${hook.name || hook.url}`} data-testid="webhook-edit">
+                      Edit
+                    </button>
+                  )}
                   <button type="button" aria-expanded={showing === hook.id}
                     onClick={() => setShowing(showing === hook.id ? null : hook.id)} data-testid="webhook-deliveries">
                     Deliveries

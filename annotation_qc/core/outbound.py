@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
 
 class BlockedAddress(OSError):
     """The connection reached an address that outbound requests may not use."""
@@ -36,8 +38,14 @@ def is_public_address(address: str) -> bool:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address (mapped, 6to4, NAT64) are judged by that address.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip.is_global and not ip.is_multicast
 
 

@@ -35,6 +35,9 @@ def guarded(settings: Any) -> None:
         ("fe80::1%eth0", False),
         ("fd00::1", False),
         ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("2002:a00:1::1", False),  # 6to4 of 10.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
         ("not-an-address", False),
     ],
 )

@@ -14,7 +14,7 @@ from annotation_qc.alerts.models import Alert, AlertRule
 from annotation_qc.alerts.services import checks, rules, webhooks
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import NotFound
-from annotation_qc.core.pagination import PagePagination
+from annotation_qc.core.pagination import PagePagination, paginated_response
 from annotation_qc.domain.alert_params import describe_kinds
 from annotation_qc.projects.permissions import MANAGER, ProjectApi
 
@@ -146,9 +146,13 @@ class AlertListApi(ProjectApi):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         alerts = selectors.alerts_list(project=self.project, status=filters.validated_data["status"])
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(alerts, request, view=self)
-        return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=alerts,
+            serializer_class=AlertOutputSerializer,
+            pagination=PagePagination,
+        )
 
 
 class AlertCheckApi(ProjectApi):
@@ -274,6 +278,10 @@ class WebhookDeliveriesApi(ProjectApi):
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request, project_id: int, webhook_id: int) -> Response:
         webhook = webhooks.webhook_get(project=self.project, webhook_id=webhook_id)
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.deliveries_list(webhook=webhook), request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=selectors.deliveries_list(webhook=webhook),
+            serializer_class=self.OutputSerializer,
+            pagination=PagePagination,
+        )

@@ -14,7 +14,7 @@ from annotation_qc.benchmarks.models import GoldAnnotation
 from annotation_qc.benchmarks.services.gold import gold_import, gold_promote
 from annotation_qc.core.auth import authenticated_user, user_id
 from annotation_qc.core.exceptions import Forbidden
-from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.core.pagination import paginated_response
 from annotation_qc.labeling.apis import MAX_ITEMS_PER_REQUEST
 from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ProjectApi
 
@@ -45,10 +45,10 @@ class GoldApi(ProjectApi):
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        paginator = DefaultPagination()
         queryset = GoldAnnotation.objects.filter(project=self.project).select_related("item").order_by("pk")
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginated_response(
+            request=request, view=self, queryset=queryset, serializer_class=self.OutputSerializer
+        )
 
     @extend_schema(request=InputSerializer, responses={201: dict})
     def post(self, request: Request, project_id: int) -> Response:

@@ -1,4 +1,10 @@
-from rest_framework.pagination import LimitOffsetPagination, PageNumberPagination
+from typing import Any
+
+from rest_framework.pagination import BasePagination, LimitOffsetPagination, PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 
 class DefaultPagination(LimitOffsetPagination):
@@ -12,3 +18,17 @@ class PagePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def paginated_response(
+    *,
+    request: Request,
+    view: APIView,
+    queryset: Any,
+    serializer_class: type[BaseSerializer[Any]],
+    pagination: type[BasePagination] = DefaultPagination,
+) -> Response:
+    """One page of ``queryset`` serialised, with the pagination's links and count."""
+    paginator = pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

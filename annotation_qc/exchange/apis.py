@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import Conflict, Forbidden
-from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.core.pagination import paginated_response
 from annotation_qc.domain.formats import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, IMPORT_FORMATS
 from annotation_qc.exchange import selectors
 from annotation_qc.exchange.models import DataImport, ExportSnapshot
@@ -113,9 +113,10 @@ class ProjectImportsApi(ProjectApi):
 
     @extend_schema(responses=ImportOutputSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        paginator = DefaultPagination()
-        page = paginator.paginate_queryset(selectors.imports_of(project=self.project), request, view=self)
-        return paginator.get_paginated_response(ImportOutputSerializer(page, many=True).data)
+        imports = selectors.imports_of(project=self.project)
+        return paginated_response(
+            request=request, view=self, queryset=imports, serializer_class=ImportOutputSerializer
+        )
 
     @extend_schema(request=InputSerializer, responses={202: dict, 413: dict})
     def post(self, request: Request, project_id: int) -> Response:
@@ -165,9 +166,10 @@ class ProjectExportsApi(ProjectApi):
 
     @extend_schema(responses=ExportOutputSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        paginator = DefaultPagination()
-        page = paginator.paginate_queryset(selectors.exports_of(project=self.project), request, view=self)
-        return paginator.get_paginated_response(ExportOutputSerializer(page, many=True).data)
+        exports = selectors.exports_of(project=self.project)
+        return paginated_response(
+            request=request, view=self, queryset=exports, serializer_class=ExportOutputSerializer
+        )
 
     @extend_schema(request=InputSerializer, responses={202: dict})
     def post(self, request: Request, project_id: int) -> Response:

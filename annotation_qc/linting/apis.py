@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
-from annotation_qc.core.pagination import PagePagination
+from annotation_qc.core.pagination import PagePagination, paginated_response
 from annotation_qc.labeling.apis import AnnotationInputSerializer, FindingSerializer
 from annotation_qc.linting import selectors
 from annotation_qc.linting.services import lint_draft
@@ -65,9 +65,13 @@ class FindingsApi(ProjectApi):
             code=filters.validated_data.get("code"),
             annotator=filters.validated_data.get("annotator"),
         )
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(findings, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=findings,
+            serializer_class=self.OutputSerializer,
+            pagination=PagePagination,
+        )
 
 
 class FindingRatesApi(ProjectApi):

@@ -1,4 +1,5 @@
-"""Size limits of imports, from ``settings.ANNOTATION_QC`` (``IMPORT_*`` keys) with these defaults."""
+"""Limits of imports (sizes, and downloads of images given by URL), from ``settings.ANNOTATION_QC``
+(``IMPORT_*`` keys) with these defaults."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ DEFAULTS = {
     "IMPORT_MAX_ITEMS": 500_000,
     # Rejections kept in a report (the total is always given).
     "IMPORT_REPORT_MAX_ROWS": 1000,
+    # Images given by URL: seconds per download, and downloads at once per import job.
+    "IMPORT_FETCH_TIMEOUT_SECONDS": 15,
+    "IMPORT_FETCH_CONCURRENCY": 8,
 }
 
 
@@ -35,6 +39,8 @@ class ImportLimits:
     max_image_pixels: int
     max_items: int
     report_max_rows: int
+    fetch_timeout_seconds: float
+    fetch_concurrency: int
     archive: ArchiveLimits
 
 
@@ -51,6 +57,10 @@ def import_limits() -> ImportLimits:
         max_image_pixels=value("IMPORT_MAX_IMAGE_PIXELS"),
         max_items=value("IMPORT_MAX_ITEMS"),
         report_max_rows=value("IMPORT_REPORT_MAX_ROWS"),
+        fetch_timeout_seconds=float(
+            configured.get("IMPORT_FETCH_TIMEOUT_SECONDS", DEFAULTS["IMPORT_FETCH_TIMEOUT_SECONDS"])
+        ),
+        fetch_concurrency=max(1, value("IMPORT_FETCH_CONCURRENCY")),
         archive=ArchiveLimits(
             max_members=value("IMPORT_MAX_ARCHIVE_MEMBERS"),
             max_total_bytes=value("IMPORT_MAX_ARCHIVE_BYTES"),

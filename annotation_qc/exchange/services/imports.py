@@ -122,11 +122,7 @@ def _finish(data_import: DataImport, status: str, report: dict[str, Any]) -> Non
 
 def _discard_upload(data_import: DataImport) -> None:
     """Images and archives are copied into items (or refused): keep only the annotation file."""
-    from django.core.files.storage import default_storage
-
-    for entry in data_import.files:
-        if entry["role"] != "data":
-            default_storage.delete(entry["path"])
+    stored_delete([entry["path"] for entry in data_import.files if entry["role"] != "data"])
 
 
 def _parse(data_import: DataImport, source: Source) -> ParseResult:
@@ -238,7 +234,7 @@ def _images(
         chunk = list(zip(items[start:end], references[start:end], strict=True))
         downloads = images_fetch(
             (item.image for item, match in chunk if _needs_download(item, match, copy_images)),
-            max_bytes=limits.max_image_bytes,
+            limits=limits,
         )
         for item, match in chunk:
             count += 1

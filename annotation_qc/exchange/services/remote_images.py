@@ -13,20 +13,11 @@ import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from django.conf import settings
-
 from annotation_qc.core import outbound
+from annotation_qc.exchange.limits import ImportLimits
 
 USER_AGENT = "annotation-qc-import/1"
 _OPENER = outbound.build_opener(follow_redirects=True)
-
-
-def fetch_timeout() -> float:
-    return float(settings.ANNOTATION_QC.get("IMPORT_FETCH_TIMEOUT_SECONDS", 15.0))
-
-
-def fetch_concurrency() -> int:
-    return max(1, int(settings.ANNOTATION_QC.get("IMPORT_FETCH_CONCURRENCY", 8)))
 
 
 def image_fetch(url: str, *, max_bytes: int, timeout: float) -> bytes | str:
@@ -52,12 +43,12 @@ def image_fetch(url: str, *, max_bytes: int, timeout: float) -> bytes | str:
     return content
 
 
-def images_fetch(urls: Iterable[str], *, max_bytes: int) -> dict[str, bytes | str]:
-    """Every distinct URL's body or problem, downloaded ``IMPORT_FETCH_CONCURRENCY`` at a time."""
+def images_fetch(urls: Iterable[str], *, limits: ImportLimits) -> dict[str, bytes | str]:
+    """Every distinct URL's body or problem, downloaded ``limits.fetch_concurrency`` at a time."""
     distinct = list(dict.fromkeys(urls))
     if not distinct:
         return {}
-    timeout = fetch_timeout()
-    with ThreadPoolExecutor(max_workers=min(fetch_concurrency(), len(distinct))) as pool:
+    max_bytes, timeout = limits.max_image_bytes, limits.fetch_timeout_seconds
+    with ThreadPoolExecutor(max_workers=min(limits.fetch_concurrency, len(distinct))) as pool:
         bodies = pool.map(lambda url: image_fetch(url, max_bytes=max_bytes, timeout=timeout), distinct)
         return dict(zip(distinct, bodies, strict=True))

@@ -18,6 +18,7 @@ from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.domain.formats import IMPORT_FORMATS, sniff_image, unsafe_name
 from annotation_qc.exchange.limits import import_limits
 from annotation_qc.exchange.models import DataImport
+from annotation_qc.exchange.services.images import stored_delete
 from annotation_qc.projects.models import Project
 
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
@@ -185,8 +186,7 @@ def import_start(
             )
             _enqueue(data_import)
     except Exception:
-        for entry in stored:
-            default_storage.delete(entry["path"])
+        stored_delete([entry["path"] for entry in stored])
         raise
     return data_import
 

@@ -106,6 +106,8 @@ class ExportReader:
 
     def _records(self, rows: list[tuple[Any, ...]], involved: dict[int, int]) -> list[ExportRecord]:
         ids = [row[0] for row in rows]
+        # Answers on gold items are benchmark answers: never exported.
+        regular = [pk for pk, *_, is_gold, _required in rows if not is_gold]
         consensus = dict(Consensus.objects.filter(item_id__in=ids).values_list("item_id", "payload"))
         gold = (
             dict(GoldAnnotation.objects.filter(item_id__in=ids).values_list("item_id", "payload"))
@@ -114,7 +116,7 @@ class ExportReader:
         )
         answers: dict[int, list[tuple[int, Any]]] = defaultdict(list)
         for item_id, annotator_id, payload in (
-            Annotation.objects.filter(item_id__in=ids, is_benchmark=False, item__is_gold=False)
+            Annotation.objects.filter(item_id__in=regular, is_benchmark=False)
             .order_by("item_id", "annotator_id", "pk")
             .values_list("item_id", "annotator_id", "payload")
         ):

@@ -24,6 +24,7 @@ from annotation_qc.domain.formats.common import canonical_json, sha256_hex
 from annotation_qc.domain.formats.io import (
     EXPORT_MEDIA_TYPES,
     ExportCounts,
+    ExportTally,
     export_counts,
     items_from_files,
     parse_file,
@@ -47,6 +48,7 @@ from annotation_qc.domain.formats.records import (
     Rejection,
     SourceItem,
 )
+from annotation_qc.domain.formats.streaming import write_export
 from annotation_qc.domain.formats.tabular import build_csv, parse_csv
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "ExportCounts",
     "ExportFormat",
     "ExportRecord",
+    "ExportTally",
     "FormatError",
     "ImportFormat",
     "ImportTarget",
@@ -89,4 +92,5 @@ __all__ = [
     "sha256_hex",
     "sniff_image",
     "unsafe_name",
+    "write_export",
 ]

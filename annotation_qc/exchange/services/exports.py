@@ -25,9 +25,9 @@ from annotation_qc.domain.formats import (
     ExportCounts,
     ExportFormat,
     ExportRecord,
+    ExportTally,
+    write_export,
 )
-from annotation_qc.domain.formats.io import ExportTally
-from annotation_qc.domain.formats.streaming import write_export
 from annotation_qc.exchange import selectors
 from annotation_qc.exchange.models import ExportSnapshot
 from annotation_qc.projects.models import Project

@@ -10,7 +10,7 @@ import pytest
 from annotation_qc.alerts.models import Webhook, WebhookDelivery
 from annotation_qc.core import outbound
 from tests.api.conftest import World
-from tests.api.test_alerts_webhooks import Receiver, add_webhook, fire_alert, receiver, url  # noqa: F401
+from tests.api.webhook_helpers import Receiver, add_webhook, fire_alert, url
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_public_names_and_allowed_private_pass_the_input_check(settings: Any) ->
 
 @pytest.mark.django_db
 def test_a_name_resolving_to_loopback_is_refused_on_connect_before_any_byte(
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
     settings: Any,
 ) -> None:
     target = receiver.url.replace("127.0.0.1", "localhost")
@@ -110,7 +110,7 @@ def test_a_webhook_to_an_internal_address_is_a_400_naming_url(world: World, guar
 @pytest.mark.django_db
 def test_a_delivery_blocked_by_the_guard_is_recorded_and_not_retried(
     world: World,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:

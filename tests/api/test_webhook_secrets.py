@@ -16,7 +16,7 @@ from annotation_qc.alerts.models import Webhook, WebhookDelivery
 from annotation_qc.alerts.services.webhooks import SIGNATURE_HEADER
 from annotation_qc.core import sealed
 from tests.api.conftest import World
-from tests.api.test_alerts_webhooks import Receiver, add_webhook, fire_alert, receiver, url  # noqa: F401
+from tests.api.webhook_helpers import Receiver, add_webhook, fire_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def signed_with(request: dict[str, Any], secret: str) -> bool:
 
 def test_the_secret_is_stored_sealed_and_still_signs(
     world: World,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     created = add_webhook(world, url=receiver.url, secret=SECRET)
@@ -46,7 +46,7 @@ def test_the_secret_is_stored_sealed_and_still_signs(
 
 def test_a_key_rotation_keeps_the_secret_through_the_fallback_and_reseal(
     world: World,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -70,7 +70,7 @@ def test_a_key_rotation_keeps_the_secret_through_the_fallback_and_reseal(
 
 def test_without_the_key_nothing_is_sent_and_nothing_retried(
     world: World,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:

@@ -37,3 +37,16 @@ def world(db: Any) -> World:
     other = ProjectFactory()
     MembershipFactory(project=other, user=users["outsider"], role=Membership.Role.MANAGER)
     return World(project=project, users=users)
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded and stored files go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks: Any) -> Any:
+    """Runs on-commit callbacks (the enqueued jobs) when its block ends: ``with capture(execute=True):``."""
+    return django_capture_on_commit_callbacks

@@ -27,7 +27,7 @@ from tests.api.conftest import World
 from tests.api.exchange_helpers import coco_document, imported, job
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 LABELS = ("car", "person", "bike")
 IMAGES = [("a.jpg", 640, 480), ("b.jpg", 320, 240), ("c.jpg", 100, 100)]
@@ -36,17 +36,6 @@ BOXES = {
     "b.jpg": [(5, 5, 20, 10, 3)],
     "c.jpg": [],
 }
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks: Any) -> Any:
-    return django_capture_on_commit_callbacks
 
 
 @pytest.fixture

@@ -25,21 +25,10 @@ from tests.api.exchange_helpers import (
 )
 from tests.factories import MembershipFactory, ProjectFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 IMAGES = [("a.jpg", 640, 480), ("b.jpg", 320, 240)]
 BOXES = {"a.jpg": [(10, 20, 30, 40, 1), (100, 100, 50, 60, 2)], "b.jpg": [(5, 5, 20, 10, 3)]}
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks: Any) -> Any:
-    return django_capture_on_commit_callbacks
 
 
 def items_of(world: World) -> int:

@@ -15,7 +15,7 @@ from tests.api.conftest import World
 from tests.api.exchange_helpers import imported, jpeg, png, rejected
 from tests.api.local_http import QuietHandler, serving
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def served(server: ImageServer) -> Any:
@@ -61,17 +61,6 @@ def server() -> Iterator[ImageServer]:
     with serving(Handler) as base:
         state.base = base
         yield state
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks: Any) -> Any:
-    return django_capture_on_commit_callbacks
 
 
 def tasks(*urls: str, size: tuple[int, int] | None = None) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from annotation_qc.core.apis import JobDetailApi
 from annotation_qc.core.views import api_not_found, frontend_index, healthz
@@ -23,6 +23,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api_docs/redoc.html"),
+        name="redoc",
+    ),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     re_path(r"^(?!api/|admin/|static/|media/).*$", frontend_index, name="frontend"),

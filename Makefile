@@ -51,7 +51,7 @@ lint: $(STAMP)
 	  echo "docker-compose.yml: valid"; else echo "docker-compose not installed: compose file not validated"; fi
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy annotation_qc config
+	$(VENV)/bin/mypy annotation_qc config client/src
 
 migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run

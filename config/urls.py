@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from annotation_qc.core.apis import JobDetailApi
+from annotation_qc.core.apis import ApiVersionApi, JobDetailApi
 from annotation_qc.core.views import api_not_found, frontend_index, healthz
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("annotation_qc.exchange.urls")),
     path("", include("annotation_qc.alerts.urls")),
     path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
+    path("version/", ApiVersionApi.as_view(), name="api-version"),
 ]
 
 urlpatterns = [

@@ -41,6 +41,13 @@ def _job(world: World) -> int:
 # (name, method, url builder, body builder, expected status per role)
 CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     (
+        "api version",
+        "get",
+        lambda w: "/api/v1/version/",
+        None,
+        {"annotator": 200, "manager": 200, "ml_engineer": 200, "outsider": 200, "anonymous": 200},
+    ),
+    (
         "project list",
         "get",
         lambda w: "/api/v1/projects/",

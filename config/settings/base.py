@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "annotation_qc.agreement",
     "annotation_qc.exchange",
     "annotation_qc.alerts",
+    "annotation_qc.review",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "agreement-reports": {"task": "agreement.reports_due", "schedule": 900.0},
     "consensus-sweep": {"task": "agreement.consensus_sweep", "schedule": 300.0},
     "alerts-check": {"task": "alerts.check_all", "schedule": 300.0},
+    "label-errors-after-labeling": {"task": "review.label_errors_due", "schedule": 900.0},
 }
 
 LOGGING = {

@@ -1,0 +1,22 @@
+"""Celery tasks for review and label-error detection: they take ids and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from annotation_qc.review.services import label_errors
+
+
+@shared_task(name="review.label_errors", acks_late=True)
+def label_errors_detect(run_id: int) -> None:
+    try:
+        label_errors.label_errors_detect(run_id=run_id)
+    except Exception as exc:
+        label_errors.label_errors_fail(run_id=run_id, message=f"{exc.__class__.__name__}: {exc}")
+        raise
+
+
+@shared_task(name="review.label_errors_due")
+def label_errors_due() -> int:
+    """Beat: detection for projects whose labeling finished since their last run."""
+    return len(label_errors.label_errors_due_projects())

@@ -17,6 +17,7 @@ class AlertRule(models.Model):
         LINT_ERROR_RATE_ABOVE = "lint_error_rate_above"
         LABEL_DISTRIBUTION_SHIFT = "label_distribution_shift"
         QUEUE_DRY = "queue_dry"
+        SELECTIVE_SKIPPING = "selective_skipping"
 
     class Severity(models.TextChoices):
         WARNING = "warning"

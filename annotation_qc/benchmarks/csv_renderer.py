@@ -24,7 +24,13 @@ def scorecard_csv_row(row: dict[str, Any]) -> dict[str, Any]:
         "accuracy": row["benchmarks"]["accuracy"],
         "accuracy_low": row["benchmarks"]["low"],
         "accuracy_high": row["benchmarks"]["high"],
+        "benchmarks_skipped": row.get("benchmarks_skipped", 0),
+        "flag_reason": (row.get("flag") or {}).get("reason"),
     }
+    skipping = row.get("skipping") or {}
+    flat["benchmark_skip_rate"] = skipping.get("benchmark_skip_rate")
+    flat["work_skip_rate"] = skipping.get("work_skip_rate")
+    flat["selective_skipping_p"] = skipping.get("p_value")
     for kind, estimate in row["by_error_kind"].items():
         flat[f"accuracy_{kind}"] = estimate["accuracy"]
         flat[f"benchmarks_{kind}"] = estimate["n"]

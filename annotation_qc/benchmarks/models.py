@@ -44,6 +44,7 @@ class BenchmarkTask(models.Model):
     error_label = models.CharField(max_length=100, blank=True)
     seeded_payload = models.JSONField(null=True, blank=True)
     fixed = models.BooleanField(null=True, blank=True)
+    skipped = models.BooleanField(default=False, help_text="Skipped by the annotator: scored as a miss.")
     outcome = models.JSONField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
 
@@ -67,6 +68,10 @@ class AnnotatorQuality(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CALIBRATING)
     benchmarks = models.PositiveIntegerField(default=0)
     fixed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Benchmarks skipped (counted as misses).")
+    flag = models.JSONField(
+        default=dict, blank=True, help_text="The sequential tests' state (domain.flagging.FlagDecision)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -85,6 +90,8 @@ class AnnotatorStatusChange(models.Model):
     status = models.CharField(max_length=12)
     benchmarks = models.PositiveIntegerField()
     accuracy_high = models.FloatField(help_text="Upper bound of the 95% interval at the change.")
+    reason = models.CharField(max_length=10, blank=True, help_text='"overall" or "recent" for a flag.')
+    evidence = models.JSONField(default=dict, blank=True, help_text="The sequential tests at the change.")
     changed_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
 from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
 from annotation_qc.domain.skill import estimate_accuracy, skill_summary
+from annotation_qc.domain.skipping import skip_signals
 from annotation_qc.labeling.models import Annotation, Task
 from annotation_qc.labeling.selectors import item_image_url
 from annotation_qc.projects.models import Membership, Project
@@ -85,6 +86,28 @@ def _extra_columns(project: Project) -> dict[int, dict[str, Any]]:
     return columns
 
 
+def _skipping(project: Project) -> dict[int, dict[str, Any]]:
+    """Skip counts on benchmarks and on work per annotator, with the selective-skipping test."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    finished = (Task.Status.SUBMITTED, Task.Status.SKIPPED)
+    for annotator_id, kind, task_status, n in (
+        Task.objects.filter(project=project, status__in=finished)
+        .values("annotator_id", "kind", "status")
+        .annotate(n=Count("pk"))
+        .values_list("annotator_id", "kind", "status", "n")
+    ):
+        offset = 0 if kind == Task.Kind.BENCHMARK else 2
+        counts[annotator_id][offset] += n
+        if task_status == Task.Status.SKIPPED:
+            counts[annotator_id][offset + 1] += n
+    if not counts:
+        return {}
+    ids = list(counts)
+    table = np.array([counts[i] for i in ids], dtype=np.int64)
+    signals = skip_signals(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
+    return {i: signal.to_dict() for i, signal in zip(ids, signals, strict=True)}
+
+
 def scorecards(*, project: Project) -> list[dict[str, Any]]:
     """One row per annotator of the project."""
     annotators = dict(
@@ -102,7 +125,13 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
     )
     medians = _median_seconds(project)
     summaries = _benchmark_summaries(project)
-    statuses = dict(AnnotatorQuality.objects.filter(project=project).values_list("annotator_id", "status"))
+    qualities = {
+        annotator_id: (status, flag)
+        for annotator_id, status, flag in AnnotatorQuality.objects.filter(project=project).values_list(
+            "annotator_id", "status", "flag"
+        )
+    }
+    skipping = _skipping(project)
     extra = _extra_columns(project)
     has_gold = GoldAnnotation.objects.filter(project=project).exists()
     note = None
@@ -118,11 +147,14 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
             {
                 "user_id": user_id,
                 "username": username,
-                "status": statuses.get(user_id, AnnotatorQuality.Status.CALIBRATING),
+                "status": qualities.get(user_id, (AnnotatorQuality.Status.CALIBRATING, {}))[0],
+                "flag": qualities.get(user_id, ("", {}))[1] or None,
                 "tasks_done": done.get(user_id, 0),
                 "median_seconds": medians.get(user_id, {}).get("server"),
                 "median_client_seconds": medians.get(user_id, {}).get("client"),
                 "benchmarks": summary["overall"] if summary else empty,
+                "benchmarks_skipped": skipping.get(user_id, {}).get("benchmarks_skipped", 0),
+                "skipping": skipping.get(user_id),
                 "by_error_kind": {
                     kind: (summary["by_error_kind"].get(kind, empty) if summary else empty)
                     for kind in _error_kinds(project)
@@ -150,6 +182,7 @@ def annotator_benchmarks(*, project: Project, annotator_id: int) -> list[dict[st
             "error_kind": b.error_kind,
             "error_label": b.error_label or None,
             "fixed": b.fixed,
+            "skipped": b.skipped,
             "submitted_at": b.scored_at,
             "item": {
                 "id": b.task.item_id,
@@ -159,7 +192,7 @@ def annotator_benchmarks(*, project: Project, annotator_id: int) -> list[dict[st
             },
             "gold": b.gold_payload,
             "seeded": b.seeded_payload,
-            "submitted": b.task.annotation.payload,
+            "submitted": None if b.skipped else b.task.annotation.payload,
             "detail": b.outcome,
         }
         for b in rows

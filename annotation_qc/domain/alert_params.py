@@ -18,6 +18,7 @@ RuleKind = Literal[
     "lint_error_rate_above",
     "label_distribution_shift",
     "queue_dry",
+    "selective_skipping",
 ]
 RULE_KINDS: tuple[RuleKind, ...] = (
     "annotator_accuracy_below",
@@ -25,6 +26,7 @@ RULE_KINDS: tuple[RuleKind, ...] = (
     "lint_error_rate_above",
     "label_distribution_shift",
     "queue_dry",
+    "selective_skipping",
 )
 
 
@@ -109,6 +111,19 @@ RULE_PARAMS: Mapping[RuleKind, Mapping[str, Param]] = {
         "min_annotators": Param(
             1, "Annotator members the project must have for a dry queue to matter.", 1, 100_000
         ),
+    },
+    "selective_skipping": {
+        "p_value": Param(
+            0.01,
+            "One-sided Fisher exact p-value (benchmarks skipped more often than work) below which to alert.",
+            0.0,
+            0.5,
+            True,
+        ),
+        "min_benchmarks": Param(
+            5, "Benchmarks an annotator must have been served before judging.", 1, 100_000
+        ),
+        "min_skipped": Param(2, "Skipped benchmarks an annotator needs before judging.", 1, 100_000),
     },
 }
 

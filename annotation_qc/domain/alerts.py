@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.stats import chi2_contingency
 
 from annotation_qc.domain.skill import wilson_interval
+from annotation_qc.domain.skipping import selective_skip_p_values
 
 PROJECT_SUBJECT = "project"
 #: Cochran's rule: a chi-square cell needs about this many expected counts; rarer labels are pooled.
@@ -395,3 +396,56 @@ def queue_dry(
             },
         ),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Skipping
+# ---------------------------------------------------------------------------------------------
+
+
+def selective_skipping(
+    annotator_ids: Sequence[int],
+    names: Sequence[str],
+    benchmarks_served: ArrayLike,
+    benchmarks_skipped: ArrayLike,
+    work_served: ArrayLike,
+    work_skipped: ArrayLike,
+    *,
+    p_value: float,
+    min_benchmarks: int,
+    min_skipped: int,
+) -> tuple[AlertCondition, ...]:
+    """Annotators who skip benchmarks more often than work (one-sided Fisher exact test).
+
+    Served counts are finished tasks (submitted or skipped). Only annotators with at least
+    ``min_benchmarks`` benchmarks served and ``min_skipped`` of them skipped are judged.
+    """
+    bn, bs = _int_array(benchmarks_served), _int_array(benchmarks_skipped)
+    wn, ws = _int_array(work_served), _int_array(work_skipped)
+    if not len(annotator_ids) == len(names) == len(bn) == len(bs) == len(wn) == len(ws):
+        raise ValueError("every argument needs one entry per annotator")
+    p = selective_skip_p_values(bn, bs, wn, ws)
+    firing = np.flatnonzero((bn >= min_benchmarks) & (bs >= min_skipped) & (p < p_value))
+    conditions = []
+    for i in firing.tolist():
+        bench_rate, work_rate = bs[i] / bn[i], ws[i] / max(wn[i], 1)
+        conditions.append(
+            AlertCondition(
+                subject=annotator_subject(int(annotator_ids[i])),
+                message=(
+                    f"{names[i]} skips benchmarks selectively: {bs[i]} of {bn[i]} benchmarks skipped "
+                    f"({_pct(bench_rate)}) against {ws[i]} of {wn[i]} other tasks ({_pct(work_rate)}); "
+                    f"Fisher's exact test p = {p[i]:.2g}. Benchmarks may be telling themselves apart."
+                ),
+                data={
+                    "annotator_id": int(annotator_ids[i]),
+                    "username": names[i],
+                    "benchmarks_served": int(bn[i]),
+                    "benchmarks_skipped": int(bs[i]),
+                    "work_served": int(wn[i]),
+                    "work_skipped": int(ws[i]),
+                    "p_value": float(p[i]),
+                },
+            )
+        )
+    return tuple(conditions)

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from annotation_qc.accounts.models import User
 from annotation_qc.projects.models import Membership, Project
+from tests.api.benchmark_helpers import bench_world  # noqa: F401  (the gold-and-predictions project fixture)
 from tests.api.webhook_helpers import receiver  # noqa: F401  (the webhook receiver fixture, for every API test)
 from tests.factories import ItemFactory, MembershipFactory, ProjectFactory, UserFactory
 

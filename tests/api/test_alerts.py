@@ -20,7 +20,7 @@ from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.linting.models import LintFinding
 from tests.api.conftest import World
-from tests.factories import ItemFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import ItemFactory, MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,6 +204,40 @@ def test_accuracy_rule_quiet_on_clean_data(world: World) -> None:
     AnnotatorQuality.objects.create(
         project=world.project, annotator=world.users["annotator"], benchmarks=20, fixed=18
     )
+    assert check(world)["fired"] == []
+
+
+def plant_tasks(world: World, annotator: Any, kind: str, served: int, skipped: int) -> None:
+    for i in range(served):
+        TaskFactory(
+            item=ItemFactory(project=world.project),
+            annotator=annotator,
+            kind=kind,
+            status="skipped" if i < skipped else "submitted",
+        )
+
+
+def test_selective_skipping_rule_fires_for_who_skips_benchmarks_only(world: World) -> None:
+    add_rule(world, "selective_skipping")
+    dodger, fair = world.users["annotator"], UserFactory(username="fair")
+    MembershipFactory(project=world.project, user=fair, role="annotator")
+    plant_tasks(world, dodger, "benchmark", served=8, skipped=6)
+    plant_tasks(world, dodger, "regular", served=60, skipped=2)
+    plant_tasks(world, fair, "benchmark", served=8, skipped=1)  # skips alike
+    plant_tasks(world, fair, "regular", served=60, skipped=8)
+    (alert_id,) = check(world)["fired"]
+    alert = Alert.objects.get(pk=alert_id)
+    assert alert.subject == f"annotator:{dodger.pk}"
+    assert alert.data["benchmarks_skipped"] == 6
+    assert alert.data["work_skipped"] == 2
+    assert alert.data["p_value"] < 0.01
+    assert "skips benchmarks selectively" in alert.message
+
+
+def test_selective_skipping_rule_quiet_below_the_minimum(world: World) -> None:
+    add_rule(world, "selective_skipping", min_benchmarks=10)
+    plant_tasks(world, world.users["annotator"], "benchmark", served=8, skipped=8)
+    plant_tasks(world, world.users["annotator"], "regular", served=60, skipped=0)
     assert check(world)["fired"] == []
 
 

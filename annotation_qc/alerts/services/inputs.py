@@ -15,7 +15,7 @@ from annotation_qc.benchmarks.models import AnnotatorQuality
 from annotation_qc.domain import alerts as checks
 from annotation_qc.domain.alert_params import validate_params
 from annotation_qc.domain.alerts import AlertCondition
-from annotation_qc.labeling.models import Annotation, Item
+from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.linting.models import LintFinding
 from annotation_qc.projects.models import Membership, Project
 
@@ -85,12 +85,34 @@ def _queue(project: Project, params: dict[str, Any], now: datetime) -> tuple[Ale
     )
 
 
+def _skipping(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    members = Membership.objects.filter(project=project).values("user_id")
+    finished = Q(status__in=[Task.Status.SUBMITTED, Task.Status.SKIPPED])
+    skipped = Q(status=Task.Status.SKIPPED)
+    bench, work = Q(kind=Task.Kind.BENCHMARK), Q(kind=Task.Kind.REGULAR)
+    rows = list(
+        Task.objects.filter(finished, project=project, annotator_id__in=members)
+        .values("annotator_id", "annotator__username")
+        .annotate(
+            bn=Count("pk", filter=bench),
+            bs=Count("pk", filter=bench & skipped),
+            wn=Count("pk", filter=work),
+            ws=Count("pk", filter=work & skipped),
+        )
+        .order_by("annotator_id")
+        .values_list("annotator_id", "annotator__username", "bn", "bs", "wn", "ws")
+    )
+    ids, names, bn, bs, wn, ws = _columns(rows, 6)
+    return checks.selective_skipping(ids, names, bn, bs, wn, ws, **params)
+
+
 INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondition, ...]]] = {
     AlertRule.Kind.ANNOTATOR_ACCURACY_BELOW: _accuracy,
     AlertRule.Kind.AGREEMENT_BELOW: _agreement,
     AlertRule.Kind.LINT_ERROR_RATE_ABOVE: _lint,
     AlertRule.Kind.LABEL_DISTRIBUTION_SHIFT: _label_shift,
     AlertRule.Kind.QUEUE_DRY: _queue,
+    AlertRule.Kind.SELECTIVE_SKIPPING: _skipping,
 }
 
 

@@ -1,17 +1,27 @@
-"""Scoring a submitted benchmark and keeping the annotator's status current (inside the submit
-transaction)."""
+"""Scoring a submitted or skipped benchmark and keeping the annotator's status current (inside the
+submit or skip transaction).
+
+The status comes from the sequential tests of :mod:`annotation_qc.domain.flagging` over the
+annotator's outcomes in time order (a skipped benchmark is a miss). A change is recorded as an
+:class:`AnnotatorStatusChange`; with the project's ``flag_action`` "alert", turning ``flagged``
+opens an alert (sent to the project's webhooks) and leaving it resolves the alert.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.utils import timezone
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, AnnotatorStatusChange, BenchmarkTask
+from annotation_qc.domain.flagging import FlagRule, flag_status, sequential_flag
 from annotation_qc.domain.scoring import score_submission
-from annotation_qc.domain.skill import annotator_status, estimate_accuracy
+from annotation_qc.domain.skill import wilson_interval
 from annotation_qc.projects.models import Project
+
+#: Thresholds are clamped into the range where the tests are defined.
+THRESHOLD_RANGE = (0.02, 0.94)
 
 
 def benchmark_outcome_record(
@@ -24,30 +34,88 @@ def benchmark_outcome_record(
     benchmark.outcome = outcome.to_dict()
     benchmark.scored_at = now
     benchmark.save(update_fields=["fixed", "outcome", "scored_at"])
-    annotator_status_refresh(project=project, annotator_id=benchmark.annotator_id)
+    annotator_status_refresh(project=project, annotator_id=benchmark.annotator_id, now=now)
 
 
-def annotator_status_refresh(*, project: Project, annotator_id: int) -> AnnotatorQuality:
-    """Recompute an annotator's status from their scored benchmarks; record any change."""
-    counts = BenchmarkTask.objects.filter(
-        project=project, annotator_id=annotator_id, fixed__isnull=False
-    ).aggregate(n=Count("pk"), fixed=Count("pk", filter=Q(fixed=True)))
-    estimate = estimate_accuracy(counts["fixed"], counts["n"])
-    status = annotator_status(
-        estimate, threshold=project.flag_threshold, min_benchmarks=max(1, project.calibration_benchmarks)
+def benchmark_skip_record(*, task_id: int, project_id: int, annotator_id: int, now: datetime) -> bool:
+    """A skipped task: if it was a benchmark, score it as a miss; refresh the annotator's status.
+
+    Called for every skipped task, work or benchmark alike, and runs the same statements for
+    both (an update that matches no row for work), so the skip path does not tell them apart.
+    Returns whether a benchmark was scored.
+    """
+    scored = BenchmarkTask.objects.filter(task_id=task_id, fixed__isnull=True).update(
+        fixed=False, skipped=True, outcome={"fixed": False, "skipped": True}, scored_at=now
     )
+    project = Project.objects.get(pk=project_id)
+    annotator_status_refresh(project=project, annotator_id=annotator_id, now=now)
+    return scored > 0
+
+
+def project_flag_rule(project: Project) -> FlagRule | None:
+    """The project's flag rule; None when its threshold is 0 (flagging off)."""
+    if project.flag_threshold <= 0.0:
+        return None
+    low, high = THRESHOLD_RANGE
+    return FlagRule(threshold=min(max(project.flag_threshold, low), high))
+
+
+def annotator_status_refresh(
+    *, project: Project, annotator_id: int, now: datetime | None = None
+) -> AnnotatorQuality:
+    """Recompute an annotator's status from their scored benchmarks; record any change."""
+    now = now or timezone.now()
     quality, _ = AnnotatorQuality.objects.select_for_update().get_or_create(
         project=project, annotator_id=annotator_id
     )
+    rows = list(
+        BenchmarkTask.objects.filter(project=project, annotator_id=annotator_id, fixed__isnull=False)
+        .order_by("scored_at", "pk")
+        .values_list("fixed", "skipped")
+    )
+    fixed = [bool(f) for f, _ in rows]
+    n, correct, skipped = len(rows), sum(fixed), sum(bool(s) for _, s in rows)
+    rule = project_flag_rule(project)
+    min_benchmarks = max(1, project.calibration_benchmarks)
+    if rule is None:
+        status = "calibrating" if n < min_benchmarks else "ok"
+        evidence: dict[str, Any] = {"n": n, "flagged": False, "reason": None}
+    else:
+        decision = sequential_flag(fixed, rule)
+        status = flag_status(decision, min_benchmarks=min_benchmarks)
+        evidence = decision.to_dict()
+    evidence = {**evidence, "benchmarks": n, "fixed": correct, "skipped": skipped}
     if quality.status != status:
+        _, high = wilson_interval(correct, n)
         AnnotatorStatusChange.objects.create(
             project=project,
             annotator_id=annotator_id,
             previous=quality.status,
             status=status,
-            benchmarks=estimate.n,
-            accuracy_high=estimate.high,
+            benchmarks=n,
+            accuracy_high=high,
+            reason=evidence.get("reason") or "",
+            evidence=evidence,
         )
-    quality.status, quality.benchmarks, quality.fixed = status, estimate.n, estimate.correct
-    quality.save(update_fields=["status", "benchmarks", "fixed", "updated_at"])
+        _flag_alert(project=project, quality=quality, status=status, evidence=evidence, now=now)
+    quality.status, quality.benchmarks, quality.fixed = status, n, correct
+    quality.skipped, quality.flag = skipped, evidence
+    quality.save(update_fields=["status", "benchmarks", "fixed", "skipped", "flag", "updated_at"])
     return quality
+
+
+def _flag_alert(
+    *, project: Project, quality: AnnotatorQuality, status: str, evidence: dict[str, Any], now: datetime
+) -> None:
+    from annotation_qc.alerts.services.flags import annotator_flag_alert, annotator_flag_resolve
+
+    if status == AnnotatorQuality.Status.FLAGGED and project.flag_action == Project.FlagAction.ALERT:
+        annotator_flag_alert(
+            project_id=project.pk,
+            annotator_id=quality.annotator_id,
+            username=quality.annotator.username,
+            decision=evidence,
+            now=now,
+        )
+    elif quality.status == AnnotatorQuality.Status.FLAGGED:
+        annotator_flag_resolve(project_id=project.pk, annotator_id=quality.annotator_id, now=now)

@@ -171,6 +171,7 @@ def task_next(*, project: Project, annotator_id: int, now: datetime | None = Non
 
 @transaction.atomic
 def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:
+    from annotation_qc.benchmarks.services.scoring import benchmark_skip_record
     from annotation_qc.core.exceptions import Conflict
 
     locked = Task.objects.select_for_update().get(pk=task.pk)
@@ -182,4 +183,10 @@ def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:
     locked.save(update_fields=["status", "skip_reason", "finished_at"])
     if locked.kind == Task.Kind.REGULAR:
         slots_back(item_ids=[locked.item_id])
+    benchmark_skip_record(
+        task_id=locked.pk,
+        project_id=locked.project_id,
+        annotator_id=locked.annotator_id,
+        now=locked.finished_at,
+    )
     return locked

@@ -1,0 +1,65 @@
+"""Alerts raised by the benchmark flag itself (project ``flag_action`` "alert"), without a rule.
+
+When an annotator's status turns ``flagged`` an alert of kind ``annotator_flagged`` opens for
+``annotator:<id>`` and goes to the project's active webhooks once the transaction commits; it is
+resolved when the status leaves ``flagged``. One open alert per annotator: the caller holds the
+annotator's quality row lock, which serialises these calls.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from annotation_qc.alerts.models import Alert, AlertRule, Webhook
+from annotation_qc.core.queue import enqueue_on_commit
+from annotation_qc.domain.alerts import annotator_subject
+
+FLAG_KIND = "annotator_flagged"
+REASONS = {
+    "overall": "the sequential test over all their benchmarks",
+    "recent": "the recent-window (CUSUM) test: their accuracy dropped",
+}
+
+
+def annotator_flag_alert(
+    *, project_id: int, annotator_id: int, username: str, decision: dict[str, Any], now: datetime
+) -> Alert | None:
+    """Open the flag alert of an annotator (None when one is already open)."""
+    from annotation_qc.alerts.tasks import webhook_deliver
+
+    subject = annotator_subject(annotator_id)
+    if Alert.objects.filter(
+        project_id=project_id, kind=FLAG_KIND, subject=subject, resolved_at__isnull=True
+    ).exists():
+        return None
+    n, correct = decision.get("benchmarks", 0), decision.get("fixed", 0)
+    why = REASONS.get(str(decision.get("reason")), "the sequential test")
+    alert = Alert.objects.create(
+        rule=None,
+        project_id=project_id,
+        kind=FLAG_KIND,
+        severity=AlertRule.Severity.CRITICAL,
+        subject=subject,
+        message=(
+            f"{username} was flagged by {why}: {correct} of {n} benchmarks fixed; the evidence says "
+            f"their fix rate is below the project's threshold {decision.get('threshold', 0):.0%} "
+            f"(false-flag rate at most {decision.get('alpha', 0):.0%} for a rate of "
+            f"{decision.get('p_good', 0):.0%} or more)."
+        )[:1000],
+        data={"annotator_id": annotator_id, "username": username, **decision},
+        fired_at=now,
+    )
+    for webhook_id in Webhook.objects.filter(project_id=project_id, active=True).values_list("pk", flat=True):
+        enqueue_on_commit(webhook_deliver, alert.pk, webhook_id)
+    return alert
+
+
+def annotator_flag_resolve(*, project_id: int, annotator_id: int, now: datetime) -> int:
+    """Resolve the open flag alert of an annotator (the status left ``flagged``)."""
+    return Alert.objects.filter(
+        project_id=project_id,
+        kind=FLAG_KIND,
+        subject=annotator_subject(annotator_id),
+        resolved_at__isnull=True,
+    ).update(resolved_at=now)

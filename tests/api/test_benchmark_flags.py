@@ -1,0 +1,134 @@
+"""Sequential flags through the API: skips count as misses, a flag raises an alert and a webhook by itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from annotation_qc.alerts.models import Alert, WebhookDelivery
+from annotation_qc.benchmarks.models import AnnotatorQuality, AnnotatorStatusChange, BenchmarkTask
+from annotation_qc.labeling.models import Task
+from tests.api.benchmark_helpers import serve_and_submit
+from tests.api.conftest import World
+from tests.api.webhook_helpers import Receiver, add_webhook
+
+pytestmark = pytest.mark.django_db
+
+
+def next_task(world: World, role: str = "annotator") -> dict[str, Any]:
+    response = world.client(role).post(f"/api/v1/projects/{world.project.pk}/next-task/")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def skip(world: World, task: dict[str, Any], role: str = "annotator") -> None:
+    response = world.client(role).post(
+        f"/api/v1/tasks/{task['id']}/skip/", {"reason": "unclear"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+
+
+def test_flag_raises_an_alert_and_a_webhook_without_any_rule(
+    bench_world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    bench_world.project.benchmark_rate = 0.5
+    bench_world.project.save()
+    add_webhook(bench_world, url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(20):
+            serve_and_submit(bench_world, answer="pre")
+            if AnnotatorQuality.objects.filter(status="flagged").exists():
+                break
+    quality = AnnotatorQuality.objects.get(annotator=bench_world.users["annotator"])
+    assert quality.status == "flagged"
+    assert quality.benchmarks <= 8
+    alert = Alert.objects.get(kind="annotator_flagged")
+    assert alert.rule is None
+    assert alert.subject == f"annotator:{bench_world.users['annotator'].pk}"
+    assert alert.data["reason"] == "overall"
+    assert WebhookDelivery.objects.filter(alert=alert, ok=True).count() == 1
+    body = json.loads(receiver.requests[-1]["body"])
+    assert body["alert"]["kind"] == "annotator_flagged"
+    # Still flagged on the next benchmark: no second alert.
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(4):
+            serve_and_submit(bench_world, answer="pre")
+    assert Alert.objects.filter(kind="annotator_flagged").count() == 1
+    listed = bench_world.client("manager").get(f"/api/v1/projects/{bench_world.project.pk}/alerts/").json()
+    assert any(a["kind"] == "annotator_flagged" for a in listed["results"])
+
+
+def test_no_alert_when_the_flag_action_is_stop(bench_world: World) -> None:
+    bench_world.project.flag_action = "stop"
+    bench_world.project.benchmark_rate = 0.5
+    bench_world.project.save()
+    for _ in range(20):
+        if AnnotatorQuality.objects.filter(status="flagged").exists():
+            break
+        serve_and_submit(bench_world, answer="pre")
+    assert AnnotatorQuality.objects.get().status == "flagged"
+    assert not Alert.objects.exists()
+
+
+def test_good_annotator_is_not_flagged_and_has_no_alert(bench_world: World) -> None:
+    bench_world.project.benchmark_rate = 0.5
+    bench_world.project.save()
+    for _ in range(16):
+        serve_and_submit(bench_world, answer="gold")
+    assert AnnotatorQuality.objects.get().status == "ok"
+    assert not Alert.objects.exists()
+    assert not AnnotatorStatusChange.objects.filter(status="flagged").exists()
+
+
+def test_skipped_benchmarks_count_as_misses_and_flag(bench_world: World) -> None:
+    """Skipping every benchmark (answering work) no longer leaves an annotator calibrating."""
+    bench_world.project.benchmark_rate = 0.5
+    bench_world.project.save()
+    for _ in range(30):
+        task = next_task(bench_world)
+        if Task.objects.get(pk=task["id"]).kind == "benchmark":
+            skip(bench_world, task)
+        else:
+            client = bench_world.client("annotator")
+            url = f"/api/v1/tasks/{task['id']}/submit/"
+            client.post(url, {"payload": task["pre_annotation"]}, format="json")
+    assert Task.objects.filter(kind="regular", status="submitted").count() >= 8
+    skipped = BenchmarkTask.objects.filter(skipped=True)
+    assert skipped.count() >= 6
+    assert set(skipped.values_list("fixed", flat=True)) == {False}
+    assert AnnotatorQuality.objects.get().status == "flagged"
+    row = next(
+        r
+        for r in bench_world.client("manager")
+        .get(f"/api/v1/projects/{bench_world.project.pk}/annotators/")
+        .json()
+        if r["username"] == "annotator"
+    )
+    assert row["benchmarks"]["n"] == skipped.count()
+    assert row["benchmarks"]["correct"] == 0
+    assert row["benchmarks_skipped"] == skipped.count()
+    assert row["skipping"]["benchmarks_skipped"] == skipped.count()
+    assert row["skipping"]["work_skipped"] == 0
+    assert row["skipping"]["p_value"] < 0.01
+    assert row["skipping"]["selective"] is True
+    drill = (
+        bench_world.client("manager")
+        .get(
+            f"/api/v1/projects/{bench_world.project.pk}/annotators/{bench_world.users['annotator'].pk}/benchmarks/"
+        )
+        .json()
+    )
+    assert {r["skipped"] for r in drill} == {True}
+    assert all(r["submitted"] is None for r in drill)
+
+
+def test_skipping_work_scores_nothing(bench_world: World) -> None:
+    bench_world.project.calibration_benchmarks = 0
+    bench_world.project.save()
+    task = next_task(bench_world)
+    assert Task.objects.get(pk=task["id"]).kind == "regular"
+    skip(bench_world, task)
+    assert not BenchmarkTask.objects.exists()
+    assert AnnotatorQuality.objects.get().benchmarks == 0

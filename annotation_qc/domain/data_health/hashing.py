@@ -1,0 +1,190 @@
+"""Perceptual hashes (dHash, pHash, 64 bits each) and a vectorised Hamming-distance duplicate search.
+
+The search is exact: with a distance limit ``d`` the 64 bits are cut into ``d + 1`` bands, and two hashes
+within ``d`` bits agree on at least one band (pigeonhole), so candidates are the hashes sharing a band
+(found by sorting and ``searchsorted``, never a Python loop over items) and their true distance is then
+checked with ``np.bitwise_count``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.fft import dctn
+
+from annotation_qc.domain.data_health.images import as_rgb, grey_of, resize_area
+
+HASH_BITS = 64
+_WEIGHTS = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
+
+
+def _pack(bits: NDArray[np.bool_]) -> int:
+    """64 booleans to an int (bit i = bits[i])."""
+    return int(np.sum(_WEIGHTS[bits.ravel()], dtype=np.uint64))
+
+
+def dhash(pixels: NDArray[np.generic]) -> int:
+    """Difference hash: the grey image at 8 x 9, one bit per horizontal neighbour pair that brightens."""
+    grey = grey_of(as_rgb(pixels))
+    small = resize_area(grey, 8, 9)
+    return _pack(small[:, 1:] > small[:, :-1])
+
+
+def phash(pixels: NDArray[np.generic]) -> int:
+    """Perceptual hash: the 8 x 8 lowest DCT frequencies of the 32 x 32 grey image against their median."""
+    grey = grey_of(as_rgb(pixels))
+    small = resize_area(grey, 32, 32)
+    low = dctn(small, type=2, norm="ortho")[:8, :8]
+    values = low.ravel()
+    median = float(np.median(values[1:]))  # the DC term only says how bright the image is
+    return _pack(values > median)
+
+
+def to_signed(value: int) -> int:
+    """A 64-bit hash as a signed 64-bit integer (for database columns)."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def as_hash_array(values: ArrayLike) -> NDArray[np.uint64]:
+    """Hashes given as Python ints (signed or unsigned 64-bit) to uint64."""
+    try:  # the stored form: signed 64-bit
+        signed = np.asarray(values, dtype=np.int64).reshape(-1)
+    except OverflowError:  # some unsigned values of 2**63 or more
+        objects = np.asarray(values, dtype=object).reshape(-1)
+        return np.array([int(v) & 0xFFFFFFFFFFFFFFFF for v in objects], dtype=np.uint64)
+    return signed.view(np.uint64)
+
+
+def hamming(a: ArrayLike, b: ArrayLike) -> NDArray[np.int64]:
+    """Element-wise Hamming distance of uint64 hashes (broadcasting)."""
+    xa = np.asarray(a, dtype=np.uint64)
+    xb = np.asarray(b, dtype=np.uint64)
+    counts: NDArray[np.int64] = np.bitwise_count(np.bitwise_xor(xa, xb)).astype(np.int64)
+    return counts
+
+
+@dataclass(frozen=True)
+class DuplicateMatches:
+    """For each new hash: the index it duplicates (-1: none) among the existing hashes or earlier new ones.
+
+    ``of_existing[i]`` is an index into the existing hashes, ``of_new[i]`` into the new ones (always < i);
+    a match with an existing item wins over one with an earlier new item. ``distance[i]`` is the Hamming
+    distance to the match (-1 when none).
+    """
+
+    of_existing: NDArray[np.int64]
+    of_new: NDArray[np.int64]
+    distance: NDArray[np.int64]
+
+    @property
+    def is_duplicate(self) -> NDArray[np.bool_]:
+        return (self.of_existing >= 0) | (self.of_new >= 0)
+
+
+def _bands(max_distance: int) -> list[tuple[int, int]]:
+    count = max_distance + 1
+    edges = np.linspace(0, HASH_BITS, count + 1).round().astype(int)
+    return [(int(lo), int(hi)) for lo, hi in itertools.pairwise(edges) if hi > lo]
+
+
+def _band(values: NDArray[np.uint64], lo: int, hi: int) -> NDArray[np.uint64]:
+    mask = np.uint64((1 << (hi - lo)) - 1)
+    return (values >> np.uint64(lo)) & mask
+
+
+def _expand(
+    starts: NDArray[np.int64], ends: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For ranges [starts[i], ends[i]): (i repeated, every position in the range)."""
+    counts = np.maximum(ends - starts, 0)
+    total = int(counts.sum())
+    owners = np.repeat(np.arange(starts.size, dtype=np.int64), counts)
+    first = np.repeat(starts, counts)
+    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owners, first + offsets
+
+
+def _candidates(
+    query: NDArray[np.uint64], pool: NDArray[np.uint64], lo: int, hi: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs (query index, pool index) whose band [lo, hi) is equal."""
+    if query.size == 0 or pool.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    pool_keys = _band(pool, lo, hi)
+    order = np.argsort(pool_keys, kind="stable")
+    sorted_keys = pool_keys[order]
+    query_keys = _band(query, lo, hi)
+    starts = np.searchsorted(sorted_keys, query_keys, side="left").astype(np.int64)
+    ends = np.searchsorted(sorted_keys, query_keys, side="right").astype(np.int64)
+    owners, positions = _expand(starts, ends)
+    return owners, order[positions].astype(np.int64)
+
+
+def _nearest(
+    query: NDArray[np.uint64],
+    pool: NDArray[np.uint64],
+    max_distance: int,
+    *,
+    earlier_only: bool,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For each query: the lowest pool index within ``max_distance`` (-1 if none), and its distance."""
+    best = np.full(query.size, -1, dtype=np.int64)
+    best_distance = np.full(query.size, -1, dtype=np.int64)
+    found_q: list[NDArray[np.int64]] = []
+    found_p: list[NDArray[np.int64]] = []
+    for lo, hi in _bands(max_distance):
+        q, p = _candidates(query, pool, lo, hi)
+        if earlier_only:
+            keep = p < q
+            q, p = q[keep], p[keep]
+        close = hamming(query[q], pool[p]) <= max_distance
+        found_q.append(q[close])
+        found_p.append(p[close])
+    if not found_q:
+        return best, best_distance
+    q = np.concatenate(found_q)
+    p = np.concatenate(found_p)
+    if q.size == 0:
+        return best, best_distance
+    order = np.lexsort((p, q))  # by query, then lowest pool index first
+    q, p = q[order], p[order]
+    first = np.ones(q.size, dtype=bool)
+    first[1:] = q[1:] != q[:-1]
+    best[q[first]] = p[first]
+    best_distance[q[first]] = hamming(query[q[first]], pool[p[first]])
+    return best, best_distance
+
+
+def find_duplicates(new: ArrayLike, existing: ArrayLike = (), *, max_distance: int) -> DuplicateMatches:
+    """Which new hashes are within ``max_distance`` bits of an existing hash or of an earlier new one."""
+    if not 0 <= max_distance < HASH_BITS:
+        raise ValueError(f"max_distance must be in [0, {HASH_BITS - 1}]")
+    new_hashes = np.asarray(new, dtype=np.uint64).reshape(-1)
+    old_hashes = np.asarray(existing, dtype=np.uint64).reshape(-1)
+    of_existing, d_existing = _nearest(new_hashes, old_hashes, max_distance, earlier_only=False)
+    of_new, d_new = _nearest(new_hashes, new_hashes, max_distance, earlier_only=True)
+    of_new = np.where(of_existing >= 0, -1, of_new)
+    distance = np.where(of_existing >= 0, d_existing, d_new)
+    return DuplicateMatches(of_existing=of_existing, of_new=of_new, distance=distance)
+
+
+def exact_duplicates(new: Sequence[str], existing: Sequence[str] = ()) -> DuplicateMatches:
+    """The same as :func:`find_duplicates` for exact digests (e.g. sha256 of the file)."""
+    n_old = len(existing)
+    combined = np.asarray([*existing, *new], dtype=str)
+    of_existing = np.full(len(new), -1, dtype=np.int64)
+    of_new = np.full(len(new), -1, dtype=np.int64)
+    if combined.size == 0:
+        return DuplicateMatches(of_existing=of_existing, of_new=of_new, distance=of_new.copy())
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    first_of = first[inverse][n_old:].astype(np.int64)
+    position = np.arange(len(new), dtype=np.int64) + n_old
+    of_existing = np.where(first_of < n_old, first_of, -1)
+    of_new = np.where((first_of >= n_old) & (first_of < position), first_of - n_old, -1)
+    distance = np.where((of_existing >= 0) | (of_new >= 0), 0, -1).astype(np.int64)
+    return DuplicateMatches(of_existing=of_existing, of_new=of_new, distance=distance)

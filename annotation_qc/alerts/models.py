@@ -18,6 +18,7 @@ class AlertRule(models.Model):
         LABEL_DISTRIBUTION_SHIFT = "label_distribution_shift"
         QUEUE_DRY = "queue_dry"
         SELECTIVE_SKIPPING = "selective_skipping"
+        DATA_DRIFT = "data_drift"
 
     class Severity(models.TextChoices):
         WARNING = "warning"

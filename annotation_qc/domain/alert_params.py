@@ -19,6 +19,7 @@ RuleKind = Literal[
     "label_distribution_shift",
     "queue_dry",
     "selective_skipping",
+    "data_drift",
 ]
 RULE_KINDS: tuple[RuleKind, ...] = (
     "annotator_accuracy_below",
@@ -27,6 +28,7 @@ RULE_KINDS: tuple[RuleKind, ...] = (
     "label_distribution_shift",
     "queue_dry",
     "selective_skipping",
+    "data_drift",
 )
 
 
@@ -124,6 +126,17 @@ RULE_PARAMS: Mapping[RuleKind, Mapping[str, Param]] = {
             5, "Benchmarks an annotator must have been served before judging.", 1, 100_000
         ),
         "min_skipped": Param(2, "Skipped benchmarks an annotator needs before judging.", 1, 100_000),
+    },
+    "data_drift": {
+        "batches": Param(
+            5, "Most recent imported batches judged (drift as found by the data-health job).", 1, 1000
+        ),
+        "min_effect": Param(
+            0.0,
+            "Smallest effect size of a drifted statistic worth an alert (0: every drifted one).",
+            0.0,
+            100.0,
+        ),
     },
 }
 

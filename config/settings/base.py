@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "annotation_qc.exchange",
     "annotation_qc.alerts",
     "annotation_qc.review",
+    "annotation_qc.datahealth",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "consensus-sweep": {"task": "agreement.consensus_sweep", "schedule": 300.0},
     "alerts-check": {"task": "alerts.check_all", "schedule": 300.0},
     "label-errors-after-labeling": {"task": "review.label_errors_due", "schedule": 900.0},
+    "data-retention": {"task": "datahealth.retention_sweep", "schedule": 3600.0},
 }
 
 LOGGING = {

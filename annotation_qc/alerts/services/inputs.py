@@ -104,6 +104,10 @@ def _skipping(project: Project, params: dict[str, Any], now: datetime) -> tuple[
     )
     ids, names, bn, bs, wn, ws = _columns(rows, 6)
     return checks.selective_skipping(ids, names, bn, bs, wn, ws, **params)
+def _drift(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    from annotation_qc.datahealth.selectors import drift_conditions
+
+    return drift_conditions(project=project, batches=params["batches"], min_effect=params["min_effect"])
 
 
 INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondition, ...]]] = {
@@ -113,6 +117,7 @@ INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondi
     AlertRule.Kind.LABEL_DISTRIBUTION_SHIFT: _label_shift,
     AlertRule.Kind.QUEUE_DRY: _queue,
     AlertRule.Kind.SELECTIVE_SKIPPING: _skipping,
+    AlertRule.Kind.DATA_DRIFT: _drift,
 }
 
 

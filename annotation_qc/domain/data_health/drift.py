@@ -248,3 +248,38 @@ def compare(
         effect = tests[i].effect or 0.0
         tests[i] = replace(tests[i], p_adjusted=p_adj, drifted=bool(p_adj < alpha and effect >= min_effect))
     return DriftResult(tests=tuple(tests), status=TESTED, correction=correction, alpha=alpha)
+
+
+def drift_condition(batch_id: int, batch_name: str, result: dict[str, Any]) -> dict[str, Any] | None:
+    """What a drift alert for one batch says (None when nothing drifted): the statistics that moved,
+    each with its test, effect size and p-value; the strongest first."""
+    drifted = [t for t in result.get("tests", []) if t.get("drifted")]
+    if not drifted:
+        return None
+    drifted.sort(key=lambda t: (-(t.get("effect") or 0.0), t.get("p_adjusted") or 1.0))
+    top = drifted[0]
+    more = f" and {len(drifted) - 1} more" if len(drifted) > 1 else ""
+    message = (
+        f"Batch {batch_name} drifted from the reference: {top['statistic']} ({top['test']}, "
+        f"effect {top['effect']:.3g} as {top['effect_name']}, p = {top['p_value']:.3g}, "
+        f"corrected p = {top['p_adjusted']:.3g}){more}."
+    )
+    return {
+        "subject": f"batch:{batch_id}",
+        "message": message,
+        "data": {
+            "batch": batch_id,
+            "batch_name": batch_name,
+            "statistics": [
+                {
+                    "statistic": t["statistic"],
+                    "test": t["test"],
+                    "effect": t["effect"],
+                    "effect_name": t["effect_name"],
+                    "p_value": t["p_value"],
+                    "p_adjusted": t["p_adjusted"],
+                }
+                for t in drifted
+            ],
+        },
+    }

@@ -21,6 +21,14 @@ from django.utils import timezone
 from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.datahealth.services.checks import (
+    BatchHealth,
+    batch_analyse_enqueue,
+    batch_check,
+    batch_record,
+    batch_record_rejected,
+)
+from annotation_qc.datahealth.services.measure import Measurement, measure_image
 from annotation_qc.domain.formats import (
     FormatError,
     ParseOptions,
@@ -51,10 +59,13 @@ _SERVICE_PATH = re.compile(r"^(?:items|predictions)\[(\d+)\]\.?(.*)$")
 
 
 class ImportRejected(Exception):
-    def __init__(self, rejected: Sequence[Rejection], notes: Sequence[str] = ()) -> None:
+    def __init__(
+        self, rejected: Sequence[Rejection], notes: Sequence[str] = (), health: BatchHealth | None = None
+    ) -> None:
         super().__init__(f"{len(rejected)} rejected row(s)")
         self.rejected = list(rejected)
         self.notes = list(notes)
+        self.health = health
 
 
 def _report(
@@ -99,6 +110,10 @@ def import_run(*, import_id: int) -> dict[str, Any]:
         if isinstance(exc, FormatError):
             exc = ImportRejected([Rejection("file", str(exc))])
         report = _report(data_import, limits, exc.rejected, exc.notes, created=0)
+        if isinstance(exc, ImportRejected) and exc.health is not None:
+            report["data_health"] = batch_record_rejected(
+                data_import_id=data_import.pk, project_id=data_import.project_id, health=exc.health
+            )
         message = f"{len(exc.rejected)} problem(s) found; nothing was imported."
         _finish(data_import, DataImport.Status.REJECTED, report)
         jobs.job_fail(job_id=data_import.job_id, message=message, result=report)
@@ -166,8 +181,17 @@ def _import(
     rejected = checked.rejected + _size_problems(unchecked, checked, existing)
     if target == DataImport.Target.GOLD:
         rejected += [Rejection(i.row, "no annotation to use as gold") for i in items if i.payload is None]
+    # Data-health checks (datahealth app): failures whose action is "reject" refuse the file too.
+    health = batch_check(
+        project=project,
+        items=new_items,
+        measured=checked.measured,
+        sizes=_sizes(new_items, checked),
+        is_gold=target == DataImport.Target.GOLD,
+    )
+    rejected += health.rejections()
     if rejected:
-        raise ImportRejected(rejected, notes)
+        raise ImportRejected(rejected, notes, health)
     unused = len(source.image_sizes) - len(checked.used_uploads)
     if unused > 0 and source.data is not None:
         notes.append(f"{unused} uploaded image(s) not referenced by the file: ignored")
@@ -178,9 +202,24 @@ def _import(
     rows = [_item_row(item, checked) for item in new_items]
     with transaction.atomic():
         counts = _write(data_import, items, new_items, rows)
+        summary = batch_record(data_import_id=data_import.pk, project_id=project.pk, health=health)
+        if target == DataImport.Target.ITEMS and new_items:
+            batch_analyse_enqueue(data_import_id=data_import.pk)
     advanced = len(new_items) // PROGRESS_EVERY * PROGRESS_EVERY
     jobs.job_advance(job_id=data_import.job_id, by=len(items) - advanced)
-    return _report(data_import, limits, [], notes, **counts)
+    return {**_report(data_import, limits, [], notes, **counts), "data_health": summary}
+
+
+def _sizes(items: list[SourceItem], checked: CheckedImages) -> dict[str, tuple[int, int]]:
+    sizes: dict[str, tuple[int, int]] = {}
+    for item in items:
+        image = checked.by_item.get(item.external_id)
+        info = image[1] if image else checked.at_url.get(item.external_id)
+        if info is not None:
+            sizes[item.external_id] = (info.width, info.height)
+        elif item.width is not None and item.height is not None:
+            sizes[item.external_id] = (item.width, item.height)
+    return sizes
 
 
 def _existing_sizes(project_id: int, external_ids: list[str]) -> dict[str, tuple[int, int]]:
@@ -205,8 +244,11 @@ class CheckedImages:
     at_url: dict[str, ImageInfo] = field(default_factory=dict)
     used_uploads: set[str] = field(default_factory=set)
     rejected: list[Rejection] = field(default_factory=list)
+    #: Statistics, hashes and digests of the decoded images, for the data-health checks.
+    measured: dict[str, Measurement] = field(default_factory=dict)
 
     def keep(self, item: SourceItem, content: bytes, info: ImageInfo, name: str, stored: list[str]) -> None:
+        self.measured[item.external_id] = measure_image(content)
         if not self.rejected:  # once anything is rejected nothing is imported: stop storing
             name = image_store(content=content, name=name)
             stored.append(name)
@@ -283,6 +325,8 @@ def _check_download(
         checked.keep(item, body, info, name, stored)
     else:
         checked.at_url[item.external_id] = info
+        if isinstance(body, bytes):  # downloaded to measure it: measure the rest too
+            checked.measured[item.external_id] = measure_image(body)
 
 
 def _size_problems(

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DataHealthConfig(AppConfig):
+    name = "annotation_qc.datahealth"
+    label = "datahealth"

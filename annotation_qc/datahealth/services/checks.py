@@ -1,0 +1,225 @@
+"""The data-health checks of an import, before its write, and what they leave behind after it.
+
+The exchange import job measures each image it decodes (:func:`measure.measure_image`), then calls
+:func:`batch_check` before writing: failures whose action is ``reject`` become rejected rows (the import
+writes nothing, as for a malformed row). Inside the import's transaction :func:`batch_record` stores the
+measurements (``ItemHealth``), quarantines the failing items (``open_slots`` 0 and a ``Quarantine`` row
+holding the slots to give back) and writes the batch's report; a rejected import records its report with
+:func:`batch_record_rejected`. Drift and outlier scoring follow in a job once the import commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from annotation_qc.datahealth.models import BatchReport, ItemHealth, Quarantine
+from annotation_qc.datahealth.services.config import project_config
+from annotation_qc.datahealth.services.measure import Measurement
+from annotation_qc.domain.data_health.expectations import Batch, HealthOutcome, Known, evaluate
+from annotation_qc.domain.formats import Rejection, SourceItem
+from annotation_qc.labeling.models import Item
+from annotation_qc.projects.models import Project
+
+#: Failures listed in a report (all are counted).
+REPORT_MAX_FAILURES = 1000
+CHUNK = 5000
+
+
+@dataclass
+class BatchHealth:
+    config: dict[str, Any]
+    items: list[SourceItem]
+    measured: Mapping[str, Measurement]
+    outcome: HealthOutcome
+    is_gold: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.external_id for i in self.items]
+
+    def rejections(self) -> list[Rejection]:
+        return [
+            Rejection(self.items[f.index].row, f"{f.check}: {f.reason}")
+            for f in self.outcome.failures
+            if f.action == "reject"
+        ]
+
+    def failures(self) -> list[dict[str, Any]]:
+        ids = self.ids
+        return [f.to_dict(ids) for f in self.outcome.failures]
+
+    def summary(self, *, rejected: bool) -> dict[str, Any]:
+        quarantined = 0 if rejected or self.is_gold else int(self.outcome.quarantined.size)
+        failures = self.failures()
+        return {
+            "checks": list(self.outcome.checks_run),
+            "counts": self.outcome.counts(),
+            "failures": failures[:REPORT_MAX_FAILURES],
+            "failures_total": len(failures),
+            "quarantined": quarantined,
+            "warned": int(self.outcome.warned.size),
+            "notes": self.notes,
+        }
+
+
+def _known(project_id: int) -> Known:
+    rows = list(
+        ItemHealth.objects.filter(project_id=project_id)
+        .exclude(dhash__isnull=True)
+        .values_list("item__external_id", "dhash", "phash", "digest")
+    )
+    if not rows:
+        return Known()
+    ids, dhashes, phashes, digests = (list(c) for c in zip(*rows, strict=True))
+    return Known(ids=ids, dhashes=dhashes, phashes=[p or 0 for p in phashes], digests=digests)
+
+
+def batch_check(
+    *,
+    project: Project,
+    items: Sequence[SourceItem],
+    measured: Mapping[str, Measurement],
+    sizes: Mapping[str, tuple[int, int]],
+    is_gold: bool = False,
+) -> BatchHealth:
+    """Run the project's checks on the new items of an import (nothing is written)."""
+    config = project_config(project.pk)
+    batch_items = list(items)
+    found = [measured.get(i.external_id) for i in batch_items]
+    batch = Batch(
+        ids=[i.external_id for i in batch_items],
+        stats=[m.stats if m else None for m in found],
+        sizes=[sizes.get(i.external_id) for i in batch_items],
+        dhashes=[m.dhash if m else None for m in found],
+        phashes=[m.phash if m else None for m in found],
+        digests=[m.digest if m else None for m in found],
+        metadata=[i.metadata for i in batch_items],
+        scores=[list(i.scores) if i.scores is not None else None for i in batch_items],
+        n_labels=len(project.labels),
+    )
+    outcome = evaluate(batch, config, _known(project.pk))
+    health = BatchHealth(
+        config=config, items=batch_items, measured=measured, outcome=outcome, is_gold=is_gold
+    )
+    unmeasured = sum(1 for m in found if m is None)
+    if unmeasured:
+        health.notes.append(
+            f"{unmeasured} image(s) left at their URL were not measured: image checks skipped"
+        )
+    if is_gold and outcome.quarantined.size:
+        health.notes.append("gold items are never queued: quarantine failures are only listed")
+    return health
+
+
+def _item_ids(project_id: int, external_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(external_ids), CHUNK):
+        chunk = external_ids[start : start + CHUNK]
+        found.update(
+            Item.objects.filter(project_id=project_id, external_id__in=chunk).values_list("external_id", "pk")
+        )
+    return found
+
+
+def _report(data_import_id: int, project_id: int, health: BatchHealth, *, rejected: bool) -> dict[str, Any]:
+    summary = health.summary(rejected=rejected)
+    BatchReport.objects.update_or_create(
+        data_import_id=data_import_id,
+        defaults={
+            "project_id": project_id,
+            "items": len(health.items),
+            "counts": summary["counts"],
+            "failures": summary["failures"],
+            "failures_total": summary["failures_total"],
+            "quarantined": summary["quarantined"],
+            "warned": summary["warned"],
+            "rejected": rejected,
+        },
+    )
+    return summary
+
+
+def batch_record(*, data_import_id: int, project_id: int, health: BatchHealth) -> dict[str, Any]:
+    """Inside the import's transaction: measurements, quarantines and the report; returns the summary."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("batch_record runs inside the import's transaction")
+    ids = _item_ids(project_id, health.ids)
+    ItemHealth.objects.bulk_create(
+        [
+            ItemHealth(
+                item_id=ids[eid],
+                project_id=project_id,
+                data_import_id=data_import_id,
+                stats=m.stats.to_dict(),
+                dhash=m.dhash,
+                phash=m.phash,
+                digest=m.digest,
+            )
+            for eid, m in ((eid, health.measured.get(eid)) for eid in health.ids)
+            if m is not None and eid in ids
+        ],
+        batch_size=CHUNK,
+    )
+    if not health.is_gold:
+        reasons: dict[int, list[dict[str, str]]] = {}
+        for failure in health.outcome.failures:
+            if failure.action == "quarantine":
+                reasons.setdefault(ids[health.items[failure.index].external_id], []).append(
+                    {"check": failure.check, "reason": failure.reason}
+                )
+        quarantine_items(project_id=project_id, reasons=reasons, data_import_id=data_import_id)
+    return _report(data_import_id, project_id, health, rejected=False)
+
+
+def quarantine_items(
+    *, project_id: int, reasons: Mapping[int, list[dict[str, str]]], data_import_id: int | None = None
+) -> int:
+    """Hold items out of the queue: their open slots are kept on the quarantine row and set to 0.
+
+    Items already held keep their quarantine (the new reasons are not added). Returns items newly held.
+    """
+    item_ids = sorted(reasons)
+    created = 0
+    for start in range(0, len(item_ids), CHUNK):
+        chunk = item_ids[start : start + CHUNK]
+        held = set(
+            Quarantine.objects.filter(item_id__in=chunk, status=Quarantine.Status.HELD).values_list(
+                "item_id", flat=True
+            )
+        )
+        slots = dict(
+            Item.objects.select_for_update()
+            .filter(pk__in=[i for i in chunk if i not in held], is_gold=False)
+            .values_list("pk", "open_slots")
+        )
+        Quarantine.objects.bulk_create(
+            [
+                Quarantine(
+                    item_id=item_id,
+                    project_id=project_id,
+                    data_import_id=data_import_id,
+                    reasons=reasons[item_id],
+                    held_slots=open_slots,
+                )
+                for item_id, open_slots in slots.items()
+            ]
+        )
+        Item.objects.filter(pk__in=list(slots)).update(open_slots=0)
+        created += len(slots)
+    return created
+
+
+def batch_analyse_enqueue(*, data_import_id: int) -> None:
+    from annotation_qc.datahealth.services.analysis import batch_analyse_enqueue as enqueue
+
+    enqueue(data_import_id=data_import_id)
+
+
+def batch_record_rejected(*, data_import_id: int, project_id: int, health: BatchHealth) -> dict[str, Any]:
+    """The report of an import the checks (or other problems) rejected: nothing else is written."""
+    return _report(data_import_id, project_id, health, rejected=True)

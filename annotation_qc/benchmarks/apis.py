@@ -15,6 +15,8 @@ from annotation_qc.benchmarks.services.gold import gold_import, gold_promote
 from annotation_qc.core.auth import authenticated_user, user_id
 from annotation_qc.core.exceptions import Forbidden
 from annotation_qc.core.pagination import paginated_response
+from annotation_qc.datahealth.models import AuditEvent
+from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.labeling.apis import MAX_ITEMS_PER_REQUEST
 from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ProjectApi
 
@@ -57,6 +59,13 @@ class GoldApi(ProjectApi):
         gold = gold_import(
             project=self.project, rows=data.validated_data["items"], user=authenticated_user(request)
         )
+        audit_record(
+            project_id=self.project.pk,
+            actor_id=user_id(request),
+            action=AuditEvent.Action.GOLD,
+            target="gold import",
+            details={"created": len(gold)},
+        )
         return Response({"created": len(gold)}, status=status.HTTP_201_CREATED)
 
 
@@ -72,6 +81,13 @@ class GoldPromoteApi(ProjectApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         gold = gold_promote(project=self.project, user=authenticated_user(request), **data.validated_data)
+        audit_record(
+            project_id=self.project.pk,
+            actor_id=user_id(request),
+            action=AuditEvent.Action.GOLD,
+            target=f"gold {gold.pk}",
+            details={"promoted_from_annotation": data.validated_data["annotation_id"]},
+        )
         return Response(GoldApi.OutputSerializer(gold).data, status=status.HTTP_201_CREATED)
 
 

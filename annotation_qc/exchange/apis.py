@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import Conflict, Forbidden
 from annotation_qc.core.pagination import paginated_response
+from annotation_qc.datahealth.models import AuditEvent
+from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.domain.formats import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, IMPORT_FORMATS
 from annotation_qc.exchange import selectors
 from annotation_qc.exchange.models import DataImport, ExportSnapshot
@@ -141,6 +143,13 @@ class ProjectImportsApi(ProjectApi):
             images=data.validated_data["images"],
             copy_images=data.validated_data["copy_images"],
         )
+        audit_record(
+            project_id=self.project.pk,
+            actor_id=user_id(request),
+            action=AuditEvent.Action.IMPORT,
+            target=f"import {data_import.pk}",
+            details={"format": data_import.format, "as": target, "files": len(data_import.files)},
+        )
         body = {"import_id": data_import.pk, "job_id": data_import.job_id, "status": data_import.status}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
@@ -181,6 +190,13 @@ class ProjectExportsApi(ProjectApi):
             fmt=data.validated_data["format"],
             include_raw=data.validated_data["include_raw"],
             include_gold=data.validated_data["include_gold"],
+        )
+        audit_record(
+            project_id=self.project.pk,
+            actor_id=user_id(request),
+            action=AuditEvent.Action.EXPORT,
+            target=f"export {export.pk}",
+            details={"format": export.format, **export.options},
         )
         body = {"export_id": export.pk, "job_id": export.job_id, "status": export.status}
         return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.datahealth.models import AuditEvent
+from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.projects import selectors, services
 from annotation_qc.projects.models import Membership, Project
 from annotation_qc.projects.permissions import ALL_ROLES, ANNOTATOR, MANAGER, ProjectApi
@@ -91,6 +93,13 @@ class ProjectDetailApi(ProjectApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = services.project_update(project=self.project, data=data.validated_data)
+        audit_record(
+            project_id=project.pk,
+            actor_id=user_id(request),
+            action=AuditEvent.Action.SETTINGS,
+            target="project settings",
+            details={"changed": sorted(data.validated_data)},
+        )
         return Response(project_body(project, MANAGER))
 
 

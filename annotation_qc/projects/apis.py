@@ -98,7 +98,10 @@ class ProjectDetailApi(ProjectApi):
             actor_id=user_id(request),
             action=AuditEvent.Action.SETTINGS,
             target="project settings",
-            details={"changed": sorted(data.validated_data)},
+            details={
+                "changed": sorted(data.validated_data),
+                "settings": dict(sorted(data.validated_data.get("settings", {}).items())),
+            },
         )
         return Response(project_body(project, MANAGER))
 

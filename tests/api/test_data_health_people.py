@@ -166,22 +166,34 @@ def test_imports_exports_settings_and_gold_are_audited(world: World, capture: An
 
     client = world.client("manager")
     base = f"/api/v1/projects/{world.project.pk}"
-    assert client.patch(f"{base}/", {"benchmark_rate": 0.1}, format="json").status_code == 200
-    assert post_import(world, capture, format="coco", data=coco_document([("a.jpg", 10, 10)], {})).status_code == 202
+    assert client.patch(f"{base}/", {"settings": {"benchmark_rate": 0.1}}, format="json").status_code == 200
+    assert (
+        post_import(world, capture, format="coco", data=coco_document([("a.jpg", 10, 10)], {})).status_code
+        == 202
+    )
     with capture(execute=True):
         assert client.post(f"{base}/exports/", {"format": "coco"}, format="json").status_code == 202
     item = Item.objects.filter(project=world.project).first()
     assert item is not None
     gold = client.post(
         f"{base}/gold/",
-        {"items": [{"external_id": "g1", "image_url": "https://img.example/g1.png", "width": 10, "height": 10,
-                    "payload": {"boxes": []}}]},
+        {
+            "items": [
+                {
+                    "external_id": "g1",
+                    "image_url": "https://img.example/g1.png",
+                    "width": 10,
+                    "height": 10,
+                    "payload": {"boxes": []},
+                }
+            ]
+        },
         format="json",
     )
     assert gold.status_code == 201, gold.json()
     events = client.get(f"{base}/data-health/audit/").json()["results"]
     assert [e["action"] for e in events] == ["gold", "export", "import", "settings"]
     assert {e["actor"] for e in events} == {"manager"}
-    assert events[-1]["details"] == {"changed": ["benchmark_rate"]}
+    assert events[-1]["details"] == {"changed": ["settings"], "settings": {"benchmark_rate": 0.1}}
     only = client.get(f"{base}/data-health/audit/?action=export").json()["results"]
     assert [e["action"] for e in only] == ["export"]

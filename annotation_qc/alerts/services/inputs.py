@@ -104,6 +104,8 @@ def _skipping(project: Project, params: dict[str, Any], now: datetime) -> tuple[
     )
     ids, names, bn, bs, wn, ws = _columns(rows, 6)
     return checks.selective_skipping(ids, names, bn, bs, wn, ws, **params)
+
+
 def _drift(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
     from annotation_qc.datahealth.selectors import drift_conditions
 

@@ -132,6 +132,7 @@ class PredictionImportApi(ProjectApi):
             project=self.project,
             model_version=data.validated_data["model_version"],
             rows=data.validated_data["predictions"],
+            owner_id=request.user.pk,
         )
         return Response({"created": count}, status=status.HTTP_201_CREATED)
 

@@ -131,3 +131,36 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"annotation {self.pk} on item {self.item_id}"
+
+
+class ModelVersion(models.Model):
+    """A registered model version of a project: who owns it, when its predictions were uploaded and
+    its optional roles in prioritisation (the ``current`` model, a ``committee`` member).
+
+    Predictions name their version (``Prediction.model_version``); a predictions import registers
+    the version it names if it is new and stamps ``uploaded_at``. Names are immutable.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="model_versions")
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_current = models.BooleanField(default=False, help_text="Uncertainty sampling uses this version.")
+    in_committee = models.BooleanField(default=False, help_text="A member of the query-by-committee set.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When predictions of this version were last uploaded."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="model_version_unique_name"),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(is_current=True), name="model_version_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.project_id})"

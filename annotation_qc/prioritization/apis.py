@@ -6,6 +6,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation_qc.core.auth import user_id
+from annotation_qc.core.exceptions import NotFound
+from annotation_qc.labeling.models import ModelVersion
+from annotation_qc.labeling.services import model_versions
 from annotation_qc.prioritization import selectors
 from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.prioritization.services.runs import prioritize_start
@@ -58,3 +61,94 @@ class QueueApi(ProjectApi):
                 cursor=filters.validated_data.get("cursor"),
             )
         )
+
+
+class ModelVersionOutput(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    current = serializers.BooleanField(source="is_current")
+    committee = serializers.BooleanField(source="in_committee")
+
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "name", "description", "owner", "current", "committee", "created_at", "uploaded_at"]
+
+
+class ModelVersionListApi(ProjectApi):
+    """Registered model versions (newest upload first); ML engineers and managers register them.
+
+    Uncertainty sampling uses the version marked ``current`` (else the newest by upload time);
+    query by committee uses the versions marked ``committee`` (at least 2).
+    """
+
+    allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        description = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+        current = serializers.BooleanField(required=False, default=False)
+        committee = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(responses=ModelVersionOutput(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        versions = selectors.model_version_list(project=self.project)
+        return Response(ModelVersionOutput(versions, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: ModelVersionOutput})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = model_versions.model_version_register(
+            project=self.project,
+            name=data.validated_data["name"],
+            owner_id=user_id(request),
+            description=data.validated_data["description"],
+            is_current=data.validated_data["current"],
+            in_committee=data.validated_data["committee"],
+        )
+        return Response(ModelVersionOutput(version).data, status=status.HTTP_201_CREATED)
+
+
+class ModelVersionDetailApi(ProjectApi):
+    """One model version: its roles (``current``, ``committee``) and description; DELETE removes
+    it with its predictions. The name is immutable."""
+
+    allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+
+    class UpdateSerializer(serializers.Serializer):
+        description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        current = serializers.BooleanField(required=False)
+        committee = serializers.BooleanField(required=False)
+
+    def _version(self, version_id: int) -> ModelVersion:
+        version = (
+            ModelVersion.objects.select_related("owner").filter(project=self.project, pk=version_id).first()
+        )
+        if version is None:
+            raise NotFound("No such model version.")
+        return version
+
+    @extend_schema(responses=ModelVersionOutput)
+    def get(self, request: Request, project_id: int, version_id: int) -> Response:
+        return Response(ModelVersionOutput(self._version(version_id)).data)
+
+    @extend_schema(request=UpdateSerializer, responses=ModelVersionOutput)
+    def patch(self, request: Request, project_id: int, version_id: int) -> Response:
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "name" in request.data:
+            return Response(
+                {"detail": "The name of a model version cannot change.", "errors": {"name": ["immutable"]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        version = model_versions.model_version_update(
+            version=self._version(version_id),
+            description=data.validated_data.get("description"),
+            is_current=data.validated_data.get("current"),
+            in_committee=data.validated_data.get("committee"),
+        )
+        return Response(ModelVersionOutput(version).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_id: int, version_id: int) -> Response:
+        model_versions.model_version_delete(version=self._version(version_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

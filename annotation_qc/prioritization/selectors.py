@@ -6,10 +6,10 @@ import base64
 import json
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from annotation_qc.core.exceptions import ServiceError
-from annotation_qc.labeling.models import Item
+from annotation_qc.labeling.models import Item, ModelVersion
 from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.projects.models import Project
 
@@ -44,6 +44,7 @@ def queue_page(*, project: Project, limit: int, cursor: str | None) -> dict[str,
         "strategy": run.used_strategy if run else "import_order",
         "requested_strategy": run.strategy if run else None,
         "model_version": run.model_version if run else None,
+        "model_versions": list(run.prediction_versions) if run else [],
         "computed_at": run.activated_at if run else None,
         "note": (run.fallback_reason or None) if run else "Never prioritised: the queue is in import order.",
         "results": [
@@ -57,3 +58,11 @@ def queue_page(*, project: Project, limit: int, cursor: str | None) -> dict[str,
         ],
         "next_cursor": next_cursor,
     }
+
+
+def model_version_list(*, project: Project) -> list[ModelVersion]:
+    return list(
+        ModelVersion.objects.filter(project=project)
+        .select_related("owner")
+        .order_by(F("uploaded_at").desc(nulls_last=True), "-pk")
+    )

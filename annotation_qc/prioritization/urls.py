@@ -5,4 +5,12 @@ from annotation_qc.prioritization import apis
 urlpatterns = [
     path("projects/<int:project_id>/prioritize/", apis.PrioritizeApi.as_view(), name="prioritize"),
     path("projects/<int:project_id>/queue/", apis.QueueApi.as_view(), name="queue"),
+    path(
+        "projects/<int:project_id>/model-versions/", apis.ModelVersionListApi.as_view(), name="model-versions"
+    ),
+    path(
+        "projects/<int:project_id>/model-versions/<int:version_id>/",
+        apis.ModelVersionDetailApi.as_view(),
+        name="model-version",
+    ),
 ]

@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from annotation_qc.core.models import Job
-from annotation_qc.labeling.models import Annotation, Item, Task
+from annotation_qc.labeling.models import Annotation, Item, ModelVersion, Task
 from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import, predictions_import
 from annotation_qc.labeling.services.submit import annotation_submit
@@ -193,6 +193,7 @@ def test_detection_disagreement_across_model_versions(world: World) -> None:
                 {"external_id": items[2].external_id, "payload": {"boxes": [box] if version == "m1" else []}},
             ],
         )
+    ModelVersion.objects.filter(project=world.project).update(in_committee=True)
     prioritize(world, strategy="detection_disagreement")
     order = [r["item_id"] for r in queue(world)["results"]]
     assert order == [items[2].pk, items[1].pk, items[0].pk]

@@ -423,9 +423,11 @@ def _write(
     prediction_rows = [
         {"external_id": i.external_id, "payload": i.payload, "scores": i.scores} for i in predicted
     ]
-    model_version = data_import.model_version
+    model_version, owner_id = data_import.model_version, data_import.created_by_id
     count = _batched(
-        lambda batch: predictions_import(project=project, model_version=model_version, rows=batch),
+        lambda batch: predictions_import(
+            project=project, model_version=model_version, rows=batch, owner_id=owner_id
+        ),
         prediction_rows,
         predicted,
     )

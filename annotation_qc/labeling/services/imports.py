@@ -13,6 +13,7 @@ from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.domain.dispatch import required_annotations
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Item, Prediction
+from annotation_qc.labeling.services.model_versions import model_version_uploaded
 from annotation_qc.projects.models import Project
 
 BULK_BATCH = 2000
@@ -102,8 +103,11 @@ def _check_probabilities(proba: list[float], n_labels: int) -> str | None:
 
 
 @transaction.atomic
-def predictions_import(*, project: Project, model_version: str, rows: list[dict[str, Any]]) -> int:
-    """Create or replace one model version's predictions for the given items."""
+def predictions_import(
+    *, project: Project, model_version: str, rows: list[dict[str, Any]], owner_id: int | None = None
+) -> int:
+    """Create or replace one model version's predictions for the given items; registers the version
+    (owned by ``owner_id``) if it is new and stamps its upload time."""
     items = {
         eid: (pk, width, height)
         for eid, pk, width, height in Item.objects.filter(
@@ -148,6 +152,7 @@ def predictions_import(*, project: Project, model_version: str, rows: list[dict[
         )
     if errors:
         raise ServiceError(f"{len(errors)} prediction(s) rejected; nothing was imported.", errors=errors)
+    model_version_uploaded(project=project, name=model_version, owner_id=owner_id)
     Prediction.objects.bulk_create(
         predictions,
         batch_size=BULK_BATCH,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count
 from numpy.typing import NDArray
 
-from annotation_qc.labeling.models import Annotation, Item, Prediction
+from annotation_qc.labeling.models import Annotation, Item, ModelVersion, Prediction
 from annotation_qc.projects.models import Project
 
 
@@ -96,14 +96,56 @@ def item_id_ranges(*, project: Project, chunk: int | None = None) -> list[tuple[
     return list(zip(starts, ends, strict=True))
 
 
-def prediction_versions(*, project: Project, field: str) -> list[str]:
-    """Model versions that uploaded ``field`` (``proba`` or ``scores``), oldest first."""
-    return list(
-        Prediction.objects.filter(item__project=project, **{f"{field}__isnull": False})
-        .values_list("model_version", flat=True)
-        .distinct()
-        .order_by("model_version")
+#: What each prediction field holds, for the reasons a run records.
+FIELD_NAMES = {"proba": "class probabilities", "scores": "box scores", "payload": "predictions"}
+
+
+def _has_predictions(project: Project, name: str, field: str) -> bool:
+    return Prediction.objects.filter(
+        item__project=project, model_version=name, **{f"{field}__isnull": False}
+    ).exists()
+
+
+def single_version(*, project: Project, field: str) -> tuple[str | None, str]:
+    """The version single-model strategies use: the one marked current, else the newest by upload
+    time that uploaded ``field``. Returns (name, "") or (None, the reason there is none)."""
+    what = FIELD_NAMES[field]
+    current = ModelVersion.objects.filter(project=project, is_current=True).first()
+    if current is not None:
+        if _has_predictions(project, current.name, field):
+            return current.name, ""
+        return None, (
+            f"model version '{current.name}' is marked current but has no {what} uploaded: "
+            "the queue stays in import order"
+        )
+    uploaded = ModelVersion.objects.filter(project=project, uploaded_at__isnull=False).order_by(
+        "-uploaded_at", "-pk"
     )
+    for name in uploaded.values_list("name", flat=True):
+        if _has_predictions(project, name, field):
+            return name, ""
+    return None, ""
+
+
+def committee_versions(*, project: Project, field: str, strategy: str) -> tuple[list[str], str]:
+    """The versions marked as committee members that uploaded ``field`` (oldest upload first), and
+    a reason when fewer than 2 qualify (the run then keeps import order) or some were left out."""
+    what = FIELD_NAMES[field]
+    members = list(
+        ModelVersion.objects.filter(project=project, in_committee=True)
+        .order_by("uploaded_at", "pk")
+        .values_list("name", flat=True)
+    )
+    usable = [name for name in members if _has_predictions(project, name, field)]
+    missing = [name for name in members if name not in usable]
+    without = f" ({', '.join(missing)} without {what})" if missing else ""
+    if len(usable) < 2:
+        return [], (
+            f"{strategy} needs at least 2 model versions marked as committee members with {what}; "
+            f"{len(members)} marked{without}, {len(usable)} usable: the queue stays in import order"
+        )
+    note = f"committee members without {what} left out: {', '.join(missing)}" if missing else ""
+    return usable, note
 
 
 def predictions_in_range(

@@ -23,8 +23,9 @@ from annotation_qc.domain.active_learning.detection import box_scores_from_paylo
 from annotation_qc.labeling.models import Item
 from annotation_qc.prioritization.models import PriorityRun, PriorityScore
 from annotation_qc.prioritization.services.data import (
-    prediction_versions,
+    committee_versions,
     predictions_in_range,
+    single_version,
     training_set,
     unlabeled_features,
 )
@@ -57,23 +58,22 @@ def _import_order(reason: str) -> Plan:
     return Plan(used_strategy="import_order", model_version="import_order", fallback_reason=reason)
 
 
+def _single(project: Project, field: str, strategy: str) -> Plan:
+    """A plan over the current (else newest) version's ``field``, or an import-order fallback."""
+    name, reason = single_version(project=project, field=field)
+    if name is None:
+        return _import_order(reason or NO_INPUT)
+    return Plan(strategy, f"predictions:{name}", versions=(name,))
+
+
 def plan(*, project: Project, strategy: str) -> Plan:
     spec = get_strategy(strategy)
     if spec.needs == "positions":
         return Plan(used_strategy=strategy, model_version=strategy)
     if spec.needs == "box_scores":
-        versions = prediction_versions(project=project, field="scores")
-        if not versions:
-            return _import_order(NO_INPUT)
-        return Plan(strategy, f"predictions:{versions[-1]}", versions=(versions[-1],))
+        return _single(project, "scores", strategy)
     if spec.needs == "box_predictions":
-        versions = prediction_versions(project=project, field="payload")
-        if len(versions) < 2:
-            return _import_order(
-                "committee disagreement needs predictions from at least 2 model versions; "
-                f"the project has {len(versions)}: the queue stays in import order",
-            )
-        return Plan(strategy, "predictions:" + ",".join(versions), versions=tuple(versions))
+        return _committee(project, "payload", strategy)
     # Class-probability strategies: a committee trained on the project's features, or else the
     # class probabilities uploaded with predictions.
     if project.feature_dim:
@@ -95,17 +95,16 @@ def plan(*, project: Project, strategy: str) -> Plan:
             fallback_reason=choice.message or "",
             committee=committee,
         )
-    versions = prediction_versions(project=project, field="proba")
-    if not versions:
-        return _import_order(NO_INPUT)
     if spec.needs == "committee_proba":
-        if len(versions) < 2:
-            return _import_order(
-                f"{strategy} without features needs class probabilities from at least 2 model "
-                f"versions; the project has {len(versions)}: the queue stays in import order",
-            )
-        return Plan(strategy, "predictions:" + ",".join(versions), versions=tuple(versions))
-    return Plan(strategy, f"predictions:{versions[-1]}", versions=(versions[-1],))
+        return _committee(project, "proba", strategy)
+    return _single(project, "proba", strategy)
+
+
+def _committee(project: Project, field: str, strategy: str) -> Plan:
+    versions, note = committee_versions(project=project, field=field, strategy=strategy)
+    if not versions:
+        return _import_order(note)
+    return Plan(strategy, "predictions:" + ",".join(versions), fallback_reason=note, versions=tuple(versions))
 
 
 def score_range(

@@ -5,14 +5,16 @@
 
 Seeds a classification project with ``--items`` items of 64 float32 features (10 classes in
 Gaussian clusters) and ``--labeled`` single-annotated items, then runs the real job
-(``prioritize_start`` -> prepare -> chunks -> activate, Celery eager, in this process) and prints
-the wall time of each phase and the peak memory (RSS) of the process.
+(prepare -> chunks -> activate, as the Celery tasks call them; the chunks in ``--workers`` processes
+at once, like that many Celery workers) and prints the wall time of each phase and the peak memory
+(largest RSS of the main process and of any worker process).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import time
 
@@ -38,36 +40,45 @@ def seed(items: int, labeled: int, dim: int) -> int:
     )
     centres = rng.normal(0, 3, size=(10, dim))
     classes = rng.integers(0, 10, size=items)
-    features = (centres[classes] + rng.normal(0, 2.5, size=(items, dim))).astype("<f4")
+    batch = 50_000
+
+    def features_of(start: int, stop: int) -> np.ndarray:
+        """Generated batch by batch, so seeding does not hold a million rows of floats."""
+        noise = np.random.default_rng(start).normal(0, 2.5, size=(stop - start, dim))
+        return (centres[classes[start:stop]] + noise).astype("<f4")
+
     table = Item._meta.db_table
     columns = (
         "project_id, external_id, image, image_url, width, height, metadata, features, priority, "
-        "required_annotations, open_slots, is_gold, created_at"
+        "priority_b, required_annotations, open_slots, is_gold, created_at"
     )
     now = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for i in range(items):
-                copy.write_row(
-                    (
-                        project.pk,
-                        f"i{i}",
-                        "",
-                        f"https://img.example/{i}.png",
-                        64,
-                        64,
-                        "{}",
-                        features[i].tobytes(),
-                        0.0,
-                        1,
-                        1,
-                        False,
-                        now,
+            for start in range(0, items, batch):
+                features = features_of(start, min(items, start + batch))
+                for i in range(start, min(items, start + batch)):
+                    copy.write_row(
+                        (
+                            project.pk,
+                            f"i{i}",
+                            "",
+                            f"https://img.example/{i}.png",
+                            64,
+                            64,
+                            "{}",
+                            features[i - start].tobytes(),
+                            0.0,
+                            0.0,
+                            1,
+                            1,
+                            False,
+                            now,
+                        )
                     )
-                )
     else:
-        batch = 20_000
         for start in range(0, items, batch):
+            features = features_of(start, min(items, start + batch))
             Item.objects.bulk_create(
                 Item(
                     project=project,
@@ -75,7 +86,7 @@ def seed(items: int, labeled: int, dim: int) -> int:
                     image_url="https://img.example/x.png",
                     width=64,
                     height=64,
-                    features=features[i].tobytes(),
+                    features=features[i - start].tobytes(),
                 )
                 for i in range(start, min(items, start + batch))
             )
@@ -112,8 +123,24 @@ def seed(items: int, labeled: int, dim: int) -> int:
     return project.pk
 
 
-def run(project_id: int, strategy: str) -> dict[str, object]:
-    """The job's own steps, as its Celery tasks call them (prepare, every chunk, activate), timed."""
+def _chunk(args: tuple[int, int, int]) -> int:
+    """One chunk in a worker process (its own database connection), as a Celery worker runs it."""
+    from annotation_qc.prioritization.services import runs
+
+    run_id, lo, hi = args
+    return runs.prioritize_score_chunk(run_id=run_id, lo=lo, hi=hi)
+
+
+def _peak_mb() -> float:
+    """The largest resident set of this process and of any finished worker process."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def run(project_id: int, strategy: str, workers: int) -> dict[str, object]:
+    """The job's own steps, as its Celery tasks call them (prepare, every chunk, activate), timed;
+    with ``workers`` > 1 the chunks run in that many processes at once, like Celery workers."""
     from annotation_qc.core.jobs import job_create
     from annotation_qc.prioritization.models import PriorityRun
     from annotation_qc.prioritization.services import runs
@@ -127,8 +154,16 @@ def run(project_id: int, strategy: str) -> dict[str, object]:
     t0 = time.perf_counter()
     ranges = runs.prioritize_prepare(run_id=run.pk)
     t1 = time.perf_counter()
-    for lo, hi in ranges:
-        runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
+    if workers > 1:
+        from django.db import connections
+
+        connections.close_all()  # each forked worker opens its own
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, maxtasksperchild=4) as pool:
+            pool.map(_chunk, [(run.pk, lo, hi) for lo, hi in ranges], chunksize=1)
+    else:
+        for lo, hi in ranges:
+            runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
     t2 = time.perf_counter()
     runs.prioritize_activate(run_id=run.pk)
     t3 = time.perf_counter()
@@ -157,13 +192,14 @@ def main() -> None:
     parser.add_argument("--labeled", type=int, default=2_000)
     parser.add_argument("--dim", type=int, default=64)
     parser.add_argument("--strategy", default="margin")
+    parser.add_argument("--workers", type=int, default=2, help="processes scoring chunks at once")
     args = parser.parse_args()
     django_setup(fresh_database(args.database, f"aqc_bench_prioritize_{args.database}"))
     t0 = time.perf_counter()
     project_id = seed(args.items, args.labeled, args.dim)
     seeded = time.perf_counter() - t0
-    result = run(project_id, args.strategy)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seed_peak_mb = _peak_mb()
+    result = run(project_id, args.strategy, args.workers)
     print(
         json.dumps(
             {
@@ -174,7 +210,9 @@ def main() -> None:
                 "strategy": args.strategy,
                 "seed_s": round(seeded, 1),
                 **result,
-                "peak_rss_mb": round(peak_mb),
+                "workers": args.workers,
+                "peak_rss_mb_after_seeding": round(seed_peak_mb),
+                "peak_rss_mb": round(_peak_mb()),
             },
             indent=1,
         )

@@ -8,6 +8,9 @@ class Item(models.Model):
 
     ``open_slots`` counts the annotations still to hand out (required minus live or submitted
     tasks); dispatch takes the open item with the highest priority, through a partial index.
+    The priority is double-buffered: the project's ``priority_slot`` says which of ``priority`` and
+    ``priority_b`` orders the live queue; a prioritisation run writes the other one and activates
+    by flipping the slot (one row, however many items).
     """
 
     # No separate index on project: the unique (project, external_id) index leads with it, and every
@@ -23,6 +26,7 @@ class Item(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     features = models.BinaryField(null=True, blank=True, help_text="float32 little-endian vector.")
     priority = models.FloatField(default=0.0)
+    priority_b = models.FloatField(default=0.0)
     required_annotations = models.PositiveSmallIntegerField(default=1)
     open_slots = models.IntegerField(default=1)
     is_gold = models.BooleanField(
@@ -38,6 +42,11 @@ class Item(models.Model):
         indexes = [
             models.Index(
                 fields=["project", "-priority", "id"], condition=Q(open_slots__gt=0), name="item_queue_idx"
+            ),
+            models.Index(
+                fields=["project", "-priority_b", "id"],
+                condition=Q(open_slots__gt=0),
+                name="item_queue_b_idx",
             ),
         ]
 

@@ -17,7 +17,8 @@ from annotation_qc.projects.settings_rules import KNOWN_STRATEGIES
 
 
 class PrioritizeApi(ProjectApi):
-    """Start a prioritisation job; poll it at ``/api/v1/jobs/{job_id}/``."""
+    """Start a prioritisation job; poll it at ``/api/v1/jobs/{job_id}/``. 409 (with the running
+    job's ``job_id``) while another run of the project is pending or running."""
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
@@ -25,7 +26,7 @@ class PrioritizeApi(ProjectApi):
         strategy = serializers.ChoiceField(choices=KNOWN_STRATEGIES, required=False)
         diversity_k = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
 
-    @extend_schema(request=InputSerializer, responses={202: dict})
+    @extend_schema(request=InputSerializer, responses={202: dict, 409: dict})
     def post(self, request: Request, project_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

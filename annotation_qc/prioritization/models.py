@@ -1,4 +1,5 @@
-"""Priority runs: each computes a full new queue order, which becomes active only when complete."""
+"""Priority runs: each computes a full new queue order into the items' standby priority column,
+which becomes active only when complete (the project's ``priority_slot`` flips)."""
 
 from django.db import models
 
@@ -39,25 +40,28 @@ class PriorityRun(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["project"], condition=models.Q(status="active"), name="priority_run_one_active"
-            )
+            ),
+            # One run at a time writes the project's standby priority column.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="priority_run_one_busy",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.strategy} run {self.pk} ({self.status})"
 
 
-class PriorityScore(models.Model):
-    """One item's score in one run (written in bulk by the chunk workers)."""
+class PriorityChunk(models.Model):
+    """An id range of a run whose scores are written: a redelivered chunk counts once in the progress."""
 
-    # Indexed only by the unique (run, item) pair: every extra index costs a million inserts a run.
-    run = models.ForeignKey(PriorityRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
-    item = models.ForeignKey(
-        "labeling.Item", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    score = models.FloatField()
+    run = models.ForeignKey(PriorityRun, on_delete=models.CASCADE, related_name="chunks", db_index=False)
+    lo = models.BigIntegerField()
+    items = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "item"], name="priority_score_unique")]
+        constraints = [models.UniqueConstraint(fields=["run", "lo"], name="priority_chunk_unique")]
 
     def __str__(self) -> str:
-        return f"{self.item_id}: {self.score:.4f}"
+        return f"run {self.run_id} from {self.lo}"

@@ -29,16 +29,19 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
 
 
 def queue_page(*, project: Project, limit: int, cursor: str | None) -> dict[str, Any]:
+    field = project.priority_field
     items = Item.objects.filter(project=project, open_slots__gt=0)
     if cursor:
         priority, item_id = decode_cursor(cursor)
-        items = items.filter(Q(priority__lt=priority) | Q(priority=priority, pk__gt=item_id))
+        items = items.filter(Q(**{f"{field}__lt": priority}) | Q(**{field: priority, "pk__gt": item_id}))
     rows = list(
-        items.order_by("-priority", "pk").values("pk", "external_id", "priority", "open_slots")[: limit + 1]
+        items.order_by(f"-{field}", "pk").values("pk", "external_id", "open_slots", score=F(field))[
+            : limit + 1
+        ]
     )
     run = PriorityRun.objects.filter(project=project, status=PriorityRun.Status.ACTIVE).first()
     next_cursor = (
-        encode_cursor(rows[limit - 1]["priority"], rows[limit - 1]["pk"]) if len(rows) > limit else None
+        encode_cursor(rows[limit - 1]["score"], rows[limit - 1]["pk"]) if len(rows) > limit else None
     )
     return {
         "strategy": run.used_strategy if run else "import_order",
@@ -51,7 +54,7 @@ def queue_page(*, project: Project, limit: int, cursor: str | None) -> dict[str,
             {
                 "item_id": r["pk"],
                 "external_id": r["external_id"],
-                "score": r["priority"],
+                "score": r["score"],
                 "open_slots": r["open_slots"],
             }
             for r in rows[:limit]

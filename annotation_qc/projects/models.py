@@ -4,6 +4,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+#: The items' double-buffered priority columns, by ``Project.priority_slot``.
+PRIORITY_FIELDS = ("priority", "priority_b")
+
 
 class Project(models.Model):
     class Kind(models.TextChoices):
@@ -67,6 +70,11 @@ class Project(models.Model):
     prioritize_every = models.PositiveIntegerField(
         default=0, help_text="Re-prioritise after N new labels (0: off)."
     )
+    priority_slot = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Which of the items' two priority columns orders the live queue (0: priority, "
+        "1: priority_b); a prioritisation run fills the other one and activates by flipping this.",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -75,6 +83,16 @@ class Project(models.Model):
     def payload_kind(self) -> Literal["bbox", "classification"]:
         """The kind, typed for the domain functions that take it."""
         return "bbox" if self.kind == self.Kind.BBOX else "classification"
+
+    @property
+    def priority_field(self) -> str:
+        """The ``Item`` column that orders the live queue."""
+        return PRIORITY_FIELDS[self.priority_slot]
+
+    @property
+    def standby_priority_field(self) -> str:
+        """The ``Item`` column a prioritisation run writes before it flips the slot."""
+        return PRIORITY_FIELDS[1 - self.priority_slot]
 
 
 class Membership(models.Model):

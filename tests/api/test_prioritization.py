@@ -70,6 +70,13 @@ def prioritize(world: World, **body) -> dict:
     return response.json()
 
 
+def live_priorities(world: World) -> list[tuple[int, float]]:
+    """Every item's priority in the project's live column."""
+    world.project.refresh_from_db()
+    field = world.project.priority_field
+    return list(Item.objects.filter(project=world.project).order_by("pk").values_list("pk", field))
+
+
 def queue(world: World, **params) -> dict:
     response = world.client("ml_engineer").get(f"/api/v1/projects/{world.project.pk}/queue/", params)
     assert response.status_code == 200, response.json()
@@ -93,6 +100,7 @@ def test_committee_strategy_orders_queue_and_dispatch(digits: World, strategy: s
     assert scores == sorted(scores, reverse=True)
     assert len(set(scores)) > 5  # a real ordering, not a constant (vote entropy over 5 votes is coarse)
     # Annotators are served in the same order.
+    digits.project.refresh_from_db()  # the run flipped its live priority column
     first = task_next(project=digits.project, annotator_id=digits.users["annotator"].pk)
     assert first.item_id == page["results"][0]["item_id"]
 
@@ -201,9 +209,7 @@ def test_detection_disagreement_across_model_versions(world: World) -> None:
 
 def test_crashed_run_leaves_previous_order_and_rerun_succeeds(digits: World, monkeypatch) -> None:
     prioritize(digits, strategy="entropy")
-    before = list(
-        Item.objects.filter(project=digits.project).order_by("pk").values_list("priority", flat=True)
-    )
+    before = live_priorities(digits)
     original = scoring.score_range
 
     def crash(**kwargs):
@@ -212,9 +218,7 @@ def test_crashed_run_leaves_previous_order_and_rerun_succeeds(digits: World, mon
     monkeypatch.setattr(scoring, "score_range", crash)
     with pytest.raises(RuntimeError), _capture(execute=True):
         runs.prioritize_start(project=digits.project, strategy="margin", trigger="manual", user_id=None)
-    after = list(
-        Item.objects.filter(project=digits.project).order_by("pk").values_list("priority", flat=True)
-    )
+    after = live_priorities(digits)
     assert after == before
     assert PriorityRun.objects.get(status="active").strategy == "entropy"
     monkeypatch.setattr(scoring, "score_range", original)
@@ -225,7 +229,7 @@ def test_crashed_run_leaves_previous_order_and_rerun_succeeds(digits: World, mon
 
 def test_failing_chunk_marks_job_failed_and_keeps_order(digits: World, monkeypatch) -> None:
     prioritize(digits, strategy="entropy")
-    before = dict(Item.objects.filter(project=digits.project).values_list("pk", "priority"))
+    before = live_priorities(digits)
 
     def crash(**kwargs):
         raise RuntimeError("out of memory")
@@ -236,7 +240,7 @@ def test_failing_chunk_marks_job_failed_and_keeps_order(digits: World, monkeypat
     failed = PriorityRun.objects.exclude(status__in=["active", "superseded"]).get()
     assert failed.status == "failed"
     assert failed.job.status == "failed"
-    assert dict(Item.objects.filter(project=digits.project).values_list("pk", "priority")) == before
+    assert live_priorities(digits) == before
 
 
 def test_bad_inputs(world: World) -> None:

@@ -204,4 +204,6 @@ def test_annotators_work_through_an_outage_and_deferred_work_catches_up(
     run = PriorityRun.objects.get(project=project, status=PriorityRun.Status.ACTIVE)
     assert run.trigger == PriorityRun.Trigger.LABELS
     assert run.job.status == Job.Status.SUCCEEDED
-    assert Item.objects.filter(project=project).exclude(priority=0).exists()
+    project.refresh_from_db()
+    assert project.priority_slot == 1  # the run filled the standby column and flipped to it
+    assert Item.objects.filter(project=project).exclude(priority_b=0).exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -33,7 +34,8 @@ from annotation_qc.labeling.models import Item
 from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import
 from annotation_qc.labeling.services.submit import annotation_submit
-from annotation_qc.prioritization.models import PriorityRun, PriorityScore
+from annotation_qc.prioritization.models import PriorityRun
+from annotation_qc.prioritization.services import scoring
 from annotation_qc.prioritization.services.runs import prioritize_start
 from annotation_qc.projects.models import Project
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
@@ -249,15 +251,20 @@ def _succeeded(job: Job) -> bool:
 
 
 def _priorities(project: Project) -> dict[int, float]:
-    return dict(Item.objects.filter(project=project).values_list("pk", "priority"))
+    """Every item's priority in the project's live column."""
+    project.refresh_from_db()
+    return dict(Item.objects.filter(project=project).values_list("pk", project.priority_field))
 
 
 def _assert_queue_is_run(project: Project, run: PriorityRun) -> None:
-    """Every open item's priority is the run's score for it (and only open items were scored)."""
-    scores = dict(PriorityScore.objects.filter(run=run).values_list("item_id", "score"))
-    open_items = dict(Item.objects.filter(project=project, open_slots__gt=0).values_list("pk", "priority"))
-    assert scores.keys() == open_items.keys()
-    assert all(open_items[pk] == pytest.approx(score) for pk, score in scores.items())
+    """Every open item's live priority is the run's score for it (recomputed with its committee)."""
+    live = _priorities(project)
+    committee = pickle.loads(run.committee)
+    ids, scores = scoring.score_range(project=project, run=run, committee=committee, lo=0, hi=max(live) + 1)
+    assert len(ids) == Item.objects.filter(project=project, open_slots__gt=0).count()
+    assert all(
+        live[pk] == pytest.approx(score) for pk, score in zip(ids.tolist(), scores.tolist(), strict=True)
+    )
 
 
 def _start_run(

@@ -72,13 +72,13 @@ def latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
     )
 
 
-def _take_slot_sql(vendor: str) -> str:
+def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
     """One statement takes the best open slot for an annotator; returns the item and its latest prediction.
 
     PostgreSQL locks the candidate row with SKIP LOCKED, so concurrent annotators pass over each
     other's candidates instead of queueing on them; SQLite has no row locks and is serialised by
     its ``BEGIN IMMEDIATE`` transactions. The candidate scan follows the partial index
-    ``item_queue_idx`` (open items by priority).
+    ``item_queue_idx`` or ``item_queue_b_idx`` (open items by the project's live priority column).
     """
     item, task, prediction = Item._meta.db_table, Task._meta.db_table, Prediction._meta.db_table
     lock = "FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
@@ -89,7 +89,7 @@ def _take_slot_sql(vendor: str) -> str:
             WHERE candidate.project_id = %s AND candidate.open_slots > 0
               AND NOT EXISTS (SELECT 1 FROM {task} AS seen
                               WHERE seen.item_id = candidate.id AND seen.annotator_id = %s)
-            ORDER BY candidate.priority DESC, candidate.id ASC
+            ORDER BY candidate.{priority_column} DESC, candidate.id ASC
             LIMIT 1 {lock}
         )
         RETURNING id, image, image_url, width, height,
@@ -101,7 +101,7 @@ def _take_slot_sql(vendor: str) -> str:
 def _take_regular_slot(*, project: Project, annotator_id: int) -> tuple[Item, Any] | None:
     """Take one slot of the best open item for this annotator: the item and its pre-annotation."""
     with connection.cursor() as cursor:
-        cursor.execute(_take_slot_sql(connection.vendor), [project.pk, annotator_id])
+        cursor.execute(_take_slot_sql(connection.vendor, project.priority_field), [project.pk, annotator_id])
         row = cursor.fetchone()
     if row is None:
         return None

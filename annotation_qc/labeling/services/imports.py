@@ -82,6 +82,7 @@ def items_import(*, project: Project, rows: list[dict[str, Any]], is_gold: bool 
             metadata=row.get("metadata") or {},
             features=features_to_bytes(row["features"]) if row.get("features") is not None else None,
             priority=float(row.get("priority") or 0.0),
+            priority_b=float(row.get("priority") or 0.0),
             required_annotations=int(req),
             open_slots=int(req),
             is_gold=is_gold,

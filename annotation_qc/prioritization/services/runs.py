@@ -1,8 +1,12 @@
 """The life of a priority run: start, prepare (train), score chunks, activate (or fail).
 
-A run writes its scores beside the live queue and swaps them in with one UPDATE in one
-transaction at the end, so a crashed or killed run leaves the previous order in place, and
-re-running a chunk (Celery redelivers it after a worker dies: acks late) rewrites the same rows.
+The items carry two priority columns; the project's ``priority_slot`` names the live one. A run
+writes its scores into the other (standby) column, chunk by chunk, and activates by flipping the
+slot: one row updated in one short transaction, however many items. Until then the live order is
+untouched, so a crashed or killed run leaves it in place. One run at a time may write the standby
+column (a second start answers 409 with the running job), and a run that is no longer the
+project's newest, or no longer running (failed, superseded), neither writes nor activates, even
+when Celery redelivers its chunks (acks late) after a newer run started or went live.
 """
 
 from __future__ import annotations
@@ -10,24 +14,34 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-import numpy as np
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from annotation_qc.core import jobs
-from annotation_qc.core.exceptions import ServiceError
-from annotation_qc.labeling.models import Item
-from annotation_qc.prioritization.models import PriorityRun, PriorityScore
-from annotation_qc.prioritization.services import scoring
+from annotation_qc.core.exceptions import Conflict, ServiceError
+from annotation_qc.prioritization.models import PriorityChunk, PriorityRun
+from annotation_qc.prioritization.services import priorities, scoring
 from annotation_qc.prioritization.services.data import item_id_ranges
 from annotation_qc.projects.models import Project
 from annotation_qc.projects.settings_rules import KNOWN_STRATEGIES
+
+BUSY = (PriorityRun.Status.PENDING, PriorityRun.Status.RUNNING)
+
+
+class AlreadyRunning(Conflict):
+    """A prioritisation is already pending or running for the project (HTTP 409, with its job)."""
 
 
 def prioritize_start(
     *, project: Project, strategy: str | None, trigger: str, user_id: int | None, diversity_k: int = 0
 ) -> PriorityRun:
-    """Create a run (and its job) and enqueue it once the transaction commits."""
+    """Create a run (and its job) and enqueue it once the transaction commits.
+
+    Raises :class:`AlreadyRunning` (409, naming the running job) while another run of the project
+    is pending or running: the project row is locked for the check, and a partial unique index
+    backs it, so two starts at once make one run.
+    """
     from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
     from annotation_qc.prioritization.tasks import prioritize_run
 
@@ -37,15 +51,22 @@ def prioritize_start(
             "Unknown strategy.", errors={"strategy": [f"must be one of {', '.join(KNOWN_STRATEGIES)}"]}
         )
     with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
+        _raise_if_busy(project.pk)
         job = jobs.job_create(
             kind="prioritize",
             project_id=project.pk,
             created_by_id=user_id,
             params={"strategy": strategy, "trigger": trigger, "diversity_k": diversity_k},
         )
-        run = PriorityRun.objects.create(
-            project=project, job=job, strategy=strategy, trigger=trigger, diversity_k=diversity_k
-        )
+        try:
+            with transaction.atomic():
+                run = PriorityRun.objects.create(
+                    project=project, job=job, strategy=strategy, trigger=trigger, diversity_k=diversity_k
+                )
+        except IntegrityError:  # a concurrent start won the partial unique index
+            _raise_if_busy(project.pk)
+            raise
         # A run that never reached the queue fails at once, so it does not hold the project "busy"
         # (the beat trigger starts a new one once the broker is back).
         enqueue_on_commit(
@@ -54,9 +75,36 @@ def prioritize_start(
     return run
 
 
+def _raise_if_busy(project_id: int) -> None:
+    running = (
+        PriorityRun.objects.filter(project_id=project_id, status__in=BUSY).values_list("pk", "job_id").first()
+    )
+    if running is not None:
+        raise AlreadyRunning(
+            "A prioritisation is already running for this project; poll its job.",
+            run_id=running[0],
+            job_id=running[1],
+        )
+
+
+def _superseded(run: PriorityRun) -> bool:
+    """Whether a newer run of the project exists that did not fail (started, running or live)."""
+    return (
+        PriorityRun.objects.filter(project_id=run.project_id, pk__gt=run.pk)
+        .exclude(status=PriorityRun.Status.FAILED)
+        .exists()
+    )
+
+
 def prioritize_prepare(*, run_id: int) -> list[tuple[int, int]]:
-    """Train what the strategy needs, record the model version; return the chunk id ranges."""
+    """Train what the strategy needs, record the model version; return the chunk id ranges
+    (none for a run that is no longer pending or running: a redelivered start does nothing)."""
     run = PriorityRun.objects.select_related("project").get(pk=run_id)
+    if run.status not in BUSY:
+        return []
+    if _superseded(run):
+        _supersede(run)
+        return []
     project = run.project
     ranges = item_id_ranges(project=project)
     plan = scoring.plan(project=project, strategy=run.strategy)
@@ -67,117 +115,118 @@ def prioritize_prepare(*, run_id: int) -> list[tuple[int, int]]:
     run.labels_used = plan.labels_used
     run.fallback_reason = plan.fallback_reason
     run.committee = pickle.dumps(plan.committee) if plan.committee is not None else None
-    run.save(
-        update_fields=[
-            "status",
-            "used_strategy",
-            "prediction_versions",
-            "model_version",
-            "labels_used",
-            "fallback_reason",
-            "committee",
-        ]
-    )
-    PriorityScore.objects.filter(run=run).delete()  # a rerun starts clean
-    jobs.job_start(job_id=run.job_id, total=sum(1 for _ in ranges))
+    with transaction.atomic():
+        updated = PriorityRun.objects.filter(pk=run.pk, status__in=BUSY).update(
+            status=run.status,
+            used_strategy=run.used_strategy,
+            prediction_versions=run.prediction_versions,
+            model_version=run.model_version,
+            labels_used=run.labels_used,
+            fallback_reason=run.fallback_reason,
+            committee=run.committee,
+        )
+        if not updated:  # failed meanwhile
+            return []
+        PriorityChunk.objects.filter(run=run).delete()  # a rerun starts its progress afresh
+        jobs.job_start(job_id=run.job_id, total=len(ranges))
     return ranges
 
 
 def prioritize_score_chunk(*, run_id: int, lo: int, hi: int) -> int:
-    """Score the open items with ids in [lo, hi) and write their scores (idempotent)."""
+    """Score the open items with ids in [lo, hi) into the standby column (idempotent).
+
+    Written only while the run is running and the project's newest; the run row is share-locked
+    meanwhile, so a failure or an activation waits for the chunk's commit, and a redelivered
+    chunk of a failed or superseded run writes nothing.
+    """
     run = PriorityRun.objects.select_related("project").get(pk=run_id)
+    if run.status != PriorityRun.Status.RUNNING or _superseded(run):
+        return 0
     committee = pickle.loads(run.committee) if run.committee else None
     item_ids, scores = scoring.score_range(project=run.project, run=run, committee=committee, lo=lo, hi=hi)
     with transaction.atomic():
-        # A chunk redelivered after its worker died between commit and ack rewrites its rows but
-        # must not count twice in the job's progress.
-        rewritten = PriorityScore.objects.filter(run=run, item_id__gte=lo, item_id__lt=hi).delete()[0]
-        _write_scores(run.pk, item_ids, scores)
-        if not rewritten:
+        locked = (
+            PriorityRun.objects.select_for_update(**_share()).filter(pk=run_id).values_list("status").first()
+        )
+        if locked is None or locked[0] != PriorityRun.Status.RUNNING or _superseded(run):
+            return 0
+        project = Project.objects.only("priority_slot").get(pk=run.project_id)
+        priorities.write_priorities(project.standby_priority_field, item_ids, scores)
+        if _chunk_done(run.pk, lo, len(item_ids)):
             jobs.job_advance(job_id=run.job_id, by=1)
     return len(item_ids)
 
 
-#: One row of PostgreSQL's binary COPY format for (run_id bigint, item_id bigint, score float8).
-_COPY_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("run_len", ">i4"),
-        ("run", ">i8"),
-        ("item_len", ">i4"),
-        ("item", ">i8"),
-        ("score_len", ">i4"),
-        ("score", ">f8"),
-    ]
-)
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+def _share() -> dict[str, Any]:
+    """``FOR SHARE`` where the database has row locks (PostgreSQL); SQLite serialises writers."""
+    return {"of": ("self",)} if connection.vendor == "postgresql" else {}
 
 
-def binary_copy_rows(run_id: int, item_ids: np.ndarray[Any, Any], scores: np.ndarray[Any, Any]) -> bytes:
-    """The scores as one PostgreSQL binary COPY stream, built with numpy (no per-row Python)."""
-    rows = np.empty(len(item_ids), dtype=_COPY_ROW)
-    rows["fields"] = 3
-    rows["run_len"] = rows["item_len"] = rows["score_len"] = 8
-    rows["run"] = run_id
-    rows["item"] = item_ids
-    rows["score"] = scores
-    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
-
-
-def _write_scores(run_id: int, item_ids: np.ndarray[Any, Any], scores: np.ndarray[Any, Any]) -> None:
-    table = PriorityScore._meta.db_table
+def _chunk_done(run_id: int, lo: int, items: int) -> bool:
+    """Record the chunk; False when it was already recorded (a redelivery, which updates its count)."""
+    table = PriorityChunk._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(
-                f"COPY {table} (run_id, item_id, score) FROM STDIN WITH (FORMAT binary)"
-            ) as copy:
-                copy.write(binary_copy_rows(run_id, item_ids, scores))
-        else:
-            rows = zip(
-                [run_id] * len(item_ids), item_ids.tolist(), scores.astype(float).tolist(), strict=True
-            )
-            cursor.executemany(
-                f"INSERT INTO {table} (run_id, item_id, score) VALUES (%s, %s, %s)", list(rows)
-            )
+        cursor.execute(
+            f"INSERT INTO {table} (run_id, lo, items) VALUES (%s, %s, %s) "
+            "ON CONFLICT (run_id, lo) DO NOTHING",
+            [run_id, lo, items],
+        )
+        if cursor.rowcount == 1:
+            return True
+    PriorityChunk.objects.filter(run_id=run_id, lo=lo).update(items=items)
+    return False
 
 
 def prioritize_activate(*, run_id: int) -> None:
-    """Swap the run's scores into the live queue, in one transaction."""
+    """Make the run's order live by flipping the project's priority slot (O(1) in the items).
+
+    A run that is not running (failed, or already activated by a redelivered callback) leaves
+    the queue alone; one with a newer run started or live is marked superseded instead.
+    """
     run = PriorityRun.objects.select_related("project").get(pk=run_id)
     if run.status != PriorityRun.Status.RUNNING:
-        return  # failed (or already activated by a redelivered callback): leave the queue alone
-    if run.diversity_k:
+        return
+    if run.diversity_k and not _superseded(run):
         scoring.boost_diverse_batch(run=run)
-    item, score = Item._meta.db_table, PriorityScore._meta.db_table
     with transaction.atomic():
-        PriorityRun.objects.filter(project=run.project, status=PriorityRun.Status.ACTIVE).update(
+        project = Project.objects.select_for_update().get(pk=run.project_id)
+        locked = PriorityRun.objects.select_for_update().get(pk=run_id)
+        if locked.status != PriorityRun.Status.RUNNING:
+            return
+        if _superseded(locked):
+            _supersede(locked)
+            return
+        PriorityRun.objects.filter(project=project, status=PriorityRun.Status.ACTIVE).update(
             status=PriorityRun.Status.SUPERSEDED
         )
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # The scores were just bulk-loaded: fresh statistics make the planner hash-join the
-                # million-row swap instead of probing the item index once per row.
-                cursor.execute(f"ANALYZE {score}")
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute(
-                f"UPDATE {item} SET priority = s.score FROM {score} AS s "
-                f"WHERE s.run_id = %s AND s.item_id = {item}.id",
-                [run.pk],
-            )
-            updated = cursor.rowcount
-        run.status = PriorityRun.Status.ACTIVE
-        run.activated_at = timezone.now()
-        run.save(update_fields=["status", "activated_at"])
-        result = {"items_scored": updated, "model_version": run.model_version, "labels_used": run.labels_used}
+        Project.objects.filter(pk=project.pk).update(priority_slot=1 - project.priority_slot)
+        now = timezone.now()
+        PriorityRun.objects.filter(pk=run_id).update(status=PriorityRun.Status.ACTIVE, activated_at=now)
+        chunks = PriorityChunk.objects.filter(run_id=run_id)
+        result: dict[str, Any] = {
+            "items_scored": chunks.aggregate(n=Sum("items"))["n"] or 0,
+            "chunks": chunks.count(),
+            "model_version": run.model_version,
+            "model_versions": list(run.prediction_versions),
+            "labels_used": run.labels_used,
+        }
         if run.fallback_reason:
             result["fallback_reason"] = run.fallback_reason
         jobs.job_finish(job_id=run.job_id, result=result, message=run.fallback_reason)
-    PriorityScore.objects.filter(run__project=run.project).exclude(run=run).delete()
+    PriorityChunk.objects.filter(run_id=run_id).delete()
+
+
+def _supersede(run: PriorityRun) -> None:
+    PriorityRun.objects.filter(pk=run.pk, status__in=[*BUSY]).update(status=PriorityRun.Status.SUPERSEDED)
+    jobs.job_fail(job_id=run.job_id, message="superseded by a newer prioritisation; not activated")
 
 
 def prioritize_fail(*, run_id: int, message: str) -> None:
-    run = PriorityRun.objects.get(pk=run_id)
-    PriorityRun.objects.filter(pk=run_id).update(status=PriorityRun.Status.FAILED)
-    PriorityScore.objects.filter(run_id=run_id).delete()
-    jobs.job_fail(job_id=run.job_id, message=message)
+    """Fail a pending or running run (the live order stays); a live or finished run is left alone."""
+    with transaction.atomic():
+        run = PriorityRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in BUSY:
+            return
+        PriorityRun.objects.filter(pk=run_id).update(status=PriorityRun.Status.FAILED)
+        PriorityChunk.objects.filter(run_id=run_id).delete()
+        jobs.job_fail(job_id=run.job_id, message=message)

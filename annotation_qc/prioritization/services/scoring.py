@@ -21,7 +21,7 @@ from annotation_qc.domain.active_learning import (
 )
 from annotation_qc.domain.active_learning.detection import box_scores_from_payloads
 from annotation_qc.labeling.models import Item
-from annotation_qc.prioritization.models import PriorityRun, PriorityScore
+from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.prioritization.services.data import (
     committee_versions,
     predictions_in_range,
@@ -29,6 +29,7 @@ from annotation_qc.prioritization.services.data import (
     training_set,
     unlabeled_features,
 )
+from annotation_qc.prioritization.services.priorities import write_priorities
 from annotation_qc.projects.models import Project
 
 #: Items a strategy has no input for (no features, no prediction) go to the back of the queue.
@@ -176,15 +177,17 @@ def _with_unscored(
 
 
 def boost_diverse_batch(*, run: PriorityRun) -> None:
-    """Move a batch of ``diversity_k`` high-scoring, mutually distinct items to the queue's front."""
-    project = run.project
+    """Move a batch of ``diversity_k`` high-scoring, mutually distinct items to the front of the
+    run's (standby) order."""
+    project = Project.objects.get(pk=run.project_id)
     if not project.feature_dim:
         return
     k = run.diversity_k
+    field = project.standby_priority_field
     top = list(
-        PriorityScore.objects.filter(run=run)
-        .order_by("-score", "item_id")
-        .values_list("item_id", "score")[: k * 5]
+        Item.objects.filter(project=project, open_slots__gt=0)
+        .order_by(f"-{field}", "pk")
+        .values_list("pk", field)[: k * 5]
     )
     if len(top) <= k:
         return
@@ -197,5 +200,4 @@ def boost_diverse_batch(*, run: PriorityRun) -> None:
     rows = rows[order]
     batch = diverse_top_k(scores, rows, k, seed=run.pk)
     boosted = promote_to_front(scores, batch)
-    for index in batch.tolist():
-        PriorityScore.objects.filter(run=run, item_id=int(ids[index])).update(score=float(boosted[index]))
+    write_priorities(field, ids[batch], boosted[batch])

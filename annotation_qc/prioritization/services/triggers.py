@@ -6,10 +6,8 @@ from django.db.models import Max
 
 from annotation_qc.labeling.models import Annotation
 from annotation_qc.prioritization.models import PriorityRun
-from annotation_qc.prioritization.services.runs import prioritize_start
+from annotation_qc.prioritization.services.runs import BUSY, AlreadyRunning, prioritize_start
 from annotation_qc.projects.models import Project
-
-BUSY = (PriorityRun.Status.PENDING, PriorityRun.Status.RUNNING)
 
 
 def prioritize_due_projects() -> int:
@@ -32,6 +30,11 @@ def prioritize_due_projects() -> int:
         if project.pk in last_runs:
             new_labels = new_labels.filter(submitted_at__gt=last_runs[project.pk])
         if new_labels.count() >= project.prioritize_every:
-            prioritize_start(project=project, strategy=None, trigger=PriorityRun.Trigger.LABELS, user_id=None)
+            try:
+                prioritize_start(
+                    project=project, strategy=None, trigger=PriorityRun.Trigger.LABELS, user_id=None
+                )
+            except AlreadyRunning:  # started by hand meanwhile
+                continue
             started += 1
     return started

@@ -1,0 +1,35 @@
+"""Writing the items' standby priority column (see ``Project.priority_slot``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.db import connection
+
+from annotation_qc.labeling.models import Item
+from annotation_qc.projects.models import PRIORITY_FIELDS
+
+
+def write_priorities(field: str, item_ids: np.ndarray[Any, Any], scores: np.ndarray[Any, Any]) -> None:
+    """Set ``field`` (a priority column) of the given items: one statement on PostgreSQL (arrays
+    unnested), batched on SQLite."""
+    if not len(item_ids):
+        return
+    table = Item._meta.db_table
+    if field not in PRIORITY_FIELDS:
+        raise ValueError(f"not a priority column: {field!r}")
+    column = field  # the columns are named as the fields
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET {column} = s.score "
+                "FROM (SELECT UNNEST(%s::bigint[]) AS id, UNNEST(%s::float8[]) AS score) AS s "
+                f"WHERE {table}.id = s.id",
+                [item_ids.astype(np.int64).tolist(), scores.astype(np.float64).tolist()],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {column} = %s WHERE id = %s",
+                list(zip(scores.astype(float).tolist(), item_ids.tolist(), strict=True)),
+            )

@@ -26,7 +26,7 @@ from annotation_qc.accounts.services import api_token_create
 from annotation_qc.alerts.models import Alert, AlertRule, Webhook
 from annotation_qc.core.jobs import job_create
 from annotation_qc.exchange.models import DataImport, ExportSnapshot
-from annotation_qc.labeling.models import Annotation
+from annotation_qc.labeling.models import Annotation, ModelVersion
 from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.projects.models import Project
 from tests.api.conftest import World
@@ -183,6 +183,7 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
         kind="export", project_id=theirs.pk, created_by_id=owners["manager"].pk, params={}
     )
     export = ExportSnapshot.objects.create(project=theirs, job=export_job, format="coco")
+    version = ModelVersion.objects.create(project=theirs, name="theirs-v1")
     ids = {
         "project_id": theirs.pk,
         "item_id": item.pk,
@@ -195,6 +196,7 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
         "webhook_id": webhook.pk,
         "import_id": data_import.pk,
         "export_id": export.pk,
+        "version_id": version.pk,
     }
     return TwoProjects(mine, probers, theirs, owners, ids)
 

@@ -22,6 +22,7 @@ from annotation_qc.labeling.selectors import item_image_url
 from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.projects.models import Project
 from annotation_qc.projects.permissions import MANAGER, ML_ENGINEER, role_in_project
+from annotation_qc.review.models import Review
 
 READ_BATCH = 5000
 
@@ -85,12 +86,15 @@ class ExportReader:
     include_raw: bool
     include_gold: bool
     unresolved: list[str] = field(default_factory=list)
+    #: Items with an annotation still in review (pending or in rework): no final label yet.
+    pending_review: list[str] = field(default_factory=list)
     unlabeled: int = 0
     awaiting_overlap: int = 0
     annotator_counts: dict[int, int] = field(default_factory=dict)
 
     def chunks(self) -> Iterator[list[ExportRecord]]:
         self.unresolved, self.unlabeled, self.awaiting_overlap = [], 0, 0
+        self.pending_review = []
         involved: dict[int, int] = defaultdict(int)
         last = None
         while True:
@@ -114,6 +118,8 @@ class ExportReader:
             if self.include_gold
             else {}
         )
+        open_reviews = Review.objects.filter(item_id__in=regular, status__in=Review.OPEN)
+        in_review = set(open_reviews.values_list("item_id", flat=True))
         answers: dict[int, list[tuple[int, Any]]] = defaultdict(list)
         for item_id, annotator_id, payload in (
             Annotation.objects.filter(item_id__in=regular, is_benchmark=False)
@@ -127,6 +133,9 @@ class ExportReader:
                 if pk not in gold:
                     continue
                 status, payload = "gold", gold[pk]
+            elif pk in in_review:
+                status, payload = "pending_review", None
+                self.pending_review.append(external_id)
             elif pk in consensus:
                 status, payload = "consensus", consensus[pk]
             elif len(answers[pk]) == 1:

@@ -100,6 +100,7 @@ class Membership(models.Model):
         ANNOTATOR = "annotator"
         MANAGER = "manager"
         ML_ENGINEER = "ml_engineer"
+        REVIEWER = "reviewer"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

@@ -14,7 +14,8 @@ from annotation_qc.projects.models import Membership, Project
 ANNOTATOR = Membership.Role.ANNOTATOR
 MANAGER = Membership.Role.MANAGER
 ML_ENGINEER = Membership.Role.ML_ENGINEER
-ALL_ROLES = frozenset({ANNOTATOR, MANAGER, ML_ENGINEER})
+REVIEWER = Membership.Role.REVIEWER
+ALL_ROLES = frozenset({ANNOTATOR, MANAGER, ML_ENGINEER, REVIEWER})
 
 
 def project_access(user: Any, project_id: int) -> tuple[Project, str] | None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -64,3 +65,117 @@ class LabelErrorSuspect(models.Model):
 
     def __str__(self) -> str:
         return f"suspect item {self.item_id} ({self.score:.2f})"
+
+
+class ReviewConfig(models.Model):
+    """A project's review stage: whether it is on, what enters it and in which order it is worked."""
+
+    class Order(models.TextChoices):
+        SUSPICION = "suspicion"
+        AGREEMENT = "agreement"
+        MODEL_CONFIDENCE = "model_confidence"
+        AGE = "age"
+
+    project = models.OneToOneField("projects.Project", on_delete=models.CASCADE, related_name="review_config")
+    enabled = models.BooleanField(default=False)
+    #: Sampling rate for an annotator with a perfect benchmark record ...
+    base_rate = models.FloatField(default=0.05)
+    #: ... rising to this for the weakest.
+    max_rate = models.FloatField(default=0.5)
+    #: At least this while an annotator is still calibrating.
+    calibration_rate = models.FloatField(default=0.5)
+    lint_warnings = models.BooleanField(default=True, help_text="Every annotation with lint warnings.")
+    agreement_below = models.FloatField(
+        null=True, blank=True, help_text="Items whose agreement score is below this (None: off)."
+    )
+    suspects_top = models.PositiveIntegerField(default=0, help_text="Top label-error suspects per run.")
+    order_by = models.CharField(max_length=20, choices=Order.choices, default=Order.SUSPICION)
+    #: Share of review-queue entries that are review benchmarks (seeded errors from gold).
+    benchmark_rate = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"review config of project {self.project_id}"
+
+
+class Review(models.Model):
+    """One annotation under review, through every round until accepted, fixed or resolved elsewhere."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # waiting for a reviewer
+        REWORK = "rework"  # rejected, back with its annotator
+        ACCEPTED = "accepted"
+        FIXED = "fixed"
+        RESOLVED_ELSEWHERE = "resolved_elsewhere"
+
+    class Reason(models.TextChoices):
+        SAMPLED = "sampled"
+        LINT = "lint"
+        LOW_AGREEMENT = "low_agreement"
+        SUSPECT = "suspect"
+        BENCHMARK = "benchmark"
+
+    OPEN = (Status.PENDING, Status.REWORK)
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey("labeling.Item", on_delete=models.CASCADE, related_name="+")
+    annotation = models.OneToOneField("labeling.Annotation", on_delete=models.CASCADE, related_name="review")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    #: Ordering keys, set when the review is created: suspicion (higher first), the item's agreement
+    #: and the model's confidence (lower first), and age (``entered_at``, older first).
+    suspicion = models.FloatField(default=0.0)
+    agreement = models.FloatField(null=True, blank=True)
+    model_confidence = models.FloatField(null=True, blank=True)
+    entered_at = models.DateTimeField()
+    #: When the current round started waiting for a reviewer.
+    pending_since = models.DateTimeField()
+    round = models.PositiveSmallIntegerField(default=1)
+    #: Review benchmarks: the seeded error's kind (never shown to reviewers).
+    benchmark_kind = models.CharField(max_length=20, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "status", "-suspicion"], name="review_queue_suspicion_idx"),
+            models.Index(fields=["project", "status", "entered_at"], name="review_queue_age_idx"),
+            models.Index(fields=["project", "annotator"], name="review_annotator_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} ({self.status})"
+
+
+class ReviewRound(models.Model):
+    """One step of a review's history: a reviewer's action or the annotator's rework."""
+
+    class Action(models.TextChoices):
+        ACCEPT = "accept"
+        FIX = "fix"
+        REJECT = "reject"
+        REWORK = "rework"  # the annotator resubmitted
+        CLOSED = "closed"  # resolved elsewhere
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rounds")
+    round = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: ``[{"box": index | None, "region": [x, y, w, h] | None, "text": str}]``; neither box nor region:
+    #: a comment on the whole annotation.
+    comments = models.JSONField(default=list, blank=True)
+    payload_before = models.JSONField(null=True, blank=True)
+    payload_after = models.JSONField(null=True, blank=True)
+    diff = models.JSONField(null=True, blank=True)
+    objects_changed = models.PositiveIntegerField(default=0)
+    #: Seconds the round waited before this action (time in review for reviewer actions).
+    seconds_waiting = models.FloatField(default=0.0)
+    acted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["review", "acted_at"], name="review_round_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} in round {self.round} of review {self.review_id}"

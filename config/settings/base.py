@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-check": {"task": "alerts.check_all", "schedule": 300.0},
     "label-errors-after-labeling": {"task": "review.label_errors_due", "schedule": 900.0},
     "data-retention": {"task": "datahealth.retention_sweep", "schedule": 3600.0},
+    "review-sweep": {"task": "review.sweep", "schedule": 300.0},
 }
 
 LOGGING = {

@@ -19,7 +19,7 @@ ImportTarget = Literal["items", "gold", "predictions"]
 IMPORT_TARGETS: tuple[ImportTarget, ...] = ("items", "gold", "predictions")
 
 #: Where an exported item's label comes from.
-LabelStatus = Literal["consensus", "single", "gold", "unresolved"]
+LabelStatus = Literal["consensus", "single", "gold", "unresolved", "pending_review"]
 
 ExportFormat = Literal["coco", "label_studio", "csv", "jsonl"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("coco", "label_studio", "csv", "jsonl")

@@ -183,10 +183,13 @@ def _manifest(
         "counts": {
             **counts.to_dict(),
             "unresolved": len(reader.unresolved),
+            "pending_review": len(reader.pending_review),
             "unlabeled": reader.unlabeled,
             "awaiting_overlap": reader.awaiting_overlap,
         },
         "unresolved": reader.unresolved[:MANIFEST_MAX_UNRESOLVED],
+        # Items whose review is still open are not exported as final: listed here, no label written.
+        "pending_review": reader.pending_review[:MANIFEST_MAX_UNRESOLVED],
         "annotators": [
             {
                 "id": annotator_id,

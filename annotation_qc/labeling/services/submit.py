@@ -93,8 +93,12 @@ def annotation_submit(
             findings = findings_check_and_store(annotation=annotation, findings=lint_findings, now=now)
             if locked.kind == Task.Kind.BENCHMARK:
                 benchmark_outcome_record(task_id=locked.pk, project=locked.project, payload=clean, now=now)
-            elif locked.item.required_annotations >= 2:
-                enqueue_on_commit(consensus_update, locked.item_id, locked.item.required_annotations)
+            else:
+                if locked.item.required_annotations >= 2:
+                    enqueue_on_commit(consensus_update, locked.item_id, locked.item.required_annotations)
+                from annotation_qc.review.services.reviews import review_sample_on_submit
+
+                review_sample_on_submit(annotation=annotation, findings=findings, now=now)
     except IntegrityError as exc:
         raise Conflict("This task was already submitted; the first submission stands.") from exc
     return annotation, findings

@@ -138,6 +138,9 @@ def label_errors_detect(*, run_id: int) -> LabelErrorRun:
                 job_id=run.job_id,
                 result={"run_id": run_id, "items": n_items, "suspects": len(suspects)},
             )
+    from annotation_qc.review.services.reviews import reviews_sweep
+
+    reviews_sweep(project=project)  # the top suspects enter review where the project asks for it
     run.refresh_from_db()
     return run
 

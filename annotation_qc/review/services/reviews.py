@@ -1,0 +1,423 @@
+"""The review stage: which annotations enter review, reviewer actions, rework by the annotator.
+
+Every write runs in a transaction with the review row locked, so two reviewers acting on the same
+review at once serialise: the first wins and the second finds it no longer pending (409).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotation_qc.core.exceptions import Conflict, Forbidden, NotFound, ServiceError
+from annotation_qc.domain.review import payload_diff, sampled, sampling_rate
+from annotation_qc.labeling.models import Annotation, Item, Prediction, Task
+from annotation_qc.linting.services import LintRejected, lint_payload
+from annotation_qc.projects.models import Project
+from annotation_qc.review.models import LabelErrorSuspect, Review, ReviewConfig, ReviewRound
+
+RATE_FIELDS = ("base_rate", "max_rate", "calibration_rate", "benchmark_rate")
+MAX_COMMENTS = 200
+MAX_COMMENT_CHARS = 2000
+
+
+# Settings.
+
+
+def review_config(project: Project) -> ReviewConfig:
+    """The project's review settings (defaults, review off, when never set)."""
+    config = ReviewConfig.objects.filter(project=project).first()
+    return config if config is not None else ReviewConfig(project=project)
+
+
+def review_config_update(*, project: Project, data: dict[str, Any]) -> ReviewConfig:
+    """Apply a validated subset of settings; any bad value answers 400 naming the field, nothing saved."""
+    errors: dict[str, list[str]] = {}
+    for name in RATE_FIELDS:
+        if name in data and not _is_rate(data[name]):
+            errors[name] = ["must be a number in [0, 1]"]
+    if (
+        "agreement_below" in data
+        and data["agreement_below"] is not None
+        and not _is_rate(data["agreement_below"])
+    ):
+        errors["agreement_below"] = ["must be a number in [0, 1] or null"]
+    if "order_by" in data and data["order_by"] not in ReviewConfig.Order.values:
+        errors["order_by"] = [f"must be one of {', '.join(ReviewConfig.Order.values)}"]
+    if errors:
+        raise ServiceError("Invalid review settings.", errors=errors)
+    with transaction.atomic():
+        config, _ = ReviewConfig.objects.select_for_update().get_or_create(project=project)
+        for name, value in data.items():
+            setattr(config, name, value)
+        config.save()
+    return config
+
+
+def _is_rate(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= float(value) <= 1.0
+
+
+# Entering review.
+
+
+def review_sample_on_submit(
+    *, annotation: Annotation, findings: list[dict[str, Any]], now: datetime | None = None
+) -> Review | None:
+    """The submit path's one call: put a regular annotation into review when the project samples it.
+
+    Enters with every lint warning (when ``lint_warnings``), else with the annotator's sampling rate
+    (higher for weaker benchmark records and while calibrating), drawn deterministically.
+    """
+    config = ReviewConfig.objects.filter(project_id=annotation.project_id, enabled=True).first()
+    if config is None or annotation.is_benchmark:
+        return None
+    if config.lint_warnings and findings:
+        return review_enter(annotation=annotation, reason=Review.Reason.LINT, now=now)
+    from annotation_qc.benchmarks.models import AnnotatorQuality
+
+    quality = AnnotatorQuality.objects.filter(
+        project_id=annotation.project_id, annotator_id=annotation.annotator_id
+    ).first()
+    rate = sampling_rate(
+        base_rate=config.base_rate,
+        max_rate=config.max_rate,
+        calibration_rate=config.calibration_rate,
+        fixed=quality.fixed if quality else 0,
+        benchmarks=quality.benchmarks if quality else 0,
+        calibrating=quality is None or quality.status == AnnotatorQuality.Status.CALIBRATING,
+    )
+    if sampled(rate, f"review:{annotation.project_id}:{annotation.pk}"):
+        return review_enter(annotation=annotation, reason=Review.Reason.SAMPLED, now=now)
+    return None
+
+
+def review_enter(
+    *, annotation: Annotation, reason: str, suspicion: float | None = None, now: datetime | None = None
+) -> Review:
+    """Open a review of the annotation (once: an annotation already reviewed keeps its review)."""
+    now = now or timezone.now()
+    existing = Review.objects.filter(annotation=annotation).first()
+    if existing is not None:
+        return existing
+    keys = _ordering_keys([annotation.item_id], annotation.project_id)
+    agreement, confidence, suspect_score = keys.get(annotation.item_id, (None, None, 0.0))
+    return Review.objects.create(
+        project_id=annotation.project_id,
+        item_id=annotation.item_id,
+        annotation=annotation,
+        annotator_id=annotation.annotator_id,
+        reason=reason,
+        suspicion=suspicion if suspicion is not None else suspect_score,
+        agreement=agreement,
+        model_confidence=confidence,
+        entered_at=now,
+        pending_since=now,
+    )
+
+
+def _ordering_keys(
+    item_ids: list[int], project_id: int
+) -> dict[int, tuple[float | None, float | None, float]]:
+    """Per item: its latest agreement score, the newest model's confidence, its current suspicion."""
+    from annotation_qc.agreement.models import ItemAgreementScore
+    from annotation_qc.review.selectors import label_error_current_run
+
+    keys: dict[int, list[Any]] = {item_id: [None, None, 0.0] for item_id in item_ids}
+    for item_id, score in (
+        ItemAgreementScore.objects.filter(item_id__in=item_ids)
+        .order_by("snapshot_id")
+        .values_list("item_id", "score")
+    ):
+        keys[item_id][0] = score  # the newest snapshot's score wins
+    for item_id, proba, scores in (
+        Prediction.objects.filter(item_id__in=item_ids)
+        .order_by("created_at")
+        .values_list("item_id", "proba", "scores")
+    ):
+        if proba:
+            keys[item_id][1] = float(max(proba))
+        elif scores:
+            keys[item_id][1] = float(sum(scores) / len(scores))
+    project = Project.objects.get(pk=project_id)
+    run = label_error_current_run(project=project)
+    if run is not None:
+        for item_id, score in LabelErrorSuspect.objects.filter(run=run, item_id__in=item_ids).values_list(
+            "item_id", "score"
+        ):
+            keys[item_id][2] = score
+    return {item_id: (k[0], k[1], k[2]) for item_id, k in keys.items()}
+
+
+def reviews_sweep(*, project: Project, now: datetime | None = None) -> int:
+    """Low-agreement items and the top label-error suspects enter review (each annotation once)."""
+    config = ReviewConfig.objects.filter(project=project, enabled=True).first()
+    if config is None:
+        return 0
+    entered = 0
+    if config.agreement_below is not None:
+        from annotation_qc.agreement.models import AgreementSnapshot, ItemAgreementScore
+
+        snapshot = AgreementSnapshot.objects.filter(project=project).order_by("-computed_at", "-pk").first()
+        if snapshot is not None:
+            low = ItemAgreementScore.objects.filter(
+                snapshot=snapshot, score__lt=config.agreement_below
+            ).values_list("item_id", flat=True)
+            entered += _enter_items(project, list(low), Review.Reason.LOW_AGREEMENT, now)
+    if config.suspects_top:
+        from annotation_qc.review.selectors import label_error_current_run
+
+        run = label_error_current_run(project=project)
+        if run is not None:
+            top = (
+                LabelErrorSuspect.objects.filter(run=run)
+                .order_by("rank")
+                .values_list("item_id", flat=True)[: config.suspects_top]
+            )
+            entered += _enter_items(project, list(top), Review.Reason.SUSPECT, now)
+    return entered
+
+
+def projects_with_review_on() -> list[int]:
+    return list(ReviewConfig.objects.filter(enabled=True).values_list("project_id", flat=True))
+
+
+def _enter_items(project: Project, item_ids: list[int], reason: str, now: datetime | None) -> int:
+    annotations = Annotation.objects.filter(
+        project=project, item_id__in=item_ids, is_benchmark=False, review__isnull=True
+    )
+    count = 0
+    for annotation in annotations:
+        review_enter(annotation=annotation, reason=reason, now=now)
+        count += 1
+    return count
+
+
+# Reviewer actions.
+
+
+def _locked_review(review_id: int, project: Project) -> Review:
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("annotation", "item", "project")
+        .filter(pk=review_id, project=project)
+        .first()
+    )
+    if review is None:
+        raise NotFound("No such review.")
+    return review
+
+
+def _check_can_act(review: Review, reviewer_id: int, expected_round: int | None) -> None:
+    if review.annotator_id == reviewer_id:
+        raise Forbidden("You cannot review your own annotation.")
+    if review.status != Review.Status.PENDING:
+        raise Conflict(
+            f"This review is no longer waiting for a reviewer (it is {review.status}); "
+            "another reviewer acted first."
+        )
+    if expected_round is not None and expected_round != review.round:
+        raise Conflict(f"This review moved on to round {review.round}; reload it.")
+
+
+def _validated_and_linted(project: Project, item: Item, payload: Any) -> dict[str, Any]:
+    from annotation_qc.labeling.services.submit import validated_for_item
+
+    clean = validated_for_item(project=project, item=item, payload=payload)
+    findings = lint_payload(project=project, item=item, payload=clean, time_spent_ms=None)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise LintRejected(
+            "The fix has errors to correct first: " + "; ".join(f.message for f in errors),
+            findings=[f.to_dict() for f in findings],
+        )
+    return clean
+
+
+def comments_clean(*, comments: Any, payload: dict[str, Any], item: Item) -> list[dict[str, Any]]:
+    """``[{"box": int | null, "region": [x, y, w, h] | null, "text": str}]``, checked against the
+    annotation and the image."""
+    if not isinstance(comments, list):
+        raise ServiceError("Invalid comments.", errors={"comments": ["must be a list"]})
+    if len(comments) > MAX_COMMENTS:
+        raise ServiceError("Too many comments.", errors={"comments": [f"at most {MAX_COMMENTS}"]})
+    n_boxes = len(payload.get("boxes", []))
+    clean = []
+    errors: dict[str, list[str]] = {}
+    for index, comment in enumerate(comments):
+        path = f"comments[{index}]"
+        if not isinstance(comment, dict):
+            errors[path] = ["must be an object"]
+            continue
+        text = comment.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_COMMENT_CHARS:
+            errors[f"{path}.text"] = [f"must be a non-empty string of at most {MAX_COMMENT_CHARS} characters"]
+        box = comment.get("box")
+        if box is not None and (not isinstance(box, int) or isinstance(box, bool) or not 0 <= box < n_boxes):
+            errors[f"{path}.box"] = [f"must be the index of a box of the annotation (0 to {n_boxes - 1})"]
+        region = comment.get("region")
+        if region is not None and not _valid_region(region, item):
+            errors[f"{path}.region"] = ["must be [x, y, w, h] inside the image, w and h positive"]
+        clean.append({"box": box, "region": region, "text": (text or "").strip()})
+    if errors:
+        raise ServiceError("Invalid comments.", errors=errors)
+    return clean
+
+
+def _valid_region(region: Any, item: Item) -> bool:
+    if not isinstance(region, list) or len(region) != 4:
+        return False
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in region):
+        return False
+    x, y, w, h = (float(v) for v in region)
+    return w > 0 and h > 0 and x >= 0 and y >= 0 and x + w <= item.width and y + h <= item.height
+
+
+def review_act(
+    *,
+    review_id: int,
+    project: Project,
+    reviewer_id: int,
+    action: str,
+    payload: Any = None,
+    comments: Any = None,
+    expected_round: int | None = None,
+    now: datetime | None = None,
+) -> Review:
+    """Accept, fix (the corrected payload, validated and linted) or reject (with comments)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = _locked_review(review_id, project)
+        _check_can_act(review, reviewer_id, expected_round)
+        annotation = review.annotation
+        before = annotation.payload
+        after: dict[str, Any] | None = None
+        diff: dict[str, Any] | None = None
+        clean_comments = comments_clean(comments=comments or [], payload=before, item=review.item)
+        if action == ReviewRound.Action.ACCEPT:
+            review.status = Review.Status.ACCEPTED
+        elif action == ReviewRound.Action.FIX:
+            if payload is None:
+                raise ServiceError("A fix needs the corrected payload.", errors={"payload": ["required"]})
+            after = _validated_and_linted(review.project, review.item, payload)
+            diff = payload_diff(before, after)
+            Annotation.objects.filter(pk=annotation.pk).update(payload=after)
+            review.status = Review.Status.FIXED
+        elif action == ReviewRound.Action.REJECT:
+            if not clean_comments:
+                raise ServiceError(
+                    "A rejection needs at least one comment for the annotator.",
+                    errors={"comments": ["at least one comment"]},
+                )
+            review.status = Review.Status.REWORK
+        else:  # the API only passes the three actions
+            raise ServiceError(f"Unknown action {action!r}.", errors={"action": ["unknown"]})
+        ReviewRound.objects.create(
+            review=review,
+            round=review.round,
+            action=action,
+            actor_id=reviewer_id,
+            comments=clean_comments,
+            payload_before=before,
+            payload_after=after,
+            diff=diff,
+            objects_changed=int(diff["changed"]) if diff else 0,
+            seconds_waiting=max(0.0, (now - review.pending_since).total_seconds()),
+            acted_at=now,
+        )
+        if review.status != Review.Status.REWORK:
+            review.closed_at = now
+        review.save(update_fields=["status", "closed_at"])
+        if action == ReviewRound.Action.FIX and review.item.required_annotations >= 2:
+            from annotation_qc.agreement.tasks import consensus_update
+            from annotation_qc.core.queue import enqueue_on_commit
+
+            enqueue_on_commit(consensus_update, review.item_id, review.item.required_annotations)
+    return review
+
+
+# Rework by the annotator.
+
+
+def rework_of_task(*, task: Task) -> Review:
+    review = Review.objects.filter(annotation__task=task).first()
+    if review is None or review.status not in (Review.Status.REWORK, Review.Status.RESOLVED_ELSEWHERE):
+        raise NotFound("This task has no rework.")
+    return review
+
+
+def rework_submit(
+    *, task: Task, payload: Any, client_time_ms: int | None, now: datetime | None = None
+) -> tuple[Review, list[dict[str, Any]]]:
+    """The annotator's corrected answer: validated and linted like a submission, then back to review.
+
+    409 when the item was resolved elsewhere meanwhile (a manager's resolution of the item, or the
+    review closed); nothing is written then but the closing of the review.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = (
+            Review.objects.select_for_update(of=("self",))
+            .select_related("annotation", "item", "project")
+            .filter(annotation__task=task)
+            .first()
+        )
+        if review is None:
+            raise NotFound("This task has no rework.")
+        if review.status == Review.Status.REWORK and _resolved_elsewhere(review):
+            review.status = Review.Status.RESOLVED_ELSEWHERE
+            review.closed_at = now
+            review.save(update_fields=["status", "closed_at"])
+            ReviewRound.objects.create(
+                review=review, round=review.round, action=ReviewRound.Action.CLOSED, acted_at=now
+            )
+        if review.status == Review.Status.REWORK:
+            clean = _validated_and_linted(review.project, review.item, payload)
+            findings = lint_payload(
+                project=review.project, item=review.item, payload=clean, time_spent_ms=client_time_ms
+            )
+            before = review.annotation.payload
+            diff = payload_diff(before, clean)
+            Annotation.objects.filter(pk=review.annotation_id).update(payload=clean)
+            ReviewRound.objects.create(
+                review=review,
+                round=review.round,
+                action=ReviewRound.Action.REWORK,
+                actor_id=review.annotator_id,
+                payload_before=before,
+                payload_after=clean,
+                diff=diff,
+                objects_changed=int(diff["changed"]),
+                seconds_waiting=0.0,
+                acted_at=now,
+            )
+            review.round += 1
+            review.status = Review.Status.PENDING
+            review.pending_since = now
+            review.save(update_fields=["round", "status", "pending_since"])
+            return review, [f.to_dict() for f in findings]
+    if review.status == Review.Status.PENDING:
+        raise Conflict("Your rework was already submitted; it is waiting for review.")
+    raise Conflict(
+        "This item was resolved elsewhere while it was with you for rework; your rework is not needed."
+    )
+
+
+def _resolved_elsewhere(review: Review) -> bool:
+    """A manager resolved the item after the rejection sent it back."""
+    from annotation_qc.agreement.models import Consensus
+
+    rejected_at = (
+        ReviewRound.objects.filter(review=review, action=ReviewRound.Action.REJECT)
+        .order_by("-acted_at")
+        .values_list("acted_at", flat=True)
+        .first()
+    )
+    return Consensus.objects.filter(
+        item_id=review.item_id,
+        method=Consensus.Method.MANUAL,
+        **({"computed_at__gte": rejected_at} if rejected_at else {}),
+    ).exists()

@@ -1,0 +1,60 @@
+"""Review-stage rules: sampling rates, deterministic draws, what a fix changed."""
+
+import pytest
+
+from annotation_qc.domain.review import draw, payload_diff, sampled, sampling_rate, skill_estimate
+
+RATES = {"base_rate": 0.05, "max_rate": 0.5, "calibration_rate": 0.3}
+
+
+def test_rate_rises_as_skill_falls_and_while_calibrating():
+    strong = sampling_rate(**RATES, fixed=98, benchmarks=100, calibrating=False)
+    weak = sampling_rate(**RATES, fixed=40, benchmarks=100, calibrating=False)
+    assert 0.05 <= strong < weak <= 0.5
+    assert strong == pytest.approx(0.05 + 0.45 * (1 - skill_estimate(98, 100)))
+    assert sampling_rate(**RATES, fixed=98, benchmarks=100, calibrating=True) == 0.3
+    assert sampling_rate(**RATES, fixed=0, benchmarks=0, calibrating=False) == pytest.approx(0.275)
+
+
+def test_rates_outside_unit_interval_are_refused():
+    with pytest.raises(ValueError, match="max_rate"):
+        sampling_rate(
+            base_rate=0.1, max_rate=1.2, calibration_rate=0.1, fixed=0, benchmarks=0, calibrating=False
+        )
+
+
+def test_draw_is_deterministic_and_uniform():
+    assert draw("a") == draw("a")
+    values = [draw(f"review:1:{i}") for i in range(4000)]
+    assert 0.47 < sum(values) / len(values) < 0.53
+    assert sum(sampled(0.2, f"review:1:{i}") for i in range(4000)) == pytest.approx(800, abs=80)
+    assert not any(sampled(0.0, f"k{i}") for i in range(100))
+    assert all(sampled(1.0, f"k{i}") for i in range(100))
+
+
+CAR = {"x": 10.0, "y": 10.0, "w": 50.0, "h": 40.0, "label": "car"}
+BIKE = {"x": 200.0, "y": 50.0, "w": 30.0, "h": 30.0, "label": "bike"}
+
+
+def test_box_diff():
+    after = [{**CAR, "label": "person"}, {"x": 400.0, "y": 300.0, "w": 20.0, "h": 20.0, "label": "car"}]
+    diff = payload_diff({"boxes": [CAR, BIKE]}, {"boxes": after})
+    assert diff["changed"] == 3
+    assert [(m["index"], m["new_index"]) for m in diff["modified"]] == [(0, 0)]
+    assert [r["index"] for r in diff["removed"]] == [1]
+    assert [a["new_index"] for a in diff["added"]] == [1]
+
+
+def test_unchanged_and_nudged_boxes():
+    assert payload_diff({"boxes": [CAR]}, {"boxes": [dict(CAR)]})["changed"] == 0
+    nudged = payload_diff({"boxes": [CAR]}, {"boxes": [{**CAR, "x": 14.0}]})
+    assert nudged["changed"] == 1
+    assert nudged["modified"][0]["after"]["x"] == 14.0
+
+
+def test_classification_diff():
+    assert payload_diff({"label": "cat"}, {"label": "dog"}) == {
+        "changed": 1,
+        "label": {"before": "cat", "after": "dog"},
+    }
+    assert payload_diff({"label": "cat"}, {"label": "cat"})["changed"] == 0

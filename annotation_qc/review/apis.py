@@ -106,6 +106,7 @@ class ReviewSettingsApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
     allowed_roles_by_method = {"GET": REVIEWERS}
 
+    @extend_schema(responses=dict)
     def get(self, request: Request, project_id: int) -> Response:
         return Response(_config_body(reviews.review_config(self.project)))
 
@@ -176,6 +177,7 @@ class ReviewQueueApi(ProjectApi):
 class ReviewDetailApi(ProjectApi):
     allowed_roles = REVIEWERS
 
+    @extend_schema(responses=dict)
     def get(self, request: Request, project_id: int, review_id: int) -> Response:
         review = selectors.review_for_member(project=self.project, review_id=review_id)
         if review.annotator_id == user_id(request):
@@ -217,6 +219,7 @@ class MyReworkApi(ProjectApi):
 
     allowed_roles = frozenset({ANNOTATOR})
 
+    @extend_schema(responses=dict)
     def get(self, request: Request, project_id: int) -> Response:
         from annotation_qc.labeling.apis import task_body
 
@@ -235,6 +238,7 @@ class TaskReworkApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=dict)
     def get(self, request: Request, task_id: int) -> Response:
         from annotation_qc.labeling.apis import task_body
 

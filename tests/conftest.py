@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from tests.s3 import moto_server, s3_bucket  # noqa: F401  (fixtures for every test folder)
 from tests.services import browser_problem, postgres_problem, redis_problem
 
 REQUIRE_SERVICES = os.environ.get("AQC_REQUIRE_SERVICES") == "1"

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from annotation_qc.accounts.models import User
 from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.demo.images import SHAPE_LABELS, digit_images, noisy_prediction, shape_scene
+from annotation_qc.exchange.services.images import image_store
 from annotation_qc.labeling.services.imports import items_import, predictions_import
 from annotation_qc.projects.models import Membership, Project
 from annotation_qc.projects.services import member_add, project_create
@@ -49,7 +48,8 @@ def _users() -> dict[str, User]:
 
 
 def _store(name: str, content: bytes) -> str:
-    return default_storage.save(name, ContentFile(content))
+    """Stored like any imported image: under an opaque key (``name`` is only for the reader)."""
+    return image_store(content=content)
 
 
 def _add_members(project: Project, users: dict[str, User]) -> None:

@@ -6,8 +6,7 @@ import base64
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseBase
-from django.utils.text import slugify
+from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -18,11 +17,13 @@ from rest_framework.views import APIView
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import Conflict, Forbidden
 from annotation_qc.core.pagination import paginated_response
+from annotation_qc.core.storage import presigned_download
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.domain.formats import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, IMPORT_FORMATS
 from annotation_qc.exchange import selectors
 from annotation_qc.exchange.models import DataImport, ExportSnapshot
+from annotation_qc.exchange.services.direct_uploads import upload_slots_create
 from annotation_qc.exchange.services.exports import export_start
 from annotation_qc.exchange.services.uploads import import_start, upload_size_check
 from annotation_qc.projects.permissions import MANAGER, ML_ENGINEER, ProjectApi
@@ -106,6 +107,13 @@ class ProjectImportsApi(ProjectApi):
         images = serializers.ListField(
             child=serializers.FileField(), required=False, default=list, max_length=MAX_IMAGES_PER_UPLOAD
         )
+        uploads = serializers.ListField(
+            child=serializers.CharField(max_length=1000),
+            required=False,
+            default=list,
+            max_length=MAX_IMAGES_PER_UPLOAD + 1,
+            help_text="Tokens of files sent straight to the bucket (POST .../uploads/ gives the slots).",
+        )
 
         def get_fields(self) -> dict[str, serializers.Field]:
             fields = super().get_fields()
@@ -142,6 +150,7 @@ class ProjectImportsApi(ProjectApi):
             file=data.validated_data.get("file"),
             images=data.validated_data["images"],
             copy_images=data.validated_data["copy_images"],
+            upload_tokens=data.validated_data["uploads"],
         )
         audit_record(
             project_id=self.project.pk,
@@ -152,6 +161,36 @@ class ProjectImportsApi(ProjectApi):
         )
         body = {"import_id": data_import.pk, "job_id": data_import.job_id, "status": data_import.status}
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class UploadFileSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    size = serializers.IntegerField(min_value=1)
+
+
+class ProjectUploadsApi(ProjectApi):
+    """Upload slots: one presigned POST per file, straight to the bucket (object storage only).
+
+    Send each file as the form field ``file`` after the slot's ``fields`` to its ``url``, then start
+    the import with ``{"format": ..., "uploads": [token, ...]}``. Answers 409 when files are kept on
+    the server's disk (send them with the import request instead).
+    """
+
+    allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+
+    class InputSerializer(serializers.Serializer):
+        files: serializers.ListSerializer[Any] = serializers.ListSerializer(
+            child=UploadFileSerializer(), min_length=1, max_length=MAX_IMAGES_PER_UPLOAD + 1
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: dict, 409: dict, 413: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        slots = upload_slots_create(
+            project=self.project, user_id=user_id(request), files=data.validated_data["files"]
+        )
+        return Response({"uploads": slots}, status=status.HTTP_201_CREATED)
 
 
 class ImportDetailApi(APIView):
@@ -214,11 +253,22 @@ class ExportDetailApi(APIView):
 
 
 class ExportDownloadApi(APIView):
-    """The export's content, with its sha256 as ``ETag`` and ``Digest`` (and ``If-None-Match`` -> 304)."""
+    """The export's content, with its sha256 as ``ETag`` and ``Digest`` (and ``If-None-Match`` -> 304).
+
+    With object storage the answer is a 302 to a presigned URL of the bucket (short-lived; ask again
+    for a fresh one) instead of the bytes.
+    """
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes, 304: OpenApiResponse(), 409: dict})
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): bytes,
+            302: OpenApiResponse(description="Object storage: the content at a presigned URL."),
+            304: OpenApiResponse(),
+            409: dict,
+        }
+    )
     def get(self, request: Request, export_id: int) -> HttpResponseBase:
         export = selectors.export_for_member(export_id=export_id, user=request.user)
         if export.status != ExportSnapshot.Status.READY:
@@ -231,12 +281,18 @@ class ExportDownloadApi(APIView):
             "Repr-Digest": f"sha-256=:{digest}:",
             "Cache-Control": "private, max-age=31536000, immutable",
         }
+        media_type = EXPORT_MEDIA_TYPES[export.format][0]
+        name = selectors.export_file_name(
+            project_name=export.project.name, export_id=export.pk, sha256=export.sha256, fmt=export.format
+        )
+        redirect = presigned_download(export.file.name, content_type=media_type, filename=name)
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             response: HttpResponseBase = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        elif redirect is not None:
+            # Object storage: the bucket serves the bytes, through a URL that lives a few minutes.
+            response = HttpResponseRedirect(redirect)
+            headers["Cache-Control"] = "private, no-store"
         else:
-            media_type, extension = EXPORT_MEDIA_TYPES[export.format]
-            stem = slugify(export.project.name) or "project"
-            name = f"{stem}-export-{export.pk}-{export.sha256[:12]}.{extension}"
             response = FileResponse(
                 export.file.open("rb"), as_attachment=True, filename=name, content_type=media_type
             )

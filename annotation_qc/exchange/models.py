@@ -28,7 +28,7 @@ class DataImport(models.Model):
         default=False, help_text="Download images given by URL and serve them from here."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    storage_dir = models.CharField(max_length=200, help_text="Folder of the stored upload under MEDIA_ROOT.")
+    storage_dir = models.CharField(max_length=200, help_text="Random id grouping the upload's stored files.")
     files = models.JSONField(default=list, help_text="[{name, path, size, role}] of the stored upload.")
     size_bytes = models.PositiveBigIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)

@@ -9,13 +9,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
+from django.utils.text import slugify
 
 from annotation_qc.agreement.models import Consensus
 from annotation_qc.agreement.selectors import latest_snapshot
 from annotation_qc.benchmarks.models import GoldAnnotation
 from annotation_qc.benchmarks.selectors import scorecards
 from annotation_qc.core.exceptions import NotFound
-from annotation_qc.domain.formats import ExportRecord, RawAnnotation, canonical_json, sha256_hex
+from annotation_qc.domain.formats import (
+    EXPORT_MEDIA_TYPES,
+    ExportRecord,
+    RawAnnotation,
+    canonical_json,
+    sha256_hex,
+)
 from annotation_qc.exchange.models import DataImport, ExportSnapshot
 from annotation_qc.labeling.models import Annotation, Item
 from annotation_qc.labeling.selectors import item_image_url
@@ -41,6 +48,12 @@ def export_for_member(*, export_id: int, user: Any) -> ExportSnapshot:
     if export is None or role_in_project(user, export.project_id) not in (MANAGER, ML_ENGINEER):
         raise NotFound("No such export.")
     return export
+
+
+def export_file_name(*, project_name: str, export_id: int, sha256: str, fmt: str) -> str:
+    """The name an export downloads as (its stored key is opaque)."""
+    extension = EXPORT_MEDIA_TYPES[fmt][1]
+    return f"{slugify(project_name) or 'project'}-export-{export_id}-{sha256[:12]}.{extension}"
 
 
 def import_for_member(*, import_id: int, user: Any) -> DataImport:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpResponseBase
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponseBase
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.core.storage import image_response
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
 from annotation_qc.labeling.services.dispatch import task_next, task_skip
@@ -211,13 +212,14 @@ class SkipApi(APIView):
 class ItemImageApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "image/png"): bytes})
+    """The item's stored image, after the permission check: the bytes, or with object storage a 302
+    to a short-lived presigned URL whose key says nothing of the item."""
+
+    @extend_schema(responses={(200, "image/png"): bytes, 302: OpenApiResponse(description="Presigned URL.")})
     def get(self, request: Request, item_id: int) -> HttpResponseBase:
         item = selectors.item_for_member(item_id=item_id, user=request.user)
         if not item.image:
             from annotation_qc.core.exceptions import NotFound
 
             raise NotFound("This item's image is not stored here.")
-        response = FileResponse(item.image.open("rb"))
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return image_response(item.image.name)

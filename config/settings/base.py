@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -122,6 +123,40 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
+# Item images, import uploads and export snapshots (annotation_qc/core/storage.py): the local file
+# system under MEDIA_ROOT by default, or an S3-compatible bucket (AWS S3, MinIO, ...) once
+# AWS_STORAGE_BUCKET_NAME is set. With any other AWS_S3_* setting but no bucket the app refuses to
+# start rather than quietly keeping files on one machine's disk.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+_S3_SETTINGS = ("AWS_S3_ENDPOINT_URL", "AWS_S3_PUBLIC_ENDPOINT_URL", "AWS_S3_REGION_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage: dict[str, object] = {
+        "BACKEND": "annotation_qc.core.storage.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "public_endpoint_url": env("AWS_S3_PUBLIC_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "location": env("AWS_LOCATION", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+elif any(env(name, default="") for name in _S3_SETTINGS):
+    raise ImproperlyConfigured(
+        "AWS_S3_* settings are given but AWS_STORAGE_BUCKET_NAME is not: set the bucket (files would "
+        "otherwise stay on this machine's disk)"
+    )
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # Bounded request size: a 500-box annotation is ~40 KB; a 10,000-item import a few MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024)
 
@@ -224,4 +259,8 @@ ANNOTATION_QC = {
     # Images fetched by URL during an import: seconds per request, and requests at once.
     "IMPORT_FETCH_TIMEOUT_SECONDS": env.float("AQC_IMPORT_FETCH_TIMEOUT_SECONDS", default=15.0),
     "IMPORT_FETCH_CONCURRENCY": env.int("AQC_IMPORT_FETCH_CONCURRENCY", default=8),
+    # Presigned URLs of stored files (images, exports) live this long; every request makes a new one.
+    "STORAGE_URL_EXPIRE_SECONDS": env.int("AQC_STORAGE_URL_EXPIRE_SECONDS", default=300),
+    # Direct uploads to the bucket (presigned POST) must start within this many seconds.
+    "DIRECT_UPLOAD_EXPIRE_SECONDS": env.int("AQC_DIRECT_UPLOAD_EXPIRE_SECONDS", default=3600),
 }

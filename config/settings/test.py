@@ -12,3 +12,8 @@ LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "10000/min"}  # noqa: F405
 # Tests run webhook receivers and image servers on 127.0.0.1; the guard's own tests switch this off.
 ANNOTATION_QC["OUTBOUND_ALLOW_PRIVATE"] = True  # noqa: F405
+# Files on the local disk (a temporary MEDIA_ROOT per test) unless a test switches to the moto bucket.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,9 @@ from rest_framework.response import Response
 from tests.api.conftest import World
 
 Capture = Callable[..., Any]
+
+#: A storage key: random hex fanned out over two folder levels, with nothing of what it holds.
+OPAQUE_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{32}")
 
 
 def png(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:

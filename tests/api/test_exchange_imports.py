@@ -13,6 +13,7 @@ from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item, Prediction
 from tests.api.conftest import World
 from tests.api.exchange_helpers import (
+    OPAQUE_KEY,
     coco_document,
     imported,
     job,
@@ -45,8 +46,9 @@ def test_coco_as_items_creates_items_with_their_urls_and_sizes(world: World, cap
     assert item.metadata["source"] == {"format": "coco", "image_id": 1, "file_name": "a.jpg"}
     data_import = DataImport.objects.get()
     assert data_import.status == "imported"
-    assert data_import.storage_dir.startswith(f"imports/{world.project.pk}/")
     assert default_storage.exists(data_import.files[0]["path"])  # the file was stored first
+    # under an opaque key: nothing of the project, the import or the file name
+    assert OPAQUE_KEY.fullmatch(data_import.files[0]["path"])
 
 
 def test_coco_as_gold_keeps_the_boxes_as_gold_answers(world: World, capture: Any) -> None:
@@ -210,7 +212,7 @@ def test_zip_of_coco_and_images_stores_the_images_and_reads_their_sizes(world: W
     assert report["gold"] == 2
     b = Item.objects.get(external_id="b.jpg")
     assert (b.width, b.height) == (40, 30)
-    assert b.image.name.startswith("items/")
+    assert OPAQUE_KEY.fullmatch(b.image.name)
     assert b.image_url == ""
     response = world.client("manager").get(f"/api/v1/items/{b.pk}/image/")
     assert response.status_code == 200

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item
 from tests.api.conftest import World
-from tests.api.exchange_helpers import imported, jpeg, png, rejected
+from tests.api.exchange_helpers import OPAQUE_KEY, imported, jpeg, png, rejected
 from tests.api.local_http import QuietHandler, serving
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -125,7 +125,7 @@ def test_copy_images_downloads_and_serves_them_from_here(
     assert imported(world, capture, **body)["created"] == 1
     (item,) = served(server)
     assert item.image_url == ""
-    assert item.image.name.startswith("items/")
+    assert OPAQUE_KEY.fullmatch(item.image.name)
     assert default_storage.open(item.image.name).read() == server.files["a.png"]
     assert item.metadata["source_url"] == server.url("moved/a.png")
     assert server.hits == ["/moved/a.png", "/a.png"]  # the redirect was followed
@@ -153,7 +153,9 @@ def test_one_missing_or_broken_url_image_rejects_the_whole_file(
     assert "not a PNG, JPEG, WebP or GIF image" in found["tasks[2]"]
     assert "tasks[0]" not in found
     assert not served(server).exists()
-    assert not list(media.rglob("items/**/*.png"))  # the copy of a.png made before the 404 is deleted
+    # the copy of a.png made before the 404 is deleted: only the annotation file is left
+    left = [path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()]
+    assert left == [DataImport.objects.get().files[0]["path"]]
 
 
 def test_an_image_over_the_size_limit_is_refused_while_reading(

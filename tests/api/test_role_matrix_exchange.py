@@ -67,6 +67,15 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         lambda w: {"format": "coco", "as": "gold", "data": COCO},
         {**data_roles(202), "ml_engineer": 403},
     ),
+    (
+        # Files on the local disk here, so members with the role get 409 (object storage: 201 in
+        # tests/api/test_object_storage.py); the others are refused before that.
+        "upload slots",
+        "post",
+        lambda w: f"{base(w)}/uploads/",
+        lambda w: {"files": [{"name": "set.zip", "size": 1000}]},
+        data_roles(409),
+    ),
     ("import detail", "get", lambda w: f"/api/v1/imports/{_import(w)}/", None, BY_ID),
     ("exports list", "get", lambda w: f"{base(w)}/exports/", None, DATA_ROLES),
     ("export start", "post", lambda w: f"{base(w)}/exports/", lambda w: {"format": "coco"}, data_roles(202)),

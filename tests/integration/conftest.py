@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
@@ -22,6 +22,17 @@ def redis_db_url(db: int = TEST_REDIS_DB) -> str:
     """The reachable Redis of ``tests.services.redis_url`` with the database number replaced."""
     parts = urlsplit(redis_url())
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
+
+
+def database_url() -> str:
+    """The pytest-django test database (``test_`` + the configured name), as a URL for subprocesses."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "postgres")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgresql://{user}{password}@{host}:{port}/{quote(db['NAME'])}"
 
 
 def _drop_connections() -> None:

@@ -20,13 +20,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote
 
 import numpy as np
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from sklearn.datasets import load_digits
 
 from annotation_qc.core.models import Job
@@ -39,7 +37,7 @@ from annotation_qc.prioritization.services import scoring
 from annotation_qc.prioritization.services.runs import prioritize_start
 from annotation_qc.projects.models import Project
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.integration.conftest import redis_db_url
+from tests.integration.conftest import database_url, redis_db_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -97,15 +95,6 @@ def digits(transactional_db: Any) -> Digits:
     world = Digits(project=project, annotator_id=annotator.pk, targets=targets)
     world.label(FIRST_LABELS)
     return world
-
-
-def _database_url() -> str:
-    """The pytest-django test database (``test_`` + the configured name), as a URL for the worker."""
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "postgres")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgresql://{user}{password}@{host}:{port}/{quote(db['NAME'])}"
 
 
 @dataclass
@@ -182,7 +171,7 @@ def workers(digits: Digits, redis_db: redis.Redis, tmp_path: Path) -> Iterator[W
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DJANGO_DEBUG="0",
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         DATABASE_CONN_MAX_AGE="0",
         REDIS_URL=broker,
         CELERY_BROKER_URL=broker,

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.storage import opaque_key
 from annotation_qc.domain.formats import (
     EXPORT_FORMATS,
     EXPORT_MEDIA_TYPES,
@@ -120,20 +121,18 @@ def export_build(*, export_id: int) -> ExportSnapshot:
             yield chunk
 
     fmt = cast(ExportFormat, export.format)
-    media_type, extension = EXPORT_MEDIA_TYPES[export.format]
+    media_type, _ = EXPORT_MEDIA_TYPES[export.format]
     with tempfile.TemporaryFile() as spool:
         content = _HashingFile(spool)
         write_export(chunks, fmt, content, kind=project.kind, labels=project.labels, include_raw=include_raw)
         digest = content.digest.hexdigest()
         jobs.job_advance(job_id=export.job_id, by=1)
         spool.seek(0)
-        name = default_storage.save(
-            f"exports/project-{project.pk}/export-{export.pk}-{digest[:12]}.{extension}", File(spool)
-        )
+        stored = File(spool)
+        stored.content_type = media_type  # type: ignore[attr-defined]
+        name = default_storage.save(opaque_key(), stored)
     counts = passes[-1].counts(labels=project.labels, include_raw=include_raw)
-    manifest = _manifest(
-        export, reader, counts, size=content.size, digest=digest, media_type=media_type, file_name=name
-    )
+    manifest = _manifest(export, reader, counts, size=content.size, digest=digest, media_type=media_type)
     ExportSnapshot.objects.filter(pk=export_id, status=ExportSnapshot.Status.RUNNING).update(
         status=ExportSnapshot.Status.READY,
         file=name,
@@ -164,7 +163,6 @@ def _manifest(
     size: int,
     digest: str,
     media_type: str,
-    file_name: str,
 ) -> dict[str, Any]:
     project = export.project
     names = selectors.annotator_names(sorted(reader.annotator_counts))
@@ -178,7 +176,9 @@ def _manifest(
             "sha256": digest,
             "bytes": size,
             "media_type": media_type,
-            "file_name": file_name.rsplit("/", 1)[-1],
+            "file_name": selectors.export_file_name(
+                project_name=project.name, export_id=export.pk, sha256=digest, fmt=export.format
+            ),
         },
         "counts": {
             **counts.to_dict(),

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import io
-import posixpath
-import uuid
+import logging
 import warnings
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils import timezone
-from django.utils.text import get_valid_filename
 from PIL import Image, UnidentifiedImageError
 
+from annotation_qc.core.storage import IMAGE_MEDIA_TYPES, STORAGE_ERRORS, opaque_key
 from annotation_qc.domain.formats import sniff_image
+
+logger = logging.getLogger(__name__)
 
 #: Pillow's format names for the types the signature check admits.
 PILLOW_FORMATS = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "webp": "WEBP"}
@@ -51,14 +51,21 @@ def inspect_image(content: bytes, *, max_bytes: int, max_pixels: int) -> ImageIn
     return ImageInfo(kind=kind, width=width, height=height)
 
 
-def image_store(*, content: bytes, name: str) -> str:
-    """Save an image where item images live; returns the storage name for ``Item.image``."""
-    base = get_valid_filename(posixpath.basename(name)) or "image"
-    now = timezone.now()
-    path = f"items/{now:%Y/%m}/{uuid.uuid4().hex[:12]}-{base[-100:]}"
-    return default_storage.save(path, ContentFile(content))
+def image_store(*, content: bytes) -> str:
+    """Save an image where item images live under a fresh opaque key; returns it for ``Item.image``.
+
+    The key carries nothing of the item or the file it came from (see annotation_qc.core.storage).
+    """
+    file = ContentFile(content)
+    kind = sniff_image(content[:16])
+    file.content_type = IMAGE_MEDIA_TYPES.get(kind or "", "application/octet-stream")  # type: ignore[attr-defined]
+    return default_storage.save(opaque_key(), file)
 
 
 def stored_delete(names: list[str]) -> None:
+    """Delete stored files; one the storage cannot delete now is logged (left over), not raised."""
     for name in names:
-        default_storage.delete(name)
+        try:
+            default_storage.delete(name)
+        except STORAGE_ERRORS as exc:
+            logger.warning("stored file %s not deleted: %s", name, exc)

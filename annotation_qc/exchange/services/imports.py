@@ -250,7 +250,7 @@ class CheckedImages:
     def keep(self, item: SourceItem, content: bytes, info: ImageInfo, name: str, stored: list[str]) -> None:
         self.measured[item.external_id] = measure_image(content)
         if not self.rejected:  # once anything is rejected nothing is imported: stop storing
-            name = image_store(content=content, name=name)
+            name = image_store(content=content)
             stored.append(name)
         self.by_item[item.external_id] = (name, info)
 

@@ -1,20 +1,20 @@
-"""Starting an import: check the request, store the upload under MEDIA_ROOT/imports/, enqueue the job."""
+"""Starting an import: check the request, store the upload under opaque keys, enqueue the job."""
 
 from __future__ import annotations
 
 import json
 import posixpath
-import uuid
+import secrets
 from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from rest_framework import status
 
 from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.storage import STORAGE_ERRORS, opaque_key, storage_error
 from annotation_qc.domain.formats import IMPORT_FORMATS, sniff_image, unsafe_name
 from annotation_qc.exchange.limits import import_limits
 from annotation_qc.exchange.models import DataImport
@@ -56,7 +56,7 @@ def file_role(upload: File) -> str:
     return "data"
 
 
-def _clean_name(name: str, path: str) -> str:
+def clean_name(name: str, path: str) -> str:
     base = posixpath.basename((name or "").replace("\\", "/"))
     problem = unsafe_name(base)
     if problem is not None:
@@ -93,12 +93,28 @@ def import_start(
     file: File | None = None,
     images: list[File] | None = None,
     copy_images: bool = False,
+    upload_tokens: list[str] | None = None,
 ) -> DataImport:
     """Store the upload (a JSON body's ``data``, a ``file`` and/or ``images``) and enqueue its import.
 
+    ``upload_tokens`` name files already sent straight to the bucket (direct_uploads).
     Images the file gives by URL are referenced; the job downloads those without a stated size (to
     measure them), and all of them with ``copy_images``.
     """
+    if upload_tokens:
+        if data is not None or file is not None or images:
+            raise ServiceError(
+                "Give uploads or files, not both.", errors={"uploads": ["mixed with data or files"]}
+            )
+        return _import_uploaded(
+            project=project,
+            user_id=user_id,
+            fmt=fmt,
+            target=target,
+            model_version=model_version,
+            tokens=upload_tokens,
+            copy_images=copy_images,
+        )
     limits = import_limits()
     images = images or []
     role = file_role(file) if file is not None else None
@@ -115,7 +131,7 @@ def import_start(
         raise ServiceError("Give data or files, not both.", errors={"data": ["mixed with an upload"]})
 
     stored: list[dict[str, Any]] = []
-    folder = f"imports/{project.pk}/{timezone.now():%Y%m%d}-{uuid.uuid4().hex[:16]}"
+    batch = secrets.token_hex(8)  # groups the upload's files in logs; not a folder
     uploads: list[tuple[str, str, Any]] = []  # (role, name, content)
     if data is not None:
         if fmt in ("csv", "jsonl"):
@@ -127,7 +143,7 @@ def import_start(
         extension = {"csv": "csv", "jsonl": "jsonl"}.get(fmt, "json")
         uploads.append(("data", f"data.{extension}", ContentFile(content)))
     if file is not None:
-        name = _clean_name(file.name or "upload", "file")
+        name = clean_name(file.name or "upload", "file")
         if role == "data" and (file.size or 0) > limits.max_data_file_bytes:
             raise UploadTooLarge(
                 f"The annotation file is {file.size} bytes; at most {limits.max_data_file_bytes}.",
@@ -136,7 +152,7 @@ def import_start(
         uploads.append((role or "data", name, file))
     names = {name for _, name, _ in uploads}
     for index, image in enumerate(images):
-        name = _clean_name(image.name or f"image-{index}", f"images[{index}]")
+        name = clean_name(image.name or f"image-{index}", f"images[{index}]")
         if name in names:
             raise ServiceError(
                 "Two uploads share a name.", errors={f"images[{index}]": [f"'{name}' appears twice"]}
@@ -156,38 +172,97 @@ def import_start(
 
     try:
         for upload_role, name, content in uploads:
-            path = default_storage.save(f"{folder}/{upload_role}s/{name}", content)
-            stored.append(
-                {"role": upload_role, "name": name, "path": path, "size": default_storage.size(path)}
-            )
-        with transaction.atomic():
-            job = jobs.job_create(
-                kind="import",
-                project_id=project.pk,
-                created_by_id=user_id,
-                params={
-                    "format": fmt,
-                    "as": target,
-                    "model_version": model_version,
-                    "copy_images": copy_images,
-                },
-            )
-            data_import = DataImport.objects.create(
-                project=project,
-                job=job,
-                format=fmt,
-                target=target,
-                model_version=model_version,
-                copy_images=copy_images,
-                storage_dir=folder,
-                files=stored,
-                size_bytes=sum(f["size"] for f in stored),
-                created_by_id=user_id,
-            )
-            _enqueue(data_import)
+            try:
+                path = default_storage.save(opaque_key(), content)
+                size = default_storage.size(path)
+            except STORAGE_ERRORS as exc:
+                raise storage_error(exc) from exc
+            stored.append({"role": upload_role, "name": name, "path": path, "size": size})
+        data_import = _create(
+            project=project,
+            user_id=user_id,
+            fmt=fmt,
+            target=target,
+            model_version=model_version,
+            copy_images=copy_images,
+            batch=batch,
+            stored=stored,
+        )
     except Exception:
         stored_delete([entry["path"] for entry in stored])
         raise
+    return data_import
+
+
+def _import_uploaded(
+    *,
+    project: Project,
+    user_id: int | None,
+    fmt: str,
+    target: str,
+    model_version: str,
+    tokens: list[str],
+    copy_images: bool,
+) -> DataImport:
+    from annotation_qc.exchange.services.direct_uploads import uploads_resolve
+
+    files = uploads_resolve(project=project, user_id=user_id, tokens=tokens)
+    others = [f for f in files if f.role != "image"]
+    role = others[0].role if others else None
+    _check_request(project=project, fmt=fmt, target=target, model_version=model_version, role=role)
+    if role == "archive" and len(files) > 1:
+        raise ServiceError(
+            "Give an archive or images, not both.", errors={"uploads": ["images mixed with an archive"]}
+        )
+    stored = [{"role": f.role, "name": f.name, "path": f.path, "size": f.size} for f in files]
+    return _create(
+        project=project,
+        user_id=user_id,
+        fmt=fmt,
+        target=target,
+        model_version=model_version,
+        copy_images=copy_images,
+        batch=secrets.token_hex(8),
+        stored=stored,
+    )
+
+
+def _create(
+    *,
+    project: Project,
+    user_id: int | None,
+    fmt: str,
+    target: str,
+    model_version: str,
+    copy_images: bool,
+    batch: str,
+    stored: list[dict[str, Any]],
+) -> DataImport:
+    with transaction.atomic():
+        job = jobs.job_create(
+            kind="import",
+            project_id=project.pk,
+            created_by_id=user_id,
+            params={
+                "format": fmt,
+                "as": target,
+                "model_version": model_version,
+                "copy_images": copy_images,
+            },
+        )
+        data_import = DataImport.objects.create(
+            project=project,
+            job=job,
+            format=fmt,
+            target=target,
+            model_version=model_version,
+            copy_images=copy_images,
+            storage_dir=batch,
+            files=stored,
+            size_bytes=sum(f["size"] for f in stored),
+            created_by_id=user_id,
+        )
+        _enqueue(data_import)
     return data_import
 
 

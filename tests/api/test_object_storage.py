@@ -6,22 +6,33 @@ Nothing may land on the local disk: each test's MEDIA_ROOT must stay empty.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 import requests
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item
 from annotation_qc.labeling.services.dispatch import task_next
 from tests.api.conftest import World
-from tests.api.exchange_helpers import OPAQUE_KEY, coco_document, imported, job, png, post_import, upload
+from tests.api.exchange_helpers import OPAQUE_KEY, coco_document, imported, job, post_import, upload
 from tests.s3 import Bucket
 
 pytestmark = pytest.mark.django_db
+
+
+def picture(width: int, height: int, seed: int) -> bytes:
+    """A PNG with texture (a flat colour is held back as blank by the data-health checks)."""
+    pixels = np.random.default_rng(seed).integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def local_files(settings: Any) -> list[str]:
@@ -47,7 +58,7 @@ def coco_with_images(world: World, capture: Any) -> dict[str, Any]:
         multipart=True,
         format="coco",
         file=upload("set.json", json.dumps(document).encode()),
-        images=[upload("a.png", png(64, 48)), upload("b.png", png(32, 24))],
+        images=[upload("a.png", picture(64, 48, 1)), upload("b.png", picture(32, 24, 2))],
     )
 
 
@@ -78,7 +89,7 @@ def test_an_image_request_is_checked_then_redirected_to_a_short_lived_url_that_s
     settings.ANNOTATION_QC = {**settings.ANNOTATION_QC, "STORAGE_URL_EXPIRE_SECONDS": 120}
     coco_with_images(world, capture)
     item = Item.objects.get(project=world.project, external_id="a.png")
-    Item.objects.filter(pk=item.pk).update(priority=100)
+    Item.objects.filter(project=world.project).exclude(pk=item.pk).update(open_slots=0)  # a is served next
     task = task_next(project=world.project, annotator_id=world.users["annotator"].pk)
     assert task is not None
     assert task.item_id == item.pk
@@ -93,7 +104,7 @@ def test_an_image_request_is_checked_then_redirected_to_a_short_lived_url_that_s
         assert telling not in url.path.split("/", 2)[-1]
     fetched = requests.get(response["Location"], timeout=10)
     assert fetched.status_code == 200
-    assert fetched.content == png(64, 48)
+    assert fetched.content == picture(64, 48, 1)
     assert fetched.headers["Content-Type"] == "image/png"
 
     # Asking again gives a URL signed anew (an expired one is replaced by reloading the image).
@@ -159,7 +170,7 @@ def test_a_large_upload_goes_straight_to_the_bucket_then_imports(
     world: World, capture: Any, s3_bucket: Bucket, settings: Any
 ) -> None:
     document = json.dumps(coco_of(("a.png", 64, 48))).encode()
-    image = png(64, 48)
+    image = picture(64, 48, 1)
     response = slots(
         world, [{"name": "set.json", "size": len(document)}, {"name": "a.png", "size": len(image)}]
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import redis
 import requests
@@ -45,9 +46,11 @@ START_TIMEOUT_S = 60.0
 JOB_TIMEOUT_S = 90.0
 
 
-def png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+def png(width: int, height: int, seed: int) -> bytes:
+    """A PNG with texture (a flat colour is held back as blank by the data-health checks)."""
+    pixels = np.random.default_rng(seed).integers(0, 256, size=(height, width, 3), dtype=np.uint8)
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -255,10 +258,10 @@ def test_upload_bucket_import_prioritisation_and_export_with_no_shared_disk(clus
         cluster.sign_in(user)
     base = f"/api/v1/projects/{project.pk}"
     images = {
-        "a.png": png(64, 48, (200, 30, 30)),
-        "b.png": png(32, 24, (30, 200, 30)),
-        "c.png": png(40, 30, (30, 30, 200)),
-        "d.png": png(50, 40, (90, 90, 90)),
+        "a.png": png(64, 48, 1),
+        "b.png": png(32, 24, 2),
+        "c.png": png(40, 30, 3),
+        "d.png": png(50, 40, 4),
     }
 
     # 1. An upload import with images: the web process stores it, the worker reads it.

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('labeling', '0002_alter_item_project'),
-        ('projects', '0003_alter_membership_role'),
+        ('projects', '0004_alter_membership_role'),
         ('review', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

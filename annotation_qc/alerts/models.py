@@ -19,6 +19,7 @@ class AlertRule(models.Model):
         QUEUE_DRY = "queue_dry"
         SELECTIVE_SKIPPING = "selective_skipping"
         DATA_DRIFT = "data_drift"
+        FIRST_PASS_ACCEPTANCE_BELOW = "first_pass_acceptance_below"
 
     class Severity(models.TextChoices):
         WARNING = "warning"

@@ -20,6 +20,7 @@ RuleKind = Literal[
     "queue_dry",
     "selective_skipping",
     "data_drift",
+    "first_pass_acceptance_below",
 ]
 RULE_KINDS: tuple[RuleKind, ...] = (
     "annotator_accuracy_below",
@@ -29,6 +30,7 @@ RULE_KINDS: tuple[RuleKind, ...] = (
     "queue_dry",
     "selective_skipping",
     "data_drift",
+    "first_pass_acceptance_below",
 )
 
 
@@ -137,6 +139,18 @@ RULE_PARAMS: Mapping[RuleKind, Mapping[str, Param]] = {
             0.0,
             100.0,
         ),
+    },
+    "first_pass_acceptance_below": {
+        "threshold": Param(
+            0.7,
+            "Share of reviewed annotations accepted at first review below which to alert.",
+            0.0,
+            1.0,
+            True,
+        ),
+        "statistic": Param("upper", _STATISTIC_HELP, choices=("point", "upper")),
+        "min_reviews": Param(10, "Reviews an annotator needs before being judged.", 1, 100_000),
+        "confidence": Param(0.95, "Confidence of the Wilson interval.", 0.5, 0.999),
     },
 }
 

@@ -259,3 +259,34 @@ class TaskReworkApi(APIView):
         return Response(
             {"task_id": task_id, "status": review.status, "round": review.round, "findings": findings}
         )
+
+
+class ReviewScorecardApi(ProjectApi):
+    """Review outcomes per annotator, beside benchmark skill (``?format=csv``: flat columns)."""
+
+    allowed_roles = frozenset({MANAGER})
+    renderer_classes = [JSONRenderer, RowsCsvRenderer]
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, project_id: int) -> Response:
+        rows = selectors.review_scorecard(project=self.project)
+        if request.accepted_renderer.format == "csv":
+            response = Response([_flat(row) for row in rows])
+            response["Content-Disposition"] = (
+                f'attachment; filename="review-scorecard-project-{project_id}.csv"'
+            )
+            return response
+        return Response({"results": rows})
+
+
+def _flat(row: dict[str, object]) -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in row.items():
+        if key == "trend":
+            continue
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                flat[f"{key}_{sub}"] = inner
+        else:
+            flat[key] = value
+    return flat

@@ -191,3 +191,111 @@ def items_pending_review(*, project_id: int) -> set[int]:
     return set(
         Review.objects.filter(project_id=project_id, status__in=Review.OPEN).values_list("item_id", flat=True)
     )
+
+
+# Review as a quality signal.
+
+REVIEWER_ACTIONS = ("accept", "fix", "reject")
+
+
+def review_outcomes(*, project: Project, benchmarks: bool = False) -> list[tuple[Any, ...]]:
+    """Per review a reviewer acted on: (review id, annotator id, round-1 accepts, rejects, objects
+    changed after review, seconds waiting for reviewers)."""
+    from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+    from annotation_qc.review.models import ReviewRound
+
+    acted = ReviewRound.objects.filter(review=OuterRef("pk"), action__in=REVIEWER_ACTIONS)
+    reviewed = Review.objects.filter(Exists(acted), project=project)
+    reviewed = reviewed.exclude(benchmark_kind="") if benchmarks else reviewed.filter(benchmark_kind="")
+    rows = reviewed.annotate(
+        accepted_first=Count("rounds", filter=Q(rounds__round=1, rounds__action="accept")),
+        rejects=Count("rounds", filter=Q(rounds__action="reject")),
+        changed=Sum("rounds__objects_changed", filter=Q(rounds__action__in=("fix", "rework"))),
+        seconds=Sum("rounds__seconds_waiting", filter=Q(rounds__action__in=REVIEWER_ACTIONS)),
+    ).values_list("pk", "annotator_id", "accepted_first", "rejects", "changed", "seconds")
+    return list(rows)
+
+
+def review_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict[str, Any]]:
+    """Per annotator with reviewed work: first-pass acceptance, rejection rate, objects fixed per
+    review, time in review and rework rounds (with intervals), beside benchmark skill, and a weekly trend."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncWeek
+
+    from annotation_qc.accounts.models import User
+    from annotation_qc.benchmarks.models import AnnotatorQuality
+    from annotation_qc.domain.review_quality import review_stats
+    from annotation_qc.domain.skill import wilson_interval
+    from annotation_qc.review.models import ReviewRound
+
+    rows = review_outcomes(project=project)
+    if not rows:
+        return []
+    _, annotators, accepted, rejects, changed, seconds = (list(c) for c in zip(*rows, strict=True))
+    stats = review_stats(
+        annotators,
+        [a > 0 for a in accepted],
+        [r > 0 for r in rejects],
+        [c or 0 for c in changed],
+        [s or 0.0 for s in seconds],
+        rejects,
+        confidence=confidence,
+    )
+    names = dict(User.objects.filter(pk__in=list(stats)).values_list("pk", "username"))
+    skill = {
+        a: (f, n)
+        for a, f, n in AnnotatorQuality.objects.filter(
+            project=project, annotator_id__in=list(stats)
+        ).values_list("annotator_id", "fixed", "benchmarks")
+    }
+    trend: dict[int, list[dict[str, Any]]] = {}
+    for annotator_id, week, n, ok in (
+        ReviewRound.objects.filter(
+            review__project=project, review__benchmark_kind="", round=1, action__in=REVIEWER_ACTIONS
+        )
+        .annotate(week=TruncWeek("acted_at"))
+        .values_list("review__annotator_id", "week")
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(action="accept")))
+        .order_by("review__annotator_id", "week")
+    ):
+        trend.setdefault(annotator_id, []).append(
+            {"week": week.date().isoformat(), "reviews": n, "first_pass_accepted": ok}
+        )
+    result = []
+    for annotator_id, row in sorted(stats.items()):
+        fixed, benchmarks = skill.get(annotator_id, (0, 0))
+        low, high = wilson_interval(fixed, benchmarks, confidence=confidence)
+        result.append(
+            {
+                "user_id": annotator_id,
+                "username": names.get(annotator_id),
+                **row,
+                "benchmark_accuracy": {
+                    "value": round(fixed / benchmarks, 4) if benchmarks else None,
+                    "low": round(low, 4) if benchmarks else None,
+                    "high": round(high, 4) if benchmarks else None,
+                    "n": benchmarks,
+                },
+                "trend": trend.get(annotator_id, []),
+            }
+        )
+    return result
+
+
+def first_pass_conditions(
+    *, project: Project, threshold: float, statistic: str, min_reviews: int, confidence: float
+) -> tuple[Any, ...]:
+    from annotation_qc.domain.review_quality import first_pass_acceptance_below
+
+    rows = review_scorecard(project=project, confidence=confidence)
+    return first_pass_acceptance_below(
+        [r["user_id"] for r in rows],
+        [r["username"] or str(r["user_id"]) for r in rows],
+        [round((r["first_pass_acceptance"]["value"] or 0) * r["reviews"]) for r in rows],
+        [r["reviews"] for r in rows],
+        threshold=threshold,
+        statistic=statistic,
+        min_reviews=min_reviews,
+        confidence=confidence,
+    )

@@ -407,3 +407,72 @@ def test_top_label_error_suspects_and_low_agreement_items_enter_review(
     assert low.reason == Review.Reason.LOW_AGREEMENT
     assert low.agreement == 0.2
     assert reviews_sweep(project=review_world.project) == 0  # once
+
+
+def _three_reviews(world: World) -> list[Review]:
+    ItemFactory.create_batch(2, project=world.project)
+    for _ in range(3):
+        _submit(world, {"boxes": [CAR]})
+    first, second, third = Review.objects.order_by("pk")
+    assert _act(world, "reviewer", first, "accept").status_code == 200
+    assert _act(world, "reviewer", second, "fix", payload={"boxes": [CAR, PERSON]}).status_code == 200
+    assert (
+        _act(world, "reviewer", third, "reject", comments=[{"box": 0, "text": "not a car"}]).status_code
+        == 200
+    )
+    task_id = third.annotation.task_id
+    response = world.client("annotator").post(
+        f"/api/v1/tasks/{task_id}/rework/", {"payload": {"boxes": [{**CAR, "label": "bike"}]}}, format="json"
+    )
+    assert response.status_code == 200
+    assert _act(world, "reviewer2", third, "accept").status_code == 200
+    return [first, second, third]
+
+
+def test_review_scorecard_per_annotator_with_intervals(review_world: World) -> None:
+    _three_reviews(review_world)
+    body = review_world.client("manager").get(_url(review_world, "review-scorecard/")).json()
+    (row,) = body["results"]
+    assert row["username"] == "annotator"
+    assert row["reviews"] == 3
+    fpa = row["first_pass_acceptance"]
+    assert fpa["value"] == pytest.approx(1 / 3, abs=1e-4)
+    assert 0 < fpa["low"] < fpa["value"] < fpa["high"] < 1
+    assert row["rejection_rate"]["value"] == pytest.approx(1 / 3, abs=1e-4)
+    # One box added by the fix, one relabelled in rework: 2 objects over 3 reviews.
+    assert row["objects_fixed_per_review"]["value"] == pytest.approx(2 / 3, abs=1e-4)
+    assert row["rework_rounds_per_review"]["value"] == pytest.approx(1 / 3, abs=1e-4)
+    assert row["time_in_review_seconds"]["median"] >= 0
+    assert row["benchmark_accuracy"]["n"] == 0
+    assert sum(week["reviews"] for week in row["trend"]) == 3
+    response = review_world.client("manager").get(_url(review_world, "review-scorecard/"), {"format": "csv"})
+    assert response.status_code == 200
+    header = response.content.decode().splitlines()[0].split(",")
+    assert {"username", "first_pass_acceptance_value", "first_pass_acceptance_low", "reviews"} <= set(header)
+
+
+def test_first_pass_acceptance_alert(review_world: World) -> None:
+    _three_reviews(review_world)
+    client = review_world.client("manager")
+    response = client.post(
+        _url(review_world, "alert-rules/"),
+        {
+            "kind": "first_pass_acceptance_below",
+            "params": {"threshold": 0.9, "statistic": "point", "min_reviews": 3},
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert client.post(_url(review_world, "alerts/check/")).status_code == 200
+    alerts = client.get(_url(review_world, "alerts/")).json()
+    rows = alerts["results"] if isinstance(alerts, dict) else alerts
+    (alert,) = [a for a in rows if a["kind"] == "first_pass_acceptance_below"]
+    assert alert["subject"] == f"annotator:{review_world.users['annotator'].pk}"
+    assert alert["message"].startswith("annotator: first-pass review acceptance 33% over 3 reviews")
+    response = client.post(
+        _url(review_world, "alert-rules/"),
+        {"kind": "first_pass_acceptance_below", "params": {"threshold": 1.5}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert any("threshold" in key for key in response.json()["errors"])

@@ -96,6 +96,14 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         lambda w: {"comments": [{"text": "redo"}]},
         REVIEWERS,
     ),
+    ("review scorecard", "get", lambda w: f"{base(w)}/review-scorecard/", None, statuses(manager=200)),
+    (
+        "review scorecard csv",
+        "get",
+        lambda w: f"{base(w)}/review-scorecard/?format=csv",
+        None,
+        statuses(manager=200),
+    ),
     ("my rework", "get", lambda w: f"{base(w)}/my-rework/", None, statuses(annotator=200)),
     # Task endpoints answer 404 for anyone but the task's annotator (no probing by id).
     (

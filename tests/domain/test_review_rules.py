@@ -58,3 +58,36 @@ def test_classification_diff():
         "label": {"before": "cat", "after": "dog"},
     }
     assert payload_diff({"label": "cat"}, {"label": "cat"})["changed"] == 0
+
+
+def test_review_stats_per_person():
+    from annotation_qc.domain.review_quality import review_stats
+
+    stats = review_stats(
+        [7, 7, 7, 9], [1, 0, 0, 1], [0, 1, 1, 0], [0, 2, 4, 0], [10, 20, 90, 5], [0, 1, 2, 0]
+    )
+    seven = stats[7]
+    assert seven["reviews"] == 3
+    assert seven["first_pass_acceptance"]["value"] == pytest.approx(1 / 3, abs=1e-4)
+    assert seven["rejection_rate"]["value"] == pytest.approx(2 / 3, abs=1e-4)
+    assert seven["objects_fixed_per_review"]["value"] == 2.0
+    assert seven["objects_fixed_per_review"]["low"] < 2.0 < seven["objects_fixed_per_review"]["high"]
+    assert seven["time_in_review_seconds"] == {"median": 20.0, "mean": 40.0}
+    assert stats[9]["objects_fixed_per_review"]["low"] is None  # one review: no interval
+    with pytest.raises(ValueError, match="one value per review"):
+        review_stats([1], [1, 0], [0], [0], [0], [0])
+
+
+def test_first_pass_alert_needs_enough_reviews_and_strong_evidence():
+    from annotation_qc.domain.review_quality import first_pass_acceptance_below
+
+    kwargs = {"threshold": 0.7, "min_reviews": 10, "confidence": 0.95}
+    weak = first_pass_acceptance_below(
+        [1, 2, 3], ["a", "b", "c"], [2, 18, 0], [20, 20, 5], statistic="upper", **kwargs
+    )
+    assert [c.data["annotator_id"] for c in weak] == [1]
+    assert weak[0].data["high"] < 0.7
+    point = first_pass_acceptance_below([1], ["a"], [6], [10], statistic="point", **kwargs)
+    upper = first_pass_acceptance_below([1], ["a"], [6], [10], statistic="upper", **kwargs)
+    assert len(point) == 1
+    assert upper == ()

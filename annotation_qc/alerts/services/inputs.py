@@ -112,6 +112,12 @@ def _drift(project: Project, params: dict[str, Any], now: datetime) -> tuple[Ale
     return drift_conditions(project=project, batches=params["batches"], min_effect=params["min_effect"])
 
 
+def _first_pass(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    from annotation_qc.review.selectors import first_pass_conditions
+
+    return first_pass_conditions(project=project, **params)
+
+
 INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondition, ...]]] = {
     AlertRule.Kind.ANNOTATOR_ACCURACY_BELOW: _accuracy,
     AlertRule.Kind.AGREEMENT_BELOW: _agreement,
@@ -120,6 +126,7 @@ INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondi
     AlertRule.Kind.QUEUE_DRY: _queue,
     AlertRule.Kind.SELECTIVE_SKIPPING: _skipping,
     AlertRule.Kind.DATA_DRIFT: _drift,
+    AlertRule.Kind.FIRST_PASS_ACCEPTANCE_BELOW: _first_pass,
 }
 
 

@@ -226,6 +226,7 @@ class MyReworkApi(ProjectApi):
         rows = [
             {"task": task_body(r.annotation.task), "rework": selectors.rework_body(review=r)}
             for r in selectors.rework_reviews(project=self.project, annotator_id=user_id(request))
+            if r.annotation is not None
         ]
         return Response({"count": len(rows), "results": rows})
 
@@ -290,3 +291,13 @@ def _flat(row: dict[str, object]) -> dict[str, object]:
         else:
             flat[key] = value
     return flat
+
+
+class ReviewerScorecardApi(ProjectApi):
+    """Reviewers checked: their reviews and the seeded errors of review benchmarks they caught."""
+
+    allowed_roles = frozenset({MANAGER})
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response({"results": selectors.reviewer_scorecard(project=self.project)})

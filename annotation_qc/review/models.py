@@ -119,8 +119,13 @@ class Review(models.Model):
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey("labeling.Item", on_delete=models.CASCADE, related_name="+")
-    annotation = models.OneToOneField("labeling.Annotation", on_delete=models.CASCADE, related_name="review")
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: The annotation under review; None for a review benchmark (its payload is ``benchmark_payload``).
+    annotation = models.OneToOneField(
+        "labeling.Annotation", null=True, blank=True, on_delete=models.CASCADE, related_name="review"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=16, choices=Reason.choices)
     #: Ordering keys, set when the review is created: suspicion (higher first), the item's agreement
@@ -132,8 +137,14 @@ class Review(models.Model):
     #: When the current round started waiting for a reviewer.
     pending_since = models.DateTimeField()
     round = models.PositiveSmallIntegerField(default=1)
-    #: Review benchmarks: the seeded error's kind (never shown to reviewers).
+    #: Review benchmarks: the seeded error's kind, the gold answer with that error, and whether the
+    #: reviewer caught it (rejected or fixed it). Never shown to reviewers.
     benchmark_kind = models.CharField(max_length=20, blank=True)
+    benchmark_payload = models.JSONField(null=True, blank=True)
+    benchmark_caught = models.BooleanField(null=True, blank=True)
+    benchmark_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -94,7 +94,7 @@ def review_row(review: Review) -> dict[str, Any]:
     item = review.item
     return {
         "id": review.pk,
-        "item": {"id": item.pk, "external_id": item.external_id},
+        "item": {"id": item.pk},
         "round": review.round,
         "suspicion": round(review.suspicion, 4),
         "agreement": review.agreement,
@@ -106,15 +106,18 @@ def review_row(review: Review) -> dict[str, Any]:
 def review_detail(*, review: Review) -> dict[str, Any]:
     """The review workspace: image, the annotation, the pre-annotation, other answers, history."""
     from annotation_qc.labeling.selectors import item_image_url
+    from annotation_qc.labeling.services.dispatch import latest_prediction_payload
 
     item = review.item
     annotation = review.annotation
+    # A review benchmark shows its seeded payload and the item's model prediction as pre-annotation,
+    # in the same shape as any other review (no annotator name on either: reviews are blind).
+    answers = Annotation.objects.filter(item=item, is_benchmark=False)
+    if annotation is not None:
+        answers = answers.exclude(pk=annotation.pk)
     others = [
         {"annotator": username, "payload": payload}
-        for username, payload in Annotation.objects.filter(item=item, is_benchmark=False)
-        .exclude(pk=annotation.pk)
-        .order_by("pk")
-        .values_list("annotator__username", "payload")
+        for username, payload in answers.order_by("pk").values_list("annotator__username", "payload")
     ]
     rounds = [
         {
@@ -137,14 +140,14 @@ def review_detail(*, review: Review) -> dict[str, Any]:
         "labels": review.project.labels,
         "item": {
             "id": item.pk,
-            "external_id": item.external_id,
             "image_url": item_image_url(item),
             "width": item.width,
             "height": item.height,
         },
-        "annotator": review.annotator.username,
-        "payload": annotation.payload,
-        "pre_annotation": annotation.task.pre_annotation,
+        "payload": annotation.payload if annotation is not None else review.benchmark_payload,
+        "pre_annotation": (
+            annotation.task.pre_annotation if annotation is not None else latest_prediction_payload(item.pk)
+        ),
         "other_answers": others,
         "history": rounds,
     }
@@ -172,7 +175,7 @@ def rework_body(*, review: Review) -> dict[str, Any]:
     return {
         "status": review.status,
         "round": review.round,
-        "payload": review.annotation.payload,
+        "payload": review.annotation.payload if review.annotation is not None else None,
         "comments": last["comments"] if last else [],
         "rejected_at": last["acted_at"].isoformat() if last else None,
     }
@@ -299,3 +302,82 @@ def first_pass_conditions(
         min_reviews=min_reviews,
         confidence=confidence,
     )
+
+
+#: Review benchmarks a reviewer needs before being flagged.
+REVIEWER_MIN_BENCHMARKS = 5
+
+
+def reviewer_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict[str, Any]]:
+    """Per reviewer: reviews done and how they ended, and review benchmarks caught (a seeded error
+    rejected or fixed) with a Wilson interval, per error kind, flagged like annotators are (the upper
+    bound under the project's ``flag_threshold`` after :data:`REVIEWER_MIN_BENCHMARKS`)."""
+    from django.db.models import Count, Q
+
+    from annotation_qc.domain.skill import wilson_interval
+    from annotation_qc.review.models import ReviewRound
+
+    done = {
+        actor: (n, accepted, fixed, rejected)
+        for actor, n, accepted, fixed, rejected in ReviewRound.objects.filter(
+            review__project=project,
+            review__benchmark_kind="",
+            action__in=REVIEWER_ACTIONS,
+            actor__isnull=False,
+        )
+        .values_list("actor_id")
+        .annotate(
+            n=Count("pk"),
+            accepted=Count("pk", filter=Q(action="accept")),
+            fixed=Count("pk", filter=Q(action="fix")),
+            rejected=Count("pk", filter=Q(action="reject")),
+        )
+        .order_by("actor_id")
+    }
+    per_kind: dict[int, dict[str, list[int]]] = {}
+    for reviewer, kind, n, caught in (
+        Review.objects.filter(
+            project=project, benchmark_caught__isnull=False, benchmark_reviewer__isnull=False
+        )
+        .values_list("benchmark_reviewer_id", "benchmark_kind")
+        .annotate(n=Count("pk"), caught=Count("pk", filter=Q(benchmark_caught=True)))
+        .order_by("benchmark_reviewer_id", "benchmark_kind")
+    ):
+        per_kind.setdefault(reviewer, {})[kind] = [n, caught]
+    from annotation_qc.accounts.models import User
+
+    people = sorted(set(done) | set(per_kind))
+    names = dict(User.objects.filter(pk__in=people).values_list("pk", "username"))
+    rows = []
+    for person in people:
+        n, accepted, fixed, rejected = done.get(person, (0, 0, 0, 0))
+        kinds = per_kind.get(person, {})
+        bench_n = sum(v[0] for v in kinds.values())
+        bench_caught = sum(v[1] for v in kinds.values())
+        low, high = wilson_interval(bench_caught, bench_n, confidence=confidence)
+        flagged = bench_n >= REVIEWER_MIN_BENCHMARKS and high < project.flag_threshold
+        rows.append(
+            {
+                "user_id": person,
+                "username": names.get(person),
+                "status": "flagged"
+                if flagged
+                else ("ok" if bench_n >= REVIEWER_MIN_BENCHMARKS else "calibrating"),
+                "reviews": n,
+                "accepted": accepted,
+                "fixed": fixed,
+                "rejected": rejected,
+                "benchmarks": {
+                    "n": bench_n,
+                    "caught": bench_caught,
+                    "accuracy": round(bench_caught / bench_n, 4) if bench_n else None,
+                    "low": round(low, 4) if bench_n else None,
+                    "high": round(high, 4) if bench_n else None,
+                },
+                "by_error_kind": {
+                    kind: {"n": v[0], "caught": v[1], "accuracy": round(v[1] / v[0], 4)}
+                    for kind, v in kinds.items()
+                },
+            }
+        )
+    return rows

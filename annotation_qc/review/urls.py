@@ -21,6 +21,7 @@ urlpatterns = [
         name="review-reject",
     ),
     path(f"{P}/review-scorecard/", apis.ReviewScorecardApi.as_view(), name="review-scorecard"),
+    path(f"{P}/reviewer-scorecard/", apis.ReviewerScorecardApi.as_view(), name="reviewer-scorecard"),
     path(f"{P}/my-rework/", apis.MyReworkApi.as_view(), name="my-rework"),
     path("tasks/<int:task_id>/rework/", apis.TaskReworkApi.as_view(), name="task-rework"),
 ]

@@ -476,3 +476,105 @@ def test_first_pass_acceptance_alert(review_world: World) -> None:
     )
     assert response.status_code == 400
     assert any("threshold" in key for key in response.json()["errors"])
+
+
+def _gold(world: World, n: int = 2) -> None:
+    """Gold items for review benchmarks (annotators get no benchmark tasks here)."""
+    from annotation_qc.benchmarks.models import GoldAnnotation
+
+    world.project.calibration_benchmarks = 0
+    world.project.benchmark_rate = 0.0
+    world.project.save()
+
+    for _ in range(n):
+        item = ItemFactory(project=world.project, is_gold=True, open_slots=0)
+        GoldAnnotation.objects.create(project=world.project, item=item, payload={"boxes": [CAR, PERSON]})
+
+
+def test_review_benchmarks_look_like_any_review_and_score_the_reviewer(review_world: World) -> None:
+    import json
+
+    _gold(review_world)
+    ReviewConfig.objects.update(benchmark_rate=1.0)
+    ItemFactory.create_batch(1, project=review_world.project)
+    _submit(review_world, {"boxes": [CAR]})
+    _submit(review_world, {"boxes": [PERSON]})
+    benchmarks = list(Review.objects.exclude(benchmark_kind="").order_by("pk"))
+    regular = list(Review.objects.filter(benchmark_kind="").order_by("pk"))
+    assert len(regular) == 2, regular
+    assert len(benchmarks) == 2, [(r.pk, r.reason, r.item_id, r.annotation_id) for r in Review.objects.all()]
+    assert {b.benchmark_kind for b in benchmarks} <= {
+        "shift",
+        "oversize",
+        "drop",
+        "duplicate",
+        "relabel",
+        "spurious",
+    }
+    assert benchmarks[0].benchmark_kind != benchmarks[1].benchmark_kind  # kinds balanced
+
+    client = review_world.client("reviewer")
+    queue = client.get(_url(review_world, "review-queue/")).json()
+    assert queue["count"] == 4
+    assert len({tuple(sorted(row)) for row in queue["results"]}) == 1  # one shape
+    bench_detail = client.get(_url(review_world, f"reviews/{benchmarks[0].pk}/")).json()
+    regular_detail = client.get(_url(review_world, f"reviews/{regular[0].pk}/")).json()
+    assert sorted(bench_detail) == sorted(regular_detail)
+    assert sorted(bench_detail["item"]) == sorted(regular_detail["item"])
+    assert bench_detail["payload"] == benchmarks[0].benchmark_payload
+    text = json.dumps([queue, bench_detail]).lower()
+    for tell in ("benchmark", "gold", "seeded", benchmarks[0].benchmark_kind):
+        assert tell not in text.replace("review", ""), tell
+
+    rejected = _act(review_world, "reviewer", benchmarks[0], "reject", comments=[{"text": "wrong box"}])
+    assert rejected.status_code == 200
+    assert rejected.json()["status"] == "rework"  # answers like any rejection
+    assert _act(review_world, "reviewer2", benchmarks[1], "accept").status_code == 200
+    assert _act(review_world, "reviewer", regular[0], "accept").status_code == 200
+    benchmarks[0].refresh_from_db()
+    assert benchmarks[0].benchmark_caught is True
+    # Nobody gets a rework task from a benchmark, and annotators' review figures leave them out.
+    assert review_world.client("annotator").get(_url(review_world, "my-rework/")).json()["count"] == 0
+    (annotator_row,) = (
+        review_world.client("manager").get(_url(review_world, "review-scorecard/")).json()["results"]
+    )
+    assert annotator_row["reviews"] == 1
+
+    rows = {
+        r["username"]: r
+        for r in review_world.client("manager")
+        .get(_url(review_world, "reviewer-scorecard/"))
+        .json()["results"]
+    }
+    assert rows["reviewer"]["benchmarks"]["n"] == 1
+    assert rows["reviewer"]["benchmarks"]["caught"] == 1
+    assert rows["reviewer"]["reviews"] == 1  # the regular one
+    assert rows["reviewer2"]["benchmarks"] == {
+        "n": 1,
+        "caught": 0,
+        "accuracy": 0.0,
+        "low": 0.0,
+        "high": rows["reviewer2"]["benchmarks"]["high"],
+    }
+    assert rows["reviewer2"]["status"] == "calibrating"
+    assert list(rows["reviewer2"]["by_error_kind"]) == [benchmarks[1].benchmark_kind]
+
+
+def test_a_reviewer_missing_seeded_errors_is_flagged(review_world: World) -> None:
+    from annotation_qc.review.services.reviews import review_benchmark_create
+
+    _gold(review_world, n=1)
+    _submit(review_world, {"boxes": [CAR]})
+    like = Review.objects.get()
+    for _ in range(8):
+        bench = review_benchmark_create(project=review_world.project, like=like, now=timezone.now())
+        assert bench is not None
+        assert _act(review_world, "reviewer2", bench, "accept").status_code == 200
+    rows = {
+        r["username"]: r
+        for r in review_world.client("manager")
+        .get(_url(review_world, "reviewer-scorecard/"))
+        .json()["results"]
+    }
+    assert rows["reviewer2"]["status"] == "flagged"
+    assert rows["reviewer2"]["benchmarks"]["high"] < review_world.project.flag_threshold

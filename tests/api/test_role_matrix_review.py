@@ -104,6 +104,7 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         None,
         statuses(manager=200),
     ),
+    ("reviewer scorecard", "get", lambda w: f"{base(w)}/reviewer-scorecard/", None, statuses(manager=200)),
     ("my rework", "get", lambda w: f"{base(w)}/my-rework/", None, statuses(annotator=200)),
     # Task endpoints answer 404 for anyone but the task's annotator (no probing by id).
     (

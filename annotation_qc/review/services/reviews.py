@@ -105,7 +105,7 @@ def review_enter(
         return existing
     keys = _ordering_keys([annotation.item_id], annotation.project_id)
     agreement, confidence, suspect_score = keys.get(annotation.item_id, (None, None, 0.0))
-    return Review.objects.create(
+    review = Review.objects.create(
         project_id=annotation.project_id,
         item_id=annotation.item_id,
         annotation=annotation,
@@ -116,6 +116,63 @@ def review_enter(
         model_confidence=confidence,
         entered_at=now,
         pending_since=now,
+    )
+    config = ReviewConfig.objects.filter(project_id=annotation.project_id).first()
+    if config is not None and sampled(config.benchmark_rate, f"review-benchmark:{review.pk}"):
+        review_benchmark_create(project=config.project, like=review, now=now)
+    return review
+
+
+def review_benchmark_create(*, project: Project, like: Review, now: datetime) -> Review | None:
+    """A review benchmark: a gold answer with one seeded error, queued like the review ``like``
+    (same ordering keys, same time), so nothing tells it apart. None when no gold item can take one."""
+    import numpy as np
+
+    from annotation_qc.benchmarks.models import GoldAnnotation
+    from annotation_qc.domain.seeding import (
+        SeedingError,
+        applicable_error_kinds,
+        choose_error_kind,
+        seed_error_detailed,
+    )
+
+    golds = list(GoldAnnotation.objects.filter(project=project).select_related("item").order_by("pk"))
+    if not golds:
+        return None
+    served = Review.objects.filter(project=project).exclude(benchmark_kind="")
+    rng = np.random.default_rng([project.pk, like.pk])
+    gold = golds[int(rng.integers(len(golds)))]
+    item = gold.item
+    try:
+        kinds = applicable_error_kinds(
+            gold.payload,
+            project_kind=project.payload_kind,
+            labels=project.labels,
+            width=item.width,
+            height=item.height,
+        )
+        counts: dict[str, int] = {}
+        for kind in served.values_list("benchmark_kind", flat=True):
+            counts[kind] = counts.get(kind, 0) + 1
+        kind = choose_error_kind(kinds, counts, rng)
+        seeded = seed_error_detailed(
+            gold.payload, kind, width=item.width, height=item.height, labels=project.labels, rng=rng
+        )
+    except SeedingError:
+        return None
+    return Review.objects.create(
+        project=project,
+        item=item,
+        annotation=None,
+        annotator=None,
+        reason=Review.Reason.BENCHMARK,
+        suspicion=like.suspicion,
+        agreement=like.agreement,
+        model_confidence=like.model_confidence,
+        entered_at=like.entered_at,
+        pending_since=like.pending_since,
+        benchmark_kind=seeded.kind,
+        benchmark_payload=seeded.payload,
     )
 
 
@@ -293,7 +350,7 @@ def review_act(
         review = _locked_review(review_id, project)
         _check_can_act(review, reviewer_id, expected_round)
         annotation = review.annotation
-        before = annotation.payload
+        before = annotation.payload if annotation is not None else (review.benchmark_payload or {})
         after: dict[str, Any] | None = None
         diff: dict[str, Any] | None = None
         clean_comments = comments_clean(comments=comments or [], payload=before, item=review.item)
@@ -304,7 +361,8 @@ def review_act(
                 raise ServiceError("A fix needs the corrected payload.", errors={"payload": ["required"]})
             after = _validated_and_linted(review.project, review.item, payload)
             diff = payload_diff(before, after)
-            Annotation.objects.filter(pk=annotation.pk).update(payload=after)
+            if annotation is not None:
+                Annotation.objects.filter(pk=annotation.pk).update(payload=after)
             review.status = Review.Status.FIXED
         elif action == ReviewRound.Action.REJECT:
             if not clean_comments:
@@ -330,8 +388,20 @@ def review_act(
         )
         if review.status != Review.Status.REWORK:
             review.closed_at = now
-        review.save(update_fields=["status", "closed_at"])
-        if action == ReviewRound.Action.FIX and review.item.required_annotations >= 2:
+        fields = ["status", "closed_at"]
+        if review.benchmark_kind:
+            # Scored by whether the reviewer caught the seeded error; a rejected benchmark goes to
+            # nobody (it has no annotator) and is closed, though it answers like any rejection.
+            review.benchmark_caught = action != ReviewRound.Action.ACCEPT
+            review.benchmark_reviewer_id = reviewer_id
+            review.closed_at = now
+            fields += ["benchmark_caught", "benchmark_reviewer"]
+        review.save(update_fields=fields)
+        if (
+            annotation is not None
+            and action == ReviewRound.Action.FIX
+            and review.item.required_annotations >= 2
+        ):
             from annotation_qc.agreement.tasks import consensus_update
             from annotation_qc.core.queue import enqueue_on_commit
 
@@ -365,8 +435,9 @@ def rework_submit(
             .filter(annotation__task=task)
             .first()
         )
-        if review is None:
+        if review is None or review.annotation is None:
             raise NotFound("This task has no rework.")
+        annotation = review.annotation
         if review.status == Review.Status.REWORK and _resolved_elsewhere(review):
             review.status = Review.Status.RESOLVED_ELSEWHERE
             review.closed_at = now
@@ -379,9 +450,9 @@ def rework_submit(
             findings = lint_payload(
                 project=review.project, item=review.item, payload=clean, time_spent_ms=client_time_ms
             )
-            before = review.annotation.payload
+            before = annotation.payload
             diff = payload_diff(before, clean)
-            Annotation.objects.filter(pk=review.annotation_id).update(payload=clean)
+            Annotation.objects.filter(pk=annotation.pk).update(payload=clean)
             ReviewRound.objects.create(
                 review=review,
                 round=review.round,

@@ -8,6 +8,9 @@ from django.db import models
 class User(AbstractUser):
     """The project's user; roles are per project (see ``projects.Membership``)."""
 
+    # The user's own settings, e.g. {"hotkeys": {"<project id>": {"<label>": "<key>"}}}.
+    preferences = models.JSONField(default=dict, blank=True)
+
 
 def token_digest(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()

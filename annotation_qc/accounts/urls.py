@@ -9,4 +9,7 @@ urlpatterns = [
     path("auth/me/", apis.MeApi.as_view(), name="auth-me"),
     path("auth/token/", apis.TokenCreateApi.as_view(), name="auth-token"),
     path("auth/tokens/<int:token_id>/", apis.TokenRevokeApi.as_view(), name="auth-token-revoke"),
+    path("auth/me/preferences/", apis.PreferencesApi.as_view(), name="auth-preferences"),
+    path("auth/set-password/", apis.SetPasswordApi.as_view(), name="auth-set-password"),
+    path("accounts/", apis.AccountCreateApi.as_view(), name="account-create"),
 ]

@@ -15,6 +15,7 @@ from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.projects import selectors, services
+from annotation_qc.projects.label_rules import labels_effective
 from annotation_qc.projects.models import Membership, Project
 from annotation_qc.projects.permissions import ALL_ROLES, ANNOTATOR, MANAGER, ProjectApi
 
@@ -25,11 +26,21 @@ class ProjectSettingsSerializer(serializers.ModelSerializer):
         fields = list(services.SETTING_FIELDS)
 
 
+class LabelDetailSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    colour = serializers.CharField()
+    hotkey = serializers.CharField(allow_null=True)
+    retired = serializers.BooleanField()
+
+
 class ProjectOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
     labels = serializers.ListField(child=serializers.CharField())
+    label_details = LabelDetailSerializer(many=True)
+    label_config = serializers.DictField()
+    instructions = serializers.CharField(allow_blank=True)
     role = serializers.CharField(allow_null=True)
     settings = ProjectSettingsSerializer(required=False)
 
@@ -40,6 +51,9 @@ def project_body(project: Project, role: str | None) -> dict[str, Any]:
         "name": project.name,
         "kind": project.kind,
         "labels": project.labels,
+        "label_details": labels_effective(labels=project.labels, config=project.label_config),
+        "label_config": project.label_config,
+        "instructions": project.instructions,
         "role": role,
     }
     if role in (Membership.Role.MANAGER, Membership.Role.ML_ENGINEER):
@@ -56,6 +70,8 @@ class ProjectListCreateApi(APIView):
         labels = serializers.ListField(
             child=serializers.CharField(max_length=100), min_length=1, max_length=1000
         )
+        label_config = serializers.DictField(required=False, default=dict)
+        instructions = serializers.CharField(max_length=50_000, required=False, allow_blank=True, default="")
         settings = serializers.DictField(required=False, default=dict)
 
     @extend_schema(responses=ProjectOutputSerializer(many=True))
@@ -79,8 +95,10 @@ class ProjectDetailApi(ProjectApi):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200, required=False)
         labels = serializers.ListField(
-            child=serializers.CharField(max_length=100), required=False, min_length=1
+            child=serializers.CharField(max_length=100), required=False, min_length=1, max_length=1000
         )
+        label_config = serializers.DictField(required=False)
+        instructions = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
         settings = serializers.DictField(required=False)
 
     @extend_schema(responses=ProjectOutputSerializer)
@@ -150,10 +168,68 @@ class ProjectMembersApi(ProjectApi):
         return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
-class ProjectMemberDeleteApi(ProjectApi):
+class ProjectMemberApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
+
+    class InputSerializer(serializers.Serializer):
+        role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+    @extend_schema(request=InputSerializer, responses=MemberOutputSerializer)
+    def patch(self, request: Request, project_id: int, user_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.member_set_role(
+            project=self.project, user_id=user_id, role=data.validated_data["role"]
+        )
+        return Response(MemberOutputSerializer(membership).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int, user_id: int) -> Response:
         services.member_remove(project=self.project, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LabelRenameApi(ProjectApi):
+    """Renames a label that no answer uses yet; ``from`` and ``to`` are label names."""
+
+    allowed_roles = frozenset({MANAGER})
+
+    class InputSerializer(serializers.Serializer):
+        old = serializers.CharField(max_length=100)
+        new = serializers.CharField(max_length=100)
+
+        def to_internal_value(self, data: Any) -> Any:
+            # The wire names are "from" and "to" (keywords in Python).
+            if isinstance(data, dict):
+                data = {"old": data.get("from"), "new": data.get("to")}
+            try:
+                return super().to_internal_value(data)
+            except serializers.ValidationError as exc:
+                detail = exc.detail if isinstance(exc.detail, dict) else {}
+                names = {"old": "from", "new": "to"}
+                raise serializers.ValidationError({names.get(k, k): v for k, v in detail.items()}) from exc
+
+    @extend_schema(request=dict, responses=ProjectOutputSerializer)
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = services.label_rename(
+            project=self.project, old=data.validated_data["old"], new=data.validated_data["new"]
+        )
+        return Response(project_body(project, MANAGER))
+
+
+class MemberCandidatesApi(ProjectApi):
+    """Users whose username starts with ``q`` (at most 20), for adding members; marks those already in."""
+
+    allowed_roles = frozenset({MANAGER})
+
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=150, min_length=1)
+
+    @extend_schema(parameters=[FilterSerializer], responses=dict)
+    def get(self, request: Request, project_id: int) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = selectors.member_candidates(project_id=project_id, prefix=filters.validated_data["q"])
+        return Response({"results": rows})

@@ -20,6 +20,12 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     labels = models.JSONField(default=list, help_text="Ordered label set.")
+    label_config = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per label: colour (#rrggbb), hotkey (one key), retired (kept for old answers).",
+    )
+    instructions = models.TextField(blank=True, max_length=50_000, help_text="Markdown shown to annotators.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

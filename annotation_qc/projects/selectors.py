@@ -36,6 +36,21 @@ def project_members(*, project_id: int) -> QuerySet[Membership]:
     return Membership.objects.filter(project_id=project_id).select_related("user").order_by("user__username")
 
 
+def member_candidates(*, project_id: int, prefix: str, limit: int = 20) -> list[dict[str, Any]]:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    member = Membership.objects.filter(project_id=project_id, user_id=OuterRef("pk"))
+    rows = (
+        get_user_model()
+        .objects.filter(username__istartswith=prefix, is_active=True)
+        .annotate(is_member=Exists(member))
+        .order_by("username")
+        .values("pk", "username", "is_member")[:limit]
+    )
+    return [{"user_id": r["pk"], "username": r["username"], "is_member": r["is_member"]} for r in rows]
+
+
 def project_progress(*, project: Project, user_id: int) -> dict[str, Any]:
     items = Item.objects.filter(project=project).aggregate(
         items=Count("pk", filter=Q(is_gold=False)),

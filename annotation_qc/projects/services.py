@@ -5,7 +5,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
-from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
+from annotation_qc.core.exceptions import NotFound, ServiceError
+from annotation_qc.projects.label_rules import label_config_validate
 from annotation_qc.projects.models import Membership, Project
 
 SETTING_FIELDS = (
@@ -50,9 +51,24 @@ def _check_labels(labels: Any) -> list[str]:
 
 @transaction.atomic
 def project_create(
-    *, name: str, kind: str, labels: list[str], settings: dict[str, Any], creator: Any
+    *,
+    name: str,
+    kind: str,
+    labels: list[str],
+    settings: dict[str, Any],
+    creator: Any,
+    label_config: dict[str, Any] | None = None,
+    instructions: str = "",
 ) -> Project:
-    project = Project(name=name, kind=kind, labels=_check_labels(labels), created_by=creator)
+    checked = _check_labels(labels)
+    project = Project(
+        name=name,
+        kind=kind,
+        labels=checked,
+        label_config=label_config_validate(labels=checked, config=label_config or {}),
+        instructions=instructions,
+        created_by=creator,
+    )
     _apply_settings(project, settings)
     _full_clean(project)
     project.save()
@@ -81,19 +97,71 @@ def project_update(*, project: Project, data: dict[str, Any]) -> Project:
                 errors={"labels": [f"cannot remove {sorted(removed)}: the project already has annotations"]},
             )
         locked.labels = labels
+        # Entries of labels no longer in the set go; the rest is checked again below.
+        locked.label_config = {k: v for k, v in locked.label_config.items() if k in labels}
+    if "label_config" in data:
+        merged = {**locked.label_config}
+        for label, entry in (data["label_config"] or {}).items():
+            merged[label] = {**merged.get(label, {}), **entry} if isinstance(entry, dict) else entry
+        data_config = merged
+    else:
+        data_config = locked.label_config
+    locked.label_config = label_config_validate(labels=locked.labels, config=data_config)
+    if "instructions" in data:
+        locked.instructions = data["instructions"]
     _apply_settings(locked, data.get("settings") or {})
     _full_clean(locked)
     locked.save()
     return locked
 
 
+@transaction.atomic
+def label_rename(*, project: Project, old: str, new: str) -> Project:
+    """Renames a label not yet used by any answer (a label in use is retired and a new one added instead)."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    new = new.strip()
+    if old not in locked.labels:
+        raise ServiceError("No such label.", errors={"from": [f"{old!r} is not one of the project's labels"]})
+    if not new:
+        raise ServiceError("Invalid label.", errors={"to": ["must not be empty"]})
+    if new in locked.labels:
+        raise ServiceError(
+            "That label exists.", errors={"to": [f"{new!r} is already a label of this project"]}
+        )
+    if locked.annotations.exists() or locked.items.filter(predictions__isnull=False).exists():
+        raise ServiceError(
+            "Labels in use cannot be renamed.",
+            errors={
+                "from": [
+                    "the project already has answers or predictions: retire this label and add a new one"
+                ]
+            },
+        )
+    locked.labels = [new if label == old else label for label in locked.labels]
+    if old in locked.label_config:
+        locked.label_config = {(new if k == old else k): v for k, v in locked.label_config.items()}
+    locked.save(update_fields=["labels", "label_config"])
+    return locked
+
+
 def member_add(*, project: Project, user: Any, role: str) -> Membership:
+    """Adds a member; one already in is a 400 naming ``username`` (roles change with ``member_set_role``)."""
     membership, created = Membership.objects.get_or_create(
         project=project, user=user, defaults={"role": role}
     )
     if not created:
-        if membership.role == role:
-            raise Conflict(f"{user.username} is already a {role} in this project.")
+        raise ServiceError(
+            f"{user.username} is already a member of this project.",
+            errors={"username": [f"already a member (as {membership.role}); change the role instead"]},
+        )
+    return membership
+
+
+def member_set_role(*, project: Project, user_id: int, role: str) -> Membership:
+    membership = Membership.objects.select_related("user").filter(project=project, user_id=user_id).first()
+    if membership is None:
+        raise NotFound("No such member.")
+    if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
     return membership

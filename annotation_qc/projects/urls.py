@@ -9,7 +9,15 @@ urlpatterns = [
     path("projects/<int:project_id>/members/", apis.ProjectMembersApi.as_view(), name="project-members"),
     path(
         "projects/<int:project_id>/members/<int:user_id>/",
-        apis.ProjectMemberDeleteApi.as_view(),
+        apis.ProjectMemberApi.as_view(),
         name="project-member-delete",
+    ),
+    path(
+        "projects/<int:project_id>/member-candidates/",
+        apis.MemberCandidatesApi.as_view(),
+        name="project-member-candidates",
+    ),
+    path(
+        "projects/<int:project_id>/labels/rename/", apis.LabelRenameApi.as_view(), name="project-label-rename"
     ),
 ]

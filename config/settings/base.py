@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "annotation_qc.alerts",
     "annotation_qc.review",
     "annotation_qc.datahealth",
+    "annotation_qc.drafts",
 ]
 
 MIDDLEWARE = [

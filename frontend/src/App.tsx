@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { ApiError, auth, errorMessage } from "./api";
 import type { Me } from "./api/types";
 import { AuthContext, projectRole } from "./auth";
@@ -15,7 +15,15 @@ import { ReviewPage } from "./pages/ReviewPage";
 import { ScorecardsPage } from "./pages/ScorecardsPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
+import { AccountsPage } from "./pages/AccountsPage";
+import { MembersPage } from "./pages/MembersPage";
+import { NewProjectPage } from "./pages/NewProjectPage";
+import { SetPasswordPage } from "./pages/SetPasswordPage";
+import { SetupPage } from "./pages/SetupPage";
 import { Link, matchPath, useLocation } from "./router";
+
+// The charts (Recharts) load only when the Charts tab opens: the labeling screens never pay for them.
+const ChartsPage = lazy(() => import("./pages/ChartsPage").then((m) => ({ default: m.ChartsPage })));
 
 type Session = { status: "checking" } | { status: "anonymous" } | { status: "signed-in"; me: Me } | { status: "error"; message: string };
 
@@ -51,6 +59,8 @@ export function App() {
       </main>
     );
   }
+  // A one-time set-password link opens without signing in.
+  if (window.location.pathname === "/set-password") return <SetPasswordPage />;
   if (session.status === "anonymous") {
     return <LoginPage onSignedIn={(me) => setSession({ status: "signed-in", me })} />;
   }
@@ -66,6 +76,8 @@ function Routes({ me }: { me: Me }) {
   const { path } = useLocation();
   let m: Record<string, string> | null;
   if (path === "/" || path === "/login" || path === "/projects") return <ProjectsPage />;
+  if (path === "/projects/new") return <NewProjectPage />;
+  if (path === "/accounts") return <AccountsPage />;
   if ((m = matchPath("/projects/:id/label", path))) return <WorkspacePage projectId={Number(m.id)} />;
 
   // Each screen belongs to a tab; the roles that may open the tab may open the screen (manager/access.ts).
@@ -83,6 +95,13 @@ function Routes({ me }: { me: Me }) {
     ["/projects/:id/data", "data", (p) => <DataPage projectId={Number(p.id)} />],
     ["/projects/:id/alerts", "alerts", (p) => <AlertsPage projectId={Number(p.id)} />],
     ["/projects/:id/settings", "settings", (p) => <SettingsPage projectId={Number(p.id)} />],
+    ["/projects/:id/setup", "setup", (p) => <SetupPage projectId={Number(p.id)} />],
+    ["/projects/:id/members", "members", (p) => <MembersPage projectId={Number(p.id)} />],
+    ["/projects/:id/charts", "charts", (p) => (
+      <Suspense fallback={<p className="page">Loading…</p>}>
+        <ChartsPage projectId={Number(p.id)} />
+      </Suspense>
+    )],
   ];
   for (const [pattern, tab, render] of projectRoutes) {
     if ((m = matchPath(pattern, path))) {

@@ -2,6 +2,13 @@
 import { ApiError, apiRequest, buildUrl, ensureCsrf } from "./http";
 import type {
   AgreementOverview,
+  ChartData,
+  Draft,
+  LabelConfigEntry,
+  MemberCandidate,
+  NewProject,
+  OwnScore,
+  PrioritizeStarted,
   Alert,
   AlertCheckResult,
   AlertRule,
@@ -61,6 +68,25 @@ export const auth = {
   me(): Promise<Me> {
     return must(apiRequest<Me>("GET", "/auth/me/"));
   },
+  /** Merges hotkey remaps `{projectId: {label: key or null}}` into the user's preferences. */
+  setHotkeys(hotkeys: Record<string, Record<string, string | null>>): Promise<Me["preferences"]> {
+    return must(apiRequest<Me["preferences"]>("PATCH", "/auth/me/preferences/", { body: { hotkeys } }));
+  },
+  async setPassword(uid: string, token: string, password: string): Promise<void> {
+    await ensureCsrf();
+    await apiRequest<void>("POST", "/auth/set-password/", { body: { uid, token, password } });
+  },
+};
+
+// --- accounts (staff)
+export const accounts = {
+  create(body: { username: string; email?: string; is_staff?: boolean }): Promise<{
+    id: number;
+    username: string;
+    set_password_url: string;
+  }> {
+    return must(apiRequest("POST", "/accounts/", { body }));
+  },
 };
 
 // --- projects
@@ -73,9 +99,50 @@ export const projects = {
   },
   update(
     projectId: number,
-    patch: { name?: string; labels?: string[]; settings?: Partial<ProjectSettings> },
+    patch: {
+      name?: string;
+      labels?: string[];
+      label_config?: Record<string, LabelConfigEntry>;
+      instructions?: string;
+      settings?: Partial<ProjectSettings>;
+    },
   ): Promise<Project> {
     return must(apiRequest<Project>("PATCH", `/projects/${projectId}/`, { body: patch }));
+  },
+  create(body: NewProject): Promise<Project> {
+    return must(apiRequest<Project>("POST", "/projects/", { body }));
+  },
+  renameLabel(projectId: number, from: string, to: string): Promise<Project> {
+    return must(apiRequest<Project>("POST", `/projects/${projectId}/labels/rename/`, { body: { from, to } }));
+  },
+  addMember(projectId: number, username: string, role: string): Promise<Member> {
+    return must(apiRequest<Member>("POST", `/projects/${projectId}/members/`, { body: { username, role } }));
+  },
+  setMemberRole(projectId: number, userId: number, role: string): Promise<Member> {
+    return must(apiRequest<Member>("PATCH", `/projects/${projectId}/members/${userId}/`, { body: { role } }));
+  },
+  async removeMember(projectId: number, userId: number): Promise<void> {
+    await apiRequest<void>("DELETE", `/projects/${projectId}/members/${userId}/`);
+  },
+  async memberCandidates(projectId: number, q: string): Promise<MemberCandidate[]> {
+    const page = await must(
+      apiRequest<{ results: MemberCandidate[] }>("GET", `/projects/${projectId}/member-candidates/`, { query: { q } }),
+    );
+    return page.results;
+  },
+  /** The annotator's own benchmark score (403 when the project does not show it). */
+  myScore(projectId: number): Promise<OwnScore> {
+    return must(apiRequest<OwnScore>("GET", `/projects/${projectId}/my-score/`));
+  },
+  chart<Row = Record<string, string | number | null>>(projectId: number, name: string): Promise<ChartData<Row>> {
+    return must(apiRequest<ChartData<Row>>("GET", `/projects/${projectId}/charts/${name}/`));
+  },
+  chartUrl(projectId: number, name: string): string {
+    return buildUrl(`/projects/${projectId}/charts/${name}/`);
+  },
+  /** Starts a prioritisation run; a 409 carries the running one's `job_id`. */
+  prioritize(projectId: number, strategy: string): Promise<PrioritizeStarted> {
+    return must(apiRequest<PrioritizeStarted>("POST", `/projects/${projectId}/prioritize/`, { body: { strategy } }));
   },
   progress(projectId: number): Promise<Progress> {
     return must(apiRequest<Progress>("GET", `/projects/${projectId}/progress/`));
@@ -148,6 +215,15 @@ export const tasks = {
   skip(taskId: number, reason: string): Promise<SkipResult> {
     return must(apiRequest<SkipResult>("POST", `/tasks/${taskId}/skip/`, { body: { reason } }));
   },
+  /** The saved draft of an open task, or null (204). */
+  draft(taskId: Task["id"]): Promise<Draft | null> {
+    return apiRequest<Draft>("GET", `/tasks/${taskId}/draft/`);
+  },
+  saveDraft(taskId: Task["id"], payload: Payload, elapsedMs: number): Promise<Draft> {
+    return must(
+      apiRequest<Draft>("PUT", `/tasks/${taskId}/draft/`, { body: { payload, elapsed_ms: Math.round(elapsedMs) } }),
+    );
+  },
 };
 
 // --- managers
@@ -211,8 +287,8 @@ export const manager = {
       throw err;
     }
   },
-  queue(projectId: number, limit = 10): Promise<QueuePage> {
-    return must(apiRequest<QueuePage>("GET", `/projects/${projectId}/queue/`, { query: { limit } }));
+  queue(projectId: number, limit = 10, cursor?: string): Promise<QueuePage> {
+    return must(apiRequest<QueuePage>("GET", `/projects/${projectId}/queue/`, { query: { limit, cursor } }));
   },
 };
 

@@ -16,6 +16,8 @@ export interface Me {
   id: number;
   username: string;
   is_staff: boolean;
+  /** The user's own settings; `hotkeys` maps a project id to `{label: key}` remaps. */
+  preferences?: { hotkeys?: Record<string, Record<string, string>> };
   memberships: Membership[];
 }
 
@@ -49,9 +51,69 @@ export interface Project {
   name: string;
   kind: ProjectKind;
   labels: string[];
+  /** Every label with its colour, hotkey (the project's, else a default) and whether it is retired. */
+  label_details?: LabelDetail[];
+  label_config?: Record<string, LabelConfigEntry>;
+  /** Markdown for annotators (rendered with raw HTML off). */
+  instructions?: string;
   role: Role | null;
   /** Only for managers and ML engineers. */
   settings?: ProjectSettings;
+}
+
+export interface LabelDetail {
+  name: string;
+  colour: string;
+  hotkey: string | null;
+  retired: boolean;
+}
+
+export interface LabelConfigEntry {
+  colour?: string | null;
+  hotkey?: string | null;
+  retired?: boolean;
+}
+
+export interface MemberCandidate {
+  user_id: number;
+  username: string;
+  is_member: boolean;
+}
+
+export interface Draft {
+  payload: Payload;
+  elapsed_ms: number;
+  updated_at: string;
+}
+
+export interface OwnScore {
+  n: number;
+  correct: number;
+  accuracy: number | null;
+  low: number;
+  high: number;
+}
+
+export interface ChartData<Row = Record<string, string | number | null>> {
+  chart: string;
+  columns: string[];
+  rows: Row[];
+}
+
+export interface PrioritizeStarted {
+  job_id: number;
+  run_id: number;
+  strategy: string;
+  status: string;
+}
+
+export interface NewProject {
+  name: string;
+  kind: ProjectKind;
+  labels: string[];
+  label_config?: Record<string, LabelConfigEntry>;
+  instructions?: string;
+  settings?: Partial<ProjectSettings>;
 }
 
 export interface Member {

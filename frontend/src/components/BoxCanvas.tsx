@@ -33,6 +33,10 @@ export interface BoxCanvasProps {
   onDraw: (rect: Rect) => void;
   onMove: (id: string, rect: Rect) => void;
   onResize: (id: string, rect: Rect) => void;
+  /** The project's label colours. */
+  colours?: Record<string, string>;
+  /** A CSS filter for the image only (brightness, contrast, gamma); the boxes keep their colours. */
+  imageFilter?: string;
 }
 
 type Interaction = { kind: "draw"; start: Point } | { kind: "pan"; last: Point };
@@ -42,6 +46,7 @@ export function BoxCanvas(props: BoxCanvasProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const transformerRef = useRef<Konva.Transformer>(null);
+  const imageLayerRef = useRef<Konva.Layer>(null);
   const [stageSize, setStageSize] = useState<Size | null>(null); // null until the host is measured
   const [draft, setDraft] = useState<Rect | null>(null);
   const [spaceHeld, setSpaceHeld] = useState(false);
@@ -105,6 +110,12 @@ export function BoxCanvas(props: BoxCanvasProps) {
       window.removeEventListener("blur", blur);
     };
   }, []);
+
+  // The image has a layer (a canvas) of its own, so a CSS filter on it leaves the boxes alone.
+  useEffect(() => {
+    const canvas = imageLayerRef.current?.getCanvas()._canvas;
+    if (canvas) canvas.style.filter = props.imageFilter ?? "none";
+  }, [props.imageFilter]);
 
   // Attach the transformer to the selected box.
   useEffect(() => {
@@ -261,17 +272,21 @@ export function BoxCanvas(props: BoxCanvasProps) {
         onMouseDown={onStageMouseDown}
         onWheel={onWheel}
       >
-        <Layer>
+        <Layer ref={imageLayerRef}>
           <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
             {picture ? (
               <KonvaImage name="background" image={picture} x={0} y={0} width={image.width} height={image.height} />
             ) : (
               <KonvaRect name="background" x={0} y={0} width={image.width} height={image.height} fill="#d9d9d9" />
             )}
+          </Group>
+        </Layer>
+        <Layer>
+          <Group x={view.x} y={view.y} scaleX={view.scale} scaleY={view.scale}>
             {boxes.map((box, index) => {
               const severity = highlights.get(index);
               const selected = box.id === selectedId;
-              const color = severity ? SEVERITY_COLOR[severity] : labelColor(box.label, labels);
+              const color = severity ? SEVERITY_COLOR[severity] : labelColor(box.label, labels, props.colours);
               return (
                 <KonvaRect
                   key={box.id}
@@ -307,7 +322,7 @@ export function BoxCanvas(props: BoxCanvasProps) {
                   offsetY={17}
                   listening={false}
                 >
-                  <Tag fill={severity ? SEVERITY_COLOR[severity] : labelColor(box.label, labels)} opacity={0.85} />
+                  <Tag fill={severity ? SEVERITY_COLOR[severity] : labelColor(box.label, labels, props.colours)} opacity={0.85} />
                   <Text text={`${index + 1} ${box.label}`} fontSize={12} padding={2} fill="#fff" />
                 </Label>
               );
@@ -318,7 +333,7 @@ export function BoxCanvas(props: BoxCanvasProps) {
                 y={draft.y}
                 width={draft.w}
                 height={draft.h}
-                stroke={labelColor(props.activeLabel, labels)}
+                stroke={labelColor(props.activeLabel, labels, props.colours)}
                 strokeWidth={2}
                 dash={[4, 4]}
                 strokeScaleEnabled={false}

@@ -10,10 +10,11 @@ export interface BoxListProps {
   onSelect: (id: string) => void;
   onRelabel: (id: string, label: string) => void;
   onDelete: (id: string) => void;
+  colours?: Record<string, string>;
 }
 
 /** The boxes beside the canvas, numbered from 1 as in the findings' messages. */
-export function BoxList({ boxes, labels, selectedId, highlights, onSelect, onRelabel, onDelete }: BoxListProps) {
+export function BoxList({ boxes, labels, selectedId, highlights, onSelect, onRelabel, onDelete, colours }: BoxListProps) {
   return (
     <section className="panel box-list" aria-label="Boxes" data-testid="box-list">
       <h2>
@@ -45,9 +46,10 @@ export function BoxList({ boxes, labels, selectedId, highlights, onSelect, onRel
                 aria-pressed={selected}
                 onClick={() => onSelect(box.id)}
                 data-testid="box-row-select"
+                title={`Select box ${index + 1}`}
               >
                 <span className="box-index">{index + 1}</span>
-                <span className="swatch" style={{ background: labelColor(box.label, labels) }} aria-hidden />
+                <span className="swatch" style={{ background: labelColor(box.label, labels, colours) }} aria-hidden />
                 <span className="box-label">{box.label}</span>
                 {severity && (
                   <span className="severity-dot" style={{ background: SEVERITY_COLOR[severity] }} title={severity}>
@@ -65,6 +67,7 @@ export function BoxList({ boxes, labels, selectedId, highlights, onSelect, onRel
                     value={box.label}
                     onChange={(e) => onRelabel(box.id, e.target.value)}
                     data-testid="box-row-label"
+                    title="Change this box's label"
                   >
                     {!knownLabel && <option value={box.label}>{box.label} (unknown)</option>}
                     {labels.map((l) => (
@@ -78,6 +81,7 @@ export function BoxList({ boxes, labels, selectedId, highlights, onSelect, onRel
                     aria-label={`Delete box ${index + 1}`}
                     onClick={() => onDelete(box.id)}
                     data-testid="box-row-delete"
+                    title="Delete this box (Delete key)"
                   >
                     Delete
                   </button>

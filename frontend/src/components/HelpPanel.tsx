@@ -16,7 +16,7 @@ export function HelpPanel({ kind, onClose }: { kind: WorkspaceKind; onClose: () 
           ))}
         </tbody>
       </table>
-      <button type="button" onClick={onClose} data-testid="help-close">
+      <button type="button" onClick={onClose} data-testid="help-close" title="Hide the shortcuts (H)">
         Close
       </button>
     </section>

@@ -12,7 +12,18 @@ function tabsShownTo(me: Me, projectId = 2): string[] {
   return tabs;
 }
 
-const ALL = ["nav-dashboard", "nav-scorecards", "nav-findings", "nav-review", "nav-data", "nav-alerts", "nav-settings"];
+const ALL = [
+  "nav-dashboard",
+  "nav-charts",
+  "nav-scorecards",
+  "nav-findings",
+  "nav-review",
+  "nav-data",
+  "nav-alerts",
+  "nav-setup",
+  "nav-members",
+  "nav-settings",
+];
 
 describe("ManagerNav", () => {
   it("shows a manager every tab, linking into the project and marking the page's own", () => {
@@ -23,7 +34,7 @@ describe("ManagerNav", () => {
   });
 
   it("shows an ML engineer only the dashboard and data tabs", () => {
-    expect(tabsShownTo(mlEngineerMe)).toEqual(["nav-dashboard", "nav-data"]);
+    expect(tabsShownTo(mlEngineerMe)).toEqual(["nav-dashboard", "nav-charts", "nav-data"]);
   });
 
   it("shows an annotator no tabs at all", () => {
@@ -34,7 +45,7 @@ describe("ManagerNav", () => {
     const staff: Me = { id: 1, username: "admin", is_staff: true, memberships: [] };
     expect(tabsShownTo(staff)).toEqual(ALL);
     const staffEngineer = memberOf("ml_engineer", { id: 1, username: "admin", is_staff: true });
-    expect(tabsShownTo(staffEngineer)).toEqual(["nav-dashboard", "nav-data"]);
+    expect(tabsShownTo(staffEngineer)).toEqual(["nav-dashboard", "nav-charts", "nav-data"]);
     // Another project, where the staff engineer is no member: a manager there.
     expect(tabsShownTo(staffEngineer, 7)).toEqual(ALL);
   });

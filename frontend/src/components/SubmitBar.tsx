@@ -29,7 +29,14 @@ export function SubmitBar({
       )}
       <ErrorNote error={error} testId="submit-error" />
       <div className="actions">
-        <button type="button" onClick={onSkip} disabled={busy} data-testid="skip-button" aria-keyshortcuts="S">
+        <button
+          type="button"
+          onClick={onSkip}
+          disabled={busy}
+          data-testid="skip-button"
+          aria-keyshortcuts="S"
+          title="Skip this task (S): you will be asked for a reason"
+        >
           Skip…
         </button>
         <button
@@ -39,6 +46,7 @@ export function SubmitBar({
           disabled={busy || !!reason}
           data-testid="submit-button"
           aria-keyshortcuts="Enter"
+          title={reason ?? "Submit your answer and load the next task (Enter)"}
         >
           {busy ? "Submitting…" : "Submit"} <kbd>Enter</kbd>
         </button>

@@ -4,6 +4,13 @@ import type { Finding, Payload } from "../api/types";
 
 export const LINT_DEBOUNCE_MS = 300;
 
+/** Findings about the time spent belong to the submission, never to a draft being worked on. */
+export const TIMING_CODES = new Set(["too_fast"]);
+
+function withoutTiming(findings: Finding[]): Finding[] {
+  return findings.filter((f) => !TIMING_CODES.has(f.code));
+}
+
 export interface LiveLint {
   findings: Finding[];
   /** True while the findings shown are not yet those of the current draft. */
@@ -36,17 +43,18 @@ export function useLiveLint(
     const controller = new AbortController();
     const timer = window.setTimeout(() => {
       const draft = JSON.parse(key) as Payload;
-      tasks.lint(taskId, draft, performance.now() - startedAt, controller.signal).then(
+      // No time is sent: the "too fast" check speaks only when the answer is submitted, not while working.
+      tasks.lint(taskId, draft, undefined, controller.signal).then(
         (result) => {
           if (controller.signal.aborted) return;
-          setFindings(result.findings ?? []);
+          setFindings(withoutTiming(result.findings ?? []));
           setLintedKey(key);
           setError(null);
         },
         (err: unknown) => {
           if (controller.signal.aborted) return;
           if (err instanceof ApiError && err.status === 400 && err.body.findings) {
-            setFindings(err.body.findings);
+            setFindings(withoutTiming(err.body.findings));
             setLintedKey(key);
             setError(null);
           } else if (!(err instanceof DOMException && err.name === "AbortError")) {

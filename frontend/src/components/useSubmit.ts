@@ -2,6 +2,9 @@ import { useState } from "react";
 import { ApiError, errorMessage, tasks } from "../api";
 import type { Finding, Payload, SubmitResult } from "../api/types";
 
+/** How a task ended: submitted, skipped, or already closed elsewhere (409). */
+export type DoneHow = "submitted" | "skipped" | "closed";
+
 export interface SubmitControls {
   busy: boolean;
   error: string | null;
@@ -16,7 +19,7 @@ export interface SubmitControls {
 export function useSubmit(
   taskId: number,
   startedAt: number,
-  onDone: (result: SubmitResult | null) => void,
+  onDone: (result: SubmitResult | null, how: DoneHow) => void,
   onRejected: (findings: Finding[]) => void,
 ): SubmitControls {
   const [busy, setBusy] = useState(false);
@@ -28,14 +31,14 @@ export function useSubmit(
     setError(null);
     try {
       const result = await tasks.submit(taskId, payload, performance.now() - startedAt);
-      onDone(result);
+      onDone(result, "submitted");
     } catch (err) {
       setBusy(false);
       if (err instanceof ApiError && err.status === 400 && err.body.findings) {
         onRejected(err.body.findings);
         setError(err.message);
       } else if (err instanceof ApiError && err.status === 409) {
-        onDone(null);
+        onDone(null, "closed");
       } else {
         setError(errorMessage(err));
       }
@@ -47,7 +50,7 @@ export function useSubmit(
     setError(null);
     try {
       await tasks.skip(taskId, reason);
-      onDone(null);
+      onDone(null, "skipped");
       return true;
     } catch (err) {
       setBusy(false);

@@ -3,11 +3,24 @@ import { describe, expect, it } from "vitest";
 import { digitOf, keyToAction, targetOwnsKey } from "./hotkeys";
 
 describe("keyToAction", () => {
-  it("maps 1-9 to labels that exist", () => {
+  it("maps 1-9 then 0 to labels that exist", () => {
     expect(keyToAction({ key: "1" }, "bbox", 3)).toEqual({ type: "label", index: 0 });
     expect(keyToAction({ key: "3" }, "classification", 3)).toEqual({ type: "label", index: 2 });
     expect(keyToAction({ key: "4" }, "bbox", 3)).toBeNull();
-    expect(keyToAction({ key: "0" }, "bbox", 10)).toBeNull();
+    expect(keyToAction({ key: "0" }, "bbox", 10)).toEqual({ type: "label", index: 9 });
+    expect(keyToAction({ key: "0" }, "bbox", 9)).toBeNull();
+  });
+
+  it("uses the label keys it is given: digits and letters", () => {
+    // Labels "0".."9": each digit picks its own label.
+    const digits = Object.fromEntries([..."0123456789"].map((d, i) => [d, i]));
+    expect(keyToAction({ key: "3" }, "classification", digits)).toEqual({ type: "label", index: 3 });
+    expect(keyToAction({ key: "0" }, "classification", digits)).toEqual({ type: "label", index: 0 });
+    expect(keyToAction({ key: "9" }, "classification", digits)).toEqual({ type: "label", index: 9 });
+    expect(keyToAction({ key: "c" }, "bbox", { c: 2 })).toEqual({ type: "label", index: 2 });
+    expect(keyToAction({ key: "C", shiftKey: true }, "bbox", { c: 2 })).toBeNull();
+    // The workspace's own keys win over nothing: n stays "new box" (labels never get h, s, f or n).
+    expect(keyToAction({ key: "n" }, "bbox", { c: 2 })).toEqual({ type: "newBox" });
   });
 
   it("reads numpad digits by code", () => {

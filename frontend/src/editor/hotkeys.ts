@@ -35,14 +35,30 @@ const ARROWS: Record<string, [number, number]> = {
   ArrowDown: [0, 1],
 };
 
-/** The digit 1-9 pressed (from the key, or the physical key when Shift changed it), or null. */
+/** The digit 0-9 pressed (from the key, or the physical key when Shift or NumLock changed it), or null. */
 export function digitOf(e: KeyInput): number | null {
-  if (/^[1-9]$/.test(e.key)) return Number(e.key);
-  const m = /^(?:Digit|Numpad)([1-9])$/.exec(e.code ?? "");
+  if (/^[0-9]$/.test(e.key)) return Number(e.key);
+  const m = /^(?:Digit|Numpad)([0-9])$/.exec(e.code ?? "");
   return m ? Number(m[1]) : null;
 }
 
-export function keyToAction(e: KeyInput, kind: WorkspaceKind, labelCount: number): HotkeyAction | null {
+/** Positional keys for `count` labels: 1-9, then 0 for the tenth. */
+export function positionalKeys(count: number): Record<string, number> {
+  const keys: Record<string, number> = {};
+  [..."1234567890"].slice(0, count).forEach((k, i) => (keys[k] = i));
+  return keys;
+}
+
+/**
+ * The action of a key. `labelKeys` maps a hotkey (a digit or letter) to a label's index; a number stands for
+ * that many labels on 1-9 then 0.
+ */
+export function keyToAction(
+  e: KeyInput,
+  kind: WorkspaceKind,
+  labelKeys: number | Record<string, number>,
+): HotkeyAction | null {
+  const labelOf = typeof labelKeys === "number" ? positionalKeys(labelKeys) : labelKeys;
   const mod = !!(e.ctrlKey || e.metaKey);
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
 
@@ -54,7 +70,11 @@ export function keyToAction(e: KeyInput, kind: WorkspaceKind, labelCount: number
 
   if (!mod) {
     const digit = digitOf(e);
-    if (digit !== null && !e.shiftKey) return digit <= labelCount ? { type: "label", index: digit - 1 } : null;
+    if (digit !== null && !e.shiftKey) {
+      const index = labelOf[String(digit)];
+      return index === undefined ? null : { type: "label", index };
+    }
+    if (key.length === 1 && !e.shiftKey && labelOf[key] !== undefined) return { type: "label", index: labelOf[key] };
     if (key === "Enter") return { type: "submit" };
     if (key === "?" || (key === "h" && !e.shiftKey)) return { type: "help" };
     if (key === "s" && !e.shiftKey) return { type: "skip" };
@@ -101,7 +121,10 @@ export interface HotkeyHelp {
 
 export function hotkeyHelp(kind: WorkspaceKind): HotkeyHelp[] {
   const common: HotkeyHelp[] = [
-    { keys: "1 – 9", what: kind === "bbox" ? "Choose a label (and relabel the selected box)" : "Choose a label" },
+    {
+      keys: "Label keys (on the buttons)",
+      what: kind === "bbox" ? "Choose a label (and relabel the selected box)" : "Choose a label",
+    },
     { keys: "Enter", what: "Submit and load the next task" },
     { keys: "S", what: "Skip this task (asks for a reason)" },
     { keys: "H or ?", what: "Show or hide this help" },

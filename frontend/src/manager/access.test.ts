@@ -5,17 +5,20 @@ describe("tabs by role (the back end's allowed_roles)", () => {
   it("gives managers every tab, in order", () => {
     expect(tabsFor("manager").map((t) => t.tab)).toEqual([
       "dashboard",
+      "charts",
       "scorecards",
       "findings",
       "review",
       "data",
       "alerts",
+      "setup",
+      "members",
       "settings",
     ]);
   });
 
   it("gives ML engineers the dashboard (progress, queue, agreement) and data in and out", () => {
-    expect(tabsFor("ml_engineer").map((t) => t.tab)).toEqual(["dashboard", "data"]);
+    expect(tabsFor("ml_engineer").map((t) => t.tab)).toEqual(["dashboard", "charts", "data"]);
     for (const tab of ["scorecards", "findings", "review", "alerts", "settings"] as const) {
       expect(canOpen("ml_engineer", tab)).toBe(false);
     }

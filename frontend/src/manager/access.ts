@@ -3,7 +3,17 @@
 // (annotation_qc/projects/permissions.py project_access); a member's own role wins.
 import type { Role } from "../api/types";
 
-export type ManagerTab = "dashboard" | "scorecards" | "findings" | "review" | "data" | "alerts" | "settings";
+export type ManagerTab =
+  | "dashboard"
+  | "charts"
+  | "scorecards"
+  | "findings"
+  | "review"
+  | "data"
+  | "alerts"
+  | "setup"
+  | "members"
+  | "settings";
 
 export interface TabSpec {
   tab: ManagerTab;
@@ -19,6 +29,8 @@ export const MANAGER_TABS: readonly TabSpec[] = [
   // progress/ (every member), queue/ and agreement/ (managers, ML engineers); the members' names, the alerts card
   // and "Recompute" (agreement/compute/) are for managers only, and the page leaves them out for others.
   { tab: "dashboard", label: "Dashboard", roles: MANAGERS_AND_ML },
+  // charts/apis.py ChartDataApi: managers all charts, ML engineers those about the data (the page leaves the rest out).
+  { tab: "charts", label: "Charts", roles: MANAGERS_AND_ML },
   // benchmarks/apis.py ScorecardsApi, AnnotatorBenchmarksApi (the drill-down).
   { tab: "scorecards", label: "Scorecards", roles: MANAGERS },
   // linting/apis.py FindingsApi, FindingRatesApi.
@@ -30,6 +42,10 @@ export const MANAGER_TABS: readonly TabSpec[] = [
   // alerts/apis.py: every alert, rule and webhook endpoint.
   { tab: "alerts", label: "Alerts", roles: MANAGERS },
   // projects/apis.py ProjectDetailApi: PATCH for managers only.
+  // projects/apis.py ProjectDetailApi PATCH, LabelRenameApi: name, labels, instructions.
+  { tab: "setup", label: "Set-up", roles: MANAGERS },
+  // projects/apis.py ProjectMembersApi, ProjectMemberApi, MemberCandidatesApi.
+  { tab: "members", label: "Members", roles: MANAGERS },
   { tab: "settings", label: "Settings", roles: MANAGERS },
 ];
 

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useReducer, useRef, useState } from "react";
-import { isBboxPayload, type SubmitResult, type Task } from "../api/types";
+import { isBboxPayload, type Draft, type LabelDetail, type SubmitResult, type Task } from "../api/types";
 import { BoxCanvas } from "../components/BoxCanvas";
 import { BoxList } from "../components/BoxList";
 import { FindingsPanel } from "../components/FindingsPanel";
@@ -8,7 +8,13 @@ import { LabelPalette } from "../components/LabelPalette";
 import { SkipDialog } from "../components/SkipDialog";
 import { SubmitBar } from "../components/SubmitBar";
 import { useLiveLint } from "../components/useLiveLint";
-import { useSubmit } from "../components/useSubmit";
+import { useSubmit, type DoneHow } from "../components/useSubmit";
+import { blurAfterMouseClick } from "../components/workspace/blurAfterClick";
+import { cssFilter, NO_ADJUSTMENT } from "../components/workspace/imageAdjust";
+import { ImageAdjustPanel } from "../components/workspace/ImageAdjustPanel";
+import { InstructionsPanel } from "../components/workspace/InstructionsPanel";
+import { DraftStatus } from "../components/workspace/DraftStatus";
+import { useDraft } from "../components/workspace/useDraft";
 import {
   createEditorState,
   currentBoxes,
@@ -20,20 +26,42 @@ import {
 import { blockingFindings, highlightByBox } from "../editor/findings";
 import type { Size } from "../editor/geometry";
 import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
+import { keyMap, labelDetails } from "../editor/labels";
 import { newBoxInView } from "../editor/keyboardBox";
 import { fitView, IDENTITY_VIEW, stageCenter, zoomAt, ZOOM_STEP, type View } from "../editor/viewTransform";
 
-export function BboxWorkspace({ task, onDone }: { task: Task; onDone: (result: SubmitResult | null) => void }) {
+export interface WorkspaceProps {
+  task: Task;
+  onDone: (result: SubmitResult | null, how: DoneHow) => void;
+  /** The saved draft to start from (a reload or another device), or null. */
+  draft?: Draft | null;
+  /** Every label with its colour and effective hotkey (the project's, the user's remaps applied). */
+  labels?: LabelDetail[];
+  instructions?: string;
+  /** Saves the user's own label keys. */
+  onRemap?: (keys: Record<string, string | null>) => Promise<void>;
+}
+
+export function BboxWorkspace({ task, onDone, draft, labels: given, instructions = "", onRemap }: WorkspaceProps) {
+  const labels = useMemo(() => given ?? labelDetails(task.labels), [given, task.labels]);
   const image = useMemo(() => ({ width: task.item.width, height: task.item.height }), [task.item]);
-  const [state, dispatch] = useReducer(editorReducer, undefined, () =>
-    createEditorState(image, task.labels, isBboxPayload(task.pre_annotation) ? task.pre_annotation.boxes : []),
-  );
-  const [startedAt] = useState(() => performance.now());
+  const [state, dispatch] = useReducer(editorReducer, undefined, () => {
+    const start = draft && isBboxPayload(draft.payload) ? draft.payload : task.pre_annotation;
+    return createEditorState(image, task.labels, isBboxPayload(start) ? start.boxes : []);
+  });
+  // The timer carries on from the draft's time.
+  const [startedAt] = useState(() => performance.now() - (draft?.elapsed_ms ?? 0));
   const [view, setView] = useState<View>(IDENTITY_VIEW);
   const [stageSize, setStageSize] = useState<Size | null>(null);
-  const [fitted, setFitted] = useState(false);
   const [showHelp, setShowHelp] = useState(false);
+  const [showInstructions, setShowInstructions] = useState(false);
+  const [adjust, setAdjust] = useState(NO_ADJUSTMENT);
   const [skipping, setSkipping] = useState(false);
+  const colours = useMemo(() => Object.fromEntries(labels.map((l) => [l.name, l.colour])), [labels]);
+  const keys = useMemo(
+    () => keyMap(task.labels, Object.fromEntries(labels.map((l) => [l.name, l.hotkey]))),
+    [task.labels, labels],
+  );
 
   const boxes = currentBoxes(state);
   const payload = useMemo(() => editorPayload(state), [state]);
@@ -41,33 +69,31 @@ export function BboxWorkspace({ task, onDone }: { task: Task; onDone: (result: S
   const highlights = useMemo(() => highlightByBox(lint.findings), [lint.findings]);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
   const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings);
+  const draftStatus = useDraft(task.id, payload, startedAt);
 
-  // Fit the image once the stage is measured.
+  // Fit the image when the stage is measured, and again whenever it changes size (the window was resized).
   useEffect(() => {
-    if (stageSize && !fitted) {
-      setView(fitView(image, stageSize));
-      setFitted(true);
-    }
-  }, [stageSize, fitted, image]);
+    if (stageSize) setView(fitView(image, stageSize));
+  }, [stageSize, image]);
 
   const submit = () => {
     if (blocking.length === 0) void actions.submit(payload);
   };
 
   // Keyboard shortcuts (see editor/hotkeys.ts).
-  const keyState = useRef({ state, stageSize, view, blocking, skipping, submit });
-  keyState.current = { state, stageSize, view, blocking, skipping, submit };
+  const keyState = useRef({ state, stageSize, view, blocking, skipping, submit, keys });
+  keyState.current = { state, stageSize, view, blocking, skipping, submit, keys };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const current = keyState.current;
       if (current.skipping || targetOwnsKey(e.target, e.key)) return;
-      const action = keyToAction(e, "bbox", current.state.labels.length);
+      const action = keyToAction(e, "bbox", current.keys);
       if (!action) return;
       e.preventDefault();
       const stage = current.stageSize ?? { width: 800, height: 600 };
       switch (action.type) {
         case "label":
-          dispatch({ type: "chooseLabel", label: current.state.labels[action.index] });
+          dispatch({ type: "chooseLabel", label: task.labels[action.index] });
           break;
         case "delete":
           dispatch({ type: "delete" });
@@ -120,45 +146,68 @@ export function BboxWorkspace({ task, onDone }: { task: Task; onDone: (result: S
   const zoomBy = (factor: number) => setView((v) => zoomAt(v, factor, stageCenter(stageSize ?? { width: 800, height: 600 })));
 
   return (
-    <div className="workspace" data-testid="workspace" data-kind="bbox" data-task-id={task.id}>
-      <aside className="ws-left">
+    <div
+      className="workspace"
+      data-testid="workspace"
+      data-kind="bbox"
+      data-task-id={task.id}
+      data-elapsed-start={draft?.elapsed_ms ?? 0}
+      onClickCapture={blurAfterMouseClick}
+    >
+      <aside className="ws-left" aria-label="Labels and tools">
         <LabelPalette
-          labels={task.labels}
+          labels={labels}
           active={state.activeLabel}
           onChoose={(label) => dispatch({ type: "chooseLabel", label })}
+          onRemap={onRemap}
         />
+        <button
+          type="button"
+          className="help-toggle"
+          onClick={() => setShowInstructions((s) => !s)}
+          data-testid="instructions-toggle"
+          aria-expanded={showInstructions}
+          title="Show or hide the project's instructions"
+        >
+          Instructions
+        </button>
+        {showInstructions && <InstructionsPanel markdown={instructions} onClose={() => setShowInstructions(false)} />}
         <button type="button" className="help-toggle" onClick={() => setShowHelp((s) => !s)} data-testid="help-toggle"
-          aria-expanded={showHelp} aria-keyshortcuts="H">
+          aria-expanded={showHelp} aria-keyshortcuts="H" title="Show or hide the keyboard shortcuts (H)">
           Keyboard shortcuts <kbd>H</kbd>
         </button>
         {showHelp && <HelpPanel kind="bbox" onClose={() => setShowHelp(false)} />}
+        <ImageAdjustPanel value={adjust} onChange={setAdjust} />
       </aside>
 
       <section className="ws-center" aria-label="Image">
         <div className="toolbar" role="toolbar" aria-label="View and edit">
-          <button type="button" onClick={() => zoomBy(1 / ZOOM_STEP)} aria-label="Zoom out" data-testid="zoom-out">
+          <button type="button" onClick={() => zoomBy(1 / ZOOM_STEP)} aria-label="Zoom out" data-testid="zoom-out"
+            title="Zoom out (−)">
             −
           </button>
           <span className="zoom-level" data-testid="zoom-level">
             {Math.round(view.scale * 100)}%
           </span>
-          <button type="button" onClick={() => zoomBy(ZOOM_STEP)} aria-label="Zoom in" data-testid="zoom-in">
+          <button type="button" onClick={() => zoomBy(ZOOM_STEP)} aria-label="Zoom in" data-testid="zoom-in"
+            title="Zoom in (+)">
             +
           </button>
-          <button type="button" onClick={() => stageSize && setView(fitView(image, stageSize))} data-testid="zoom-fit">
+          <button type="button" onClick={() => stageSize && setView(fitView(image, stageSize))} data-testid="zoom-fit"
+            title="Fit the whole image in the view (F)">
             Fit
           </button>
           <span className="toolbar-sep" />
           <button type="button" onClick={() => dispatch({ type: "undo" })} disabled={!undoAvailable(state)}
-            data-testid="undo" aria-keyshortcuts="Control+Z">
+            data-testid="undo" aria-keyshortcuts="Control+Z" title="Undo (Ctrl+Z)">
             Undo
           </button>
           <button type="button" onClick={() => dispatch({ type: "redo" })} disabled={!redoAvailable(state)}
-            data-testid="redo" aria-keyshortcuts="Control+Shift+Z Control+Y">
+            data-testid="redo" aria-keyshortcuts="Control+Shift+Z Control+Y" title="Redo (Ctrl+Shift+Z or Ctrl+Y)">
             Redo
           </button>
           <button type="button" onClick={() => dispatch({ type: "delete" })} disabled={!state.selectedId}
-            data-testid="delete-box" aria-keyshortcuts="Delete">
+            data-testid="delete-box" aria-keyshortcuts="Delete" title="Delete the selected box (Delete)">
             Delete box
           </button>
           <span className="muted toolbar-hint">
@@ -170,6 +219,8 @@ export function BboxWorkspace({ task, onDone }: { task: Task; onDone: (result: S
           image={image}
           boxes={boxes}
           labels={task.labels}
+          colours={colours}
+          imageFilter={cssFilter(adjust)}
           activeLabel={state.activeLabel}
           selectedId={state.selectedId}
           highlights={highlights}
@@ -186,7 +237,8 @@ export function BboxWorkspace({ task, onDone }: { task: Task; onDone: (result: S
       <aside className="ws-right">
         <BoxList
           boxes={boxes}
-          labels={task.labels}
+          colours={colours}
+          labels={labels.filter((l) => !l.retired).map((l) => l.name)}
           selectedId={state.selectedId}
           highlights={highlights}
           onSelect={(id) => dispatch({ type: "select", id })}
@@ -199,6 +251,7 @@ export function BboxWorkspace({ task, onDone }: { task: Task; onDone: (result: S
           error={lint.error}
           onShowBoxes={(indices) => indices.length > 0 && dispatch({ type: "selectIndex", index: indices[0] })}
         />
+        <DraftStatus status={draftStatus} />
         <SubmitBar
           blocking={blocking}
           busy={actions.busy}

@@ -47,7 +47,7 @@ describe("ClassificationWorkspace", () => {
       "GET /api/v1/auth/csrf/": { status: 204 },
       "POST /api/v1/tasks/11/lint/": {
         status: 200,
-        body: { findings: [{ code: "too_fast", severity: "error", message: "Too fast to be real.", boxes: [] }] },
+        body: { findings: [{ code: "label_unknown", severity: "error", message: "Too fast to be real.", boxes: [] }] },
       },
     });
     render(<ClassificationWorkspace task={{ ...task, pre_annotation: { label: "cat" } }} onDone={vi.fn()} />);
@@ -70,7 +70,7 @@ describe("ClassificationWorkspace", () => {
     expect(screen.getByTestId("skip-confirm")).toHaveProperty("disabled", true);
     fireEvent.change(screen.getByTestId("skip-reason"), { target: { value: "blurry" } });
     fireEvent.click(screen.getByTestId("skip-confirm"));
-    await waitFor(() => expect(onDone).toHaveBeenCalledWith(null));
+    await waitFor(() => expect(onDone).toHaveBeenCalledWith(null, "skipped"));
     expect(api.callsTo("POST /api/v1/tasks/11/skip/")[0].body).toEqual({ reason: "blurry" });
   });
 
@@ -97,5 +97,78 @@ describe("ClassificationWorkspace", () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("skip-button")));
     fireEvent.keyDown(window, { key: "2" });
     expect(pressed()).toEqual(["false", "true", "false"]);
+  });
+
+  it("labels 0-9 each answer to their own digit key, the 10th included", async () => {
+    mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
+    });
+    const digits = [..."0123456789"];
+    render(<ClassificationWorkspace task={{ ...task, labels: digits }} onDone={vi.fn()} />);
+    const pressed = () =>
+      screen.getAllByTestId("class-button").find((b) => b.getAttribute("aria-pressed") === "true")?.dataset.label;
+    fireEvent.keyDown(window, { key: "3" });
+    expect(pressed()).toBe("3");
+    fireEvent.keyDown(window, { key: "0" });
+    expect(pressed()).toBe("0");
+    fireEvent.keyDown(window, { key: "9" });
+    expect(pressed()).toBe("9");
+    expect(screen.getAllByTestId("class-button").map((b) => b.dataset.hotkey)).toEqual(digits);
+  });
+
+  it("Enter submits after a mouse click on a label (the button gives the focus back)", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
+      "POST /api/v1/tasks/11/submit/": { status: 201, body: { annotation_id: 3, task_id: 11, findings: [] } },
+    });
+    const onDone = vi.fn();
+    render(<ClassificationWorkspace task={task} onDone={onDone} />);
+    const dog = screen.getAllByTestId("class-button")[1];
+    dog.focus();
+    fireEvent.click(dog, { detail: 1 });
+    expect(document.activeElement).not.toBe(dog);
+    await waitFor(() => expect(api.callsTo("POST /api/v1/tasks/11/lint/")).toHaveLength(1));
+    fireEvent.keyDown(document.activeElement ?? window, { key: "Enter" });
+    await waitFor(() => expect(onDone).toHaveBeenCalledWith(expect.anything(), "submitted"));
+  });
+
+  it("a too-fast finding is not shown while working: it belongs to the submission", async () => {
+    mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/tasks/11/lint/": {
+        status: 200,
+        body: { findings: [{ code: "too_fast", severity: "warning", message: "Fast.", boxes: [] }] },
+      },
+    });
+    render(<ClassificationWorkspace task={{ ...task, pre_annotation: { label: "cat" } }} onDone={vi.fn()} />);
+    await waitFor(() => expect(screen.getByTestId("findings-panel").dataset.checking).toBe("false"));
+    expect(screen.queryByTestId("finding-item")).toBeNull();
+  });
+
+  it("restores a draft and keeps saving; a refused draft says so and stays in this browser", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
+      "PUT /api/v1/tasks/11/draft/": {
+        status: 409,
+        body: { detail: "Your time on this task ran out (the lease expired).", errors: { task: ["lease expired"] } },
+      },
+    });
+    const draft = { payload: { label: "bird" }, elapsed_ms: 42_000, updated_at: "2026-01-01T00:01:00Z" };
+    render(<ClassificationWorkspace task={task} draft={draft} onDone={vi.fn()} />);
+    const pressed = () =>
+      screen.getAllByTestId("class-button").find((b) => b.getAttribute("aria-pressed") === "true")?.dataset.label;
+    expect(pressed()).toBe("bird");
+    expect(screen.getByTestId("workspace").dataset.elapsedStart).toBe("42000");
+    fireEvent.keyDown(window, { key: "1" });
+    await waitFor(() => expect(api.callsTo("PUT /api/v1/tasks/11/draft/")).toHaveLength(1), { timeout: 3000 });
+    const body = api.callsTo("PUT /api/v1/tasks/11/draft/")[0].body as { payload: unknown; elapsed_ms: number };
+    expect(body.payload).toEqual({ label: "cat" });
+    expect(body.elapsed_ms).toBeGreaterThanOrEqual(42_000);
+    await waitFor(() => expect(screen.getByTestId("draft-status").dataset.state).toBe("refused"));
+    expect(screen.getByTestId("draft-status").textContent).toContain("lease expired");
+    expect(window.localStorage.getItem("aqc:draft:11")).toBe(JSON.stringify({ label: "cat" }));
   });
 });

@@ -1,43 +1,61 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { isClassificationPayload, type SubmitResult, type Task } from "../api/types";
+import { isClassificationPayload } from "../api/types";
 import { FindingsPanel } from "../components/FindingsPanel";
 import { HelpPanel } from "../components/HelpPanel";
+import { LabelPalette } from "../components/LabelPalette";
 import { SkipDialog } from "../components/SkipDialog";
 import { SubmitBar } from "../components/SubmitBar";
 import { useLiveLint } from "../components/useLiveLint";
 import { useSubmit } from "../components/useSubmit";
+import { blurAfterMouseClick } from "../components/workspace/blurAfterClick";
+import { DraftStatus } from "../components/workspace/DraftStatus";
+import { cssFilter, NO_ADJUSTMENT } from "../components/workspace/imageAdjust";
+import { ImageAdjustPanel } from "../components/workspace/ImageAdjustPanel";
+import { InstructionsPanel } from "../components/workspace/InstructionsPanel";
+import { useDraft } from "../components/workspace/useDraft";
 import { blockingFindings } from "../editor/findings";
 import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
-import { labelColor } from "../editor/labels";
+import { keyMap, labelDetails } from "../editor/labels";
+import type { WorkspaceProps } from "./BboxWorkspace";
 
 export function ClassificationWorkspace({
   task,
   onDone,
-}: {
-  task: Task;
-  onDone: (result: SubmitResult | null) => void;
-}) {
-  const [label, setLabel] = useState<string | null>(() =>
-    isClassificationPayload(task.pre_annotation) ? task.pre_annotation.label : null,
-  );
-  const [startedAt] = useState(() => performance.now());
+  draft,
+  labels: given,
+  instructions = "",
+  onRemap,
+}: WorkspaceProps) {
+  const labels = useMemo(() => given ?? labelDetails(task.labels), [given, task.labels]);
+  const [label, setLabel] = useState<string | null>(() => {
+    const start = draft && isClassificationPayload(draft.payload) ? draft.payload : task.pre_annotation;
+    return isClassificationPayload(start) ? start.label : null;
+  });
+  const [startedAt] = useState(() => performance.now() - (draft?.elapsed_ms ?? 0));
   const [showHelp, setShowHelp] = useState(false);
+  const [showInstructions, setShowInstructions] = useState(false);
+  const [adjust, setAdjust] = useState(NO_ADJUSTMENT);
   const [skipping, setSkipping] = useState(false);
   const payload = useMemo(() => (label === null ? null : { label }), [label]);
   const lint = useLiveLint(task.id, payload, startedAt);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
   const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings);
+  const draftStatus = useDraft(task.id, payload, startedAt);
+  const keys = useMemo(
+    () => keyMap(task.labels, Object.fromEntries(labels.map((l) => [l.name, l.hotkey]))),
+    [task.labels, labels],
+  );
 
   const submit = () => {
     if (payload && blocking.length === 0) void actions.submit(payload);
   };
 
-  const keyState = useRef({ submit, skipping });
-  keyState.current = { submit, skipping };
+  const keyState = useRef({ submit, skipping, keys });
+  keyState.current = { submit, skipping, keys };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (keyState.current.skipping || targetOwnsKey(e.target, e.key)) return;
-      const action = keyToAction(e, "classification", task.labels.length);
+      const action = keyToAction(e, "classification", keyState.current.keys);
       if (!action) return;
       e.preventDefault();
       if (action.type === "label") setLabel(task.labels[action.index]);
@@ -50,7 +68,14 @@ export function ClassificationWorkspace({
   }, [task.labels]);
 
   return (
-    <div className="workspace classification" data-testid="workspace" data-kind="classification" data-task-id={task.id}>
+    <div
+      className="workspace classification"
+      data-testid="workspace"
+      data-kind="classification"
+      data-task-id={task.id}
+      data-elapsed-start={draft?.elapsed_ms ?? 0}
+      onClickCapture={blurAfterMouseClick}
+    >
       <section className="ws-center" aria-label="Image">
         <div className="class-image-frame">
           {task.item.image_url ? (
@@ -58,6 +83,7 @@ export function ClassificationWorkspace({
               src={task.item.image_url}
               alt={`Item ${task.item.id}`}
               data-testid="class-image"
+              style={{ filter: cssFilter(adjust) }}
               // Scaled up a lot: keep the pixels sharp rather than blurred.
               className={Math.max(task.item.width, task.item.height) < 256 ? "pixelated" : undefined}
             />
@@ -68,28 +94,17 @@ export function ClassificationWorkspace({
           )}
         </div>
       </section>
-      <aside className="ws-right">
-        <section className="panel" aria-label="Choose a label">
-          <h2>Label</h2>
-          <div className="class-buttons">
-            {task.labels.map((l, i) => (
-              <button
-                key={l}
-                type="button"
-                className={l === label ? "class-button active" : "class-button"}
-                aria-pressed={l === label}
-                aria-keyshortcuts={i < 9 ? String(i + 1) : undefined}
-                data-testid="class-button"
-                data-label={l}
-                onClick={() => setLabel(l)}
-              >
-                <span className="swatch" style={{ background: labelColor(l, task.labels) }} aria-hidden />
-                {i < 9 && <kbd>{i + 1}</kbd>} {l}
-              </button>
-            ))}
-          </div>
-        </section>
+      <aside className="ws-right" aria-label="Labels and tools">
+        <LabelPalette
+          labels={labels}
+          active={label}
+          onChoose={setLabel}
+          title="Label"
+          onRemap={onRemap}
+          buttonTestId="class-button"
+        />
         <FindingsPanel findings={lint.findings} checking={lint.checking} error={lint.error} />
+        <DraftStatus status={draftStatus} />
         <SubmitBar
           blocking={blocking}
           disabledReason={label === null ? "Choose a label first." : null}
@@ -98,11 +113,23 @@ export function ClassificationWorkspace({
           onSubmit={submit}
           onSkip={() => setSkipping(true)}
         />
+        <button
+          type="button"
+          className="help-toggle"
+          onClick={() => setShowInstructions((s) => !s)}
+          data-testid="instructions-toggle"
+          aria-expanded={showInstructions}
+          title="Show or hide the project's instructions"
+        >
+          Instructions
+        </button>
+        {showInstructions && <InstructionsPanel markdown={instructions} onClose={() => setShowInstructions(false)} />}
         <button type="button" className="help-toggle" onClick={() => setShowHelp((s) => !s)} data-testid="help-toggle"
-          aria-expanded={showHelp}>
+          aria-expanded={showHelp} title="Show or hide the keyboard shortcuts (H)">
           Keyboard shortcuts <kbd>H</kbd>
         </button>
         {showHelp && <HelpPanel kind="classification" onClose={() => setShowHelp(false)} />}
+        <ImageAdjustPanel value={adjust} onChange={setAdjust} />
       </aside>
       {skipping && (
         <SkipDialog

@@ -5,6 +5,7 @@ import { hasProjectCounts, type QueuePage } from "../api/types";
 import { projectRole, useAuth } from "../auth";
 import { AgreementCard } from "../components/dashboard/AgreementCard";
 import { AlertsCard } from "../components/dashboard/AlertsCard";
+import { PrioritizeCard } from "../components/dashboard/PrioritizeCard";
 import { TableHead } from "../components/DataTable";
 import { Stat } from "../components/Stat";
 import { canOpen } from "../manager/access";
@@ -20,11 +21,12 @@ export function DashboardPage({ projectId }: { projectId: number }) {
   const members = useAsync(() => (manages ? projects.members(projectId) : Promise.resolve([])), [projectId, manages]);
   return (
     <ManagerPage projectId={projectId} tab="dashboard">
-      {() => (
+      {(project) => (
         <div className="dashboard" data-testid="dashboard">
           <div className="dashboard-column">
             <ProgressCard projectId={projectId} />
             <QueueCard projectId={projectId} />
+            <PrioritizeCard projectId={projectId} strategy={project.settings?.strategy ?? "import_order"} />
           </div>
           <AgreementCard projectId={projectId} members={members.data ?? []} canRecompute={manages} />
           {canOpen(role, "alerts") && <AlertsCard projectId={projectId} />}

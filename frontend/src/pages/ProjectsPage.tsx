@@ -2,6 +2,7 @@ import { projects } from "../api";
 import { hasProjectCounts, type Progress, type Project, type ProjectCounts } from "../api/types";
 import { ErrorNote, Layout } from "../components/Layout";
 import { canOpen, MANAGER_TABS } from "../manager/access";
+import { useAuth } from "../auth";
 import { Link, navigate } from "../router";
 import { useAsync } from "../useAsync";
 
@@ -10,7 +11,14 @@ export function ProjectsPage() {
   return (
     <Layout title="My projects">
       <main className="page">
-        <h1>My projects</h1>
+        <div className="page-head">
+          <h1>My projects</h1>
+          <Link href="/projects/new" className="button primary" data-testid="project-new"
+            title="Set up a new labeling project: its kind, labels, instructions and settings">
+            New project
+          </Link>
+          <StaffLinks />
+        </div>
         <ErrorNote error={list.error} />
         {list.loading && !list.data && <p>Loading…</p>}
         {list.data && list.data.length === 0 && <p>You are not a member of any project yet.</p>}
@@ -19,6 +27,16 @@ export function ProjectsPage() {
         </ul>
       </main>
     </Layout>
+  );
+}
+
+function StaffLinks() {
+  const { me } = useAuth();
+  if (!me.is_staff) return null;
+  return (
+    <Link href="/accounts" className="button" data-testid="open-accounts" title="Create accounts for new users">
+      Accounts
+    </Link>
   );
 }
 

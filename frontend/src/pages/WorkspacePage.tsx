@@ -1,32 +1,60 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { errorMessage, tasks } from "../api";
-import type { SubmitResult, Task } from "../api/types";
+import { auth, errorMessage, projects, tasks } from "../api";
+import type { Draft, OwnScore, Project, SubmitResult, Task } from "../api/types";
 import { useAuth } from "../auth";
 import { Layout } from "../components/Layout";
+import type { DoneHow } from "../components/useSubmit";
+import { effectiveHotkeys, labelDetails } from "../editor/labels";
 import { Link } from "../router";
 import { BboxWorkspace } from "./BboxWorkspace";
 import { ClassificationWorkspace } from "./ClassificationWorkspace";
 
 type Phase =
   | { kind: "loading" }
-  | { kind: "task"; task: Task; seq: number }
+  | { kind: "task"; task: Task; draft: Draft | null; seq: number }
   | { kind: "done" }
   | { kind: "error"; message: string };
+
+/** The own score is fetched again after this many submissions (never per task: that would tell benchmarks). */
+export const SCORE_BATCH = 10;
 
 export function WorkspacePage({ projectId }: { projectId: number }) {
   const [phase, setPhase] = useState<Phase>({ kind: "loading" });
   const [lastResult, setLastResult] = useState<string | null>(null);
   const [submittedCount, setSubmittedCount] = useState(0);
+  const [project, setProject] = useState<Project | null>(null);
+  const [score, setScore] = useState<OwnScore | null>(null);
   const loads = useRef(0);
-  const { me } = useAuth();
-  const projectName = me.memberships.find((m) => m.project_id === projectId)?.project_name ?? `project ${projectId}`;
+  const { me, setMe } = useAuth();
+  const projectName =
+    project?.name ?? me.memberships.find((m) => m.project_id === projectId)?.project_name ?? `project ${projectId}`;
+
+  useEffect(() => {
+    let live = true;
+    projects.get(projectId).then(
+      (p) => live && setProject(p),
+      () => undefined, // the workspace works with the task's labels alone
+    );
+    return () => {
+      live = false;
+    };
+  }, [projectId]);
+
+  const refreshScore = useCallback(() => {
+    projects.myScore(projectId).then(setScore, () => setScore(null)); // 403: the project does not show it
+  }, [projectId]);
+  useEffect(() => {
+    if (project?.settings?.show_own_score !== false) refreshScore();
+  }, [project, refreshScore]);
 
   const loadNext = useCallback(async () => {
     setPhase({ kind: "loading" });
     try {
       const task = await tasks.next(projectId);
+      if (!task) return setPhase({ kind: "done" });
+      const draft = await tasks.draft(task.id).catch(() => null);
       loads.current += 1;
-      setPhase(task ? { kind: "task", task, seq: loads.current } : { kind: "done" });
+      setPhase({ kind: "task", task, draft, seq: loads.current });
     } catch (err) {
       setPhase({ kind: "error", message: errorMessage(err) });
     }
@@ -36,15 +64,36 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
     void loadNext();
   }, [loadNext]);
 
-  const onDone = (result: SubmitResult | null) => {
-    if (result) {
-      setSubmittedCount((n) => n + 1);
+  const onDone = (result: SubmitResult | null, how: DoneHow) => {
+    if (how === "submitted" && result) {
+      const count = submittedCount + 1;
+      setSubmittedCount(count);
       const warnings = result.findings?.length ?? 0;
-      setLastResult(warnings ? `Submitted with ${warnings} warning${warnings === 1 ? "" : "s"}.` : "Submitted.");
+      setLastResult(
+        warnings
+          ? `Submitted, with ${warnings} warning${warnings === 1 ? "" : "s"}: ${result.findings.map((f) => f.message).join(" ")}`
+          : "Submitted. Here is the next task.",
+      );
+      if (count % SCORE_BATCH === 0) refreshScore();
+    } else if (how === "skipped") {
+      setLastResult("Skipped: the task went back to the queue. Here is the next one.");
     } else {
-      setLastResult(null);
+      setLastResult("That task was already closed. Here is the next one.");
     }
     void loadNext();
+  };
+
+  const details = project ? labelDetails(project.labels, project.label_details) : null;
+  const remap = me.preferences?.hotkeys?.[String(projectId)] ?? {};
+  const labels = details
+    ? (() => {
+        const keys = effectiveHotkeys(details, remap);
+        return details.map((d) => ({ ...d, hotkey: keys[d.name] ?? null }));
+      })()
+    : undefined;
+  const onRemap = async (keys: Record<string, string | null>) => {
+    const preferences = await auth.setHotkeys({ [String(projectId)]: keys });
+    setMe({ ...me, preferences });
   };
 
   return (
@@ -53,11 +102,20 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
         <span>
           Labeling · {projectName}
           {submittedCount > 0 && <span className="muted"> · {submittedCount} submitted this session</span>}
-          {lastResult && (
-            <span className="status-note" role="status" data-testid="last-submit-status">
-              {lastResult}
+          {score && score.n > 0 && score.accuracy !== null && (
+            <span
+              className="own-score"
+              data-testid="own-score"
+              title="Your benchmark score: updated in batches, not after every task"
+            >
+              {" "}
+              · Your score {Math.round(score.accuracy * 100)}% ({Math.round(score.low * 100)}–
+              {Math.round(score.high * 100)}%)
             </span>
           )}
+          <span className="status-note" role="status" data-testid="last-submit-status" title={lastResult ?? undefined}>
+            {lastResult}
+          </span>
         </span>
       }
     >
@@ -92,9 +150,25 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
       )}
       {phase.kind === "task" &&
         (phase.task.kind === "classification" ? (
-          <ClassificationWorkspace key={`${phase.task.id}-${phase.seq}`} task={phase.task} onDone={onDone} />
+          <ClassificationWorkspace
+            key={`${phase.task.id}-${phase.seq}`}
+            task={phase.task}
+            draft={phase.draft}
+            labels={labels}
+            instructions={project?.instructions}
+            onRemap={onRemap}
+            onDone={onDone}
+          />
         ) : (
-          <BboxWorkspace key={`${phase.task.id}-${phase.seq}`} task={phase.task} onDone={onDone} />
+          <BboxWorkspace
+            key={`${phase.task.id}-${phase.seq}`}
+            task={phase.task}
+            draft={phase.draft}
+            labels={labels}
+            instructions={project?.instructions}
+            onRemap={onRemap}
+            onDone={onDone}
+          />
         ))}
     </Layout>
   );

@@ -162,12 +162,12 @@ def benchmark_outcomes(*, project: Project) -> ChartData:
 
 
 def queue_scores(*, project: Project, bins: int = 20) -> ChartData:
-    """The distribution of priorities over the items still to hand out."""
+    """The distribution of the live priorities over the items still to hand out."""
     from annotation_qc.labeling.models import Item
 
     values = np.fromiter(
         Item.objects.filter(project=project, open_slots__gt=0, is_gold=False).values_list(
-            "priority", flat=True
+            project.priority_field, flat=True
         ),
         dtype=np.float64,
     )

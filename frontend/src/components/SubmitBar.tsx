@@ -35,6 +35,7 @@ export function SubmitBar({
           disabled={busy}
           data-testid="skip-button"
           aria-keyshortcuts="S"
+          aria-haspopup="dialog"
           title="Skip this task (S): you will be asked for a reason"
         >
           Skip…

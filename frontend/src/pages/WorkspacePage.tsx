@@ -43,9 +43,8 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
   const refreshScore = useCallback(() => {
     projects.myScore(projectId).then(setScore, () => setScore(null)); // 403: the project does not show it
   }, [projectId]);
-  useEffect(() => {
-    if (project?.settings?.show_own_score !== false) refreshScore();
-  }, [project, refreshScore]);
+  // Once per visit (a 403 means the project does not show scores), then after every SCORE_BATCH submissions.
+  useEffect(() => refreshScore(), [refreshScore]);
 
   const loadNext = useCallback(async () => {
     setPhase({ kind: "loading" });

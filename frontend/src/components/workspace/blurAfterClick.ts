@@ -8,5 +8,8 @@ import type { MouseEvent } from "react";
 export function blurAfterMouseClick(e: MouseEvent<HTMLElement>): void {
   if (e.detail === 0) return;
   const target = e.target instanceof HTMLElement ? e.target.closest("button, [role=button], a") : null;
-  if (target instanceof HTMLElement && !target.closest("[role=dialog]")) target.blur();
+  // A button that opens a dialog keeps the focus: the dialog gives it back there when it closes.
+  if (target instanceof HTMLElement && !target.closest("[role=dialog]") && !target.hasAttribute("aria-haspopup")) {
+    target.blur();
+  }
 }

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0002_remove_project_too_fast_seconds_and_more'),
+        ('projects', '0003_double_buffered_priority'),
     ]
 
     operations = [

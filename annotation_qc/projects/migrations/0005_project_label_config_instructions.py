@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0003_double_buffered_priority'),
+        ('projects', '0004_alter_membership_role'),
     ]
 
     operations = [

@@ -36,6 +36,8 @@ def scorecard_csv_row(row: dict[str, Any]) -> dict[str, Any]:
         flat[f"benchmarks_{kind}"] = estimate["n"]
     flat["lint_finding_rate"] = row["lint_finding_rate"]
     flat["agreement"] = row["agreement"]
+    flat["peer_score"] = (row.get("peer") or {}).get("score")
+    flat["peer_items"] = (row.get("peer") or {}).get("items")
     return flat
 
 

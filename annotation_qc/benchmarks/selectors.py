@@ -10,13 +10,16 @@ from django.db.models import Count, Q
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
 from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
+from annotation_qc.domain.peer_skill import peer_skill_of_annotations
 from annotation_qc.domain.skill import estimate_accuracy, skill_summary
 from annotation_qc.domain.skipping import skip_signals
-from annotation_qc.labeling.models import Annotation, Task
+from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.labeling.selectors import item_image_url
 from annotation_qc.projects.models import Membership, Project
 
 TREND_WINDOW = 20
+#: Peer estimates read the regular annotations of at most this many of the latest shared items.
+PEER_ITEMS = 5000
 
 
 def _error_kinds(project: Project) -> tuple[str, ...]:
@@ -86,6 +89,34 @@ def _extra_columns(project: Project) -> dict[int, dict[str, Any]]:
     return columns
 
 
+def _peer(project: Project) -> dict[int, dict[str, Any]]:
+    """Peer agreement as evidence (``domain.peer_skill``) over the latest items with two or more answers."""
+    regular = Q(annotations__is_benchmark=False)
+    shared = (
+        Item.objects.filter(project=project)
+        .annotate(n=Count("annotations", filter=regular))
+        .filter(n__gte=2)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:PEER_ITEMS]
+    )
+    rows = list(
+        Annotation.objects.filter(project=project, is_benchmark=False, item_id__in=list(shared)).values_list(
+            "item_id", "annotator_id", "payload", "task__pre_annotation"
+        )
+    )
+    if not rows:
+        return {}
+    items, annotators, payloads, pre = zip(*rows, strict=True)
+    return peer_skill_of_annotations(
+        kind=project.payload_kind,
+        labels=list(project.labels),
+        item_ids=items,
+        annotator_ids=annotators,
+        payloads=payloads,
+        pre_annotations=pre,
+    )
+
+
 def _skipping(project: Project) -> dict[int, dict[str, Any]]:
     """Skip counts on benchmarks and on work per annotator, with the selective-skipping test."""
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -132,6 +163,7 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
         )
     }
     skipping = _skipping(project)
+    peer = _peer(project)
     extra = _extra_columns(project)
     has_gold = GoldAnnotation.objects.filter(project=project).exists()
     note = None
@@ -163,6 +195,7 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
                 "trend": summary["trend"] if summary else [],
                 "lint_finding_rate": extra.get(user_id, {}).get("lint_finding_rate"),
                 "agreement": extra.get(user_id, {}).get("agreement"),
+                "peer": peer.get(user_id),
                 "note": note,
             }
         )

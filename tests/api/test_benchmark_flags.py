@@ -132,3 +132,43 @@ def test_skipping_work_scores_nothing(bench_world: World) -> None:
     skip(bench_world, task)
     assert not BenchmarkTask.objects.exists()
     assert AnnotatorQuality.objects.get().benchmarks == 0
+
+
+def test_scorecard_peer_column_ranks_the_rubber_stamper_below_who_fixes(world: World) -> None:
+    """Three annotators share items whose pre-annotation has a wrong label: two fix it, one changes nothing."""
+    from annotation_qc.labeling.models import Annotation
+    from tests.factories import ItemFactory, MembershipFactory, TaskFactory, UserFactory
+
+    pre = {"boxes": [{"x": 10.0, "y": 10.0, "w": 50.0, "h": 40.0, "label": "car"}]}
+    fixed = {"boxes": [{**pre["boxes"][0], "label": "person"}]}
+    users = [world.users["annotator"], UserFactory(username="fixer"), UserFactory(username="stamper")]
+    for user in users[1:]:
+        MembershipFactory(project=world.project, user=user, role="annotator")
+    answers = {users[0].pk: fixed, users[1].pk: fixed, users[2].pk: pre}
+    for _ in range(6):
+        item = ItemFactory(project=world.project)
+        for user in users:
+            task = TaskFactory(item=item, annotator=user, pre_annotation=pre, status="submitted")
+            Annotation.objects.create(
+                task=task,
+                project=world.project,
+                item=item,
+                annotator=user,
+                payload=answers[user.pk],
+                server_time_ms=1000,
+                submitted_at=task.served_at,
+            )
+    rows = {
+        r["username"]: r
+        for r in world.client("manager").get(f"/api/v1/projects/{world.project.pk}/annotators/").json()
+    }
+    assert rows["stamper"]["peer"]["kept_share"] == 1.0
+    assert rows["fixer"]["peer"]["kept_share"] == 0.0
+    assert rows["stamper"]["peer"]["score"] < 0.3 < 0.7 < rows["fixer"]["peer"]["score"]
+    assert rows["annotator"]["peer"]["items"] == 6
+    csv_text = (
+        world.client("manager")
+        .get(f"/api/v1/projects/{world.project.pk}/annotators/?format=csv")
+        .content.decode()
+    )
+    assert "peer_score" in csv_text.splitlines()[0]

@@ -9,8 +9,8 @@ import numpy as np
 from django.db.models import Count, Q
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
-from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
 from annotation_qc.domain.peer_skill import peer_skill_of_annotations
+from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
 from annotation_qc.domain.skill import estimate_accuracy, skill_summary
 from annotation_qc.domain.skipping import skip_signals
 from annotation_qc.labeling.models import Annotation, Item, Task

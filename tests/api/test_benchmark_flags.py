@@ -135,7 +135,7 @@ def test_skipping_work_scores_nothing(bench_world: World) -> None:
 
 
 def test_scorecard_peer_column_ranks_the_rubber_stamper_below_who_fixes(world: World) -> None:
-    """Three annotators share items whose pre-annotation has a wrong label: two fix it, one changes nothing."""
+    """Three annotators share items with a mislabelled pre-annotation: two fix it, one changes nothing."""
     from annotation_qc.labeling.models import Annotation
     from tests.factories import ItemFactory, MembershipFactory, TaskFactory, UserFactory
 

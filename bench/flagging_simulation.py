@@ -268,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         "spearman_accuracy": [round(r["spearman_accuracy"], 3) for r in runs],
         "spearman_peer": [round(r["spearman_peer"], 3) for r in runs],
         "spearman_plain_agreement": [round(r["spearman_plain_agreement"], 3) for r in runs],
-        "weak_flagged_by_rate": sorted(x for r in runs for x in r["weak_flagged_by_rate"]),
+        "weak_flagged_by_rate": sorted(
+            (x for r in runs for x in r["weak_flagged_by_rate"]), key=lambda x: (x[0], x[1] or 10**6)
+        ),
         "good_flagged_rates": sorted(x for r in runs for x in r["good_flagged_rates"]),
         "degrader_delays": [d for r in runs for d in r["degrader_delays"]],
         "runs": runs,

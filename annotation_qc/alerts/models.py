@@ -20,6 +20,7 @@ class AlertRule(models.Model):
         SELECTIVE_SKIPPING = "selective_skipping"
         DATA_DRIFT = "data_drift"
         FIRST_PASS_ACCEPTANCE_BELOW = "first_pass_acceptance_below"
+        BENCHMARK_AUDIT_AUC_ABOVE = "benchmark_audit_auc_above"
 
     class Severity(models.TextChoices):
         WARNING = "warning"

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from annotation_qc.benchmarks import selectors
 from annotation_qc.benchmarks.csv_renderer import ScorecardCsvRenderer
 from annotation_qc.benchmarks.models import GoldAnnotation
+from annotation_qc.benchmarks.services.audit import benchmark_audit_run
 from annotation_qc.benchmarks.services.gold import gold_import, gold_promote
 from annotation_qc.core.auth import authenticated_user, user_id
 from annotation_qc.core.exceptions import Forbidden
@@ -124,3 +125,19 @@ class OwnScoreApi(ProjectApi):
             raise Forbidden("This project does not show annotators their score.")
         body: dict[str, Any] = selectors.own_score(project=self.project, annotator_id=user_id(request))
         return Response(body)
+
+
+class BenchmarkAuditApi(ProjectApi):
+    """Can a client tell benchmarks from work? GET: the latest audit; POST: audit now (synchronous,
+    over the latest 5,000 served tasks)."""
+
+    allowed_roles = frozenset({MANAGER})
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response(selectors.audit_body(selectors.latest_audit(project=self.project)))
+
+    @extend_schema(request=None, responses={201: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        audit = benchmark_audit_run(project=self.project)
+        return Response(selectors.audit_body(audit), status=status.HTTP_201_CREATED)

@@ -96,3 +96,22 @@ class AnnotatorStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.annotator_id}: {self.previous} -> {self.status}"
+
+
+class BenchmarkAudit(models.Model):
+    """One run of the benchmark audit (``domain.benchmark_audit``): can a client tell benchmarks apart?"""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField()
+    n_tasks = models.PositiveIntegerField()
+    n_benchmarks = models.PositiveIntegerField()
+    auc = models.FloatField(null=True, blank=True)
+    auc_low = models.FloatField(null=True, blank=True)
+    auc_high = models.FloatField(null=True, blank=True)
+    result = models.JSONField(default=dict, help_text="The audit's figures and most telling features.")
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-computed_at"], name="benchmark_audit_time_idx")]
+
+    def __str__(self) -> str:
+        return f"benchmark audit {self.pk} of project {self.project_id}"

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, Q
 
-from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
+from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkAudit, BenchmarkTask, GoldAnnotation
 from annotation_qc.domain.peer_skill import peer_skill_of_annotations
 from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
 from annotation_qc.domain.skill import estimate_accuracy, skill_summary
@@ -238,3 +238,14 @@ def own_score(*, project: Project, annotator_id: int) -> dict[str, Any]:
         project=project, annotator_id=annotator_id, fixed__isnull=False
     ).aggregate(n=Count("pk"), fixed=Count("pk", filter=Q(fixed=True)))
     return estimate_accuracy(counts["fixed"], counts["n"]).to_dict()
+
+
+def latest_audit(*, project: Project) -> BenchmarkAudit | None:
+    return BenchmarkAudit.objects.filter(project=project).order_by("-computed_at", "-pk").first()
+
+
+def audit_body(audit: BenchmarkAudit | None) -> dict[str, Any]:
+    """The manager's view of an audit (``{"audit": null}`` before the first run)."""
+    if audit is None:
+        return {"audit": None}
+    return {"audit": {"id": audit.pk, "computed_at": audit.computed_at.isoformat(), **audit.result}}

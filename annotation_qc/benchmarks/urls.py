@@ -12,4 +12,7 @@ urlpatterns = [
         name="annotator-benchmarks",
     ),
     path("projects/<int:project_id>/my-score/", apis.OwnScoreApi.as_view(), name="my-score"),
+    path(
+        "projects/<int:project_id>/benchmark-audit/", apis.BenchmarkAuditApi.as_view(), name="benchmark-audit"
+    ),
 ]

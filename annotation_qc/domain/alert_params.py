@@ -21,6 +21,7 @@ RuleKind = Literal[
     "selective_skipping",
     "data_drift",
     "first_pass_acceptance_below",
+    "benchmark_audit_auc_above",
 ]
 RULE_KINDS: tuple[RuleKind, ...] = (
     "annotator_accuracy_below",
@@ -31,6 +32,7 @@ RULE_KINDS: tuple[RuleKind, ...] = (
     "selective_skipping",
     "data_drift",
     "first_pass_acceptance_below",
+    "benchmark_audit_auc_above",
 )
 
 
@@ -151,6 +153,20 @@ RULE_PARAMS: Mapping[RuleKind, Mapping[str, Param]] = {
         "statistic": Param("upper", _STATISTIC_HELP, choices=("point", "upper")),
         "min_reviews": Param(10, "Reviews an annotator needs before being judged.", 1, 100_000),
         "confidence": Param(0.95, "Confidence of the Wilson interval.", 0.5, 0.999),
+    },
+    "benchmark_audit_auc_above": {
+        "threshold": Param(
+            0.6, "ROC AUC of telling benchmarks from work above which to alert (0.5: no tell).", 0.5, 1.0
+        ),
+        "statistic": Param(
+            "point",
+            "'point': the audit's AUC; 'lower': the lower bound of its interval (only strong evidence)",
+            choices=("point", "lower"),
+        ),
+        "min_benchmarks": Param(20, "Benchmarks served the audit must cover before judging.", 5, 10_000_000),
+        "refresh_hours": Param(
+            24.0, "Run a new audit during the check when the latest is older than this.", 0.0, 24 * 90, True
+        ),
     },
 }
 

@@ -449,3 +449,44 @@ def selective_skipping(
             )
         )
     return tuple(conditions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Benchmark audit
+# ---------------------------------------------------------------------------------------------
+
+
+def audit_auc_above(
+    *,
+    auc: float | None,
+    low: float | None,
+    high: float | None,
+    n_benchmarks: int,
+    features: Sequence[Mapping[str, Any]],
+    threshold: float,
+    statistic: str,
+    min_benchmarks: int,
+) -> tuple[AlertCondition, ...]:
+    """The latest benchmark audit tells benchmarks from work better than ``threshold`` allows."""
+    measured = low if statistic == "lower" else auc
+    if auc is None or measured is None or n_benchmarks < min_benchmarks or measured <= threshold:
+        return ()
+    tells = ", ".join(f"{f['name']} ({f['auc']:.2f})" for f in list(features)[:3])
+    interval = "" if low is None or high is None else f" (95% interval {low:.2f} to {high:.2f})"
+    return (
+        AlertCondition(
+            subject=PROJECT_SUBJECT,
+            message=f"Benchmarks can be told from work: the audit's classifier reaches ROC AUC {auc:.2f}"
+            f"{interval} over {n_benchmarks} benchmarks, above the {threshold:.2f} threshold. "
+            f"Most telling: {tells or 'no single feature'}.",
+            data={
+                "auc": auc,
+                "low": low,
+                "high": high,
+                "n_benchmarks": n_benchmarks,
+                "threshold": threshold,
+                "statistic": statistic,
+                "features": [dict(f) for f in list(features)[:5]],
+            },
+        ),
+    )

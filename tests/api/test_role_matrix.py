@@ -207,6 +207,20 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         {"annotator": 403, "manager": 403, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
     ),
     (
+        "benchmark audit",
+        "get",
+        lambda w: f"/api/v1/projects/{w.project.pk}/benchmark-audit/",
+        None,
+        {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "benchmark audit run",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/benchmark-audit/",
+        None,
+        {"annotator": 403, "manager": 201, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    (
         "job detail",
         "get",
         lambda w: f"/api/v1/jobs/{_job(w)}/",

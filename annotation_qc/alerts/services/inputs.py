@@ -118,6 +118,26 @@ def _first_pass(project: Project, params: dict[str, Any], now: datetime) -> tupl
     return first_pass_conditions(project=project, **params)
 
 
+def _audit(project: Project, params: dict[str, Any], now: datetime) -> tuple[AlertCondition, ...]:
+    from annotation_qc.benchmarks.selectors import latest_audit
+    from annotation_qc.benchmarks.services.audit import benchmark_audit_run
+
+    audit = latest_audit(project=project)
+    if audit is None or audit.computed_at < now - timedelta(hours=params["refresh_hours"]):
+        audit = benchmark_audit_run(project=project, now=now)
+    conditions = checks.audit_auc_above(
+        auc=audit.auc,
+        low=audit.auc_low,
+        high=audit.auc_high,
+        n_benchmarks=audit.n_benchmarks,
+        features=audit.result.get("features", []),
+        threshold=params["threshold"],
+        statistic=params["statistic"],
+        min_benchmarks=params["min_benchmarks"],
+    )
+    return tuple(replace(c, data={**c.data, "audit_id": audit.pk}) for c in conditions)
+
+
 INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondition, ...]]] = {
     AlertRule.Kind.ANNOTATOR_ACCURACY_BELOW: _accuracy,
     AlertRule.Kind.AGREEMENT_BELOW: _agreement,
@@ -127,6 +147,7 @@ INPUTS: dict[str, Callable[[Project, dict[str, Any], datetime], tuple[AlertCondi
     AlertRule.Kind.SELECTIVE_SKIPPING: _skipping,
     AlertRule.Kind.DATA_DRIFT: _drift,
     AlertRule.Kind.FIRST_PASS_ACCEPTANCE_BELOW: _first_pass,
+    AlertRule.Kind.BENCHMARK_AUDIT_AUC_ABOVE: _audit,
 }
 
 

@@ -75,7 +75,8 @@ class AuditResult:
 
 
 def feature_aucs(features: ArrayLike, labels: ArrayLike) -> FloatArray:
-    """Each column's ROC AUC for ``labels`` (Mann-Whitney, ties averaged; missing values as the median)."""
+    """Each column's ROC AUC for ``labels`` (Mann-Whitney, ties averaged; a missing value ranks lowest,
+    so a field missing on one kind of task only shows)."""
     x = np.array(features, dtype=np.float64, copy=True)
     y = np.asarray(labels, dtype=np.bool_)
     if x.ndim != 2 or len(x) != len(y):
@@ -83,8 +84,8 @@ def feature_aucs(features: ArrayLike, labels: ArrayLike) -> FloatArray:
     n1, n0 = int(y.sum()), int((~y).sum())
     if n1 == 0 or n0 == 0:
         return np.full(x.shape[1], 0.5)
-    medians = np.nanmedian(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)
-    x = np.where(np.isnan(x), medians, x)
+    floor = np.nanmin(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0) - 1.0
+    x = np.where(np.isnan(x), floor, x)
     ranks = rankdata(x, axis=0)
     u = ranks[y].sum(axis=0) - n1 * (n1 + 1) / 2.0
     return np.asarray(u / (n1 * n0), dtype=np.float64)

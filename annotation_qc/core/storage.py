@@ -12,6 +12,7 @@ presigned URL, and large uploads go straight to the bucket through a presigned P
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +20,10 @@ from botocore.client import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage, storages
-from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect, StreamingHttpResponse
 from storages.backends.s3 import S3Storage
 
-from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.exceptions import NotFound, ServiceError
 from annotation_qc.domain.formats import sniff_image
 
 IMAGE_MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
@@ -190,12 +191,28 @@ def head_bytes(name: str, count: int = 16) -> bytes:
     return data
 
 
+#: Item images kept outside the default storage, by the prefix of their name (``Item.image``): an
+#: opener takes the rest of the name and returns the bytes and their media type, or None when gone.
+#: Bucket sources register theirs (annotation_qc.exchange.apps); such images are streamed, so the
+#: object's own key never reaches the client.
+REFERENCE_OPENERS: dict[str, Callable[[str], tuple[Iterator[bytes], str] | None]] = {}
+
+
 def image_response(name: str) -> HttpResponseBase:
     """A stored image, for a request that passed its permission check.
 
     Object storage: a 302 to a presigned URL (the redirect itself is never cached, so a page asking
     again after the URL expired gets a fresh one). Local disk: the bytes, typed by their signature.
     """
+    for prefix, opener in REFERENCE_OPENERS.items():
+        if name.startswith(prefix):
+            opened = opener(name[len(prefix) :])
+            if opened is None:
+                raise NotFound("This item's image is no longer available.")
+            chunks, content_type = opened
+            streamed = StreamingHttpResponse(chunks, content_type=content_type)
+            streamed["Cache-Control"] = "private, max-age=3600"
+            return streamed
     redirect = presigned_download(name)
     if redirect is not None:
         response: HttpResponseBase = HttpResponseRedirect(redirect)

@@ -22,7 +22,8 @@ from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.domain.formats import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, IMPORT_FORMATS
 from annotation_qc.exchange import selectors
-from annotation_qc.exchange.models import DataImport, ExportSnapshot
+from annotation_qc.exchange.models import BucketSource, DataImport, ExportSnapshot
+from annotation_qc.exchange.services.bucket_sources import source_create, source_sync_start
 from annotation_qc.exchange.services.direct_uploads import upload_slots_create
 from annotation_qc.exchange.services.exports import export_start
 from annotation_qc.exchange.services.uploads import import_start, upload_size_check
@@ -299,3 +300,98 @@ class ExportDownloadApi(APIView):
         for key, value in headers.items():
             response[key] = value
         return response
+
+
+class SourceOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project_id = serializers.IntegerField()
+    name = serializers.CharField()
+    endpoint_url = serializers.CharField()
+    region = serializers.CharField()
+    bucket = serializers.CharField()
+    prefix = serializers.CharField()
+    access_key_id = serializers.CharField()
+    has_secret = serializers.SerializerMethodField()
+    pattern = serializers.CharField()
+    manifest = serializers.CharField()
+    cursor = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_has_secret(self, obj: BucketSource) -> bool:
+        return bool(obj.secret_access_key)
+
+
+class ProjectSourcesApi(ProjectApi):
+    """Bucket sources of a project (managers): a bucket prefix whose images become items by sync.
+
+    The secret access key is stored sealed and never shown again (``has_secret``).
+    """
+
+    allowed_roles = frozenset({MANAGER})
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        bucket = serializers.RegexField(
+            r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$", max_length=63, help_text="An S3 bucket name."
+        )
+        prefix = serializers.CharField(max_length=1024, required=False, allow_blank=True, default="")
+        endpoint_url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+        region = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+        access_key_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        secret_access_key = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default="", write_only=True
+        )
+        pattern = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        manifest = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    @extend_schema(responses=SourceOutputSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=selectors.sources_of(project=self.project),
+            serializer_class=SourceOutputSerializer,
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: SourceOutputSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        source = source_create(project=self.project, user_id=user_id(request), **data.validated_data)
+        return Response(SourceOutputSerializer(source).data, status=status.HTTP_201_CREATED)
+
+
+class SourceDetailApi(APIView):
+    """One bucket source (managers of its project; anyone else 404). Deleting it keeps the items made
+    from it, whose images are then no longer served."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=SourceOutputSerializer)
+    def get(self, request: Request, source_id: int) -> Response:
+        source = selectors.source_for_manager(source_id=source_id, user=request.user)
+        return Response(SourceOutputSerializer(source).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, source_id: int) -> Response:
+        selectors.source_for_manager(source_id=source_id, user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SourceSyncApi(APIView):
+    """Start a sync: a job lists the keys after the source's cursor and creates their items."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        full = serializers.BooleanField(
+            required=False, default=False, help_text="List every key, not only those after the cursor."
+        )
+
+    @extend_schema(request=InputSerializer, responses={202: dict})
+    def post(self, request: Request, source_id: int) -> Response:
+        source = selectors.source_for_manager(source_id=source_id, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sync = source_sync_start(source=source, user_id=user_id(request), full=data.validated_data["full"])
+        return Response({"sync_id": sync.pk, "job_id": sync.job_id}, status=status.HTTP_202_ACCEPTED)

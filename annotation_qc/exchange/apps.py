@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ExchangeConfig(AppConfig):
     name = "annotation_qc.exchange"
     label = "exchange"
+
+    def ready(self) -> None:
+        from annotation_qc.core.storage import REFERENCE_OPENERS
+        from annotation_qc.exchange.services.bucket_sources import REFERENCE_PREFIX, source_object_stream
+
+        # Items of a bucket source name their object by a token; the image endpoint streams it.
+        REFERENCE_OPENERS[REFERENCE_PREFIX] = source_object_stream

@@ -74,3 +74,65 @@ class ExportSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} export {self.pk} ({self.status})"
+
+
+class BucketSource(models.Model):
+    """A prefix of an S3-compatible bucket whose images become items, synced incrementally.
+
+    The secret key is stored sealed (annotation_qc.core.sealed) and never returned by the API.
+    ``cursor`` is the last key a sync listed: the next sync lists only keys after it.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="bucket_sources")
+    name = models.CharField(max_length=100)
+    endpoint_url = models.CharField(max_length=500, blank=True, help_text="Empty for AWS S3.")
+    region = models.CharField(max_length=50, blank=True)
+    bucket = models.CharField(max_length=63)
+    prefix = models.CharField(max_length=1024, blank=True)
+    access_key_id = models.CharField(max_length=200, blank=True)
+    secret_access_key = models.TextField(blank=True, help_text="Sealed.")
+    pattern = models.CharField(max_length=200, default="*.png *.jpg *.jpeg *.webp *.gif")
+    manifest = models.CharField(
+        max_length=200, blank=True, help_text="A JSON Lines file beside the images: key, width, height."
+    )
+    cursor = models.CharField(max_length=1024, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.bucket}/{self.prefix} ({self.project_id})"
+
+
+class SourceSync(models.Model):
+    """One sync of a bucket source: what it listed, created and rejected."""
+
+    source = models.ForeignKey(BucketSource, on_delete=models.CASCADE, related_name="syncs")
+    job = models.OneToOneField("core.Job", on_delete=models.CASCADE, related_name="source_sync")
+    cursor_before = models.CharField(max_length=1024, blank=True)
+    cursor_after = models.CharField(max_length=1024, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sync {self.pk} of source {self.source_id}"
+
+
+class SourceObject(models.Model):
+    """An object of a bucket source an item references (no copy). ``Item.image`` is
+    ``bucket-object/<token>``: the key stays out of every name and URL an annotator sees."""
+
+    source = models.ForeignKey(BucketSource, on_delete=models.CASCADE, related_name="source_objects")
+    key = models.CharField(max_length=1024)
+    token = models.CharField(max_length=32, unique=True)
+    etag = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    item = models.OneToOneField("labeling.Item", on_delete=models.CASCADE, related_name="source_object")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="source_object_unique_key")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -23,7 +23,7 @@ from annotation_qc.domain.formats import (
     canonical_json,
     sha256_hex,
 )
-from annotation_qc.exchange.models import DataImport, ExportSnapshot
+from annotation_qc.exchange.models import BucketSource, DataImport, ExportSnapshot
 from annotation_qc.labeling.models import Annotation, Item
 from annotation_qc.labeling.selectors import item_image_url
 from annotation_qc.prioritization.models import PriorityRun
@@ -238,3 +238,15 @@ def annotator_names(ids: list[int]) -> dict[int, str]:
     from annotation_qc.accounts.models import User
 
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
+
+
+def sources_of(*, project: Project) -> QuerySet[BucketSource]:
+    return BucketSource.objects.filter(project=project).order_by("-created_at", "-pk")
+
+
+def source_for_manager(*, source_id: int, user: Any) -> BucketSource:
+    """A bucket source its project's managers may see; anyone else is told it does not exist."""
+    source = BucketSource.objects.select_related("project").filter(pk=source_id).first()
+    if source is None or role_in_project(user, source.project_id) != MANAGER:
+        raise NotFound("No such bucket source.")
+    return source

@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from annotation_qc.exchange.services import exports, imports
+from annotation_qc.exchange.services import bucket_sources, exports, imports
 
 
 @shared_task(name="exchange.import", acks_late=True)
@@ -22,4 +22,14 @@ def export_build_task(export_id: int) -> str:
         return exports.export_build(export_id=export_id).sha256
     except Exception as exc:
         exports.export_fail(export_id=export_id, message=f"{exc.__class__.__name__}: {exc}")
+        raise
+
+
+@shared_task(name="exchange.source_sync", acks_late=True)
+def source_sync_task(sync_id: int) -> dict[str, Any]:
+    """List a bucket source's new keys and create their items (a bad bucket fails the job, not the task)."""
+    try:
+        return bucket_sources.source_sync_run(sync_id=sync_id)
+    except Exception as exc:
+        bucket_sources.source_sync_fail(sync_id=sync_id, message=f"{exc.__class__.__name__}: {exc}")
         raise

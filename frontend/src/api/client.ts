@@ -1,6 +1,7 @@
 // One function per endpoint of docs/api.md that the UI uses.
 import { ApiError, apiRequest, buildUrl, ensureCsrf } from "./http";
 import type {
+  BenchmarkAuditBody,
   AgreementOverview,
   ChartData,
   Draft,
@@ -257,6 +258,19 @@ export const manager = {
   },
   agreement(projectId: number): Promise<AgreementOverview> {
     return must(apiRequest<AgreementOverview>("GET", `/projects/${projectId}/agreement/`));
+  },
+  /** The latest benchmark audit (`audit` null before the first run, or from a server without the endpoint). */
+  async benchmarkAudit(projectId: number): Promise<BenchmarkAuditBody> {
+    try {
+      return await must(apiRequest<BenchmarkAuditBody>("GET", `/projects/${projectId}/benchmark-audit/`));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return { audit: null };
+      throw err;
+    }
+  },
+  /** Runs the benchmark audit now (synchronous on the server). */
+  runBenchmarkAudit(projectId: number): Promise<BenchmarkAuditBody> {
+    return must(apiRequest<BenchmarkAuditBody>("POST", `/projects/${projectId}/benchmark-audit/`));
   },
   /** Starts computing a new agreement report; poll `/jobs/{job_id}/`. */
   computeAgreement(projectId: number): Promise<{ job_id: number }> {

@@ -378,6 +378,31 @@ export interface AgreementTrendPoint {
 }
 
 /** `GET /agreement/`: the latest report (null before the first one) and the series of past alphas. */
+/** One feature of served tasks and how well it alone tells benchmarks from work (AUC 0.5-1). */
+export interface AuditFeature {
+  name: string;
+  auc: number;
+  higher_on_benchmarks: boolean;
+}
+
+/** The benchmark audit: cross-validated ROC AUC of telling benchmarks from work by what a client sees. */
+export interface BenchmarkAudit {
+  id: number;
+  computed_at: string;
+  n_tasks: number;
+  n_benchmarks: number;
+  auc: number | null;
+  low: number | null;
+  high: number | null;
+  folds: number;
+  features: AuditFeature[];
+  reason: string | null;
+}
+
+export interface BenchmarkAuditBody {
+  audit: BenchmarkAudit | null;
+}
+
 export interface AgreementOverview {
   computed_at: string | null;
   report: AgreementReport | null;

@@ -5,6 +5,7 @@ import { hasProjectCounts, type QueuePage } from "../api/types";
 import { projectRole, useAuth } from "../auth";
 import { AgreementCard } from "../components/dashboard/AgreementCard";
 import { AlertsCard } from "../components/dashboard/AlertsCard";
+import { BenchmarkAuditCard } from "../components/dashboard/BenchmarkAuditCard";
 import { PrioritizeCard } from "../components/dashboard/PrioritizeCard";
 import { TableHead } from "../components/DataTable";
 import { Stat } from "../components/Stat";
@@ -30,6 +31,7 @@ export function DashboardPage({ projectId }: { projectId: number }) {
           </div>
           <AgreementCard projectId={projectId} members={members.data ?? []} canRecompute={manages} />
           {canOpen(role, "alerts") && <AlertsCard projectId={projectId} />}
+          {manages && <BenchmarkAuditCard projectId={projectId} />}
         </div>
       )}
     </ManagerPage>

@@ -78,3 +78,10 @@ class FailOpenRedisCache(RedisCache):
     get_many = _with_fallback(RedisCache.get_many)
     set_many = _with_fallback(RedisCache.set_many)
     delete_many = _with_fallback(RedisCache.delete_many)
+
+
+def redis_answering(backend: object) -> bool:
+    """Whether ``backend`` is a shared Redis cache that answered its last call (circuit closed)."""
+    return isinstance(backend, FailOpenRedisCache) and time.monotonic() >= _down_until.get(
+        backend.location, 0.0
+    )

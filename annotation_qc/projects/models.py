@@ -1,8 +1,38 @@
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from annotation_qc.projects import cache
+
+# Every write to projects and memberships (saves, deletes, bulk updates and deletes) forgets the
+# cached rows and roles it affects, in every process (see annotation_qc.projects.cache).
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def update(self, **kwargs: Any) -> int:
+        ids = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        cache.forget_projects(ids)
+        return updated
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        cache.forget_projects(list(self.values_list("pk", flat=True)))
+        return super().delete()
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def update(self, **kwargs: Any) -> int:
+        pairs = list(self.values_list("user_id", "project_id"))
+        updated = super().update(**kwargs)
+        cache.forget_roles(pairs)
+        return updated
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        cache.forget_roles(list(self.values_list("user_id", "project_id")))
+        return super().delete()
+
 
 #: The items' double-buffered priority columns, by ``Project.priority_slot``.
 PRIORITY_FIELDS = ("priority", "priority_b")
@@ -82,8 +112,18 @@ class Project(models.Model):
         "1: priority_b); a prioritisation run fills the other one and activates by flipping this.",
     )
 
+    objects = ProjectQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        cache.forget_projects([self.pk])
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        cache.forget_projects([self.pk])
+        return super().delete(*args, **kwargs)
 
     @property
     def payload_kind(self) -> Literal["bbox", "classification"]:
@@ -113,8 +153,18 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user")]
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role} in {self.project}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        cache.forget_roles([(self.user_id, self.project_id)])
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        cache.forget_roles([(self.user_id, self.project_id)])
+        return super().delete(*args, **kwargs)

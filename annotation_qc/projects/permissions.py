@@ -9,6 +9,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from annotation_qc.projects import cache
 from annotation_qc.projects.models import Membership, Project
 
 ANNOTATOR = Membership.Role.ANNOTATOR
@@ -19,14 +20,26 @@ ALL_ROLES = frozenset({ANNOTATOR, MANAGER, ML_ENGINEER, REVIEWER})
 
 
 def project_access(user: Any, project_id: int) -> tuple[Project, str] | None:
-    """The project and the user's role in it (staff count as managers), in one query; None for outsiders."""
+    """The project and the user's role in it (staff count as managers); None for outsiders.
+
+    From the shared cache when it holds both (no query), else in one query (which fills it).
+    """
     if not user.is_authenticated:
         return None
+    cached = cache.cached_access(user.pk, project_id)
+    if cached is not None:
+        project, role = cached
+        if role is not None and project is not None:
+            return project, role
+        if not user.is_staff:
+            return None
     membership = (
         Membership.objects.select_related("project").filter(project_id=project_id, user_id=user.pk).first()
     )
     if membership is not None:
+        cache.remember(user.pk, project_id, membership.role, membership.project)
         return membership.project, membership.role
+    cache.remember(user.pk, project_id, None, None)
     if user.is_staff:
         project = Project.objects.filter(pk=project_id).first()
         return (project, MANAGER) if project is not None else None

@@ -251,6 +251,9 @@ LOGGING = {
 # annotation-qc defaults
 ANNOTATION_QC = {
     "DEFAULT_LEASE_SECONDS": env.int("DEFAULT_LEASE_SECONDS", default=1800),
+    # Tokens, memberships and project settings cached in Redis for every process (invalidated on
+    # change; see annotation_qc.core.shared_cache): the longest an entry lives.
+    "SHARED_CACHE_SECONDS": env.int("SHARED_CACHE_SECONDS", default=120),
     "MAX_ITEMS_PER_IMPORT": 10_000,
     # Open items per prioritisation chunk (one Celery task each).
     "PRIORITY_CHUNK_ITEMS": env.int("PRIORITY_CHUNK_ITEMS", default=50_000),

@@ -46,7 +46,7 @@ from annotation_qc.exchange.services.images import ImageInfo, image_store, inspe
 from annotation_qc.exchange.services.remote_images import images_fetch
 from annotation_qc.exchange.services.sources import Source, source_open
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.imports import items_import, predictions_import
+from annotation_qc.labeling.services.imports import items_write, predictions_import
 
 logger = logging.getLogger(__name__)
 
@@ -416,7 +416,7 @@ def _write(
             lambda batch: len(gold_import(project=project, rows=batch, user=user)), rows, new_items
         )
         return {"created": created, "gold": created}
-    created = _batched(lambda batch: len(items_import(project=project, rows=batch)), rows, new_items)
+    created = _batched(lambda batch: items_write(project=project, rows=batch), rows, new_items)
     if target == DataImport.Target.ITEMS:
         return {"created": created}
     predicted = [i for i in items if i.payload is not None]

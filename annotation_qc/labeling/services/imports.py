@@ -1,13 +1,21 @@
-"""Bulk import of items and predictions (all or nothing)."""
+"""Bulk import of items and predictions (all or nothing).
+
+On PostgreSQL the rows are written with ``COPY`` (psycopg 3 ``cursor.copy``) inside the caller's
+transaction, the item ids drawn from the table's sequence beforehand so no read-back is needed,
+and predictions upserted from a ``COPY``-loaded temporary table in one statement; on SQLite as
+batched inserts. Either way a rejected row writes nothing.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.domain.dispatch import required_annotations
@@ -29,7 +37,83 @@ def features_from_bytes(raw: bytes | memoryview) -> np.ndarray[Any, np.dtype[np.
 
 @transaction.atomic
 def items_import(*, project: Project, rows: list[dict[str, Any]], is_gold: bool = False) -> list[Item]:
-    """Create items; rows are already type-checked by the API. Raises ServiceError naming the bad row."""
+    """Create items; rows are already type-checked by the API. Raises ServiceError naming the bad row.
+
+    Returns the created items (id, external id and the written fields); :func:`items_write` is the
+    same without building them, for bulk imports.
+    """
+    ids, values = _items_checked_write(project=project, rows=rows, is_gold=is_gold)
+    items = []
+    for pk, row in zip(ids, values, strict=True):
+        item = Item(**{name: row[index] for index, name in enumerate(_ITEM_FIELDS)})
+        item.pk = pk
+        item.project = project
+        items.append(item)
+    return items
+
+
+@transaction.atomic
+def items_write(*, project: Project, rows: list[dict[str, Any]], is_gold: bool = False) -> int:
+    """:func:`items_import` for bulk imports: checks and writes, returns the count."""
+    return len(_items_checked_write(project=project, rows=rows, is_gold=is_gold)[0])
+
+
+#: The item columns an import writes (``project_id`` and ``created_at`` added by the writer).
+_ITEM_FIELDS = (
+    "external_id",
+    "image_url",
+    "image",
+    "width",
+    "height",
+    "metadata",
+    "features",
+    "priority",
+    "priority_b",
+    "required_annotations",
+    "open_slots",
+    "is_gold",
+)
+
+
+def _items_checked_write(
+    *, project: Project, rows: list[dict[str, Any]], is_gold: bool
+) -> tuple[list[int], list[tuple[Any, ...]]]:
+    _check_items(project=project, rows=rows)
+    feature_dims = {len(row["features"]) for row in rows if row.get("features") is not None}
+    if feature_dims and project.feature_dim is None:
+        project.feature_dim = feature_dims.pop()
+        project.save(update_fields=["feature_dim"])
+    external_ids = [row["external_id"] for row in rows]
+    if is_gold:
+        required = np.zeros(len(rows), dtype=np.int64)
+    else:
+        required = required_annotations(
+            project.pk, external_ids, overlap=project.overlap, overlap_fraction=project.overlap_fraction
+        )
+    values = []
+    for row, req in zip(rows, required.tolist(), strict=True):
+        priority = float(row.get("priority") or 0.0)
+        features = row.get("features")
+        values.append(
+            (
+                row["external_id"],
+                row.get("image_url") or "",
+                str(row.get("image") or ""),
+                row["width"],
+                row["height"],
+                row.get("metadata") or {},
+                features_to_bytes(features) if features is not None else None,
+                priority,
+                priority,
+                int(req),
+                int(req),
+                is_gold,
+            )
+        )
+    return _write_items(project, values), values
+
+
+def _check_items(*, project: Project, rows: list[dict[str, Any]]) -> None:
     external_ids = [row["external_id"] for row in rows]
     errors: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
@@ -62,34 +146,33 @@ def items_import(*, project: Project, rows: list[dict[str, Any]], is_gold: bool 
     if errors:
         raise ServiceError(f"{len(errors)} item(s) rejected; nothing was imported.", errors=errors)
 
-    if feature_dims and expected_dim is None:
-        project.feature_dim = feature_dims.pop()
-        project.save(update_fields=["feature_dim"])
-    if is_gold:
-        required = np.zeros(len(rows), dtype=np.int64)
-    else:
-        required = required_annotations(
-            project.pk, external_ids, overlap=project.overlap, overlap_fraction=project.overlap_fraction
+
+def _write_items(project: Project, values: list[tuple[Any, ...]]) -> list[int]:
+    """Write the rows (in :data:`_ITEM_FIELDS` order); their new ids in the same order."""
+    if not values:
+        return []
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        items = Item.objects.bulk_create(
+            [
+                Item(project=project, created_at=now, **dict(zip(_ITEM_FIELDS, row, strict=True)))
+                for row in values
+            ],
+            batch_size=BULK_BATCH,
         )
-    items = [
-        Item(
-            project=project,
-            external_id=row["external_id"],
-            image_url=row.get("image_url") or "",
-            image=row.get("image") or "",
-            width=row["width"],
-            height=row["height"],
-            metadata=row.get("metadata") or {},
-            features=features_to_bytes(row["features"]) if row.get("features") is not None else None,
-            priority=float(row.get("priority") or 0.0),
-            priority_b=float(row.get("priority") or 0.0),
-            required_annotations=int(req),
-            open_slots=int(req),
-            is_gold=is_gold,
+        return [item.pk for item in items]
+    table = Item._meta.db_table
+    columns = ", ".join(["id", "project_id", "created_at", *_ITEM_FIELDS])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(values)],
         )
-        for row, req in zip(rows, required.tolist(), strict=True)
-    ]
-    return Item.objects.bulk_create(items, batch_size=BULK_BATCH)
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, values, strict=True):
+                copy.write_row((pk, project.pk, now, *row[:5], json.dumps(row[5]), *row[6:]))
+    return ids
 
 
 def _check_probabilities(proba: list[float], n_labels: int) -> str | None:
@@ -154,11 +237,47 @@ def predictions_import(
     if errors:
         raise ServiceError(f"{len(errors)} prediction(s) rejected; nothing was imported.", errors=errors)
     model_version_uploaded(project=project, name=model_version, owner_id=owner_id)
-    Prediction.objects.bulk_create(
-        predictions,
-        batch_size=BULK_BATCH,
-        update_conflicts=True,
-        unique_fields=["item", "model_version"],
-        update_fields=["payload", "scores", "proba"],
-    )
+    _write_predictions(predictions)
     return len(predictions)
+
+
+def _write_predictions(predictions: list[Prediction]) -> None:
+    """Create or replace (by item and version): on PostgreSQL COPY into a temporary table, then one
+    upsert from it."""
+    if not predictions:
+        return
+    if connection.vendor != "postgresql":
+        Prediction.objects.bulk_create(
+            predictions,
+            batch_size=BULK_BATCH,
+            update_conflicts=True,
+            unique_fields=["item", "model_version"],
+            update_fields=["payload", "scores", "proba"],
+        )
+        return
+    table = Prediction._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS aqc_prediction_load (item_id bigint, model_version "
+            "varchar(100), payload jsonb, scores jsonb, proba jsonb) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE aqc_prediction_load")
+        with cursor.copy("COPY aqc_prediction_load FROM STDIN") as copy:
+            for p in predictions:
+                copy.write_row(
+                    (
+                        p.item_id,
+                        p.model_version,
+                        json.dumps(p.payload),
+                        None if p.scores is None else json.dumps(p.scores),
+                        None if p.proba is None else json.dumps(p.proba),
+                    )
+                )
+        cursor.execute(
+            f"INSERT INTO {table} (item_id, model_version, payload, scores, proba, created_at) "
+            "SELECT item_id, model_version, payload, scores, proba, %s FROM aqc_prediction_load "
+            "ON CONFLICT (item_id, model_version) DO UPDATE SET payload = EXCLUDED.payload, "
+            "scores = EXCLUDED.scores, proba = EXCLUDED.proba",
+            [now],
+        )

@@ -59,7 +59,7 @@ def test_activation_flips_one_row_and_keeps_the_old_order_until_then(many: World
     item_table = Item._meta.db_table
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
     assert not [sql for sql in writes if item_table in sql]  # no item row is rewritten
-    assert len(queries.captured_queries) == 13, [q["sql"][:90] for q in queries.captured_queries]
+    assert len(queries.captured_queries) == 14, [q["sql"][:90] for q in queries.captured_queries]
     order = live_order(many)
     assert order != import_order
     assert sorted(order) == sorted(import_order)

@@ -12,9 +12,14 @@ from typing import Any
 
 from annotation_qc.core import shared_cache
 
-#: The user fields an entry carries; any other field is loaded from the database on access.
-USER_FIELDS = ("id", "username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser")
 TOKEN_FIELDS = ("id", "user_id", "prefix", "digest")
+
+
+def user_fields() -> tuple[str, ...]:
+    """The user fields an entry carries: all but the password hash (loaded on access if ever needed)."""
+    from annotation_qc.accounts.models import User
+
+    return tuple(f.attname for f in User._meta.concrete_fields if f.name != "password")
 
 
 def token_key(digest: str) -> str:
@@ -26,9 +31,10 @@ def token_user(digest: str) -> tuple[Any, Any] | None:
     from annotation_qc.accounts.models import ApiToken, User
 
     key = token_key(digest)
+    fields = user_fields()
     entry = shared_cache.get_many([key]).get(key)
-    if entry is not None and entry[0] == USER_FIELDS and entry[2] == TOKEN_FIELDS:
-        cached_user = User.from_db("default", list(USER_FIELDS), entry[1])
+    if entry is not None and entry[0] == fields and entry[2] == TOKEN_FIELDS:
+        cached_user = User.from_db("default", list(fields), entry[1])
         cached_token = ApiToken.from_db("default", list(TOKEN_FIELDS), entry[3])
         cached_token.user = cached_user
         return cached_user, cached_token
@@ -39,8 +45,8 @@ def token_user(digest: str) -> tuple[Any, Any] | None:
     shared_cache.set_many(
         {
             key: (
-                USER_FIELDS,
-                [getattr(user, name) for name in USER_FIELDS],
+                fields,
+                [getattr(user, name) for name in fields],
                 TOKEN_FIELDS,
                 [getattr(token, name) for name in TOKEN_FIELDS],
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -80,3 +81,25 @@ def inside_viewport(page: Any, test_id: str) -> bool:
         and box["y"] >= 0
         and (box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"])
     )
+
+
+SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def shot(page: Any, name: str) -> None:
+    """A screenshot kept for review (test-artifacts/screens/, not committed)."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core (its source injected into the page) on the whole page: its serious and critical violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

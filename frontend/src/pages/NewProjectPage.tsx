@@ -1,7 +1,8 @@
 // Set up a project: its kind, labels (colours, keys), instructions in Markdown and its settings, each explained
 // and at its default. The server checks everything again; its 400s land on the fields they name.
 import { useState } from "react";
-import { projects } from "../api";
+import { auth, projects } from "../api";
+import { useAuth } from "../auth";
 import type { ProjectKind, ProjectSettings } from "../api/types";
 import { Field, FieldErrorList, fieldAria } from "../components/FormField";
 import { Layout } from "../components/Layout";
@@ -44,6 +45,7 @@ export function NewProjectPage() {
     SettingValue
   >);
   const form = useFormSave();
+  const { setMe } = useAuth();
 
   const submit = () => {
     const local = checkRows(rows);
@@ -66,6 +68,8 @@ export function NewProjectPage() {
           instructions,
           settings: changed,
         });
+        // The creator is now the project's manager: refresh the memberships the tabs are decided from.
+        setMe(await auth.me());
         navigate(`/projects/${project.id}/setup?created=1`);
       },
       (errors) => errors ?? {},

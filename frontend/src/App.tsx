@@ -12,6 +12,9 @@ import { FindingsPage } from "./pages/FindingsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
 import { ReviewPage } from "./pages/ReviewPage";
+import { ReviewWorkspacePage } from "./pages/ReviewWorkspacePage";
+import { ReworkPage } from "./pages/ReworkPage";
+import { SuspectsPage } from "./pages/SuspectsPage";
 import { ScorecardsPage } from "./pages/ScorecardsPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
@@ -79,6 +82,7 @@ function Routes({ me }: { me: Me }) {
   if (path === "/projects/new") return <NewProjectPage />;
   if (path === "/accounts") return <AccountsPage />;
   if ((m = matchPath("/projects/:id/label", path))) return <WorkspacePage projectId={Number(m.id)} />;
+  if ((m = matchPath("/projects/:id/rework", path))) return <ReworkPage projectId={Number(m.id)} />;
 
   // Each screen belongs to a tab; the roles that may open the tab may open the screen (manager/access.ts).
   const projectRoutes: [string, ManagerTab, (p: Record<string, string>) => ReactNode][] = [
@@ -92,6 +96,8 @@ function Routes({ me }: { me: Me }) {
     ],
     ["/projects/:id/findings", "findings", (p) => <FindingsPage projectId={Number(p.id)} />],
     ["/projects/:id/review", "review", (p) => <ReviewPage projectId={Number(p.id)} />],
+    ["/projects/:id/reviews", "reviews", (p) => <ReviewWorkspacePage projectId={Number(p.id)} />],
+    ["/projects/:id/suspects", "suspects", (p) => <SuspectsPage projectId={Number(p.id)} />],
     ["/projects/:id/data", "data", (p) => <DataPage projectId={Number(p.id)} />],
     ["/projects/:id/alerts", "alerts", (p) => <AlertsPage projectId={Number(p.id)} />],
     ["/projects/:id/settings", "settings", (p) => <SettingsPage projectId={Number(p.id)} />],

@@ -1,7 +1,7 @@
 // Types of the REST API v1 as the Django back end serves it (docs/api.md; the serializers and selectors are the
 // source of truth: annotation_qc/*/apis.py and selectors.py).
 
-export type Role = "annotator" | "manager" | "ml_engineer";
+export type Role = "annotator" | "manager" | "ml_engineer" | "reviewer";
 export type ProjectKind = "bbox" | "classification";
 export type Severity = "warning" | "error";
 

@@ -18,6 +18,8 @@ const ALL = [
   "nav-scorecards",
   "nav-findings",
   "nav-review",
+  "nav-reviews",
+  "nav-suspects",
   "nav-data",
   "nav-alerts",
   "nav-setup",
@@ -34,7 +36,7 @@ describe("ManagerNav", () => {
   });
 
   it("shows an ML engineer only the dashboard and data tabs", () => {
-    expect(tabsShownTo(mlEngineerMe)).toEqual(["nav-dashboard", "nav-charts", "nav-data"]);
+    expect(tabsShownTo(mlEngineerMe)).toEqual(["nav-dashboard", "nav-charts", "nav-suspects", "nav-data"]);
   });
 
   it("shows an annotator no tabs at all", () => {
@@ -45,7 +47,7 @@ describe("ManagerNav", () => {
     const staff: Me = { id: 1, username: "admin", is_staff: true, memberships: [] };
     expect(tabsShownTo(staff)).toEqual(ALL);
     const staffEngineer = memberOf("ml_engineer", { id: 1, username: "admin", is_staff: true });
-    expect(tabsShownTo(staffEngineer)).toEqual(["nav-dashboard", "nav-charts", "nav-data"]);
+    expect(tabsShownTo(staffEngineer)).toEqual(["nav-dashboard", "nav-charts", "nav-suspects", "nav-data"]);
     // Another project, where the staff engineer is no member: a manager there.
     expect(tabsShownTo(staffEngineer, 7)).toEqual(ALL);
   });

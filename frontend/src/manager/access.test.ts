@@ -9,6 +9,8 @@ describe("tabs by role (the back end's allowed_roles)", () => {
       "scorecards",
       "findings",
       "review",
+      "reviews",
+      "suspects",
       "data",
       "alerts",
       "setup",
@@ -17,8 +19,14 @@ describe("tabs by role (the back end's allowed_roles)", () => {
     ]);
   });
 
+  it("gives reviewers the review workspace only", () => {
+    expect(tabsFor("reviewer").map((t) => t.tab)).toEqual(["reviews"]);
+    expect(canOpen("reviewer", "suspects")).toBe(false);
+    expect(canOpen("annotator", "reviews")).toBe(false);
+  });
+
   it("gives ML engineers the dashboard (progress, queue, agreement) and data in and out", () => {
-    expect(tabsFor("ml_engineer").map((t) => t.tab)).toEqual(["dashboard", "charts", "data"]);
+    expect(tabsFor("ml_engineer").map((t) => t.tab)).toEqual(["dashboard", "charts", "suspects", "data"]);
     for (const tab of ["scorecards", "findings", "review", "alerts", "settings"] as const) {
       expect(canOpen("ml_engineer", tab)).toBe(false);
     }

@@ -9,6 +9,8 @@ export type ManagerTab =
   | "scorecards"
   | "findings"
   | "review"
+  | "reviews"
+  | "suspects"
   | "data"
   | "alerts"
   | "setup"
@@ -37,6 +39,10 @@ export const MANAGER_TABS: readonly TabSpec[] = [
   { tab: "findings", label: "Findings", roles: MANAGERS },
   // agreement/apis.py LowAgreementItemsApi, ResolveItemApi.
   { tab: "review", label: "Review", roles: MANAGERS },
+  // review/apis.py ReviewQueueApi, ReviewDetailApi, ReviewActionApi (reviewers and managers).
+  { tab: "reviews", label: "Reviews", roles: ["manager", "reviewer"] },
+  // review/apis.py LabelErrorsApi.
+  { tab: "suspects", label: "Label errors", roles: MANAGERS_AND_ML },
   // exchange/apis.py ProjectImportsApi, ProjectExportsApi (gold imports: managers only, see importTargetsFor).
   { tab: "data", label: "Data", roles: MANAGERS_AND_ML },
   // alerts/apis.py: every alert, rule and webhook endpoint.
@@ -62,7 +68,12 @@ export function rolesFor(tab: ManagerTab): readonly Role[] {
   return MANAGER_TABS.find((t) => t.tab === tab)?.roles ?? [];
 }
 
-const ROLE_NAMES: Record<Role, string> = { manager: "managers", ml_engineer: "ML engineers", annotator: "annotators" };
+const ROLE_NAMES: Record<Role, string> = {
+  manager: "managers",
+  ml_engineer: "ML engineers",
+  annotator: "annotators",
+  reviewer: "reviewers",
+};
 
 /** "managers", "managers and ML engineers": who a screen is for, in words. */
 export function rolesText(roles: readonly Role[]): string {

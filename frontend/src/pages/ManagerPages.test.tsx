@@ -104,7 +104,7 @@ describe("ProjectsPage links by role", () => {
     renderAs(manager, <ProjectsPage />);
     const cards = await screen.findAllByTestId("project-card");
     const links = (card: HTMLElement) => within(card).queryAllByRole("link").map((a) => a.dataset.testid);
-    expect(links(cards[0])).toEqual(["open-dashboard", "open-scorecards", "open-data"]);
+    expect(links(cards[0])).toEqual(["open-dashboard", "open-scorecards", "open-reviews", "open-data"]);
     expect(links(cards[1])).toEqual(["open-dashboard", "open-data"]);
     expect(within(cards[1]).getByTestId("open-data").getAttribute("href")).toBe("/projects/5/data");
     expect(within(cards[1]).queryByTestId("start-labeling")).toBeNull();

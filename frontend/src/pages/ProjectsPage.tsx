@@ -41,7 +41,9 @@ function StaffLinks() {
 }
 
 /** The screens a project's card links to, for the roles that may open them (`open-<tab>`). */
-const CARD_LINKS = MANAGER_TABS.filter((t) => t.tab === "dashboard" || t.tab === "scorecards" || t.tab === "data");
+const CARD_LINKS = MANAGER_TABS.filter(
+  (t) => t.tab === "dashboard" || t.tab === "scorecards" || t.tab === "data" || t.tab === "reviews",
+);
 
 function ProjectCard({ project }: { project: Project }) {
   const progress = useAsync(() => projects.progress(project.id), [project.id]);
@@ -66,6 +68,11 @@ function ProjectCard({ project }: { project: Project }) {
           >
             Start labeling
           </button>
+        )}
+        {canLabel && (
+          <Link href={`/projects/${project.id}/rework`} className="button" data-testid="open-rework">
+            Rework
+          </Link>
         )}
         {CARD_LINKS.filter(({ tab }) => canOpen(project.role, tab)).map(({ tab, label }) => (
           <Link key={tab} href={`/projects/${project.id}/${tab}`} className="button" data-testid={`open-${tab}`}>

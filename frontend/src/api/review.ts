@@ -1,0 +1,139 @@
+// The review stage and label-error endpoints (docs/api.md "Review" and "ML teams").
+import { apiRequest } from "./http";
+import type { Item, Payload, Task } from "./types";
+
+export type ReviewOrder = "suspicion" | "agreement" | "model_confidence" | "age";
+export const REVIEW_ORDERS: readonly ReviewOrder[] = ["suspicion", "agreement", "model_confidence", "age"];
+
+export interface ReviewComment {
+  box: number | null;
+  region: [number, number, number, number] | null;
+  text: string;
+}
+
+export interface ReviewRow {
+  id: number;
+  item: { id: number };
+  round: number;
+  suspicion: number;
+  agreement: number | null;
+  model_confidence: number | null;
+  entered_at: string;
+}
+
+export interface ReviewRoundEntry {
+  round: number;
+  action: "accept" | "fix" | "reject" | "rework" | "closed";
+  by: string | null;
+  comments: ReviewComment[];
+  diff: Record<string, unknown> | null;
+  objects_changed: number;
+  seconds_waiting: number;
+  at: string;
+}
+
+export interface ReviewDetail extends Omit<ReviewRow, "item"> {
+  status: "pending" | "rework" | "accepted" | "fixed" | "resolved_elsewhere";
+  project_id: number;
+  kind: "bbox" | "classification";
+  labels: string[];
+  item: Item;
+  payload: Payload;
+  pre_annotation: Payload | null;
+  other_answers: { annotator: string; payload: Payload }[];
+  history: ReviewRoundEntry[];
+}
+
+export interface ReviewQueue {
+  order: ReviewOrder;
+  count: number;
+  results: ReviewRow[];
+}
+
+export interface ReworkEntry {
+  task: Task;
+  rework: { status: string; round: number; payload: Payload; comments: ReviewComment[]; rejected_at: string | null };
+}
+
+export interface Suspect {
+  rank: number;
+  item_id: number;
+  external_id: string;
+  score: number;
+  kind: string;
+  given_label: string;
+  suggested_label: string;
+  model_confidence: number | null;
+  reason: string;
+  annotation_id: number | null;
+  annotator: string | null;
+}
+
+export interface SuspectRun {
+  id: number;
+  job_id: number | null;
+  status: string;
+  source: string;
+  model_version: string;
+  items: number;
+  suspects: number;
+  message: string;
+  finished_at: string | null;
+}
+
+export interface SuspectsPage {
+  run: SuspectRun | null;
+  latest_run: SuspectRun | null;
+  count: number;
+  results: Suspect[];
+}
+
+async function must<T>(promise: Promise<T | null>): Promise<T> {
+  const value = await promise;
+  if (value === null) throw new Error("Empty response from the server.");
+  return value;
+}
+
+export const review = {
+  queue(projectId: number, order?: ReviewOrder): Promise<ReviewQueue> {
+    return must(
+      apiRequest<ReviewQueue>("GET", `/projects/${projectId}/review-queue/`, {
+        query: order ? { order, limit: 200 } : { limit: 200 },
+      }),
+    );
+  },
+  detail(projectId: number, reviewId: number): Promise<ReviewDetail> {
+    return must(apiRequest<ReviewDetail>("GET", `/projects/${projectId}/reviews/${reviewId}/`));
+  },
+  act(
+    projectId: number,
+    reviewId: number,
+    action: "accept" | "fix" | "reject",
+    body: { payload?: Payload; comments?: ReviewComment[]; round?: number },
+  ): Promise<ReviewDetail> {
+    return must(apiRequest<ReviewDetail>("POST", `/projects/${projectId}/reviews/${reviewId}/${action}/`, { body }));
+  },
+  myRework(projectId: number): Promise<{ count: number; results: ReworkEntry[] }> {
+    return must(apiRequest<{ count: number; results: ReworkEntry[] }>("GET", `/projects/${projectId}/my-rework/`));
+  },
+  submitRework(taskId: number, payload: Payload, timeSpentMs: number): Promise<{ status: string; round: number }> {
+    return must(
+      apiRequest<{ status: string; round: number }>("POST", `/tasks/${taskId}/rework/`, {
+        body: { payload, time_spent_ms: Math.round(timeSpentMs) },
+      }),
+    );
+  },
+  suspects(projectId: number, limit = 200): Promise<SuspectsPage> {
+    return must(apiRequest<SuspectsPage>("GET", `/projects/${projectId}/label-errors/`, { query: { limit } }));
+  },
+  detectSuspects(projectId: number, modelVersion = ""): Promise<{ job_id: number; run_id: number }> {
+    return must(
+      apiRequest<{ job_id: number; run_id: number }>("POST", `/projects/${projectId}/label-errors/`, {
+        body: modelVersion ? { model_version: modelVersion } : {},
+      }),
+    );
+  },
+  suspectsCsvUrl(projectId: number): string {
+    return `/api/v1/projects/${projectId}/label-errors/?format=csv`;
+  },
+};

@@ -1,0 +1,203 @@
+// @vitest-environment jsdom
+// The review workspace, the rework view and the suspects list against the shapes of annotation_qc/review/selectors.py.
+import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { ReviewDetail, ReworkEntry } from "../api/review";
+import { mockFetch } from "../test/mockFetch";
+import { annotatorMe, memberOf, renderAs, resetApiAroundEachTest } from "../test/session";
+import { ReviewPanel } from "./ReviewWorkspacePage";
+import { ReworkEditor } from "./ReworkPage";
+
+const P = "/api/v1/projects/2";
+const reviewerMe = memberOf("reviewer", { id: 9, username: "reviewer" });
+const item = { id: 5, image_url: null, width: 640, height: 480 };
+const CAR = { x: 10, y: 10, w: 50, h: 40, label: "car" };
+const PERSON = { x: 200, y: 100, w: 30, h: 80, label: "person" };
+
+function detail(overrides: Partial<ReviewDetail> = {}): ReviewDetail {
+  return {
+    id: 11,
+    item,
+    round: 1,
+    suspicion: 0.8,
+    agreement: 0.4,
+    model_confidence: 0.6,
+    entered_at: "2026-12-07T10:00:00Z",
+    status: "pending",
+    project_id: 2,
+    kind: "bbox",
+    labels: ["car", "person", "bike"],
+    payload: { boxes: [CAR, PERSON] },
+    pre_annotation: { boxes: [CAR] },
+    other_answers: [{ annotator: "ann2", payload: { boxes: [PERSON] } }],
+    history: [],
+    ...overrides,
+  };
+}
+
+resetApiAroundEachTest();
+
+describe("ReviewPanel", () => {
+  it("toggles layers, pins comments on boxes and rejects with them (R)", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/reject/`]: { status: 200, body: detail({ status: "rework" }) },
+    });
+    const onDone = vi.fn();
+    renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={onDone} />);
+    await screen.findByTestId("review-panel");
+    // Pre-annotation and other answers start hidden; P and O show them.
+    const kinds = () => screen.getAllByTestId("overlay-box").map((b) => b.dataset.kind);
+    expect(kinds()).toEqual(["answer", "answer"]);
+    fireEvent.keyDown(window, { key: "p" });
+    fireEvent.keyDown(window, { key: "o" });
+    await waitFor(() => expect(kinds()).toEqual(["answer", "answer", "pre", "others"]));
+    // Rejecting without a comment is refused here, before any request.
+    fireEvent.keyDown(window, { key: "r" });
+    expect(screen.getByTestId("review-message").textContent).toContain("at least one comment");
+    expect(api.callsTo(`POST ${P}/reviews/11/reject/`)).toHaveLength(0);
+    fireEvent.change(screen.getAllByTestId("box-comment")[1], { target: { value: "This is a bike" } });
+    expect(screen.getAllByTestId("comment-pin").map((p) => p.dataset.box)).toEqual(["1"]);
+    fireEvent.keyDown(window, { key: "r" });
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(api.callsTo(`POST ${P}/reviews/11/reject/`)[0].body).toEqual({
+      round: 1,
+      comments: [{ box: 1, region: null, text: "This is a bike" }],
+    });
+  });
+
+  it("saves a fix (relabelled and removed boxes) and reports a 409", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/fix/`]: {
+        status: 409,
+        body: { detail: "This review is no longer waiting for a reviewer." },
+      },
+    });
+    const onDone = vi.fn();
+    renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={onDone} />);
+    await screen.findByTestId("review-panel");
+    fireEvent.change(screen.getByLabelText("Label of box 2"), { target: { value: "bike" } });
+    fireEvent.click(screen.getByLabelText("Remove box 1"));
+    fireEvent.click(screen.getByTestId("review-fix"));
+    await waitFor(() => expect(screen.getByTestId("review-message").textContent).toContain("Another reviewer"));
+    expect(api.callsTo(`POST ${P}/reviews/11/fix/`)[0].body).toEqual({
+      round: 1,
+      comments: [],
+      payload: { boxes: [{ ...PERSON, label: "bike" }] },
+    });
+    expect(onDone).toHaveBeenCalled();
+  });
+
+  it("accepts with A, and typing in a comment does not", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/accept/`]: { status: 200, body: detail({ status: "accepted" }) },
+    });
+    renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={() => undefined} />);
+    await screen.findByTestId("review-panel");
+    fireEvent.keyDown(screen.getByTestId("whole-comment"), { key: "a" });
+    expect(api.callsTo(`POST ${P}/reviews/11/accept/`)).toHaveLength(0);
+    fireEvent.keyDown(window, { key: "a" });
+    await waitFor(() => expect(api.callsTo(`POST ${P}/reviews/11/accept/`)).toHaveLength(1));
+  });
+});
+
+describe("ReworkEditor", () => {
+  const entry: ReworkEntry = {
+    task: {
+      id: 42,
+      project_id: 2,
+      kind: "bbox",
+      labels: ["car", "person", "bike"],
+      item,
+      pre_annotation: null,
+      status: "submitted",
+      served_at: "2026-12-07T09:00:00Z",
+      lease_expires_at: "2026-12-07T09:30:00Z",
+    },
+    rework: {
+      status: "rework",
+      round: 1,
+      payload: { boxes: [CAR, PERSON] },
+      comments: [
+        { box: 1, region: null, text: "not a person" },
+        { box: null, region: [500, 300, 50, 50], text: "missed car" },
+      ],
+      rejected_at: "2026-12-07T10:00:00Z",
+    },
+  };
+
+  it("shows the comments on the boxes and sends the corrected answer", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/tasks/42/rework/": { status: 200, body: { status: "pending", round: 2 } },
+    });
+    const onDone = vi.fn();
+    renderAs(annotatorMe, <ReworkEditor entry={entry} onDone={onDone} />);
+    expect(screen.getAllByTestId("comment-pin").map((p) => p.dataset.box)).toEqual(["1"]);
+    expect(screen.getAllByTestId("comment-region")).toHaveLength(1);
+    expect(screen.getAllByTestId("rework-box").map((r) => r.dataset.commented)).toEqual(["no", "yes"]);
+    expect(screen.getByTestId("comment-list").textContent).toContain("missed car");
+    fireEvent.change(screen.getByLabelText("Label of box 2"), { target: { value: "bike" } });
+    fireEvent.click(screen.getByTestId("rework-submit"));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    const body = api.callsTo("POST /api/v1/tasks/42/rework/")[0].body as { payload: unknown };
+    expect(body.payload).toEqual({ boxes: [CAR, { ...PERSON, label: "bike" }] });
+  });
+
+  it("says so when the item was resolved elsewhere", async () => {
+    mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      "POST /api/v1/tasks/42/rework/": {
+        status: 409,
+        body: { detail: "This item was resolved elsewhere while it was with you for rework." },
+      },
+    });
+    renderAs(annotatorMe, <ReworkEditor entry={entry} onDone={() => undefined} />);
+    fireEvent.click(screen.getByTestId("rework-submit"));
+    await waitFor(() => expect(screen.getByTestId("rework-message").textContent).toContain("resolved elsewhere"));
+  });
+});
+
+describe("SuspectsPage", () => {
+  it("lists the suspects with their reasons, says why the last run failed, and starts a detection", async () => {
+    const { SuspectsPage } = await import("./SuspectsPage");
+    const { fixtures } = await import("../test/fixtures");
+    const { managerMe } = await import("../test/session");
+    const run = {
+      id: 3, job_id: 8, status: "succeeded", source: "committee", model_version: "", items: 180, suspects: 1,
+      message: "", finished_at: "2026-12-07T10:00:00Z",
+    };
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`GET ${P}/`]: { status: 200, body: fixtures.projectBbox() },
+      [`GET ${P}/label-errors/`]: {
+        status: 200,
+        body: {
+          run,
+          latest_run: { ...run, id: 4, status: "failed", message: "only 3 labelled items" },
+          count: 1,
+          results: [
+            {
+              rank: 1, item_id: 5, external_id: "img-5", score: 0.93, kind: "classification", given_label: "cat",
+              suggested_label: "dog", model_confidence: 0.97, reason: "labelled cat, model 0.97 dog",
+              annotation_id: 7, annotator: "annotator1",
+            },
+          ],
+        },
+      },
+      [`POST ${P}/label-errors/`]: { status: 202, body: { job_id: 9, run_id: 5 } },
+    });
+    renderAs(managerMe, <SuspectsPage projectId={2} />);
+    const rows = await screen.findAllByTestId("suspect-row");
+    expect(rows[0].textContent).toContain("labelled cat, model 0.97 dog");
+    expect(screen.getByTestId("suspects-failed").textContent).toContain("only 3 labelled items");
+    expect(screen.getByTestId("suspects-csv").getAttribute("href")).toBe(`${P}/label-errors/?format=csv`);
+    fireEvent.click(screen.getByTestId("detect-suspects"));
+    await waitFor(() => expect(api.callsTo(`POST ${P}/label-errors/`)).toHaveLength(1));
+  });
+});

@@ -1,0 +1,298 @@
+// Reviewers' workspace: the review queue in the chosen order and, for the selected review, the image with the
+// annotation (pre-annotation and other answers toggled), per-box comments, relabel / remove fixes, and
+// accept (A) / reject (R) / fix (F) with hotkeys. Reviews are blind: no annotator name is shown.
+import { useEffect, useRef, useState } from "react";
+import { ApiError, errorMessage } from "../api";
+import { isBboxPayload } from "../api/types";
+import { review, REVIEW_ORDERS, type ReviewOrder } from "../api/review";
+import { Legend, type OverlayLayer } from "../components/AnnotationOverlay";
+import { CommentList, ReviewOverlay } from "../review/ReviewOverlay";
+import {
+  applyFix,
+  buildComments,
+  fixChanges,
+  formatScore,
+  REVIEW_HOTKEYS,
+  reviewHotkey,
+  type FixEdits,
+} from "../review/reviewLogic";
+import { useAsync } from "../useAsync";
+import { ManagerPage } from "./ManagerPage";
+
+const ORDER_NAMES: Record<ReviewOrder, string> = {
+  suspicion: "Most suspicious first",
+  agreement: "Lowest agreement first",
+  model_confidence: "Lowest model confidence first",
+  age: "Oldest first",
+};
+
+export function ReviewWorkspacePage({ projectId }: { projectId: number }) {
+  const [order, setOrder] = useState<ReviewOrder | undefined>(undefined);
+  const queue = useAsync(() => review.queue(projectId, order), [projectId, order]);
+  const [selected, setSelected] = useState<number | null>(null);
+  const rows = queue.data?.results ?? [];
+  const current = selected ?? rows[0]?.id ?? null;
+  const next = () => {
+    const index = rows.findIndex((r) => r.id === current);
+    setSelected(rows[index + 1]?.id ?? null);
+    queue.reload();
+  };
+
+  return (
+    <ManagerPage projectId={projectId} tab="reviews">
+      {() => (
+        <section className="review-workspace" data-testid="review-workspace">
+          <h1>Reviews</h1>
+          <label>
+            Order{" "}
+            <select
+              value={order ?? queue.data?.order ?? "suspicion"}
+              onChange={(e) => setOrder(e.target.value as ReviewOrder)}
+              data-testid="review-order"
+            >
+              {REVIEW_ORDERS.map((o) => (
+                <option key={o} value={o}>
+                  {ORDER_NAMES[o]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {queue.error && (
+            <p className="error" role="alert">
+              {queue.error}
+            </p>
+          )}
+          {queue.data && rows.length === 0 && <p className="muted">Nothing waiting for review.</p>}
+          <div className="review-columns" style={{ display: "flex", gap: "1rem", alignItems: "flex-start" }}>
+            <ol className="review-queue" data-testid="review-queue">
+              {rows.map((row) => (
+                <li key={row.id}>
+                  <button
+                    type="button"
+                    className={row.id === current ? "link active" : "link"}
+                    onClick={() => setSelected(row.id)}
+                    data-testid="review-queue-row"
+                  >
+                    Item {row.item.id} · round {row.round} · suspicion {formatScore(row.suspicion)}
+                  </button>
+                </li>
+              ))}
+            </ol>
+            {current !== null && (
+              <ReviewPanel key={current} projectId={projectId} reviewId={current} onDone={next} />
+            )}
+          </div>
+        </section>
+      )}
+    </ManagerPage>
+  );
+}
+
+export function ReviewPanel({
+  projectId,
+  reviewId,
+  onDone,
+}: {
+  projectId: number;
+  reviewId: number;
+  onDone: () => void;
+}) {
+  const detail = useAsync(() => review.detail(projectId, reviewId), [projectId, reviewId]);
+  const [hidden, setHidden] = useState<Set<string>>(new Set(["pre", "others"]));
+  const [boxNotes, setBoxNotes] = useState<Record<number, string>>({});
+  const [whole, setWhole] = useState("");
+  const [edits, setEdits] = useState<FixEdits>({ relabel: {}, remove: [] });
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const d = detail.data;
+
+  const toggle = (key: string) =>
+    setHidden((old) => {
+      const next = new Set(old);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+
+  const act = async (action: "accept" | "reject" | "fix") => {
+    if (!d || busy) return;
+    const comments = buildComments(boxNotes, whole);
+    if (action === "reject" && comments.length === 0) {
+      setMessage("Write at least one comment for the annotator before rejecting.");
+      return;
+    }
+    if (action === "fix" && fixChanges(d.payload, edits) === 0) {
+      setMessage("Nothing to fix: relabel or remove a box first.");
+      return;
+    }
+    setBusy(true);
+    setMessage(null);
+    try {
+      await review.act(projectId, reviewId, action, {
+        round: d.round,
+        comments,
+        ...(action === "fix" ? { payload: applyFix(d.payload, edits) } : {}),
+      });
+      onDone();
+    } catch (err) {
+      setBusy(false);
+      if (err instanceof ApiError && err.status === 409) {
+        setMessage("Another reviewer acted on this review first.");
+        onDone();
+      } else {
+        setMessage(errorMessage(err));
+      }
+    }
+  };
+
+  const latest = useRef(act);
+  latest.current = act;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const action = reviewHotkey(e);
+      if (!action) return;
+      e.preventDefault();
+      if (action === "toggle-pre") toggle("pre");
+      else if (action === "toggle-others") toggle("others");
+      else if (action === "next") onDone();
+      else void latest.current(action);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onDone]);
+
+  if (detail.error)
+    return (
+      <p className="error" role="alert">
+        {detail.error}
+      </p>
+    );
+  if (!d) return <p>Loading…</p>;
+
+  const layers: OverlayLayer[] = [
+    { key: "answer", name: "Annotation", payload: d.payload, color: "#1f77b4", width: 3 },
+    { key: "pre", name: "Pre-annotation", payload: d.pre_annotation, color: "#2ca02c", dash: "6 4" },
+    ...d.other_answers.map((a, i) => ({
+      key: i === 0 ? "others" : `others-${i}`,
+      name: `Other answer ${i + 1}`,
+      payload: a.payload,
+      color: "#9467bd",
+      dash: "2 3",
+    })),
+  ];
+  const shown = layers.filter((l) => !hidden.has(l.key) && !(l.key.startsWith("others-") && hidden.has("others")));
+  const pins = buildComments(boxNotes, whole);
+  const boxes = isBboxPayload(d.payload) ? d.payload.boxes : [];
+
+  return (
+    <div className="review-panel" data-testid="review-panel" style={{ flex: 1 }}>
+      <p className="muted small">
+        Round {d.round} · agreement {formatScore(d.agreement)} · model confidence {formatScore(d.model_confidence)}
+      </p>
+      <Legend layers={layers.filter((l) => !l.key.startsWith("others-"))} hidden={hidden} onToggle={toggle} />
+      <ReviewOverlay item={d.item} layers={shown} pinned={d.payload} comments={pins} />
+      {d.kind === "classification" && "label" in d.payload && (
+        <label>
+          Class{" "}
+          <select
+            value={edits.label ?? d.payload.label}
+            onChange={(e) => setEdits({ ...edits, label: e.target.value })}
+            data-testid="fix-class"
+          >
+            {d.labels.map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>
+        </label>
+      )}
+      {boxes.length > 0 && (
+        <table className="data-table" data-testid="review-boxes">
+          <thead>
+            <tr>
+              <th>Box</th>
+              <th>Label</th>
+              <th>Remove</th>
+              <th>Comment for the annotator</th>
+            </tr>
+          </thead>
+          <tbody>
+            {boxes.map((b, i) => (
+              <tr key={i}>
+                <td>{i + 1}</td>
+                <td>
+                  <select
+                    value={edits.relabel[i] ?? b.label}
+                    onChange={(e) => setEdits({ ...edits, relabel: { ...edits.relabel, [i]: e.target.value } })}
+                    aria-label={`Label of box ${i + 1}`}
+                  >
+                    {d.labels.map((l) => (
+                      <option key={l}>{l}</option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  <input
+                    type="checkbox"
+                    checked={edits.remove.includes(i)}
+                    onChange={(e) =>
+                      setEdits({
+                        ...edits,
+                        remove: e.target.checked ? [...edits.remove, i] : edits.remove.filter((x) => x !== i),
+                      })
+                    }
+                    aria-label={`Remove box ${i + 1}`}
+                  />
+                </td>
+                <td>
+                  <input
+                    type="text"
+                    value={boxNotes[i] ?? ""}
+                    onChange={(e) => setBoxNotes({ ...boxNotes, [i]: e.target.value })}
+                    aria-label={`Comment on box ${i + 1}`}
+                    data-testid="box-comment"
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <label>
+        Comment on the whole annotation
+        <textarea value={whole} onChange={(e) => setWhole(e.target.value)} data-testid="whole-comment" />
+      </label>
+      {message && (
+        <p className="error" role="alert" data-testid="review-message">
+          {message}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" className="primary" disabled={busy} onClick={() => void act("accept")}
+          data-testid="review-accept">
+          Accept (A)
+        </button>
+        <button type="button" disabled={busy} onClick={() => void act("fix")} data-testid="review-fix">
+          Save fix (F)
+        </button>
+        <button type="button" disabled={busy} onClick={() => void act("reject")} data-testid="review-reject">
+          Reject (R)
+        </button>
+      </div>
+      <p className="muted small">{REVIEW_HOTKEYS.map((h) => `${h.key.toUpperCase()}: ${h.help}`).join(" · ")}</p>
+      {d.history.length > 0 && (
+        <section data-testid="review-history">
+          <h2>History</h2>
+          <ol>
+            {d.history.map((h, i) => (
+              <li key={i}>
+                Round {h.round}: {h.action} by {h.by ?? "—"}
+                {h.objects_changed ? ` (${h.objects_changed} objects changed)` : ""}
+                <CommentList comments={h.comments} />
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -93,7 +93,7 @@ class BucketSource(models.Model):
     secret_access_key = models.TextField(blank=True, help_text="Sealed.")
     pattern = models.CharField(max_length=200, default="*.png *.jpg *.jpeg *.webp *.gif")
     manifest = models.CharField(
-        max_length=200, blank=True, help_text="A JSON Lines file beside the images: key, width, height."
+        max_length=200, blank=True, help_text="Key of a JSON Lines file in the bucket: key, width, height."
     )
     cursor = models.CharField(max_length=1024, blank=True)
     created_by = models.ForeignKey(

@@ -181,7 +181,7 @@ def test_sizes_come_from_the_manifest_when_given(
         Bucket=bucket, Key="shots/manifest.jsonl", Body="\n".join(json.dumps(line) for line in lines).encode()
     )
     source = create(
-        world, source_body(moto_server, bucket, manifest="manifest.jsonl", pattern="*.png *.jsonl")
+        world, source_body(moto_server, bucket, manifest="shots/manifest.jsonl", pattern="*.png *.jsonl")
     )
     result = sync(world, capture, source["id"])["result"]
     assert result["created"] == 3  # the manifest itself is not an item

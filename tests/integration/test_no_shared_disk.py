@@ -3,9 +3,10 @@
 A gunicorn web process and a Celery worker process start in folders of their own, each with its own
 empty ``MEDIA_ROOT``, against the pytest-django PostgreSQL database, Redis database 14 and a bucket of
 moto's S3 server on loopback (``tests/s3.py``). Over HTTP, as a client would: an upload import with
-images, a bucket import (files sent straight to the bucket through presigned POSTs), prioritisation,
-an annotator's image and submission, and an export downloaded through its presigned URL and checked
-against its sha256. Neither process may write a file to its own disk.
+images, a bucket import (files sent straight to the bucket through presigned POSTs), a bucket source
+synced by the worker, prioritisation, an annotator's image and submission, and an export downloaded
+through its presigned URL and checked against its sha256. Neither process may write a file to its
+own disk.
 
 Without object storage behind the storage API the upload import fails: the worker cannot find the
 upload the web process kept on its disk.
@@ -323,6 +324,30 @@ def test_upload_bucket_import_prioritisation_and_export_with_no_shared_disk(clus
     report = cluster.job(started["job_id"])["result"]
     assert report["predictions"] == 2
 
+    # 2b. A bucket source: the customer's own bucket, synced by the worker, items reference the objects.
+    customer = f"{cluster.bucket.name}-src"
+    cluster.bucket.client.create_bucket(Bucket=customer)
+    for name, seed in (("e.png", 5), ("f.png", 6)):
+        cluster.bucket.client.put_object(Bucket=customer, Key=f"incoming/{name}", Body=png(30, 20, seed))
+    env = cluster.bucket.storage_env()
+    source = cluster.call(
+        "manager",
+        "POST",
+        f"{base}/sources/",
+        201,
+        json={
+            "name": "incoming",
+            "bucket": customer,
+            "prefix": "incoming/",
+            "endpoint_url": env["AWS_S3_ENDPOINT_URL"],
+            "region": env["AWS_S3_REGION_NAME"],
+            "access_key_id": env["AWS_ACCESS_KEY_ID"],
+            "secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+        },
+    ).json()
+    synced = cluster.call("manager", "POST", f"/api/v1/sources/{source['id']}/sync/", 202, json={}).json()
+    assert cluster.job(synced["job_id"])["result"]["created"] == 2
+
     # 3. Prioritisation on the worker, from the uploaded box scores.
     run = cluster.call(
         "manager", "POST", f"{base}/prioritize/", 202, json={"strategy": "detection_uncertainty"}
@@ -364,3 +389,6 @@ def test_upload_bucket_import_prioritisation_and_export_with_no_shared_disk(clus
     assert cluster.web.files() == []
     assert cluster.worker.files() == []
     assert len(cluster.bucket.keys()) >= 6  # 4 item images, the annotation files and the export
+    for key in cluster.bucket.client.list_objects_v2(Bucket=customer).get("Contents", []):
+        cluster.bucket.client.delete_object(Bucket=customer, Key=key["Key"])
+    cluster.bucket.client.delete_bucket(Bucket=customer)

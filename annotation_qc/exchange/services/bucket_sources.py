@@ -190,10 +190,11 @@ def _pages(client: Any, source: BucketSource, start_after: str) -> Iterator[list
 
 
 def _manifest_sizes(client: Any, source: BucketSource) -> dict[str, tuple[int, int]]:
-    """{key: (width, height)} from the source's manifest (JSON Lines ``{"key", "width", "height"}``)."""
+    """{key: (width, height)} from the source's manifest: a key of the bucket holding JSON Lines
+    ``{"key", "width", "height"}`` (keys relative to the prefix)."""
     if not source.manifest:
         return {}
-    key = posixpath.join(source.prefix, source.manifest) if source.prefix else source.manifest
+    key = source.manifest
     try:
         body = client.get_object(Bucket=source.bucket, Key=key)["Body"].read()
     except ClientError as exc:
@@ -261,7 +262,7 @@ def source_sync_run(*, sync_id: int) -> dict[str, Any]:
         client = _client(source)
         client.head_bucket(Bucket=source.bucket)
         sizes = _manifest_sizes(client, source)
-        manifest_key = posixpath.join(source.prefix, source.manifest) if source.manifest else None
+        manifest_key = source.manifest or None
         patterns = [p.lower() for p in source.pattern.split() if p]
         pending: list[Listed] = []
         last_listed: str | None = None

@@ -69,3 +69,15 @@ def test_hash_arrays_from_signed_and_unsigned_ints():
     assert as_hash_array([-1, 3]).tolist() == [2**64 - 1, 3]
     assert as_hash_array([2**64 - 1]).tolist() == [2**64 - 1]
     assert as_hash_array([]).size == 0
+
+
+def test_a_second_hash_must_confirm_the_match():
+    new = np.array([0b1111, 0b1111 << 20], dtype=np.uint64)
+    old = np.array([0b0111, 0b0111 << 20], dtype=np.uint64)
+    second_new = np.array([0, 0], dtype=np.uint64)
+    second_old = np.array([0, 2**64 - 1], dtype=np.uint64)  # the second image differs on the other hash
+    matches = find_duplicates(
+        new, old, max_distance=2, confirm_new=second_new, confirm_existing=second_old, confirm_distance=10
+    )
+    assert matches.of_existing.tolist() == [0, -1]
+    assert find_duplicates(new, old, max_distance=2).of_existing.tolist() == [0, 1]

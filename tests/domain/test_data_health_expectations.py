@@ -63,7 +63,10 @@ def test_duplicates_against_the_project_and_exact_digests():
     scene = _scene(7)
     batch = _batch([scene, _scene(8)], digests=["abc", "def"])
     known = Known(
-        ids=["old-1", "old-2"], dhashes=[to_signed(dhash(scene)), 0], phashes=[0, 0], digests=["zzz", "def"]
+        ids=["old-1", "old-2"],
+        dhashes=[to_signed(dhash(scene)), 0],
+        phashes=[to_signed(phash(scene)), 0],
+        digests=["zzz", "def"],
     )
     outcome = evaluate(batch, validate_config(None), known)
     reasons = {(f.check, f.index): f.reason for f in outcome.failures}

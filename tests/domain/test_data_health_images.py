@@ -93,3 +93,22 @@ def test_to_signed_fits_a_bigint_column():
     assert to_signed(2**64 - 1) == -1
     assert to_signed(5) == 5
     assert np.array([to_signed(2**63)], dtype=np.int64).view(np.uint64)[0] == 2**63
+
+
+def test_batch_statistics_and_hashes_match_the_single_image_ones():
+    from annotation_qc.domain.data_health.hashing import dhash_batch, phash_batch
+    from annotation_qc.domain.data_health.images import batch_grey, batch_stats
+
+    stack = np.stack([_scene(10)[:32, :32], _noise(11, (32, 32, 3)), np.full((32, 32, 3), 7, dtype=np.uint8)])
+    many = batch_stats(stack, np.array([640, 32, 5]), np.array([480, 32, 5]), batch_grey(stack))
+    for i, stats in enumerate(many):
+        one = image_stats(stack[i])
+        assert stats.brightness == pytest.approx(one.brightness, abs=1e-6)
+        assert stats.contrast == pytest.approx(one.contrast, abs=1e-6)
+        assert stats.sharpness == pytest.approx(one.sharpness, rel=1e-4, abs=1e-3)
+        assert stats.saturation == pytest.approx(one.saturation, abs=1e-6)
+        assert stats.histogram == pytest.approx(one.histogram)
+    assert (many[0].width, many[0].height) == (640, 480)
+    grey = batch_grey(stack)
+    assert dhash_batch(grey).tolist() == [dhash(p) for p in stack]
+    assert phash_batch(grey).tolist() == [phash(p) for p in stack]

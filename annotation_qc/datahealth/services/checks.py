@@ -10,6 +10,7 @@ holding the slots to give back) and writes the batch's report; a rejected import
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,21 +150,12 @@ def batch_record(*, data_import_id: int, project_id: int, health: BatchHealth) -
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("batch_record runs inside the import's transaction")
     ids = _item_ids(project_id, health.ids)
-    ItemHealth.objects.bulk_create(
+    _insert_item_health(
         [
-            ItemHealth(
-                item_id=ids[eid],
-                project_id=project_id,
-                data_import_id=data_import_id,
-                stats=m.stats.to_dict(),
-                dhash=m.dhash,
-                phash=m.phash,
-                digest=m.digest,
-            )
+            (ids[eid], project_id, data_import_id, json.dumps(m.stats.to_dict()), m.dhash, m.phash, m.digest)
             for eid, m in ((eid, health.measured.get(eid)) for eid in health.ids)
             if m is not None and eid in ids
-        ],
-        batch_size=CHUNK,
+        ]
     )
     if not health.is_gold:
         reasons: dict[int, list[dict[str, str]]] = {}
@@ -174,6 +166,22 @@ def batch_record(*, data_import_id: int, project_id: int, health: BatchHealth) -
                 )
         quarantine_items(project_id=project_id, reasons=reasons, data_import_id=data_import_id)
     return _report(data_import_id, project_id, health, rejected=False)
+
+
+def _insert_item_health(rows: list[tuple[Any, ...]]) -> None:
+    """One multi-row statement per chunk, without building a model instance per row (imports of 100k)."""
+    if not rows:
+        return
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(ItemHealth._meta.db_table)
+    json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    sql = (
+        f"INSERT INTO {table} (item_id, project_id, data_import_id, stats, dhash, phash, digest, "
+        f"is_outlier, priority_boost) VALUES (%s, %s, %s, {json_param}, %s, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, [(*row, False, 0.0) for row in rows[start : start + CHUNK]])
 
 
 def quarantine_items(

@@ -126,6 +126,7 @@ def _hash_duplicates(
     batch_ids: Sequence[str],
     known_ids: Sequence[str],
     d: int,
+    second: tuple[Sequence[int | None], Sequence[int], int] | None = None,
 ) -> dict[int, str]:
     present = np.array([v is not None for v in values], dtype=bool)
     if not present.any():
@@ -133,7 +134,17 @@ def _hash_duplicates(
     positions = np.flatnonzero(present)
     new = as_hash_array([values[i] for i in positions.tolist()])
     old = as_hash_array(list(known))
-    matches = find_duplicates(new, old, max_distance=d)
+    if second is not None and second[2] < 64:
+        matches = find_duplicates(
+            new,
+            old,
+            max_distance=d,
+            confirm_new=as_hash_array([second[0][i] or 0 for i in positions.tolist()]),
+            confirm_existing=as_hash_array(list(second[1])),
+            confirm_distance=second[2],
+        )
+    else:
+        matches = find_duplicates(new, old, max_distance=d)
     sub_ids = [batch_ids[i] for i in positions.tolist()]
     local = _duplicate_reasons(matches, sub_ids, known_ids, "near duplicate")
     return {int(positions[i]): reason for i, reason in local.items()}
@@ -270,10 +281,16 @@ def evaluate(batch: Batch, config: Mapping[str, Any], known: Known | None = None
         local = _duplicate_reasons(matches, [batch.ids[i] for i in have], known.ids, "exact duplicate")
         reasons["exact_duplicate"] = {have[i]: r for i, r in local.items()}
     if checks["near_duplicate"]["enabled"]:
-        use_phash = checks["near_duplicate"]["hash"] == "phash"
+        settings = checks["near_duplicate"]
+        use_phash = settings["hash"] == "phash"
         values = _pad(batch.phashes if use_phash else batch.dhashes, n)
         pool = known.phashes if use_phash else known.dhashes
-        near = _hash_duplicates(values, pool, batch.ids, known.ids, checks["near_duplicate"]["max_distance"])
+        other = (
+            _pad(batch.dhashes if use_phash else batch.phashes, n),
+            known.dhashes if use_phash else known.phashes,
+            settings["confirm_distance"],
+        )
+        near = _hash_duplicates(values, pool, batch.ids, known.ids, settings["max_distance"], other)
         # An exact duplicate is reported once, as exact.
         exact = reasons.get("exact_duplicate", {})
         reasons["near_duplicate"] = {i: r for i, r in near.items() if i not in exact}

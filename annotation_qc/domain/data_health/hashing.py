@@ -11,12 +11,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.fft import dctn
 
-from annotation_qc.domain.data_health.images import as_rgb, grey_of, resize_area
+from annotation_qc.domain.data_health.images import as_rgb, grey_of, resize_area, resize_area_batch
 
 HASH_BITS = 64
 _WEIGHTS = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
@@ -125,14 +126,22 @@ def _candidates(
     return owners, order[positions].astype(np.int64)
 
 
+Confirm = tuple[NDArray[np.uint64], NDArray[np.uint64], int]
+
+
 def _nearest(
     query: NDArray[np.uint64],
     pool: NDArray[np.uint64],
     max_distance: int,
     *,
     earlier_only: bool,
+    confirm: Confirm | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """For each query: the lowest pool index within ``max_distance`` (-1 if none), and its distance."""
+    """For each query: the lowest pool index within ``max_distance`` (-1 if none), and its distance.
+
+    With ``confirm`` (second hashes of the queries and of the pool, and a limit) a pair must also be
+    within that limit on the second hash.
+    """
     best = np.full(query.size, -1, dtype=np.int64)
     best_distance = np.full(query.size, -1, dtype=np.int64)
     found_q: list[NDArray[np.int64]] = []
@@ -143,6 +152,8 @@ def _nearest(
             keep = p < q
             q, p = q[keep], p[keep]
         close = hamming(query[q], pool[p]) <= max_distance
+        if confirm is not None:
+            close &= hamming(confirm[0][q], confirm[1][p]) <= confirm[2]
         found_q.append(q[close])
         found_p.append(p[close])
     if not found_q:
@@ -160,14 +171,36 @@ def _nearest(
     return best, best_distance
 
 
-def find_duplicates(new: ArrayLike, existing: ArrayLike = (), *, max_distance: int) -> DuplicateMatches:
-    """Which new hashes are within ``max_distance`` bits of an existing hash or of an earlier new one."""
+def find_duplicates(
+    new: ArrayLike,
+    existing: ArrayLike = (),
+    *,
+    max_distance: int,
+    confirm_new: ArrayLike | None = None,
+    confirm_existing: ArrayLike | None = None,
+    confirm_distance: int = HASH_BITS,
+) -> DuplicateMatches:
+    """Which new hashes are within ``max_distance`` bits of an existing hash or of an earlier new one.
+
+    With ``confirm_new``/``confirm_existing`` (a second hash of the same images, e.g. pHash beside dHash),
+    a match must also be within ``confirm_distance`` bits on it: two hashes agreeing make a near duplicate
+    far less likely to be two different images that happen to share one hash's pattern.
+    """
     if not 0 <= max_distance < HASH_BITS:
         raise ValueError(f"max_distance must be in [0, {HASH_BITS - 1}]")
     new_hashes = np.asarray(new, dtype=np.uint64).reshape(-1)
     old_hashes = np.asarray(existing, dtype=np.uint64).reshape(-1)
-    of_existing, d_existing = _nearest(new_hashes, old_hashes, max_distance, earlier_only=False)
-    of_new, d_new = _nearest(new_hashes, new_hashes, max_distance, earlier_only=True)
+    to_old: Confirm | None = None
+    to_new: Confirm | None = None
+    if confirm_new is not None:
+        second_new = np.asarray(confirm_new, dtype=np.uint64).reshape(-1)
+        second_old = np.asarray(confirm_existing if confirm_existing is not None else (), dtype=np.uint64)
+        to_old = (second_new, second_old.reshape(-1), confirm_distance)
+        to_new = (second_new, second_new, confirm_distance)
+    of_existing, d_existing = _nearest(
+        new_hashes, old_hashes, max_distance, earlier_only=False, confirm=to_old
+    )
+    of_new, d_new = _nearest(new_hashes, new_hashes, max_distance, earlier_only=True, confirm=to_new)
     of_new = np.where(of_existing >= 0, -1, of_new)
     distance = np.where(of_existing >= 0, d_existing, d_new)
     return DuplicateMatches(of_existing=of_existing, of_new=of_new, distance=distance)
@@ -188,3 +221,23 @@ def exact_duplicates(new: Sequence[str], existing: Sequence[str] = ()) -> Duplic
     of_new = np.where((first_of >= n_old) & (first_of < position), first_of - n_old, -1)
     distance = np.where((of_existing >= 0) | (of_new >= 0), 0, -1).astype(np.int64)
     return DuplicateMatches(of_existing=of_existing, of_new=of_new, distance=distance)
+
+
+def _pack_rows(bits: NDArray[np.bool_]) -> NDArray[np.uint64]:
+    """N x 64 booleans to N uint64 (bit i = column i)."""
+    packed: NDArray[np.uint64] = (bits.astype(np.uint64) * _WEIGHTS).sum(axis=1, dtype=np.uint64)
+    return packed
+
+
+def dhash_batch(grey: NDArray[np.floating[Any]]) -> NDArray[np.uint64]:
+    """:func:`dhash` of an N x H x W grey stack (H >= 8, W >= 9), in one pass."""
+    small = resize_area_batch(grey, 8, 9)
+    return _pack_rows((small[:, :, 1:] > small[:, :, :-1]).reshape(-1, 64))
+
+
+def phash_batch(grey: NDArray[np.floating[Any]]) -> NDArray[np.uint64]:
+    """:func:`phash` of an N x H x W grey stack (H, W >= 32), in one pass."""
+    small = resize_area_batch(grey, 32, 32)
+    low = dctn(small, type=2, norm="ortho", axes=(1, 2))[:, :8, :8].reshape(-1, 64)
+    median = np.median(low[:, 1:], axis=1, keepdims=True)
+    return _pack_rows(low > median)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -178,3 +179,80 @@ def resize_area(grey: NDArray[np.float64], height: int, width: int) -> NDArray[n
             index = np.floor(np.arange(target) * size / target).astype(np.int64)
             out = np.take(out, index, axis=axis)
     return out
+
+
+def resize_area_batch(grey: NDArray[np.floating[Any]], height: int, width: int) -> NDArray[np.floating[Any]]:
+    """:func:`resize_area` over the last two axes of an N x H x W stack (H >= height, W >= width)."""
+    out = grey
+    for axis, target in ((1, height), (2, width)):
+        size = out.shape[axis]
+        if size < target:
+            index = np.floor(np.arange(target) * size / target).astype(np.int64)
+            out = np.take(out, index, axis=axis)
+            continue
+        edges = np.floor(np.linspace(0, size, target + 1)).astype(np.int64)
+        sums = np.add.reduceat(out, edges[:-1], axis=axis)
+        shape = [1, 1, 1]
+        shape[axis] = target
+        out = sums / np.diff(edges).astype(np.float64).reshape(shape)
+    return out
+
+
+def batch_grey(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """The grey levels (0-255) of an N x H x W x 3 stack (float64, as :func:`grey_of`, so hashes agree)."""
+    grey: NDArray[np.float64] = pixels.astype(np.float64) @ _LUMA
+    return grey
+
+
+def batch_stats(
+    pixels: NDArray[np.uint8],
+    widths: NDArray[np.int64],
+    heights: NDArray[np.int64],
+    grey: NDArray[np.float64] | None = None,
+) -> list[ImageStats]:
+    """Statistics of N images given as one N x S x S x 3 uint8 stack of equal-size reductions.
+
+    The import reduces every image to the same small square (area average) so that a batch is measured
+    with a handful of array operations; brightness, contrast, saturation and the histogram barely change
+    under that reduction, and the sharpness is the Laplacian variance at that common scale. ``widths``
+    and ``heights`` are the images' real sizes.
+    """
+    n = int(pixels.shape[0])
+    if n == 0:
+        return []
+    grey = batch_grey(pixels) if grey is None else grey
+    flat_grey = grey.reshape(n, -1)
+    brightness = flat_grey.mean(axis=1, dtype=np.float64) / 255.0
+    contrast = flat_grey.std(axis=1, dtype=np.float64) / 255.0
+    if grey.shape[1] >= 3 and grey.shape[2] >= 3:
+        lap = (
+            grey[:, :-2, 1:-1]
+            + grey[:, 2:, 1:-1]
+            + grey[:, 1:-1, :-2]
+            + grey[:, 1:-1, 2:]
+            - 4 * grey[:, 1:-1, 1:-1]
+        )
+        sharpness = lap.reshape(n, -1).var(axis=1, dtype=np.float64)
+    else:
+        sharpness = np.zeros(n)
+    flat = pixels.reshape(n, -1, 3)
+    top = flat.max(axis=2).astype(np.float32)
+    spread = top - flat.min(axis=2)
+    saturation = (spread / np.maximum(top, 1.0)).mean(axis=1, dtype=np.float64)
+    pixels_per_image = flat.shape[1]
+    keys = (flat >> 5).astype(np.int32)  # 8 bins of 32 levels
+    keys += (np.arange(3, dtype=np.int32) * HIST_BINS)[None, None, :]
+    keys += (np.arange(n, dtype=np.int32) * 3 * HIST_BINS)[:, None, None]
+    hist = np.bincount(keys.ravel(), minlength=n * 3 * HIST_BINS).reshape(n, 3 * HIST_BINS) / pixels_per_image
+    return [
+        ImageStats(
+            width=int(widths[i]),
+            height=int(heights[i]),
+            brightness=float(brightness[i]),
+            contrast=float(contrast[i]),
+            sharpness=float(sharpness[i]),
+            saturation=float(saturation[i]),
+            histogram=tuple(hist[i].tolist()),
+        )
+        for i in range(n)
+    ]

@@ -28,7 +28,7 @@ from annotation_qc.datahealth.services.checks import (
     batch_record,
     batch_record_rejected,
 )
-from annotation_qc.datahealth.services.measure import Measurement, measure_image
+from annotation_qc.datahealth.services.measure import Measurer
 from annotation_qc.domain.formats import (
     FormatError,
     ParseOptions,
@@ -185,7 +185,7 @@ def _import(
     health = batch_check(
         project=project,
         items=new_items,
-        measured=checked.measured,
+        measured=checked.measurer.flush(),
         sizes=_sizes(new_items, checked),
         is_gold=target == DataImport.Target.GOLD,
     )
@@ -244,11 +244,11 @@ class CheckedImages:
     at_url: dict[str, ImageInfo] = field(default_factory=dict)
     used_uploads: set[str] = field(default_factory=set)
     rejected: list[Rejection] = field(default_factory=list)
-    #: Statistics, hashes and digests of the decoded images, for the data-health checks.
-    measured: dict[str, Measurement] = field(default_factory=dict)
+    #: Statistics, hashes and digests of the decoded images (a batch at a time), for the data-health checks.
+    measurer: Measurer = field(default_factory=Measurer)
 
     def keep(self, item: SourceItem, content: bytes, info: ImageInfo, name: str, stored: list[str]) -> None:
-        self.measured[item.external_id] = measure_image(content)
+        self.measurer.add(item.external_id, content)
         if not self.rejected:  # once anything is rejected nothing is imported: stop storing
             name = image_store(content=content)
             stored.append(name)
@@ -326,7 +326,7 @@ def _check_download(
     else:
         checked.at_url[item.external_id] = info
         if isinstance(body, bytes):  # downloaded to measure it: measure the rest too
-            checked.measured[item.external_id] = measure_image(body)
+            checked.measurer.add(item.external_id, body)
 
 
 def _size_problems(

@@ -316,7 +316,7 @@ def build_label_studio(
     tasks = []
     annotation_id = first_annotation_id - 1
     for task_id, record in enumerate(records, start=first_task_id):
-        annotations = []
+        annotations: list[dict[str, Any]] = []
         if record.payload is not None:
             annotation_id += 1
             annotations.append(

@@ -87,9 +87,12 @@ class ParseOptions:
 
 @dataclass(frozen=True)
 class RawAnnotation:
-    """One annotator's own answer to an item (exported with ``include_raw``)."""
+    """One annotator's own answer to an item (exported with ``include_raw``).
 
-    annotator_id: int
+    ``annotator_id`` is the user id, or a pseudonym when the project pseudonymises exports.
+    """
+
+    annotator_id: int | str
     payload: dict[str, Any]
 
 

@@ -20,6 +20,12 @@ from django.utils import timezone
 from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.core.storage import opaque_key
+from annotation_qc.datahealth.services.pseudonyms import (
+    annotator_alias,
+    manifest_pseudonymised,
+    pseudonymise_enabled,
+    records_pseudonymised,
+)
 from annotation_qc.domain.formats import (
     EXPORT_FORMATS,
     EXPORT_MEDIA_TYPES,
@@ -54,7 +60,9 @@ def export_start(
             "COCO detection export is for bbox projects.",
             errors={"format": ["coco is for bbox projects; use csv, jsonl or label_studio"]},
         )
-    options = {"include_raw": include_raw, "include_gold": include_gold}
+    options: dict[str, bool] = {"include_raw": include_raw, "include_gold": include_gold}
+    if pseudonymise_enabled(project.pk):
+        options["pseudonymise_annotators"] = True
     with transaction.atomic():
         job = jobs.job_create(
             kind="export", project_id=project.pk, created_by_id=user_id, params={"format": fmt, **options}
@@ -111,12 +119,15 @@ def export_build(*, export_id: int) -> ExportSnapshot:
     jobs.job_start(job_id=export.job_id, total=2)
 
     reader = selectors.ExportReader(project=project, include_raw=include_raw, include_gold=include_gold)
+    alias = annotator_alias(project_id=project.pk) if export.options.get("pseudonymise_annotators") else None
     passes: list[ExportTally] = []  # COCO reads the records twice; the last pass's count stands
 
     def chunks() -> Iterator[list[ExportRecord]]:
         tally = ExportTally()
         passes.append(tally)
         for chunk in reader.chunks():
+            if alias is not None:
+                chunk = records_pseudonymised(chunk, alias)
             tally.add(chunk)
             yield chunk
 
@@ -133,6 +144,8 @@ def export_build(*, export_id: int) -> ExportSnapshot:
         name = default_storage.save(opaque_key(), stored)
     counts = passes[-1].counts(labels=project.labels, include_raw=include_raw)
     manifest = _manifest(export, reader, counts, size=content.size, digest=digest, media_type=media_type)
+    if alias is not None:
+        manifest = manifest_pseudonymised(manifest, alias)
     ExportSnapshot.objects.filter(pk=export_id, status=ExportSnapshot.Status.RUNNING).update(
         status=ExportSnapshot.Status.READY,
         file=name,

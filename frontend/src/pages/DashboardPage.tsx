@@ -7,6 +7,7 @@ import { AgreementCard } from "../components/dashboard/AgreementCard";
 import { AlertsCard } from "../components/dashboard/AlertsCard";
 import { BenchmarkAuditCard } from "../components/dashboard/BenchmarkAuditCard";
 import { PrioritizeCard } from "../components/dashboard/PrioritizeCard";
+import { DataHealthCard } from "../components/dashboard/DataHealthCard";
 import { TableHead } from "../components/DataTable";
 import { Stat } from "../components/Stat";
 import { canOpen } from "../manager/access";
@@ -32,6 +33,7 @@ export function DashboardPage({ projectId }: { projectId: number }) {
           <AgreementCard projectId={projectId} members={members.data ?? []} canRecompute={manages} />
           {canOpen(role, "alerts") && <AlertsCard projectId={projectId} />}
           {manages && <BenchmarkAuditCard projectId={projectId} />}
+          {(role === "manager" || role === "ml_engineer") && <DataHealthCard projectId={projectId} />}
         </div>
       )}
     </ManagerPage>

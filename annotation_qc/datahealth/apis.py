@@ -214,7 +214,7 @@ class QuarantineDecideApi(ProjectApi):
 
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
+            child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), min_length=1, max_length=5000
         )
         action = serializers.ChoiceField(choices=["release", "discard"])
 

@@ -1,6 +1,6 @@
 """Measure images at import: statistics, perceptual hashes and file digest, a batch at a time.
 
-Each image is decoded once with Pillow and reduced (area average, in C) to ``MEASURE_SIDE`` x
+Each image is decoded once with Pillow and reduced (antialiased bilinear, in C) to ``MEASURE_SIDE`` x
 ``MEASURE_SIDE``; :class:`Measurer` collects the reductions and measures them together with the
 vectorised domain functions (a few array operations per batch rather than per image). The statistics
 are of the reduced image, with the real width and height.
@@ -50,7 +50,8 @@ def _reduce(content: bytes) -> tuple[np.ndarray[Any, Any], int, int] | None:
                 width, height = image.size
                 if width == 0 or height == 0:
                     return None
-                small = image.convert("RGB").resize((MEASURE_SIDE, MEASURE_SIDE), Image.Resampling.BOX)
+                rgb = image if image.mode == "RGB" else image.convert("RGB")
+                small = rgb.resize((MEASURE_SIDE, MEASURE_SIDE), Image.Resampling.BILINEAR)
                 return np.asarray(small, dtype=np.uint8), width, height
     except (OSError, ValueError, SyntaxError):
         return None

@@ -181,10 +181,10 @@ CHECKS: Mapping[str, Mapping[str, Spec]] = {
     "near_duplicate": _check(
         "quarantine",
         max_distance=Num(
-            5, 0, 12, "Hamming distance (of 64 bits) at or below which images are near duplicates."
+            4, 0, 12, "Hamming distance (of 64 bits) at or below which images are near duplicates."
         ),
         hash=Choice("dhash", ("dhash", "phash"), "The perceptual hash compared."),
-        confirm_distance=Num(12, 0, 64, "The other hash must be within this distance too (64: not checked)."),
+        confirm_distance=Num(10, 0, 64, "The other hash must be within this distance too (64: not checked)."),
     ),
     "metadata": _check(
         "reject",

@@ -8,7 +8,6 @@ checked with ``np.bitwise_count``.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,9 @@ from scipy.fft import dctn
 from annotation_qc.domain.data_health.images import as_rgb, grey_of, resize_area, resize_area_batch
 
 HASH_BITS = 64
+#: A dHash bit is set when the right neighbour is brighter by more than this (grey levels of 255): flat
+#: regions then give 0 bits however the image was resized or re-encoded, instead of rounding noise.
+DHASH_MARGIN = 2.0
 _WEIGHTS = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
 
 
@@ -32,7 +34,7 @@ def dhash(pixels: NDArray[np.generic]) -> int:
     """Difference hash: the grey image at 8 x 9, one bit per horizontal neighbour pair that brightens."""
     grey = grey_of(as_rgb(pixels))
     small = resize_area(grey, 8, 9)
-    return _pack(small[:, 1:] > small[:, :-1])
+    return _pack(small[:, 1:] > small[:, :-1] + DHASH_MARGIN)
 
 
 def phash(pixels: NDArray[np.generic]) -> int:
@@ -86,15 +88,40 @@ class DuplicateMatches:
         return (self.of_existing >= 0) | (self.of_new >= 0)
 
 
-def _bands(max_distance: int) -> list[tuple[int, int]]:
+#: Hashes whose bits are counted to balance the bands (a sample is enough).
+BAND_SAMPLE = 20_000
+
+
+def _bands(max_distance: int, values: NDArray[np.uint64]) -> list[NDArray[np.uint64]]:
+    """``max_distance + 1`` groups of bit positions with about equal information each.
+
+    Any partition works for the pigeonhole argument; real hashes have bits that are nearly always 0 or 1
+    (flat regions, borders), and a band of such bits puts most hashes in one bucket. So bits are ranked by
+    their entropy in ``values`` and dealt to the bands in a snake order.
+    """
     count = max_distance + 1
-    edges = np.linspace(0, HASH_BITS, count + 1).round().astype(int)
-    return [(int(lo), int(hi)) for lo, hi in itertools.pairwise(edges) if hi > lo]
+    sample = values[:: max(1, values.size // BAND_SAMPLE)] if values.size else values
+    if sample.size:
+        ones = ((sample[:, None] >> np.arange(HASH_BITS, dtype=np.uint64)) & np.uint64(1)).mean(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entropy = -np.nan_to_num(ones * np.log2(ones)) - np.nan_to_num((1 - ones) * np.log2(1 - ones))
+        ranked = np.argsort(-entropy, kind="stable")
+    else:
+        ranked = np.arange(HASH_BITS)
+    lanes = np.concatenate([np.arange(count), np.arange(count)[::-1]])
+    owner = lanes[np.arange(HASH_BITS) % lanes.size]
+    return [
+        np.sort(ranked[owner == band]).astype(np.uint64) for band in range(count) if (owner == band).any()
+    ]
 
 
-def _band(values: NDArray[np.uint64], lo: int, hi: int) -> NDArray[np.uint64]:
-    mask = np.uint64((1 << (hi - lo)) - 1)
-    return (values >> np.uint64(lo)) & mask
+def _band(values: NDArray[np.uint64], positions: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The bits of ``values`` at ``positions``, packed into one key."""
+    bits = (values[:, None] >> positions[None, :]) & np.uint64(1)
+    key: NDArray[np.uint64] = (bits << np.arange(positions.size, dtype=np.uint64)).sum(
+        axis=1, dtype=np.uint64
+    )
+    return key
 
 
 def _expand(
@@ -110,20 +137,20 @@ def _expand(
 
 
 def _candidates(
-    query: NDArray[np.uint64], pool: NDArray[np.uint64], lo: int, hi: int
+    query: NDArray[np.uint64], pool: NDArray[np.uint64], positions: NDArray[np.uint64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Pairs (query index, pool index) whose band [lo, hi) is equal."""
+    """Pairs (query index, pool index) whose bits at ``positions`` are equal."""
     if query.size == 0 or pool.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    pool_keys = _band(pool, lo, hi)
+    pool_keys = _band(pool, positions)
     order = np.argsort(pool_keys, kind="stable")
     sorted_keys = pool_keys[order]
-    query_keys = _band(query, lo, hi)
+    query_keys = pool_keys if query is pool else _band(query, positions)
     starts = np.searchsorted(sorted_keys, query_keys, side="left").astype(np.int64)
     ends = np.searchsorted(sorted_keys, query_keys, side="right").astype(np.int64)
-    owners, positions = _expand(starts, ends)
-    return owners, order[positions].astype(np.int64)
+    owners, found = _expand(starts, ends)
+    return owners, order[found].astype(np.int64)
 
 
 Confirm = tuple[NDArray[np.uint64], NDArray[np.uint64], int]
@@ -146,8 +173,8 @@ def _nearest(
     best_distance = np.full(query.size, -1, dtype=np.int64)
     found_q: list[NDArray[np.int64]] = []
     found_p: list[NDArray[np.int64]] = []
-    for lo, hi in _bands(max_distance):
-        q, p = _candidates(query, pool, lo, hi)
+    for positions in _bands(max_distance, np.concatenate([query, pool])):
+        q, p = _candidates(query, pool, positions)
         if earlier_only:
             keep = p < q
             q, p = q[keep], p[keep]
@@ -197,13 +224,41 @@ def find_duplicates(
         second_old = np.asarray(confirm_existing if confirm_existing is not None else (), dtype=np.uint64)
         to_old = (second_new, second_old.reshape(-1), confirm_distance)
         to_new = (second_new, second_new, confirm_distance)
-    of_existing, d_existing = _nearest(
-        new_hashes, old_hashes, max_distance, earlier_only=False, confirm=to_old
+    # Identical hashes (copies, blank images) are searched once: the first of each group stands for it,
+    # the others are its duplicates at distance 0 (they would only swell the search's buckets).
+    second = to_new[0] if to_new is not None else np.zeros_like(new_hashes)
+    if new_hashes.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return DuplicateMatches(of_existing=empty, of_new=empty.copy(), distance=empty.copy())
+    _, first, inverse = np.unique(
+        np.stack([new_hashes, second], axis=1), axis=0, return_index=True, return_inverse=True
     )
-    of_new, d_new = _nearest(new_hashes, new_hashes, max_distance, earlier_only=True, confirm=to_new)
+    inverse = inverse.reshape(-1)
+    rank = np.argsort(first, kind="stable")  # groups in order of first appearance
+    reps = first[rank]
+    group_of = np.empty_like(rank)
+    group_of[rank] = np.arange(rank.size)
+    group = group_of[inverse]  # each item's group, numbered by first appearance
+    rep_old: Confirm | None = None if to_old is None else (second[reps], to_old[1], to_old[2])
+    rep_new: Confirm | None = None if to_new is None else (second[reps], second[reps], to_new[2])
+    of_old_rep, d_old_rep = _nearest(
+        new_hashes[reps], old_hashes, max_distance, earlier_only=False, confirm=rep_old
+    )
+    rep_hashes = new_hashes[reps]
+    of_new_rep, d_new_rep = _nearest(rep_hashes, rep_hashes, max_distance, earlier_only=True, confirm=rep_new)
+    of_existing = of_old_rep[group]
+    is_rep = reps[group] == np.arange(new_hashes.size)
+    of_new = np.where(
+        is_rep, np.where(of_new_rep[group] >= 0, reps[np.maximum(of_new_rep[group], 0)], -1), reps[group]
+    )
+    distance = np.where(is_rep, d_new_rep[group], 0)
     of_new = np.where(of_existing >= 0, -1, of_new)
-    distance = np.where(of_existing >= 0, d_existing, d_new)
-    return DuplicateMatches(of_existing=of_existing, of_new=of_new, distance=distance)
+    distance = np.where(of_existing >= 0, d_old_rep[group], distance)
+    return DuplicateMatches(
+        of_existing=of_existing.astype(np.int64),
+        of_new=of_new.astype(np.int64),
+        distance=distance.astype(np.int64),
+    )
 
 
 def exact_duplicates(new: Sequence[str], existing: Sequence[str] = ()) -> DuplicateMatches:
@@ -232,7 +287,7 @@ def _pack_rows(bits: NDArray[np.bool_]) -> NDArray[np.uint64]:
 def dhash_batch(grey: NDArray[np.floating[Any]]) -> NDArray[np.uint64]:
     """:func:`dhash` of an N x H x W grey stack (H >= 8, W >= 9), in one pass."""
     small = resize_area_batch(grey, 8, 9)
-    return _pack_rows((small[:, :, 1:] > small[:, :, :-1]).reshape(-1, 64))
+    return _pack_rows((small[:, :, 1:] > small[:, :, :-1] + DHASH_MARGIN).reshape(-1, 64))
 
 
 def phash_batch(grey: NDArray[np.floating[Any]]) -> NDArray[np.uint64]:

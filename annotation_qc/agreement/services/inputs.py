@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 
 from annotation_qc.agreement.models import Consensus
 from annotation_qc.benchmarks.models import AnnotatorQuality
@@ -25,8 +26,8 @@ def annotator_weights(project: Project) -> dict[int, float]:
     }
 
 
-def repeated_annotations(project: Project) -> list[tuple[int, int, dict[str, Any]]]:
-    """(item id, annotator id, payload) of regular annotations on items annotated at least twice."""
+def _repeated(project: Project) -> QuerySet[Annotation]:
+    """Regular annotations on items annotated at least twice, by item and annotator."""
     repeated = (
         Annotation.objects.filter(project=project, is_benchmark=False)
         .values("item_id")
@@ -34,21 +35,31 @@ def repeated_annotations(project: Project) -> list[tuple[int, int, dict[str, Any
         .filter(n__gte=2)
         .values("item_id")
     )
-    return list(
-        Annotation.objects.filter(project=project, is_benchmark=False, item_id__in=repeated)
-        .order_by("item_id", "annotator_id")
-        .values_list("item_id", "annotator_id", "payload")
+    return Annotation.objects.filter(project=project, is_benchmark=False, item_id__in=repeated).order_by(
+        "item_id", "annotator_id"
     )
 
 
-def classification_input(
-    project: Project, rows: list[tuple[int, int, dict[str, Any]]]
-) -> ClassificationAnnotations:
+def repeated_annotations(project: Project) -> list[tuple[int, int, dict[str, Any]]]:
+    """(item id, annotator id, payload) of regular annotations on items annotated at least twice."""
+    return list(_repeated(project).values_list("item_id", "annotator_id", "payload"))
+
+
+def classification_input(project: Project) -> ClassificationAnnotations:
+    """The repeated classification answers as arrays; the label is read out of each payload by the
+    database (no JSON decoding here), item, annotator and label streamed straight into arrays."""
     codes = {label: code for code, label in enumerate(project.labels)}
+    rows = _repeated(project).values_list("item_id", "annotator_id", KeyTextTransform("label", "payload"))
+    table = np.array(list(rows), dtype=object).reshape(-1, 3)
+    labels = table[:, 2]
+    unknown = set(labels.tolist()) - codes.keys()
+    if unknown:
+        raise ValueError(f"labels outside the project's label set: {sorted(map(str, unknown))[:5]}")
+    lookup = np.vectorize(codes.__getitem__, otypes=[np.int64])
     return ClassificationAnnotations(
-        item=np.array([r[0] for r in rows], dtype=np.int64),
-        annotator=np.array([r[1] for r in rows], dtype=np.int64),
-        label=np.array([codes[r[2]["label"]] for r in rows], dtype=np.int64),
+        item=table[:, 0].astype(np.int64),
+        annotator=table[:, 1].astype(np.int64),
+        label=lookup(labels) if len(labels) else np.zeros(0, dtype=np.int64),
     )
 
 

@@ -25,13 +25,10 @@ def agreement_report_compute(*, project_id: int, job_id: int | None = None) -> A
     project = Project.objects.get(pk=project_id)
     if job_id:
         jobs.job_start(job_id=job_id, total=1)
-    rows = repeated_annotations(project)
     if project.kind == Project.Kind.CLASSIFICATION:
-        report = project_report(
-            classification_input(project, rows), label_names=project.labels, seed=project.pk
-        )
+        report = project_report(classification_input(project), label_names=project.labels, seed=project.pk)
     else:
-        table, item_ids = box_input(project, rows)
+        table, item_ids = box_input(project, repeated_annotations(project))
         report = project_report(
             table,
             label_names=project.labels,

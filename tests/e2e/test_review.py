@@ -1,0 +1,88 @@
+"""End to end in Chromium: a reviewer rejects with a comment pinned on a box (hotkey R), the annotator sees
+it on the rework page and sends a fix, and the reviewer accepts the second round (hotkey A)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.labeling.services.imports import items_import
+from annotation_qc.labeling.services.submit import annotation_submit
+from annotation_qc.projects.services import member_add, project_create
+from annotation_qc.review.models import Review, ReviewConfig
+from tests.e2e.helpers import HEIGHT, WIDTH, shot, sign_in, stored_image, user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PLAIN = {"overlap_fraction": 0.0, "benchmark_rate": 0.0, "calibration_benchmarks": 0}
+
+
+def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None:
+    manager, annotator, reviewer = user("boss"), user("ann"), user("rev")
+    project = project_create(
+        name="review e2e", kind="bbox", labels=["car", "person"], settings=PLAIN, creator=manager
+    )
+    member_add(project=project, user=annotator, role="annotator")
+    member_add(project=project, user=reviewer, role="reviewer")
+    ReviewConfig.objects.create(
+        project=project, enabled=True, base_rate=1.0, max_rate=1.0, calibration_rate=1.0
+    )
+    items_import(
+        project=project,
+        rows=[{"external_id": "street0", "image": stored_image("street0"), "width": WIDTH, "height": HEIGHT}],
+    )
+    task = task_next(project=project, annotator_id=annotator.pk)
+    assert task is not None
+    boxes = [
+        {"x": 100, "y": 100, "w": 120, "h": 100, "label": "car"},
+        {"x": 380, "y": 220, "w": 100, "h": 100, "label": "car"},
+    ]
+    annotation_submit(
+        task_id=task.pk, annotator_id=annotator.pk, payload={"boxes": boxes}, client_time_ms=9000
+    )
+    review = Review.objects.get()
+
+    # The reviewer: the queue, the workspace, a comment on box 2, R.
+    sign_in(page, live_server.url, "rev")
+    page.goto(f"{live_server.url}/projects/{project.pk}/reviews")
+    page.get_by_test_id("review-panel").wait_for()
+    assert page.get_by_test_id("review-queue-row").count() == 1
+    page.get_by_test_id("box-comment").nth(1).fill("This is a person, not a car.")
+    assert page.get_by_test_id("comment-pin").count() == 1
+    shot(page, "review-workspace")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("r")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=review-panel]') || "
+        "document.querySelectorAll('[data-testid=review-queue-row]').length === 0"
+    )
+    review.refresh_from_db()
+    assert review.status == Review.Status.REWORK
+
+    # The annotator: the rework page shows the comment pinned on box 2; relabel it and send.
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    other = context.new_page()
+    sign_in(other, live_server.url, "ann")
+    other.goto(f"{live_server.url}/projects/{project.pk}/rework")
+    other.get_by_test_id("rework-editor").wait_for()
+    assert other.get_by_test_id("comment-pin").get_attribute("data-box") == "1"
+    assert "This is a person" in other.get_by_test_id("comment-list").inner_text()
+    shot(other, "rework")
+    other.get_by_label("Label of box 2").select_option("person")
+    other.get_by_test_id("rework-submit").click()
+    other.get_by_text("Nothing to rework.").wait_for()
+    context.close()
+    review.refresh_from_db()
+    assert (review.status, review.round) == (Review.Status.PENDING, 2)
+
+    # The reviewer again: round 2, accept with A.
+    page.goto(f"{live_server.url}/projects/{project.pk}/reviews")
+    page.get_by_test_id("review-history").wait_for()
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("a")
+    page.get_by_text("Nothing waiting for review.").wait_for()
+    review.refresh_from_db()
+    assert review.status == Review.Status.ACCEPTED
+    assert review.annotation.payload["boxes"][1]["label"] == "person"

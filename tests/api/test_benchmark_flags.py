@@ -172,3 +172,32 @@ def test_scorecard_peer_column_ranks_the_rubber_stamper_below_who_fixes(world: W
         .content.decode()
     )
     assert "peer_score" in csv_text.splitlines()[0]
+
+
+def test_skip_record_runs_the_same_statements_for_work_and_benchmarks(bench_world: World) -> None:
+    """The skip path must not tell benchmarks apart by the work it does (statement counts, not timing).
+
+    A change of status (calibrating -> ok, ok -> flagged) writes its record, and only a benchmark can
+    change it: those calls are left out (they are rare, and the same on submit)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from annotation_qc.benchmarks.services.scoring import benchmark_skip_record
+
+    counts: dict[str, set[int]] = {"benchmark": set(), "regular": set()}
+    for n in range(10):
+        task = Task.objects.get(pk=next_task(bench_world)["id"])
+        ids = {"task_id": task.pk, "project_id": task.project_id, "annotator_id": task.annotator_id}
+        if n == 0:  # the first call creates the quality row
+            benchmark_skip_record(**ids, now=timezone.now())
+        changes = AnnotatorStatusChange.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            benchmark_skip_record(**ids, now=timezone.now())
+        if AnnotatorStatusChange.objects.count() == changes:
+            counts[task.kind].add(len(queries))
+        skip(bench_world, {"id": task.pk})
+    assert counts["benchmark"]
+    assert counts["regular"]
+    assert counts["benchmark"] == counts["regular"], counts
+    assert len(counts["benchmark"]) == 1

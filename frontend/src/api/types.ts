@@ -244,6 +244,30 @@ export interface Scorecard {
   trend: TrendPoint[];
   /** Why benchmarks are not running (no gold, switched off), else null; the same on every row. */
   note: string | null;
+  /** Skipped benchmarks (counted as misses in `benchmarks`). */
+  benchmarks_skipped?: number;
+  /** Skips on benchmarks against skips on work, with the one-sided Fisher exact test. */
+  skipping?: SkipSignal | null;
+  /** Peer agreement as evidence (skill-weighted, leave-one-out, both-kept pairs not counted). */
+  peer?: PeerEstimate | null;
+}
+
+export interface SkipSignal {
+  benchmarks_served: number;
+  benchmarks_skipped: number;
+  benchmark_skip_rate: number | null;
+  work_served: number;
+  work_skipped: number;
+  work_skip_rate: number | null;
+  p_value: number;
+  selective: boolean;
+}
+
+export interface PeerEstimate {
+  score: number | null;
+  evidence: number;
+  items: number;
+  kept_share: number | null;
 }
 
 export interface BenchmarkRecord {

@@ -90,6 +90,32 @@ describe("ScorecardsTable", () => {
     expect(alice.querySelector("[data-testid=trend-plot]")).toBeNull(); // no points yet
   });
 
+  it("shows skipped benchmarks as misses, flags selective skipping and the peer estimate", () => {
+    const skipper = card(4, "dodger", 0.2, {
+      status: "flagged",
+      benchmarks_skipped: 6,
+      skipping: {
+        benchmarks_served: 8,
+        benchmarks_skipped: 6,
+        benchmark_skip_rate: 0.75,
+        work_served: 60,
+        work_skipped: 2,
+        work_skip_rate: 0.0333,
+        p_value: 0.00001,
+        selective: true,
+      },
+      peer: { score: 0.31, evidence: 12.5, items: 20, kept_share: 0.9 },
+    });
+    render(<ScorecardsTable projectId={7} cards={[skipper, cards[0]]} />);
+    const row = screen.getAllByTestId("scorecard-row").find((r) => r.dataset.username === "dodger")!;
+    expect(within(row).getByTestId("benchmark-count").textContent).toBe("2/10 fixed, 6 skipped (missed)");
+    expect(within(row).getByTestId("selective-skipping").getAttribute("title")).toContain("75%");
+    expect(within(row).getByTestId("peer-score").textContent).toContain("peer 0.31");
+    const other = screen.getAllByTestId("scorecard-row").find((r) => r.dataset.username === "carol")!;
+    expect(within(other).queryByTestId("selective-skipping")).toBeNull();
+    expect(within(other).queryByTestId("peer-score")).toBeNull();
+  });
+
   it("renders the real scorecards response", () => {
     const real = fixtures.scorecards();
     render(<ScorecardsTable projectId={2} cards={real} />);

@@ -102,7 +102,17 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
                 />
                 <span className="muted small" data-testid="benchmark-count">
                   {card.benchmarks.correct}/{card.benchmarks.n} fixed
+                  {(card.benchmarks_skipped ?? 0) > 0 && `, ${card.benchmarks_skipped} skipped (missed)`}
                 </span>
+                {card.skipping?.selective && (
+                  <span
+                    className="badge alert-count"
+                    data-testid="selective-skipping"
+                    title={`Skips ${formatPct(card.skipping.benchmark_skip_rate, 0)} of benchmarks against ${formatPct(card.skipping.work_skip_rate, 0)} of other tasks (Fisher's exact test p = ${card.skipping.p_value.toPrecision(2)})`}
+                  >
+                    skips benchmarks
+                  </span>
+                )}
               </td>
               <td>
                 <TrendPlot
@@ -112,7 +122,19 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
                 />
               </td>
               <td className="num">{formatPct(card.lint_finding_rate, 1)}</td>
-              <td className="num">{formatCoefficient(card.agreement)}</td>
+              <td className="num">
+                {formatCoefficient(card.agreement)}
+                {card.peer?.score != null && (
+                  <span
+                    className="muted small"
+                    data-testid="peer-score"
+                    title={`Agreement with the other annotators of ${card.peer.items} shared items, weighted by their skill; pairs that both kept the pre-annotation do not count`}
+                  >
+                    {" "}
+                    peer {card.peer.score.toFixed(2)}
+                  </span>
+                )}
+              </td>
               <td className="num">{card.tasks_done}</td>
               <td className="num" title={clientTime(card)}>
                 {seconds(card.median_seconds)}

@@ -104,12 +104,12 @@ def main() -> None:
         pattern="*.png",
         manifest="" if args.measure else "manifests/frames.jsonl",
     )
-    real_client = bucket_sources._client
+    real_client = bucket_sources.bucket_client
 
     def run(label: str) -> dict[str, Any]:
         spent: dict[str, float] = defaultdict(float)
         calls: dict[str, int] = defaultdict(int)
-        bucket_sources._client = lambda s: TimedClient(real_client(s), spent, calls)  # type: ignore[assignment]
+        bucket_sources.bucket_client = lambda s: TimedClient(real_client(s), spent, calls)  # type: ignore[assignment]
         start = time.perf_counter()
         # Celery runs eagerly here (test settings): starting the sync runs its job, as a worker would.
         sync = bucket_sources.source_sync_start(source=BucketSource.objects.get(pk=source.pk), user_id=None)

@@ -212,6 +212,12 @@ class ProjectExportsApi(ProjectApi):
         format = serializers.ChoiceField(choices=EXPORT_FORMATS)
         include_raw = serializers.BooleanField(required=False, default=False)
         include_gold = serializers.BooleanField(required=False, default=False)
+        target_source_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="A bucket source of the project: the export is written to <prefix>exports/ there too.",
+        )
 
     @extend_schema(responses=ExportOutputSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -224,12 +230,18 @@ class ProjectExportsApi(ProjectApi):
     def post(self, request: Request, project_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data["target_source_id"] is not None and self.project_role != MANAGER:
+            raise Forbidden(
+                "Only managers write exports to a bucket source.",
+                errors={"target_source_id": ["bucket targets are for managers"]},
+            )
         export = export_start(
             project=self.project,
             user_id=user_id(request),
             fmt=data.validated_data["format"],
             include_raw=data.validated_data["include_raw"],
             include_gold=data.validated_data["include_gold"],
+            target_source_id=data.validated_data["target_source_id"],
         )
         audit_record(
             project_id=self.project.pk,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
@@ -15,6 +16,7 @@ from annotation_qc.exchange.services import bucket_sources
 from annotation_qc.labeling.models import Item
 from tests.api.conftest import ROLES, World
 from tests.api.exchange_helpers import job
+from tests.factories import ProjectFactory
 from tests.s3 import ACCESS_KEY, SECRET_KEY, MotoServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -239,3 +241,51 @@ def test_bucket_source_permissions(
     with capture(execute=False):
         response = getattr(world.client(role), method)(url(world), body, format="json")
     assert response.status_code == expected[role], (name, role, getattr(response, "data", None))
+
+
+def test_an_export_is_also_written_to_a_bucket_source_as_target(
+    world: World, capture: Any, moto_server: MotoServer, customer_bucket: Any
+) -> None:
+    client, bucket = customer_bucket
+    source = create(world, source_body(moto_server, bucket))
+    url = f"/api/v1/projects/{world.project.pk}/exports/"
+    body = {"format": "jsonl", "target_source_id": source["id"]}
+    refused = world.client("ml_engineer").post(url, body, format="json")
+    assert refused.status_code == 403
+    assert "target_source_id" in refused.json()["errors"]
+    elsewhere = BucketSource.objects.create(
+        project=ProjectFactory(), name="theirs", bucket=bucket, prefix="theirs/"
+    )
+    foreign = world.client("manager").post(url, {**body, "target_source_id": elsewhere.pk}, format="json")
+    assert foreign.status_code == 400
+    assert "target_source_id" in foreign.json()["errors"]
+
+    with capture(execute=True):
+        started = world.client("manager").post(url, body, format="json")
+    assert started.status_code == 202
+    done = job(world, started.json()["job_id"])
+    assert done["status"] == "succeeded", done
+    target = done["result"]["target"]
+    detail = world.client("manager").get(f"/api/v1/exports/{started.json()['export_id']}/").json()
+    assert target == {"bucket": bucket, "key": f"shots/exports/{detail['manifest']['content']['file_name']}"}
+    written = client.get_object(Bucket=bucket, Key=target["key"])["Body"].read()
+    assert hashlib.sha256(written).hexdigest() == detail["sha256"]
+    manifest = json.loads(
+        client.get_object(Bucket=bucket, Key=target["key"] + ".manifest.json")["Body"].read()
+    )
+    assert manifest["content"]["sha256"] == detail["sha256"]
+
+
+def test_an_unwritable_target_fails_the_job_naming_the_bucket(
+    world: World, capture: Any, moto_server: MotoServer, customer_bucket: Any
+) -> None:
+    source = create(world, source_body(moto_server, "no-such-target-bucket"))
+    with capture(execute=True):
+        started = world.client("manager").post(
+            f"/api/v1/projects/{world.project.pk}/exports/",
+            {"format": "jsonl", "target_source_id": source["id"]},
+            format="json",
+        )
+    done = job(world, started.json()["job_id"])
+    assert done["status"] == "failed"
+    assert "writing it to bucket no-such-target-bucket failed" in done["message"]

@@ -94,7 +94,7 @@ def source_create(
     )
 
 
-def _client(source: BucketSource) -> Any:
+def bucket_client(source: BucketSource) -> Any:
     if source.endpoint_url and not private_allowed():
         host = urlsplit(source.endpoint_url).hostname or ""
         try:
@@ -259,7 +259,7 @@ def source_sync_run(*, sync_id: int) -> dict[str, Any]:
     report = SyncReport()
     where = f"bucket {source.bucket}" + (f" (prefix {source.prefix})" if source.prefix else "")
     try:
-        client = _client(source)
+        client = bucket_client(source)
         client.head_bucket(Bucket=source.bucket)
         sizes = _manifest_sizes(client, source)
         manifest_key = source.manifest or None
@@ -279,7 +279,7 @@ def source_sync_run(*, sync_id: int) -> dict[str, Any]:
                 pending = []
         _write(client, source, pending, sizes, report, last=last_listed)
     except (BotoCoreError, ClientError, SourceUnreachable) as exc:
-        message = f"{where}: {_describe(exc)}"
+        message = f"{where}: {describe_error(exc)}"
         result = _result(report, source)
         source_sync_fail(sync_id=sync_id, message=message, report=result)
         return result
@@ -296,7 +296,7 @@ def source_sync_run(*, sync_id: int) -> dict[str, Any]:
     return result
 
 
-def _describe(exc: Exception) -> str:
+def describe_error(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = error.get("Code", "")
@@ -422,7 +422,7 @@ def source_object_stream(token: str) -> tuple[Iterator[bytes], str] | None:
     obj = SourceObject.objects.select_related("source").filter(token=token).first()
     if obj is None:
         return None
-    client = _client(obj.source)
+    client = bucket_client(obj.source)
     body = client.get_object(Bucket=obj.source.bucket, Key=obj.key)
     content_type = body.get("ContentType") or "application/octet-stream"
     stream = body["Body"]

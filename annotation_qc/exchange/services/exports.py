@@ -8,6 +8,7 @@ whom, agreement and benchmark figures, gold-set version, the priority model) is 
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, cast
@@ -45,7 +46,13 @@ MANIFEST_MAX_UNRESOLVED = 10_000
 
 
 def export_start(
-    *, project: Project, user_id: int | None, fmt: str, include_raw: bool, include_gold: bool
+    *,
+    project: Project,
+    user_id: int | None,
+    fmt: str,
+    include_raw: bool,
+    include_gold: bool,
+    target_source_id: int | None = None,
 ) -> ExportSnapshot:
     """Create the snapshot (and its job) and enqueue the build once the transaction commits."""
     from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
@@ -60,9 +67,17 @@ def export_start(
             "COCO detection export is for bbox projects.",
             errors={"format": ["coco is for bbox projects; use csv, jsonl or label_studio"]},
         )
-    options: dict[str, bool] = {"include_raw": include_raw, "include_gold": include_gold}
+    options: dict[str, Any] = {"include_raw": include_raw, "include_gold": include_gold}
     if pseudonymise_enabled(project.pk):
         options["pseudonymise_annotators"] = True
+    if target_source_id is not None:
+        from annotation_qc.exchange.models import BucketSource
+
+        if not BucketSource.objects.filter(pk=target_source_id, project=project).exists():
+            raise ServiceError(
+                "Unknown target.", errors={"target_source_id": ["not a bucket source of this project"]}
+            )
+        options["target_source_id"] = target_source_id
     with transaction.atomic():
         job = jobs.job_create(
             kind="export", project_id=project.pk, created_by_id=user_id, params={"format": fmt, **options}
@@ -154,18 +169,56 @@ def export_build(*, export_id: int) -> ExportSnapshot:
         manifest=manifest,
         finished_at=timezone.now(),
     )
-    jobs.job_finish(
-        job_id=export.job_id,
-        result={
-            "export_id": export.pk,
-            "sha256": digest,
-            "items": counts.items,
-            "unresolved": len(reader.unresolved),
-        },
-        message=f"{counts.items} item(s) exported.",
-    )
+    result: dict[str, Any] = {
+        "export_id": export.pk,
+        "sha256": digest,
+        "items": counts.items,
+        "unresolved": len(reader.unresolved),
+    }
+    target_id = export.options.get("target_source_id")
+    if target_id is not None:
+        try:
+            result["target"] = export_target_write(
+                source_id=int(target_id), stored_name=name, manifest=manifest
+            )
+        except TargetFailed as exc:
+            jobs.job_fail(job_id=export.job_id, message=str(exc), result=result)
+            export.refresh_from_db()
+            return export
+    jobs.job_finish(job_id=export.job_id, result=result, message=f"{counts.items} item(s) exported.")
     export.refresh_from_db()
     return export
+
+
+class TargetFailed(Exception):
+    """The export was built but could not be written to its bucket target."""
+
+
+def export_target_write(*, source_id: int, stored_name: str, manifest: dict[str, Any]) -> dict[str, str]:
+    """Copy a built export and its manifest under ``<prefix>exports/`` of a bucket source."""
+    from annotation_qc.exchange.models import BucketSource
+    from annotation_qc.exchange.services.bucket_sources import bucket_client, describe_error
+
+    source = BucketSource.objects.get(pk=source_id)
+    file_name = manifest["content"]["file_name"]
+    key = f"{source.prefix}exports/{file_name}"
+    try:
+        client = bucket_client(source)
+        with default_storage.open(stored_name, "rb") as stream:
+            client.upload_fileobj(
+                stream, source.bucket, key, ExtraArgs={"ContentType": manifest["content"]["media_type"]}
+            )
+        client.put_object(
+            Bucket=source.bucket,
+            Key=f"{key}.manifest.json",
+            Body=json.dumps(manifest, sort_keys=True, indent=1).encode(),
+            ContentType="application/json",
+        )
+    except Exception as exc:
+        raise TargetFailed(
+            f"The export was built, but writing it to bucket {source.bucket} failed: {describe_error(exc)}"
+        ) from exc
+    return {"bucket": source.bucket, "key": key}
 
 
 def _manifest(

@@ -7,8 +7,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotation_qc.core.auth import user_id
+from annotation_qc.drafts.revisions import answer_revise, recent_answers
 from annotation_qc.drafts.services import draft_for_task, draft_save
 from annotation_qc.labeling import selectors
+from annotation_qc.projects.permissions import ANNOTATOR, ProjectApi
 
 
 class DraftOutputSerializer(serializers.Serializer):
@@ -41,3 +44,40 @@ class TaskDraftApi(APIView):
         data.is_valid(raise_exception=True)
         draft = draft_save(task=task, **data.validated_data)
         return Response(DraftOutputSerializer(draft).data)
+
+
+class MyAnswersApi(ProjectApi):
+    """The annotator's last answers, newest first, with whether each may still be changed."""
+
+    allowed_roles = frozenset({ANNOTATOR})
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response({"results": recent_answers(project=self.project, annotator_id=user_id(request))})
+
+
+class AnswerReviseApi(APIView):
+    """Change one's own submitted answer while the project's edit window lasts; the old one is kept."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        payload = serializers.JSONField()
+        time_spent_ms = serializers.IntegerField(
+            min_value=0, max_value=7 * 24 * 3600 * 1000, required=False, allow_null=True
+        )
+
+    @extend_schema(request=InputSerializer, responses=dict)
+    def put(self, request: Request, task_id: int) -> Response:
+        selectors.task_of_annotator(task_id=task_id, user=request.user)  # 404 for anyone else's
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotation = answer_revise(
+            task_id=task_id,
+            annotator_id=user_id(request),
+            payload=data.validated_data["payload"],
+            client_time_ms=data.validated_data.get("time_spent_ms"),
+        )
+        return Response(
+            {"task_id": task_id, "payload": annotation.payload, "versions": annotation.revisions.count() + 1}
+        )

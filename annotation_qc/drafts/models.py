@@ -12,3 +12,21 @@ class TaskDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft of task {self.task_id}"
+
+
+class AnnotationRevision(models.Model):
+    """An earlier version of an answer its annotator went back to and changed (``number`` 1 is the first)."""
+
+    annotation = models.ForeignKey("labeling.Annotation", on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    payload = models.JSONField()
+    client_time_ms = models.PositiveIntegerField(null=True, blank=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of annotation {self.annotation_id}"

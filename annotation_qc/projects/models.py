@@ -92,6 +92,10 @@ class Project(models.Model):
     )
     flag_action = models.CharField(max_length=10, choices=FlagAction.choices, default=FlagAction.ALERT)
     show_own_score = models.BooleanField(default=False)
+    # How long after submitting annotators may go back and change their answer (0: never).
+    edit_window_seconds = models.PositiveIntegerField(
+        default=900, validators=[MaxValueValidator(7 * 24 * 3600)]
+    )
     # Agreement and consensus
     max_overlap = models.PositiveSmallIntegerField(
         default=4, validators=[MinValueValidator(1), MaxValueValidator(20)]

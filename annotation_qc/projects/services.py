@@ -21,6 +21,7 @@ SETTING_FIELDS = (
     "flag_threshold",
     "flag_action",
     "show_own_score",
+    "edit_window_seconds",
     "max_overlap",
     "consensus_target",
     "lint_config",

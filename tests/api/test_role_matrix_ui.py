@@ -27,6 +27,17 @@ def _task_url(w: World) -> str:
     return f"/api/v1/tasks/{task.pk}/draft/"
 
 
+def _answer_url(w: World) -> str:
+    from annotation_qc.labeling.services.submit import annotation_submit
+
+    task = task_next(project=w.project, annotator_id=w.users["annotator"].pk)
+    assert task is not None
+    annotation_submit(
+        task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": []}, client_time_ms=5000
+    )
+    return f"/api/v1/tasks/{task.pk}/answer/"
+
+
 CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     (
         "member role change",
@@ -44,6 +55,14 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         MANAGER_ONLY,
     ),
     ("draft get (none yet)", "get", _task_url, None, {**OWN_TASK, "annotator": 204}),
+    (
+        "my answers",
+        "get",
+        lambda w: f"{base(w)}/my-answers/",
+        None,
+        {"annotator": 200, "manager": 403, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
+    ),
+    ("answer revise", "put", _answer_url, lambda w: {"payload": {"boxes": []}}, OWN_TASK),
     ("draft save", "put", _task_url, lambda w: {"payload": {"boxes": []}, "elapsed_ms": 1200}, OWN_TASK),
     (
         "account create",

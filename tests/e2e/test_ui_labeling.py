@@ -222,3 +222,40 @@ def test_the_accessibility_check_itself_finds_a_serious_violation(page: Any, liv
     _open_workspace(page, live_server.url, project)
     page.evaluate("() => document.body.appendChild(document.createElement('button'))")
     assert "button-name" in [v["id"] for v in axe_violations(page)]
+
+
+def test_going_back_to_change_an_answer_keeps_a_version_and_returns_to_the_open_task(
+    page: Any, live_server: Any
+) -> None:
+    from annotation_qc.drafts.models import AnnotationRevision
+
+    project = _project("classification", ["cat", "dog"], items=3)
+    workspace = _open_workspace(page, live_server.url, project)
+    first = workspace.get_attribute("data-task-id")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    second = wait_for_next_task(page, first)
+    page.keyboard.press("1")  # work in progress on the open task: kept as its draft
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=draft-status]').dataset.state === 'saved'"
+    )
+    page.get_by_test_id("previous-answers").click()
+    row = page.locator(f'[data-testid="answer-row"][data-task-id="{first}"]')
+    row.wait_for()
+    shot(page, "labeling-previous-answers")
+    row.get_by_test_id("answer-change").click()
+    page.get_by_test_id("revise-note").wait_for()
+    assert _pressed(page) == "dog"
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-testid=workspace]')?.dataset.taskId === '{second}'"
+        " && !document.querySelector('[data-testid=revise-note]')"
+    )
+    assert project.annotations.get(task_id=first).payload == {"label": "cat"}
+    assert AnnotationRevision.objects.get(annotation__task_id=first).payload == {"label": "dog"}
+    assert "changed" in page.get_by_test_id("last-submit-status").inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=class-button][data-label=cat]')"
+        ".getAttribute('aria-pressed') === 'true'"
+    )  # the open task's draft came back

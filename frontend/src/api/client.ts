@@ -7,6 +7,7 @@ import type {
   Draft,
   LabelConfigEntry,
   MemberCandidate,
+  MyAnswer,
   NewProject,
   OwnScore,
   PrioritizeStarted,
@@ -215,6 +216,17 @@ export const tasks = {
   },
   skip(taskId: number, reason: string): Promise<SkipResult> {
     return must(apiRequest<SkipResult>("POST", `/tasks/${taskId}/skip/`, { body: { reason } }));
+  },
+  /** The annotator's last answers, newest first, with whether each may still be changed. */
+  async myAnswers(projectId: number): Promise<MyAnswer[]> {
+    const page = await must(apiRequest<{ results: MyAnswer[] }>("GET", `/projects/${projectId}/my-answers/`));
+    return page.results;
+  },
+  /** Changes one's own submitted answer (within the project's edit window; 409 after). */
+  revise(taskId: Task["id"], payload: Payload, timeSpentMs: number): Promise<{ task_id: Task["id"]; versions: number }> {
+    return must(
+      apiRequest("PUT", `/tasks/${taskId}/answer/`, { body: { payload, time_spent_ms: Math.round(timeSpentMs) } }),
+    );
   },
   /** The saved draft of an open task, or null (204). */
   draft(taskId: Task["id"]): Promise<Draft | null> {

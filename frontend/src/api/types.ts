@@ -39,6 +39,8 @@ export interface ProjectSettings {
   flag_threshold: number;
   flag_action: "alert" | "stop";
   show_own_score: boolean;
+  /** Seconds after submitting during which annotators may change their answer (0: never). */
+  edit_window_seconds?: number;
   max_overlap: number;
   consensus_target: number;
   lint_config: LintConfig;
@@ -78,6 +80,18 @@ export interface MemberCandidate {
   user_id: number;
   username: string;
   is_member: boolean;
+}
+
+/** One of the annotator's recent answers (`GET /projects/{id}/my-answers/`): alike for every task. */
+export interface MyAnswer {
+  task_id: Task["id"];
+  kind: ProjectKind;
+  labels: string[];
+  item: Item;
+  payload: Payload;
+  submitted_at: string;
+  editable_until: string | null;
+  editable: boolean;
 }
 
 export interface Draft {

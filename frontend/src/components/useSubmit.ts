@@ -21,6 +21,8 @@ export function useSubmit(
   startedAt: number,
   onDone: (result: SubmitResult | null, how: DoneHow) => void,
   onRejected: (findings: Finding[]) => void,
+  /** Sends the answer another way (changing an earlier answer) instead of submitting the task. */
+  send: (taskId: number, payload: Payload, timeSpentMs: number) => Promise<SubmitResult> = tasks.submit,
 ): SubmitControls {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -30,7 +32,7 @@ export function useSubmit(
     setBusy(true);
     setError(null);
     try {
-      const result = await tasks.submit(taskId, payload, performance.now() - startedAt);
+      const result = await send(taskId, payload, performance.now() - startedAt);
       onDone(result, "submitted");
     } catch (err) {
       setBusy(false);

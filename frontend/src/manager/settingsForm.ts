@@ -64,6 +64,8 @@ export const SETTING_GROUPS: SettingGroup[] = [
       { name: "flag_action", label: "When flagged", kind: "choice", choices: ["alert", "stop"],
         help: "alert: only report it; stop: also stop serving the annotator tasks." },
       { name: "show_own_score", label: "Annotators see their own score", kind: "bool" },
+      { name: "edit_window_seconds", label: "Answers editable for (seconds)", kind: "int", min: 0, max: 604800, step: 1,
+        help: "How long annotators may go back and change a submitted answer (0: never)." },
     ],
   },
   {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useReducer, useRef, useState } from "react";
-import { isBboxPayload, type Draft, type LabelDetail, type SubmitResult, type Task } from "../api/types";
+import { isBboxPayload, type Draft, type LabelDetail, type Payload, type SubmitResult, type Task } from "../api/types";
 import { BoxCanvas } from "../components/BoxCanvas";
 import { BoxList } from "../components/BoxList";
 import { FindingsPanel } from "../components/FindingsPanel";
@@ -40,9 +40,39 @@ export interface WorkspaceProps {
   instructions?: string;
   /** Saves the user's own label keys. */
   onRemap?: (keys: Record<string, string | null>) => Promise<void>;
+  /** Changing an earlier answer: how to send it (no draft is kept meanwhile). */
+  revise?: (taskId: number, payload: Payload, timeSpentMs: number) => Promise<SubmitResult>;
+  /** Opens the list of one's recent answers. */
+  onPrevious?: () => void;
 }
 
-export function BboxWorkspace({ task, onDone, draft, labels: given, instructions = "", onRemap }: WorkspaceProps) {
+/** "Previous answers" (or, when changing one, the note saying so and the way back). */
+export function PreviousAnswers({ revising, onPrevious }: { revising: boolean; onPrevious?: () => void }) {
+  if (revising)
+    return (
+      <p className="panel warn-text" role="status" data-testid="revise-note">
+        Changing an earlier answer: Submit saves the change.
+      </p>
+    );
+  if (!onPrevious) return null;
+  return (
+    <button type="button" className="help-toggle" onClick={onPrevious} data-testid="previous-answers"
+      title="Go back to your recent answers and change one while the project allows">
+      Previous answers
+    </button>
+  );
+}
+
+export function BboxWorkspace({
+  task,
+  onDone,
+  draft,
+  labels: given,
+  instructions = "",
+  onRemap,
+  revise,
+  onPrevious,
+}: WorkspaceProps) {
   const labels = useMemo(() => given ?? labelDetails(task.labels), [given, task.labels]);
   const image = useMemo(() => ({ width: task.item.width, height: task.item.height }), [task.item]);
   const [state, dispatch] = useReducer(editorReducer, undefined, () => {
@@ -68,8 +98,8 @@ export function BboxWorkspace({ task, onDone, draft, labels: given, instructions
   const lint = useLiveLint(task.id, payload, startedAt);
   const highlights = useMemo(() => highlightByBox(lint.findings), [lint.findings]);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
-  const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings);
-  const draftStatus = useDraft(task.id, payload, startedAt);
+  const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings, revise);
+  const draftStatus = useDraft(task.id, payload, startedAt, undefined, !revise);
 
   // Fit the image when the stage is measured, and again whenever it changes size (the window was resized).
   useEffect(() => {
@@ -178,6 +208,7 @@ export function BboxWorkspace({ task, onDone, draft, labels: given, instructions
         </button>
         {showHelp && <HelpPanel kind="bbox" onClose={() => setShowHelp(false)} />}
         <ImageAdjustPanel value={adjust} onChange={setAdjust} />
+        <PreviousAnswers revising={!!revise} onPrevious={onPrevious} />
       </aside>
 
       <section className="ws-center" aria-label="Image">

@@ -16,7 +16,7 @@ import { useDraft } from "../components/workspace/useDraft";
 import { blockingFindings } from "../editor/findings";
 import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
 import { keyMap, labelDetails } from "../editor/labels";
-import type { WorkspaceProps } from "./BboxWorkspace";
+import { PreviousAnswers, type WorkspaceProps } from "./BboxWorkspace";
 
 export function ClassificationWorkspace({
   task,
@@ -25,6 +25,8 @@ export function ClassificationWorkspace({
   labels: given,
   instructions = "",
   onRemap,
+  revise,
+  onPrevious,
 }: WorkspaceProps) {
   const labels = useMemo(() => given ?? labelDetails(task.labels), [given, task.labels]);
   const [label, setLabel] = useState<string | null>(() => {
@@ -39,8 +41,8 @@ export function ClassificationWorkspace({
   const payload = useMemo(() => (label === null ? null : { label }), [label]);
   const lint = useLiveLint(task.id, payload, startedAt);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
-  const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings);
-  const draftStatus = useDraft(task.id, payload, startedAt);
+  const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings, revise);
+  const draftStatus = useDraft(task.id, payload, startedAt, undefined, !revise);
   const keys = useMemo(
     () => keyMap(task.labels, Object.fromEntries(labels.map((l) => [l.name, l.hotkey]))),
     [task.labels, labels],
@@ -130,6 +132,7 @@ export function ClassificationWorkspace({
         </button>
         {showHelp && <HelpPanel kind="classification" onClose={() => setShowHelp(false)} />}
         <ImageAdjustPanel value={adjust} onChange={setAdjust} />
+        <PreviousAnswers revising={!!revise} onPrevious={onPrevious} />
       </aside>
       {skipping && (
         <SkipDialog

@@ -27,6 +27,7 @@ export const SETTING_DEFAULTS: Partial<ProjectSettings> = {
   flag_threshold: 0.6,
   flag_action: "alert",
   show_own_score: false,
+  edit_window_seconds: 900,
   consensus_target: 0.95,
   strategy: "import_order",
   prioritize_every: 0,

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { auth, errorMessage, projects, tasks } from "../api";
-import type { Draft, OwnScore, Project, SubmitResult, Task } from "../api/types";
+import type { Draft, MyAnswer, OwnScore, Payload, Project, SubmitResult, Task } from "../api/types";
+import { formatTime } from "../manager/format";
 import { useAuth } from "../auth";
 import { Layout } from "../components/Layout";
 import type { DoneHow } from "../components/useSubmit";
@@ -13,7 +14,24 @@ type Phase =
   | { kind: "loading" }
   | { kind: "task"; task: Task; draft: Draft | null; seq: number }
   | { kind: "done" }
+  | { kind: "answers"; answers: MyAnswer[] }
+  | { kind: "revise"; answer: MyAnswer; seq: number }
   | { kind: "error"; message: string };
+
+/** An earlier answer as a task for the workspace to edit: the answer is its starting point. */
+function answerTask(answer: MyAnswer, projectId: number): Task {
+  return {
+    id: answer.task_id,
+    project_id: projectId,
+    kind: answer.kind,
+    labels: answer.labels,
+    item: answer.item,
+    pre_annotation: answer.payload,
+    status: "submitted",
+    lease_expires_at: answer.editable_until ?? answer.submitted_at,
+    served_at: answer.submitted_at,
+  };
+}
 
 /** The own score is fetched again after this many submissions (never per task: that would tell benchmarks). */
 export const SCORE_BATCH = 10;
@@ -62,6 +80,25 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
   useEffect(() => {
     void loadNext();
   }, [loadNext]);
+
+  const revise = async (taskId: Task["id"], payload: Payload, ms: number): Promise<SubmitResult> => {
+    const done = await tasks.revise(taskId, payload, ms);
+    return { annotation_id: 0, task_id: done.task_id, findings: [] } as SubmitResult;
+  };
+
+  const openAnswers = async () => {
+    try {
+      setPhase({ kind: "answers", answers: await tasks.myAnswers(projectId) });
+    } catch (err) {
+      setPhase({ kind: "error", message: errorMessage(err) });
+    }
+  };
+
+  const onRevised = (_result: SubmitResult | null, how: DoneHow) => {
+    setLastResult(how === "submitted" ? "Your earlier answer was changed (the previous version is kept)." : null);
+    // Back to the open task: next-task gives it again, with its draft.
+    void loadNext();
+  };
 
   const onDone = (result: SubmitResult | null, how: DoneHow) => {
     if (how === "submitted" && result) {
@@ -147,6 +184,73 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
           </div>
         </main>
       )}
+      {phase.kind === "answers" && (
+        <main className="page" data-testid="answers-page">
+          <h1>Your recent answers</h1>
+          <p className="muted">You can change an answer for a while after submitting it, as the project allows.</p>
+          {phase.answers.length === 0 ? (
+            <p data-testid="answers-empty">You have not submitted anything yet in this project.</p>
+          ) : (
+            <table className="compact">
+              <caption className="sr-only">Your recent answers, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Submitted</th>
+                  <th scope="col">Item</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {phase.answers.map((a) => (
+                  <tr key={String(a.task_id)} data-testid="answer-row" data-task-id={a.task_id} data-editable={a.editable}>
+                    <td>{formatTime(a.submitted_at)}</td>
+                    <td>{a.kind === "classification" && "label" in a.payload ? `Label ${a.payload.label}` : `${"boxes" in a.payload ? a.payload.boxes.length : 0} boxes`}</td>
+                    <td>
+                      {a.editable ? (
+                        <button type="button" data-testid="answer-change" title="Open this answer to change it"
+                          onClick={() => {
+                            loads.current += 1;
+                            setPhase({ kind: "revise", answer: a, seq: loads.current });
+                          }}>
+                          Change
+                        </button>
+                      ) : (
+                        <span className="muted">No longer editable</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <button type="button" className="primary" onClick={() => void loadNext()} data-testid="answers-back"
+            title="Back to the task you were on">
+            Back to labeling
+          </button>
+        </main>
+      )}
+      {phase.kind === "revise" &&
+        (phase.answer.kind === "classification" ? (
+          <ClassificationWorkspace
+            key={`revise-${phase.seq}`}
+            task={answerTask(phase.answer, projectId)}
+            labels={labels}
+            instructions={project?.instructions}
+            revise={revise}
+            onDone={onRevised}
+          />
+        ) : (
+          <BboxWorkspace
+            key={`revise-${phase.seq}`}
+            task={answerTask(phase.answer, projectId)}
+            labels={labels}
+            instructions={project?.instructions}
+            revise={revise}
+            onDone={onRevised}
+          />
+        ))}
       {phase.kind === "task" &&
         (phase.task.kind === "classification" ? (
           <ClassificationWorkspace
@@ -156,6 +260,7 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
             labels={labels}
             instructions={project?.instructions}
             onRemap={onRemap}
+            onPrevious={() => void openAnswers()}
             onDone={onDone}
           />
         ) : (
@@ -166,6 +271,7 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
             labels={labels}
             instructions={project?.instructions}
             onRemap={onRemap}
+            onPrevious={() => void openAnswers()}
             onDone={onDone}
           />
         ))}

@@ -25,6 +25,7 @@ export function useDraft(
   payload: Payload | null,
   startedAt: number,
   delayMs = DRAFT_DEBOUNCE_MS,
+  enabled = true,
 ): DraftState {
   const key = payload === null ? null : JSON.stringify(payload);
   const first = useRef(key);
@@ -32,7 +33,7 @@ export function useDraft(
 
   useEffect(() => {
     // Nothing changed since the task (or its restored draft) was opened: nothing to save.
-    if (key === null || key === first.current) return;
+    if (!enabled || key === null || key === first.current) return;
     const timer = window.setTimeout(() => {
       setStatus({ state: "saving" });
       const draft = JSON.parse(key) as Payload;
@@ -53,7 +54,7 @@ export function useDraft(
       );
     }, delayMs);
     return () => window.clearTimeout(timer);
-  }, [taskId, key, startedAt, delayMs]);
+  }, [taskId, key, startedAt, delayMs, enabled]);
 
   return status;
 }

@@ -8,9 +8,8 @@ from django.utils import timezone
 from annotation_qc.agreement.models import AgreementSnapshot, ItemAgreementScore
 from annotation_qc.agreement.services.inputs import (
     annotator_weights,
-    box_input,
     classification_input,
-    repeated_annotations,
+    repeated_boxes,
 )
 from annotation_qc.core import jobs
 from annotation_qc.domain.agreement import project_report
@@ -28,7 +27,7 @@ def agreement_report_compute(*, project_id: int, job_id: int | None = None) -> A
     if project.kind == Project.Kind.CLASSIFICATION:
         report = project_report(classification_input(project), label_names=project.labels, seed=project.pk)
     else:
-        table, item_ids = box_input(project, repeated_annotations(project))
+        table, item_ids = repeated_boxes(project)
         report = project_report(
             table,
             label_names=project.labels,

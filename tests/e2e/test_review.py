@@ -12,7 +12,7 @@ from annotation_qc.labeling.services.imports import items_import
 from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.projects.services import member_add, project_create
 from annotation_qc.review.models import Review, ReviewConfig
-from tests.e2e.helpers import HEIGHT, WIDTH, shot, sign_in, stored_image, user
+from tests.e2e.helpers import HEIGHT, WIDTH, drag, shot, sign_in, stored_image, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,12 +70,19 @@ def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None
     assert other.get_by_test_id("comment-pin").get_attribute("data-box") == "1"
     assert "This is a person" in other.get_by_test_id("comment-list").inner_text()
     shot(other, "rework")
-    other.get_by_label("Label of box 2").select_option("person")
+    # Relabel box 2 and draw the car the reviewer's comment says is missing, on the labeling canvas.
+    other.get_by_test_id("toggle-box-editor").click()
+    other.get_by_test_id("box-editor").wait_for()
+    other.get_by_test_id("canvas-stage").scroll_into_view_if_needed()
+    drag(other, (500, 60), (600, 140))
+    shot(other, "rework-drawn")
     other.get_by_test_id("rework-submit").click()
     other.get_by_text("Nothing to rework.").wait_for()
     context.close()
     review.refresh_from_db()
     assert (review.status, review.round) == (Review.Status.PENDING, 2)
+    review.annotation.refresh_from_db()
+    assert len(review.annotation.payload["boxes"]) == 3
 
     # The reviewer again: round 2, accept with A.
     page.goto(f"{live_server.url}/projects/{project.pk}/reviews")
@@ -85,4 +92,4 @@ def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None
     page.get_by_text("Nothing waiting for review.").wait_for()
     review.refresh_from_db()
     assert review.status == Review.Status.ACCEPTED
-    assert review.annotation.payload["boxes"][1]["label"] == "person"
+    assert [b["label"] for b in review.annotation.payload["boxes"]] == ["car", "car", "car"]

@@ -5,8 +5,20 @@ import { describe, expect, it, vi } from "vitest";
 import type { ReviewDetail, ReworkEntry } from "../api/review";
 import { mockFetch } from "../test/mockFetch";
 import { annotatorMe, memberOf, renderAs, resetApiAroundEachTest } from "../test/session";
+import type { BoxCanvasProps } from "../components/BoxCanvas";
 import { ReviewPanel } from "./ReviewWorkspacePage";
 import { ReworkEditor } from "./ReworkPage";
+
+// Konva needs a real canvas: the stage is a stub whose button "draws" a box, as in BboxWorkspace.test.tsx.
+vi.mock("../components/BoxCanvas", () => ({
+  BoxCanvas: (props: BoxCanvasProps) => (
+    <div data-testid="canvas-stage" data-highlighted={[...props.highlights.keys()].join(",")}>
+      <button type="button" data-testid="stub-draw" onClick={() => props.onDraw({ x: 500, y: 300, w: 50, h: 50 })}>
+        draw
+      </button>
+    </div>
+  ),
+}));
 
 const P = "/api/v1/projects/2";
 const reviewerMe = memberOf("reviewer", { id: 9, username: "reviewer" });
@@ -103,6 +115,39 @@ describe("ReviewPanel", () => {
     expect(api.callsTo(`POST ${P}/reviews/11/accept/`)).toHaveLength(0);
     fireEvent.keyDown(window, { key: "a" });
     await waitFor(() => expect(api.callsTo(`POST ${P}/reviews/11/accept/`)).toHaveLength(1));
+  });
+});
+
+describe("ReviewPanel box editor", () => {
+  it("opens the BoxCanvas editor and refuses an unchanged fix", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+    });
+    renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={() => undefined} />);
+    await screen.findByTestId("review-panel");
+    fireEvent.click(screen.getByTestId("toggle-box-editor"));
+    expect(await screen.findByTestId("box-editor")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("review-fix"));
+    expect(screen.getByTestId("review-message").textContent).toContain("Nothing to fix");
+    expect(api.callsTo(`POST ${P}/reviews/11/fix/`)).toHaveLength(0);
+  });
+
+  it("sends a box drawn in the editor as the fix", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/fix/`]: { status: 200, body: detail({ status: "fixed" }) },
+    });
+    const onDone = vi.fn();
+    renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={onDone} />);
+    await screen.findByTestId("review-panel");
+    fireEvent.click(screen.getByTestId("toggle-box-editor"));
+    fireEvent.click(await screen.findByTestId("stub-draw"));
+    fireEvent.click(screen.getByTestId("review-fix"));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    const body = api.callsTo(`POST ${P}/reviews/11/fix/`)[0].body as { payload: { boxes: { label: string }[] } };
+    expect(body.payload.boxes).toHaveLength(3);
   });
 });
 

@@ -1,16 +1,16 @@
 // Reviewers' workspace: the review queue in the chosen order and, for the selected review, the image with the
 // annotation (pre-annotation and other answers toggled), per-box comments, relabel / remove fixes, and
 // accept (A) / reject (R) / fix (F) with hotkeys. Reviews are blind: no annotator name is shown.
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "../api";
-import { isBboxPayload } from "../api/types";
+import { isBboxPayload, type BboxPayload } from "../api/types";
 import { review, REVIEW_ORDERS, type ReviewOrder } from "../api/review";
 import { Legend, type OverlayLayer } from "../components/AnnotationOverlay";
+import { BoxEditor } from "../review/BoxEditor";
 import { CommentList, ReviewOverlay } from "../review/ReviewOverlay";
 import {
   applyFix,
   buildComments,
-  fixChanges,
   formatScore,
   REVIEW_HOTKEYS,
   reviewHotkey,
@@ -104,6 +104,10 @@ export function ReviewPanel({
   const [edits, setEdits] = useState<FixEdits>({ relabel: {}, remove: [] });
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  /** Boxes drawn, moved or resized in the editor (null: the editor is closed; the table's edits apply). */
+  const [drawn, setDrawn] = useState<BboxPayload | null>(null);
+  const [editing, setEditing] = useState(false);
+  const onDrawn = useCallback((p: BboxPayload) => setDrawn(p), []);
   const d = detail.data;
 
   const toggle = (key: string) =>
@@ -121,7 +125,8 @@ export function ReviewPanel({
       setMessage("Write at least one comment for the annotator before rejecting.");
       return;
     }
-    if (action === "fix" && fixChanges(d.payload, edits) === 0) {
+    const fixed = editing && drawn ? drawn : applyFix(d.payload, edits);
+    if (action === "fix" && JSON.stringify(fixed) === JSON.stringify(d.payload)) {
       setMessage("Nothing to fix: relabel or remove a box first.");
       return;
     }
@@ -131,7 +136,7 @@ export function ReviewPanel({
       await review.act(projectId, reviewId, action, {
         round: d.round,
         comments,
-        ...(action === "fix" ? { payload: applyFix(d.payload, edits) } : {}),
+        ...(action === "fix" ? { payload: fixed } : {}),
       });
       onDone();
     } catch (err) {
@@ -191,6 +196,14 @@ export function ReviewPanel({
       </p>
       <Legend layers={layers.filter((l) => !l.key.startsWith("others-"))} hidden={hidden} onToggle={toggle} />
       <ReviewOverlay item={d.item} layers={shown} pinned={d.payload} comments={pins} />
+      {isBboxPayload(d.payload) && (
+        <button type="button" onClick={() => setEditing((e) => !e)} data-testid="toggle-box-editor">
+          {editing ? "Close the box editor" : "Edit boxes (draw, move, resize)"}
+        </button>
+      )}
+      {editing && isBboxPayload(d.payload) && (
+        <BoxEditor item={d.item} labels={d.labels} initial={d.payload.boxes} commented={[]} onChange={onDrawn} />
+      )}
       {d.kind === "classification" && "label" in d.payload && (
         <label>
           Class{" "}

@@ -1,10 +1,11 @@
 // The annotator's rework: annotations a reviewer rejected, with the comments pinned on the boxes. The annotator
 // relabels, removes or redraws nothing they disagree with, and sends the corrected answer back to review.
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import { ApiError, errorMessage } from "../api";
-import { isBboxPayload } from "../api/types";
+import { isBboxPayload, type BboxPayload } from "../api/types";
 import { review, type ReworkEntry } from "../api/review";
 import { Layout } from "../components/Layout";
+import { BoxEditor } from "../review/BoxEditor";
 import { CommentList, ReviewOverlay } from "../review/ReviewOverlay";
 import { applyFix, splitComments, type FixEdits } from "../review/reviewLogic";
 import { Link } from "../router";
@@ -41,12 +42,16 @@ export function ReworkEditor({ entry, onDone }: { entry: ReworkEntry; onDone: ()
   const [busy, setBusy] = useState(false);
   const { byBox, other } = splitComments(rework.comments);
   const boxes = isBboxPayload(rework.payload) ? rework.payload.boxes : [];
+  const [editing, setEditing] = useState(false);
+  const [drawn, setDrawn] = useState<BboxPayload | null>(null);
+  const onDrawn = useCallback((p: BboxPayload) => setDrawn(p), []);
 
   const send = async () => {
     setBusy(true);
     setMessage(null);
     try {
-      await review.submitRework(task.id, applyFix(rework.payload, edits), performance.now() - startedAt);
+      const answer = editing && drawn ? drawn : applyFix(rework.payload, edits);
+      await review.submitRework(task.id, answer, performance.now() - startedAt);
       onDone();
     } catch (err) {
       setBusy(false);
@@ -67,6 +72,20 @@ export function ReworkEditor({ entry, onDone }: { entry: ReworkEntry; onDone: ()
         comments={rework.comments}
       />
       <CommentList comments={rework.comments} />
+      {boxes.length > 0 || isBboxPayload(rework.payload) ? (
+        <button type="button" onClick={() => setEditing((e) => !e)} data-testid="toggle-box-editor">
+          {editing ? "Back to the quick edits" : "Edit boxes (draw, move, resize)"}
+        </button>
+      ) : null}
+      {editing && isBboxPayload(rework.payload) && (
+        <BoxEditor
+          item={task.item}
+          labels={task.labels}
+          initial={rework.payload.boxes}
+          commented={[...byBox.keys()]}
+          onChange={onDrawn}
+        />
+      )}
       {task.kind === "classification" && "label" in rework.payload && (
         <label>
           Class{" "}
@@ -77,7 +96,7 @@ export function ReworkEditor({ entry, onDone }: { entry: ReworkEntry; onDone: ()
           </select>
         </label>
       )}
-      {boxes.length > 0 && (
+      {boxes.length > 0 && !editing && (
         <table className="data-table" data-testid="rework-boxes">
           <thead>
             <tr>

@@ -25,10 +25,13 @@ from annotation_qc.accounts.models import ApiToken, User
 from annotation_qc.accounts.services import api_token_create
 from annotation_qc.alerts.models import Alert, AlertRule, Webhook
 from annotation_qc.core.jobs import job_create
-from annotation_qc.exchange.models import DataImport, ExportSnapshot
+from annotation_qc.exchange.models import BucketSource, DataImport, ExportSnapshot
 from annotation_qc.labeling.models import Annotation, ModelVersion
 from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.projects.models import Project
+from annotation_qc.review.models import Review
+from annotation_qc.review.services.reviews import review_enter
 from tests.api.conftest import World
 from tests.factories import ItemFactory, MembershipFactory, ProjectFactory, UserFactory
 
@@ -140,6 +143,7 @@ class TwoProjects:
     theirs: Project
     owners: dict[str, User]  # members of project B
     ids: dict[str, int]  # B's objects, by path parameter name
+    ids_by_path: dict[str, dict[str, int]]  # other objects of B for the paths that need them
 
 
 @pytest.fixture
@@ -155,6 +159,15 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
     for role, user in owners.items():
         MembershipFactory.create(project=theirs, user=user, role=role)
     ItemFactory.create_batch(2, project=mine)
+    # An answered item of B under review (before B's open task, so that task gets the other item).
+    ItemFactory.create(project=theirs)
+    answered = task_next(project=theirs, annotator_id=owners["annotator"].pk)
+    assert answered is not None
+    annotation, _ = annotation_submit(
+        task_id=answered.pk, annotator_id=answered.annotator_id, payload={"boxes": []}, client_time_ms=1
+    )
+    review = review_enter(annotation=annotation, reason=Review.Reason.SAMPLED)
+    Review.objects.filter(pk=review.pk).update(status=Review.Status.REWORK)  # sent back to its annotator
     item = ItemFactory.create(
         project=theirs, image=default_storage.save("items/b.png", ContentFile(PNG)), image_url="", priority=9
     )
@@ -184,6 +197,7 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
     )
     export = ExportSnapshot.objects.create(project=theirs, job=export_job, format="coco")
     version = ModelVersion.objects.create(project=theirs, name="theirs-v1")
+    source = BucketSource.objects.create(project=theirs, name="b", bucket="media", prefix="b/")
     ids = {
         "project_id": theirs.pk,
         "item_id": item.pk,
@@ -197,8 +211,12 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
         "import_id": data_import.pk,
         "export_id": export.pk,
         "version_id": version.pk,
+        "review_id": review.pk,
+        "source_id": source.pk,
     }
-    return TwoProjects(mine, probers, theirs, owners, ids)
+    # Only a task whose answer was sent back has a rework: its paths name the reworked task.
+    ids_by_path = {"/api/v1/tasks/{task_id}/rework/": {"task_id": answered.pk}}
+    return TwoProjects(mine, probers, theirs, owners, ids, ids_by_path)
 
 
 def _operations_with_ids() -> list[tuple[str, str]]:
@@ -213,6 +231,10 @@ def _operations_with_ids() -> list[tuple[str, str]]:
     ]
     order = {"get": 0, "post": 1, "put": 1, "patch": 1, "delete": 2}
     return sorted(found, key=lambda op: (order[op[0]], op[1]))
+
+
+def _path(two_projects: TwoProjects, template: str) -> str:
+    return template.format(**{**two_projects.ids, **two_projects.ids_by_path.get(template, {})})
 
 
 def _call(user: User, method: str, path: str) -> int:
@@ -231,7 +253,7 @@ def test_members_of_one_project_get_404_for_every_object_of_another(
     prober = two_projects.probers[prober_role]
     leaks = []
     for method, template in operations:
-        path = template.format(**two_projects.ids)
+        path = _path(two_projects, template)
         status = _call(prober, method, path)
         if status != 404:
             leaks.append(f"{method.upper()} {path} -> {status}")
@@ -240,7 +262,7 @@ def test_members_of_one_project_get_404_for_every_object_of_another(
     # The same requests from B's own members are not 404s: the ids are real, the 404s above are
     # the access check (GETs first, deletions last, since these calls change B).
     for method, template in operations:
-        path = template.format(**two_projects.ids)
+        path = _path(two_projects, template)
         statuses = [_call(owner, method, path) for owner in two_projects.owners.values()]
         assert any(status != 404 for status in statuses), f"{method.upper()} {path}: {statuses}"
 

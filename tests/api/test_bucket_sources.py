@@ -105,6 +105,10 @@ def test_a_sync_creates_items_referencing_the_objects_and_resyncs_only_what_is_n
     assert b"".join(image.streaming_content) == picture(40, 30, 1)
     assert "Location" not in image  # streamed: the customer's key never reaches the client
     assert world.client("outsider").get(f"/api/v1/items/{items['a.png'].pk}/image/").status_code == 404
+    client.delete_object(Bucket=bucket, Key="shots/b.png")  # removed from the bucket since the sync
+    gone = world.client("manager").get(f"/api/v1/items/{items['b.png'].pk}/image/")
+    assert gone.status_code == 404
+    assert "no longer available" in gone.json()["detail"]
 
     client.put_object(Bucket=bucket, Key="shots/x.png", Body=picture(10, 10, 5))
     client.put_object(Bucket=bucket, Key="shots/y.png", Body=picture(12, 10, 6))
@@ -116,7 +120,7 @@ def test_a_sync_creates_items_referencing_the_objects_and_resyncs_only_what_is_n
     )  # only what is new
 
     again = sync(world, capture, source["id"], full=True)["result"]  # every key listed again: no duplicates
-    assert (again["listed"], again["created"], again["already_synced"]) == (7, 0, 5)
+    assert (again["listed"], again["created"], again["already_synced"]) == (6, 0, 4)  # b.png was deleted
     assert Item.objects.filter(project=world.project, image__startswith="bucket").count() == 5
     assert BucketSource.objects.get().cursor == "shots/y.png"
 

@@ -34,7 +34,7 @@ from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.core.outbound import is_public_address, literal_host_problem, private_allowed
 from annotation_qc.core.sealed import seal, unseal
-from annotation_qc.core.storage import IMAGE_MEDIA_TYPES
+from annotation_qc.core.storage import IMAGE_MEDIA_TYPES, StorageUnavailable
 from annotation_qc.domain.formats import sniff_image
 from annotation_qc.exchange.limits import import_limits
 from annotation_qc.exchange.models import BucketSource, SourceObject, SourceSync
@@ -422,8 +422,15 @@ def source_object_stream(token: str) -> tuple[Iterator[bytes], str] | None:
     obj = SourceObject.objects.select_related("source").filter(token=token).first()
     if obj is None:
         return None
-    client = bucket_client(obj.source)
-    body = client.get_object(Bucket=obj.source.bucket, Key=obj.key)
+    try:
+        client = bucket_client(obj.source)
+        body = client.get_object(Bucket=obj.source.bucket, Key=obj.key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return None  # deleted from the bucket since the sync
+        raise StorageUnavailable(f"bucket {obj.source.bucket}: {describe_error(exc)}") from exc
+    except (BotoCoreError, SourceUnreachable) as exc:
+        raise StorageUnavailable(f"bucket {obj.source.bucket}: {describe_error(exc)}") from exc
     content_type = body.get("ContentType") or "application/octet-stream"
     stream = body["Body"]
     head = stream.read(16)

@@ -83,3 +83,13 @@ class FindingRatesApi(ProjectApi):
     def get(self, request: Request, project_id: int) -> Response:
         rates = selectors.finding_rates(project=self.project)
         return Response([{"user_id": annotator_id, **entry} for annotator_id, entry in sorted(rates.items())])
+
+
+class AnnotationViewApi(ProjectApi):
+    """One answer with its image and findings, for the findings list's "view" (managers)."""
+
+    allowed_roles = frozenset({MANAGER})
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, project_id: int, annotation_id: int) -> Response:
+        return Response(selectors.annotation_view(project_id=project_id, annotation_id=annotation_id))

@@ -45,3 +45,38 @@ def finding_rates(*, project: Project) -> dict[int, dict[str, Any]]:
             round(entry["findings"] / entry["annotations"], 4) if entry["annotations"] else None
         )
     return rates
+
+
+def annotation_view(*, project_id: int, annotation_id: int) -> dict[str, Any]:
+    """One answer as managers look at it: the image, the payload and its stored findings."""
+    from annotation_qc.core.exceptions import NotFound
+    from annotation_qc.labeling.selectors import item_image_url
+
+    annotation = (
+        Annotation.objects.select_related("item", "annotator")
+        .filter(pk=annotation_id, project_id=project_id)
+        .first()
+    )
+    if annotation is None:
+        raise NotFound("No such answer.")
+    findings = list(
+        LintFinding.objects.filter(annotation=annotation)
+        .order_by("pk")
+        .values("code", "severity", "message", "boxes")
+    )
+    item = annotation.item
+    return {
+        "annotation_id": annotation.pk,
+        "task_id": annotation.task_id,
+        "annotator_id": annotation.annotator_id,
+        "annotator": annotation.annotator.username,
+        "submitted_at": annotation.submitted_at,
+        "item": {
+            "id": item.pk,
+            "image_url": item_image_url(item),
+            "width": item.width,
+            "height": item.height,
+        },
+        "payload": annotation.payload,
+        "findings": findings,
+    }

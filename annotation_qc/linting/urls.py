@@ -6,4 +6,9 @@ urlpatterns = [
     path("tasks/<int:task_id>/lint/", apis.LintApi.as_view(), name="task-lint"),
     path("projects/<int:project_id>/findings/", apis.FindingsApi.as_view(), name="findings"),
     path("projects/<int:project_id>/findings/rates/", apis.FindingRatesApi.as_view(), name="finding-rates"),
+    path(
+        "projects/<int:project_id>/annotations/<int:annotation_id>/",
+        apis.AnnotationViewApi.as_view(),
+        name="annotation-view",
+    ),
 ]

@@ -23,6 +23,7 @@ import { MembersPage } from "./pages/MembersPage";
 import { NewProjectPage } from "./pages/NewProjectPage";
 import { SetPasswordPage } from "./pages/SetPasswordPage";
 import { SetupPage } from "./pages/SetupPage";
+import { AnnotationPage } from "./pages/AnnotationPage";
 import { Link, matchPath, useLocation } from "./router";
 
 // The charts (Recharts) load only when the Charts tab opens: the labeling screens never pay for them.
@@ -102,6 +103,11 @@ function Routes({ me }: { me: Me }) {
     ["/projects/:id/alerts", "alerts", (p) => <AlertsPage projectId={Number(p.id)} />],
     ["/projects/:id/settings", "settings", (p) => <SettingsPage projectId={Number(p.id)} />],
     ["/projects/:id/setup", "setup", (p) => <SetupPage projectId={Number(p.id)} />],
+    [
+      "/projects/:id/annotations/:annotationId",
+      "findings",
+      (p) => <AnnotationPage projectId={Number(p.id)} annotationId={Number(p.annotationId)} />,
+    ],
     ["/projects/:id/members", "members", (p) => <MembersPage projectId={Number(p.id)} />],
     ["/projects/:id/charts", "charts", (p) => (
       <Suspense fallback={<p className="page">Loading…</p>}>

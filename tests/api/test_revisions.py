@@ -80,3 +80,25 @@ def test_answers_look_alike_whatever_the_task(world: World) -> None:
         "editable",
     }
     assert set(row["item"]) == {"id", "image_url", "width", "height"}
+
+
+def test_managers_view_an_answer_with_its_image_and_findings(world: World) -> None:
+    task = task_next(project=world.project, annotator_id=world.users["annotator"].pk)
+    assert task is not None
+    big = {"x": 0, "y": 0, "w": task.item.width, "h": task.item.height, "label": "car"}
+    annotation, _ = annotation_submit(
+        task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": [big]}, client_time_ms=9000
+    )
+    body = (
+        world.client("manager")
+        .get(f"/api/v1/projects/{world.project.pk}/annotations/{annotation.pk}/")
+        .json()
+    )
+    assert body["payload"] == {"boxes": [big]}
+    assert body["annotator"] == "annotator"
+    assert body["item"]["width"] == task.item.width
+    assert [f["code"] for f in body["findings"]] == list(
+        annotation.findings.order_by("pk").values_list("code", flat=True)
+    )
+    other = world.client("outsider").get(f"/api/v1/projects/{world.project.pk}/annotations/{annotation.pk}/")
+    assert other.status_code == 404

@@ -63,6 +63,13 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         {"annotator": 200, "manager": 403, "ml_engineer": 403, "outsider": 404, "anonymous": 401},
     ),
     ("answer revise", "put", _answer_url, lambda w: {"payload": {"boxes": []}}, OWN_TASK),
+    (
+        "annotation view",
+        "get",
+        lambda w: f"{base(w)}/annotations/{_answer_url(w).split('/')[4] and w.project.annotations.get().pk}/",
+        None,
+        MANAGER_ONLY,
+    ),
     ("draft save", "put", _task_url, lambda w: {"payload": {"boxes": []}, "elapsed_ms": 1200}, OWN_TASK),
     (
         "account create",

@@ -247,3 +247,31 @@ def test_manager_screens_have_no_serious_accessibility_violations(page: Any, liv
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         assert axe_violations(page) == [], path
+
+
+def test_a_finding_links_to_the_answer_drawn_over_its_image(page: Any, live_server: Any) -> None:
+    from annotation_qc.labeling.services.dispatch import task_next
+    from annotation_qc.labeling.services.submit import annotation_submit
+
+    manager = user("boss")
+    project = _project(manager)
+    annotator = user("ann")
+    member_add(project=project, user=annotator, role="annotator")
+    task = task_next(project=project, annotator_id=annotator.pk)
+    assert task is not None
+    big = {"x": 0, "y": 0, "w": WIDTH, "h": HEIGHT, "label": "car"}
+    annotation, _ = annotation_submit(
+        task_id=task.pk, annotator_id=annotator.pk, payload={"boxes": [big]}, client_time_ms=9000
+    )
+    assert annotation.findings.exists()
+    sign_in(page, live_server.url, "boss")
+    page.goto(f"{live_server.url}/projects/{project.pk}/findings")
+    page.get_by_test_id("finding-open").first.click()
+    view = page.get_by_test_id("annotation-page")
+    view.wait_for()
+    assert view.get_attribute("data-annotation-id") == str(annotation.pk)
+    page.get_by_test_id("overlay-box").first.wait_for()
+    assert page.get_by_test_id("overlay-box").count() == 1
+    assert page.get_by_test_id("annotation-findings").locator("li").count() == annotation.findings.count()
+    assert axe_violations(page) == []
+    shot(page, "manager-finding-answer")

@@ -3,6 +3,7 @@ import { ApiError, apiRequest, buildUrl, ensureCsrf } from "./http";
 import type {
   BenchmarkAuditBody,
   AgreementOverview,
+  AnnotationView,
   ChartData,
   Draft,
   LabelConfigEntry,
@@ -131,6 +132,10 @@ export const projects = {
       apiRequest<{ results: MemberCandidate[] }>("GET", `/projects/${projectId}/member-candidates/`, { query: { q } }),
     );
     return page.results;
+  },
+  /** One answer with its image and findings (managers). */
+  annotation(projectId: number, annotationId: number): Promise<AnnotationView> {
+    return must(apiRequest<AnnotationView>("GET", `/projects/${projectId}/annotations/${annotationId}/`));
   },
   /** The annotator's own benchmark score (403 when the project does not show it). */
   myScore(projectId: number): Promise<OwnScore> {

@@ -94,6 +94,18 @@ export interface MyAnswer {
   editable: boolean;
 }
 
+/** One answer as managers look at it (`GET /projects/{id}/annotations/{annotation_id}/`). */
+export interface AnnotationView {
+  annotation_id: number;
+  task_id: number;
+  annotator_id: number;
+  annotator: string;
+  submitted_at: string;
+  item: Item;
+  payload: Payload;
+  findings: Finding[];
+}
+
 export interface Draft {
   payload: Payload;
   elapsed_ms: number;

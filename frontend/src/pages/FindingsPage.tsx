@@ -8,6 +8,7 @@ import { boxRefs } from "../editor/findings";
 import { formatTime } from "../manager/format";
 import { LINT_RULES } from "../manager/settingsForm";
 import { useAsync } from "../useAsync";
+import { Link } from "../router";
 import { ManagerPage } from "./ManagerPage";
 
 /** The linter rules' codes (lintRules.json, generated from the rule registry). */
@@ -136,7 +137,13 @@ export function FindingsPage({ projectId }: { projectId: number }) {
                   <td>{f.message}</td>
                   <td>{boxRefs(f.boxes)}</td>
                   <td>
-                    {f.task_id} / {f.item_id}
+                    <Link
+                      href={`/projects/${projectId}/annotations/${f.annotation_id}`}
+                      data-testid="finding-open"
+                      title="See this answer drawn over its image, with its findings"
+                    >
+                      {f.task_id} / {f.item_id}
+                    </Link>
                   </td>
                 </tr>
               ))}

@@ -275,3 +275,46 @@ def test_a_finding_links_to_the_answer_drawn_over_its_image(page: Any, live_serv
     assert page.get_by_test_id("annotation-findings").locator("li").count() == annotation.findings.count()
     assert axe_violations(page) == []
     shot(page, "manager-finding-answer")
+
+
+def _tab_to(page: Any, test_id: str, limit: int = 40) -> None:
+    """Presses Tab until the element with this test id (the next one in order) has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement?.dataset?.testid ?? null") == test_id:
+            return
+    raise AssertionError(f"Tab never reached {test_id}")
+
+
+def test_a_project_is_created_and_set_up_with_the_keyboard_alone(page: Any, live_server: Any) -> None:
+    user("boss")
+    sign_in(page, live_server.url, "boss")
+    _tab_to(page, "project-new")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("project-form").wait_for()
+    _tab_to(page, "project-name")
+    page.keyboard.type("Keys")
+    _tab_to(page, "project-kind-bbox")
+    page.keyboard.press("ArrowDown")  # the radio group: classification
+    _tab_to(page, "label-row-name")
+    page.keyboard.type("yes")
+    _tab_to(page, "label-row-hotkey")
+    page.keyboard.type("y")
+    _tab_to(page, "label-row-name")
+    page.keyboard.type("no")
+    page.keyboard.press("Enter")  # submits the form
+    page.get_by_test_id("setup-form").wait_for()
+    project = Project.objects.get(name="Keys")
+    assert (project.kind, project.labels) == ("classification", ["yes", "no"])
+    assert project.label_config["yes"]["hotkey"] == "y"
+    # The set-up screen: retire "no" and save, by keyboard.
+    _tab_to(page, "label-row-retired")
+    _tab_to(page, "label-row-retired")
+    page.keyboard.press("Space")
+    _tab_to(page, "setup-save")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=setup-saved]')?.textContent === 'Saved.'"
+    )
+    project.refresh_from_db()
+    assert project.label_config["no"]["retired"] is True

@@ -23,6 +23,11 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["Membership"]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        cache.forget_roles([(m.user_id, m.project_id) for m in created])  # a cached "not a member"
+        return created
+
     def update(self, **kwargs: Any) -> int:
         pairs = list(self.values_list("user_id", "project_id"))
         updated = super().update(**kwargs)

@@ -97,6 +97,15 @@ def test_role_change_and_removal_hold_at_once(world: World, shared: None) -> Non
     assert client.get(f"/api/v1/projects/{world.project.pk}/").status_code == 404
 
 
+def test_a_bulk_added_member_is_let_in_at_once(world: World, shared: None) -> None:
+    user = world.users["outsider"]
+    client, _ = token_client(user)
+    url = f"/api/v1/projects/{world.project.pk}/"
+    assert client.get(url).status_code == 404  # "not a member" is cached
+    Membership.objects.bulk_create([Membership(project=world.project, user=user, role="annotator")])
+    assert client.get(url).status_code == 200
+
+
 def test_settings_change_holds_at_once(world: World, shared: None) -> None:
     client, _ = token_client(world.users["manager"])
     url = f"/api/v1/projects/{world.project.pk}/"

@@ -163,7 +163,7 @@ def test_ml_engineer_reaches_data_but_not_the_managers_screens(
     card.get_by_test_id("open-data").click()
     page.get_by_test_id("data-page").wait_for()
     tabs = page.locator("nav.tabs a").evaluate_all("els => els.map(e => e.dataset.testid)")
-    assert tabs == ["nav-dashboard", "nav-charts", "nav-data"]
+    assert tabs == ["nav-dashboard", "nav-charts", "nav-suspects", "nav-data"]
     targets = page.get_by_test_id("import-as").locator("option").evaluate_all("els => els.map(e => e.value)")
     assert targets == ["items", "predictions"]  # gold is for managers
 

@@ -82,7 +82,7 @@ class OptionalId:
     def clean(self, value: object) -> int | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
             raise ValueError("must be a positive id or null")
         return value
 
@@ -124,8 +124,10 @@ class Shares:
             raise ValueError("at most 1000 values")
         cleaned: dict[str, float] = {}
         for name, share in value.items():
-            if isinstance(share, bool) or not isinstance(share, int | float) or not math.isfinite(share):
+            if isinstance(share, bool) or not isinstance(share, int | float):
                 raise ValueError(f"{name}: target share must be a number")
+            if isinstance(share, float) and not math.isfinite(share):
+                raise ValueError(f"{name}: target share must be finite")
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f"{name}: target share must be between 0 and 1")
             cleaned[str(name)] = float(share)

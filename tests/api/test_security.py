@@ -211,11 +211,16 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
         "import_id": data_import.pk,
         "export_id": export.pk,
         "version_id": version.pk,
+        "annotation_id": annotation.pk,
         "review_id": review.pk,
         "source_id": source.pk,
     }
-    # Only a task whose answer was sent back has a rework: its paths name the reworked task.
-    ids_by_path = {"/api/v1/tasks/{task_id}/rework/": {"task_id": answered.pk}}
+    # Only an answered task has an answer to change, and only one sent back a rework: these paths
+    # name the answered task.
+    ids_by_path = {
+        path: {"task_id": answered.pk}
+        for path in ("/api/v1/tasks/{task_id}/answer/", "/api/v1/tasks/{task_id}/rework/")
+    }
     return TwoProjects(mine, probers, theirs, owners, ids, ids_by_path)
 
 

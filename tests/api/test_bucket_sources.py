@@ -293,3 +293,13 @@ def test_an_unwritable_target_fails_the_job_naming_the_bucket(
     done = job(world, started.json()["job_id"])
     assert done["status"] == "failed"
     assert "writing it to bucket no-such-target-bucket failed" in done["message"]
+
+
+def test_a_second_sync_while_one_is_under_way_is_refused(world: World, capture: Any) -> None:
+    source = BucketSource.objects.create(project=world.project, name="s", bucket="media")
+    with capture(execute=False):  # the first one's job stays pending (not run)
+        first = world.client("manager").post(f"/api/v1/sources/{source.pk}/sync/", {}, format="json")
+        second = world.client("manager").post(f"/api/v1/sources/{source.pk}/sync/", {}, format="json")
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert second.json()["job_id"] == first.json()["job_id"]

@@ -31,7 +31,8 @@ from django.utils import timezone
 from PIL import Image
 
 from annotation_qc.core import jobs
-from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.exceptions import Conflict, ServiceError
+from annotation_qc.core.models import Job
 from annotation_qc.core.outbound import is_public_address, literal_host_problem, private_allowed
 from annotation_qc.core.sealed import seal, unseal
 from annotation_qc.core.storage import IMAGE_MEDIA_TYPES, StorageUnavailable
@@ -152,6 +153,14 @@ def source_sync_start(*, source: BucketSource, user_id: int | None, full: bool =
     from annotation_qc.exchange.tasks import source_sync_task
 
     with transaction.atomic():
+        BucketSource.objects.select_for_update().filter(pk=source.pk).first()  # one start at a time
+        running = (
+            SourceSync.objects.filter(source=source, job__status__in=[Job.Status.PENDING, Job.Status.RUNNING])
+            .values_list("job_id", flat=True)
+            .first()
+        )
+        if running is not None:
+            raise Conflict(f"A sync of this source is under way (job {running}).", job_id=running)
         job = jobs.job_create(
             kind="source_sync",
             project_id=source.project_id,

@@ -23,6 +23,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("version/", ApiVersionApi.as_view(), name="api-version"),
 ]
 
+handler500 = "annotation_qc.core.views.server_error"
+handler400 = "annotation_qc.core.views.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

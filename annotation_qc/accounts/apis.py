@@ -22,6 +22,7 @@ from annotation_qc.accounts.services import (
 )
 from annotation_qc.core.auth import authenticated_user
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.projects.models import Membership
 
 
@@ -43,15 +44,17 @@ class MeOutputSerializer(serializers.Serializer):
         return self.MembershipSerializer(rows, many=True).data  # type: ignore[return-value]
 
 
-class CredentialsSerializer(serializers.Serializer):
+class CredentialsSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
-def _authenticate(request: Request) -> Any:
-    data = CredentialsSerializer(data=request.data)
+def _authenticate(request: Request, serializer: type[CredentialsSerializer] = CredentialsSerializer) -> Any:
+    data = serializer(data=request.data)
     data.is_valid(raise_exception=True)
-    user = authenticate(request, **data.validated_data)
+    user = authenticate(
+        request, username=data.validated_data["username"], password=data.validated_data["password"]
+    )
     if user is None:
         raise ServiceError("Wrong username or password.", errors={"password": ["wrong username or password"]})
     return user
@@ -115,7 +118,7 @@ class TokenCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _authenticate(request)
+        user = _authenticate(request, self.InputSerializer)
         token, raw = api_token_create(user=user, name=data.validated_data["name"])
         body = self.OutputSerializer({"id": token.pk, "token": raw, "name": token.name}).data
         return Response(body, status=status.HTTP_201_CREATED)

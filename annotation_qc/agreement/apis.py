@@ -9,6 +9,8 @@ from annotation_qc.agreement import selectors
 from annotation_qc.agreement.services.consensus import item_resolve
 from annotation_qc.agreement.services.reports import agreement_report_start
 from annotation_qc.core.auth import authenticated_user, user_id
+from annotation_qc.core.schema import OBJECT_LIST
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.projects.permissions import MANAGER, ML_ENGINEER, ProjectApi
 
 
@@ -38,7 +40,7 @@ class LowAgreementItemsApi(ProjectApi):
         max_alpha = serializers.FloatField(min_value=-1.0, max_value=1.0, required=False, default=0.667)
         limit = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=100)
 
-    @extend_schema(parameters=[FilterSerializer], responses=dict)
+    @extend_schema(parameters=[FilterSerializer], responses=OBJECT_LIST)
     def get(self, request: Request, project_id: int) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -56,7 +58,7 @@ class ResolveItemApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         annotation_id = serializers.IntegerField(required=False, allow_null=True, default=None)
         payload = serializers.JSONField(required=False, allow_null=True, default=None)
         make_gold = serializers.BooleanField(required=False, default=False)

@@ -15,6 +15,8 @@ from annotation_qc.alerts.services import checks, rules, webhooks
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import NotFound
 from annotation_qc.core.pagination import PagePagination, paginated_response
+from annotation_qc.core.schema import OBJECT_LIST
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.domain.alert_params import describe_kinds
 from annotation_qc.projects.permissions import MANAGER, ProjectApi
 
@@ -49,7 +51,7 @@ def _rule_body(api: ProjectApi, rule_id: int) -> dict[str, Any]:
 class AlertRuleListApi(ProjectApi):
     allowed_roles = MANAGERS
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         kind = serializers.ChoiceField(choices=AlertRule.Kind.choices)
         name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         severity = serializers.ChoiceField(
@@ -73,7 +75,7 @@ class AlertRuleListApi(ProjectApi):
 class AlertRuleDetailApi(ProjectApi):
     allowed_roles = MANAGERS
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         kind = serializers.CharField(required=False, help_text="Cannot change; accepted only unchanged.")
         name = serializers.CharField(max_length=200, required=False, allow_blank=True)
         severity = serializers.ChoiceField(choices=AlertRule.Severity.choices, required=False)
@@ -103,7 +105,7 @@ class AlertRuleKindsApi(ProjectApi):
 
     allowed_roles = MANAGERS
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=OBJECT_LIST)
     def get(self, request: Request, project_id: int) -> Response:
         return Response(describe_kinds())
 
@@ -137,6 +139,7 @@ class AlertListApi(ProjectApi):
     """The project's alerts, open ones first; ``?status=open|resolved|all`` (default all), paged."""
 
     allowed_roles = MANAGERS
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["open", "resolved", "all"], required=False, default="all")
@@ -202,7 +205,7 @@ class WebhookOutputSerializer(serializers.Serializer):
 class WebhookListApi(ProjectApi):
     allowed_roles = MANAGERS
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         url = serializers.URLField(max_length=2000, help_text="http:// or https:// only.")
         name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         secret = serializers.CharField(
@@ -233,7 +236,7 @@ class WebhookListApi(ProjectApi):
 class WebhookDetailApi(ProjectApi):
     allowed_roles = MANAGERS
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         url = serializers.URLField(max_length=2000, required=False)
         name = serializers.CharField(max_length=200, required=False, allow_blank=True)
         secret = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -262,6 +265,7 @@ class WebhookDeliveriesApi(ProjectApi):
     """Every delivery attempt of a webhook, newest first, paged."""
 
     allowed_roles = MANAGERS
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()

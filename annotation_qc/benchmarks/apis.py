@@ -15,7 +15,9 @@ from annotation_qc.benchmarks.services.audit import benchmark_audit_run
 from annotation_qc.benchmarks.services.gold import gold_import, gold_promote
 from annotation_qc.core.auth import authenticated_user, user_id
 from annotation_qc.core.exceptions import Forbidden
-from annotation_qc.core.pagination import paginated_response
+from annotation_qc.core.pagination import DefaultPagination, paginated_response
+from annotation_qc.core.schema import OBJECT_LIST
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.labeling.apis import MAX_ITEMS_PER_REQUEST
@@ -24,9 +26,10 @@ from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ProjectApi
 
 class GoldApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
+    pagination_class = DefaultPagination  # documents the page envelope and its query parameters
 
-    class InputSerializer(serializers.Serializer):
-        class GoldItemSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
+        class GoldItemSerializer(StrictSerializer):
             external_id = serializers.CharField(max_length=255)
             image_url = serializers.URLField(max_length=2000)
             width = serializers.IntegerField(min_value=1, max_value=100_000)
@@ -73,7 +76,7 @@ class GoldApi(ProjectApi):
 class GoldPromoteApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         annotation_id = serializers.IntegerField()
         payload = serializers.JSONField(required=False, allow_null=True, default=None)
 
@@ -98,7 +101,7 @@ class ScorecardsApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
     renderer_classes = [JSONRenderer, ScorecardCsvRenderer]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=OBJECT_LIST)
     def get(self, request: Request, project_id: int) -> Response:
         response = Response(selectors.scorecards(project=self.project))
         if request.accepted_renderer.format == "csv":
@@ -109,7 +112,7 @@ class ScorecardsApi(ProjectApi):
 class AnnotatorBenchmarksApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=OBJECT_LIST)
     def get(self, request: Request, project_id: int, user_id: int) -> Response:
         return Response(selectors.annotator_benchmarks(project=self.project, annotator_id=user_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -34,6 +35,10 @@ class NotFound(ServiceError):
 
 class Forbidden(ServiceError):
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class Gone(ServiceError):
+    status_code = status.HTTP_410_GONE
 
 
 def flatten_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -75,6 +80,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             body["errors"] = exc.errors
         body.update(exc.extra)
         return Response(body, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": "The request body is too large.", "errors": {"body": [str(exc) or "too large"]}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(
+            {"detail": f"Bad request: {exc}", "errors": {"body": [str(exc) or "refused"]}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):

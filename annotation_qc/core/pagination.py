@@ -26,9 +26,13 @@ def paginated_response(
     view: APIView,
     queryset: Any,
     serializer_class: type[BaseSerializer[Any]],
-    pagination: type[BasePagination] = DefaultPagination,
+    pagination: type[BasePagination] | None = None,
 ) -> Response:
-    """One page of ``queryset`` serialised, with the pagination's links and count."""
-    paginator = pagination()
+    """One page of ``queryset`` serialised, with the pagination's links and count.
+
+    The pagination is ``pagination``, else the view's ``pagination_class`` (which also puts the page
+    envelope and its query parameters in the OpenAPI schema), else ``DefaultPagination``.
+    """
+    paginator = (pagination or getattr(view, "pagination_class", None) or DefaultPagination)()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -49,5 +49,18 @@ def frontend_index(request: HttpRequest) -> HttpResponseBase:
     return FileResponse(index.open("rb"), content_type="text/html")
 
 
+def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's last resort (an exception outside any view): JSON with the request id, like the rest."""
+    from annotation_qc.core.middleware import current_request_id, server_error_body
+
+    return JsonResponse(server_error_body(current_request_id()), status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
+    return JsonResponse(
+        {"detail": "Bad request.", "errors": {"body": [str(exception) or "refused"]}}, status=400
+    )
+
+
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     return JsonResponse({"detail": f"No API endpoint at {request.path}."}, status=404)

@@ -28,6 +28,14 @@ def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite(value: int | float) -> bool:
+    """Finite and within float range (an integer like 10**400 overflows a float)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def validate_payload(
     raw: Any,
     *,
@@ -80,7 +88,7 @@ def _validate_boxes(
             value = box.get(key)
             if not _is_number(value):
                 errors[f"boxes[{index}].{key}"] = ["required, a number"]
-            elif not math.isfinite(value):
+            elif not _is_finite(value):
                 errors[f"boxes[{index}].{key}"] = ["must be a finite number"]
         label = box.get("label")
         if not isinstance(label, str):

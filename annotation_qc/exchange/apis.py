@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
-from annotation_qc.core.exceptions import Conflict, Forbidden
-from annotation_qc.core.pagination import paginated_response
+from annotation_qc.core.exceptions import Conflict, Forbidden, Gone
+from annotation_qc.core.pagination import DefaultPagination, paginated_response
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.core.storage import presigned_download
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
@@ -93,8 +94,9 @@ class ProjectImportsApi(ProjectApi):
     """
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+    pagination_class = DefaultPagination  # documents the page envelope and its query parameters
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         format = serializers.ChoiceField(choices=IMPORT_FORMATS)
         as_ = serializers.ChoiceField(choices=DataImport.Target.values, required=False, default="items")
         model_version = serializers.CharField(max_length=100, required=False, default="")
@@ -207,8 +209,9 @@ class ProjectExportsApi(ProjectApi):
     """Start an export snapshot (built by a job) and list the project's snapshots, newest first."""
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
+    pagination_class = DefaultPagination  # documents the page envelope and its query parameters
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         format = serializers.ChoiceField(choices=EXPORT_FORMATS)
         include_raw = serializers.BooleanField(required=False, default=False)
         include_gold = serializers.BooleanField(required=False, default=False)
@@ -265,6 +268,19 @@ class ExportDetailApi(APIView):
         return Response(ExportDetailSerializer(export).data)
 
 
+def _export_file(export: ExportSnapshot) -> Any:
+    """The export's stored file, open; 410 with a message when it is missing or unreadable."""
+    if not export.file:
+        raise Gone("The export's file is gone; start a new export.", errors={"export_id": ["no stored file"]})
+    try:
+        return export.file.open("rb")
+    except OSError as exc:
+        raise Gone(
+            "The export's file is missing or unreadable; start a new export.",
+            errors={"export_id": [f"stored file unavailable ({exc.__class__.__name__})"]},
+        ) from exc
+
+
 class ExportDownloadApi(APIView):
     """The export's content, with its sha256 as ``ETag`` and ``Digest`` (and ``If-None-Match`` -> 304).
 
@@ -280,6 +296,7 @@ class ExportDownloadApi(APIView):
             302: OpenApiResponse(description="Object storage: the content at a presigned URL."),
             304: OpenApiResponse(),
             409: dict,
+            410: dict,
         }
     )
     def get(self, request: Request, export_id: int) -> HttpResponseBase:
@@ -307,7 +324,7 @@ class ExportDownloadApi(APIView):
             headers["Cache-Control"] = "private, no-store"
         else:
             response = FileResponse(
-                export.file.open("rb"), as_attachment=True, filename=name, content_type=media_type
+                _export_file(export), as_attachment=True, filename=name, content_type=media_type
             )
         for key, value in headers.items():
             response[key] = value

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import DefaultPagination
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.core.storage import image_response
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
@@ -82,8 +83,8 @@ def task_body(task: Task) -> dict[str, Any]:
 class ItemImportApi(ProjectApi):
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
-    class InputSerializer(serializers.Serializer):
-        class ItemSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
+        class ItemSerializer(StrictSerializer):
             external_id = serializers.CharField(max_length=255)
             image_url = serializers.URLField(max_length=2000)
             width = serializers.IntegerField(min_value=1, max_value=100_000)
@@ -113,8 +114,8 @@ class ItemImportApi(ProjectApi):
 class PredictionImportApi(ProjectApi):
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
-    class InputSerializer(serializers.Serializer):
-        class PredictionSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
+        class PredictionSerializer(StrictSerializer):
             external_id = serializers.CharField(max_length=255)
             payload = serializers.JSONField()
             scores = serializers.ListField(child=serializers.FloatField(), required=False, allow_null=True)
@@ -153,6 +154,7 @@ class MyTasksApi(ProjectApi):
     """The annotator's own task history (newest first)."""
 
     allowed_roles = frozenset({ANNOTATOR})
+    pagination_class = DefaultPagination  # documents the page envelope and its query parameters
 
     @extend_schema(responses=TaskOutputSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -163,7 +165,7 @@ class MyTasksApi(ProjectApi):
         return paginator.get_paginated_response([task_body(t) for t in page or []])
 
 
-class AnnotationInputSerializer(serializers.Serializer):
+class AnnotationInputSerializer(StrictSerializer):
     payload = serializers.JSONField()
     time_spent_ms = serializers.IntegerField(
         min_value=0, max_value=7 * 24 * 3600 * 1000, required=False, allow_null=True
@@ -195,17 +197,15 @@ class SubmitApi(APIView):
 class SkipApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={200: dict})
     def post(self, request: Request, task_id: int) -> Response:
+        task = selectors.task_of_annotator(task_id=task_id, user=request.user)  # 404 before any 400
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        task = task_skip(
-            task=selectors.task_of_annotator(task_id=task_id, user=request.user),
-            reason=data.validated_data["reason"],
-        )
+        task = task_skip(task=task, reason=data.validated_data["reason"])
         return Response({"task_id": task.pk, "status": task.status})
 
 
@@ -222,4 +222,9 @@ class ItemImageApi(APIView):
             from annotation_qc.core.exceptions import NotFound
 
             raise NotFound("This item's image is not stored here.")
-        return image_response(item.image.name)
+        try:
+            return image_response(item.image.name)
+        except OSError as exc:
+            from annotation_qc.core.exceptions import NotFound
+
+            raise NotFound("This item's stored image is missing or unreadable.") from exc

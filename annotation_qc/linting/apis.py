@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import PagePagination, paginated_response
+from annotation_qc.core.schema import OBJECT_LIST
 from annotation_qc.labeling.apis import AnnotationInputSerializer, FindingSerializer
 from annotation_qc.linting import selectors
 from annotation_qc.linting.services import lint_draft
@@ -38,6 +39,7 @@ class LintApi(APIView):
 
 class FindingsApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
     class FilterSerializer(serializers.Serializer):
         code = serializers.CharField(required=False, max_length=40)
@@ -79,7 +81,7 @@ class FindingRatesApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER})
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=OBJECT_LIST)
     def get(self, request: Request, project_id: int) -> Response:
         rates = selectors.finding_rates(project=self.project)
         return Response([{"user_id": annotator_id, **entry} for annotator_id, entry in sorted(rates.items())])

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import NotFound
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.labeling.models import ModelVersion
 from annotation_qc.labeling.services import model_versions
 from annotation_qc.prioritization import selectors
@@ -22,7 +23,7 @@ class PrioritizeApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         strategy = serializers.ChoiceField(choices=KNOWN_STRATEGIES, required=False)
         diversity_k = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
 

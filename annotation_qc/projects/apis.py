@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.projects import selectors, services
@@ -64,7 +65,7 @@ def project_body(project: Project, role: str | None) -> dict[str, Any]:
 class ProjectListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         name = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=Project.Kind.choices)
         labels = serializers.ListField(
@@ -92,7 +93,7 @@ class ProjectDetailApi(ProjectApi):
     allowed_roles = ALL_ROLES
     allowed_roles_by_method = {"PATCH": frozenset({MANAGER})}
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         name = serializers.CharField(max_length=200, required=False)
         labels = serializers.ListField(
             child=serializers.CharField(max_length=100), required=False, min_length=1, max_length=1000
@@ -147,7 +148,7 @@ class MemberOutputSerializer(serializers.Serializer):
 class ProjectMembersApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         username = serializers.CharField(max_length=150)
         role = serializers.ChoiceField(choices=Membership.Role.choices)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotation_qc.core.exceptions import ServiceError
+from rest_framework import serializers
+
+from annotation_qc.core.exceptions import ServiceError, flatten_errors
 from annotation_qc.projects.models import Project
 
 KNOWN_STRATEGIES = (
@@ -28,7 +30,7 @@ def settings_validate(*, project: Project, settings: dict[str, Any]) -> dict[str
         raise ServiceError(
             "Unknown settings.", errors={f"settings.{k}": ["unknown setting"] for k in unknown}
         )
-    clean = dict(settings)
+    clean = _typed(settings)
     if "strategy" in clean and clean["strategy"] not in KNOWN_STRATEGIES:
         raise ServiceError(
             "Unknown prioritisation strategy.",
@@ -37,6 +39,21 @@ def settings_validate(*, project: Project, settings: dict[str, Any]) -> dict[str
     if "lint_config" in clean:
         clean["lint_config"] = _lint_config_validate(clean["lint_config"])
     return clean
+
+
+def _typed(settings: dict[str, Any]) -> dict[str, Any]:
+    """Each setting checked against its model field: type (``max_boxes`` 3.7 is refused), bounds."""
+
+    class SettingsSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Project
+            fields = sorted(settings)
+
+    checked = SettingsSerializer(data=settings, partial=True)
+    if not checked.is_valid():
+        errors = {f"settings.{k}": v for k, v in flatten_errors(checked.errors).items()}
+        raise ServiceError("Invalid project settings.", errors=errors)
+    return {key: checked.validated_data[key] for key in settings}
 
 
 def _lint_config_validate(raw: Any) -> dict[str, Any]:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "annotation_qc.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -169,6 +170,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "annotation_qc.core.schema.ApiSchema",
     "EXCEPTION_HANDLER": "annotation_qc.core.exceptions.api_exception_handler",
+    # JSON bodies: size and depth limits before parsing, finite numbers, no NUL (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "annotation_qc.core.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "annotation_qc.core.negotiation.JsonFallbackNegotiation",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="20/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -243,7 +251,10 @@ LOGGING = {
     "formatters": {
         "json": {"()": "annotation_qc.core.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"request_id": {"()": "annotation_qc.core.middleware.RequestIdFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -267,4 +278,6 @@ ANNOTATION_QC = {
     "STORAGE_URL_EXPIRE_SECONDS": env.int("AQC_STORAGE_URL_EXPIRE_SECONDS", default=300),
     # Direct uploads to the bucket (presigned POST) must start within this many seconds.
     "DIRECT_UPLOAD_EXPIRE_SECONDS": env.int("AQC_DIRECT_UPLOAD_EXPIRE_SECONDS", default=3600),
+    # JSON bodies nested deeper than this are refused before parsing (annotation_qc/core/parsers.py).
+    "JSON_MAX_DEPTH": env.int("AQC_JSON_MAX_DEPTH", default=64),
 }

@@ -25,6 +25,7 @@ from annotation_qc.domain.formats.records import (
 )
 from annotation_qc.domain.formats.streaming import ordered_labels, payload_labels, used_labels, write_export
 from annotation_qc.domain.formats.tabular import decode_text, parse_csv
+from annotation_qc.domain.jsonsafe import JsonLimitError, loads_bounded, unstorable
 
 #: Media type and file extension of each export format.
 EXPORT_MEDIA_TYPES: dict[str, tuple[str, str]] = {
@@ -46,7 +47,9 @@ def _json(raw: bytes, fmt: str) -> Any:
             f"a {fmt} file is JSON; this one looks {guess} (choose the csv format for CSV files)"
         )
     try:
-        return json.loads(text)
+        return loads_bounded(text)
+    except JsonLimitError as exc:
+        raise FormatError(f"not usable JSON: {exc}") from exc
     except json.JSONDecodeError as exc:
         if head == "{" and exc.msg == "Extra data":
             raise FormatError(
@@ -56,7 +59,31 @@ def _json(raw: bytes, fmt: str) -> Any:
 
 
 def parse_file(raw: bytes, fmt: ImportFormat, options: ParseOptions) -> ParseResult:
-    """Read an annotation file of the given format; :class:`FormatError` when it is not that format."""
+    """Read an annotation file of the given format; :class:`FormatError` when it is not that format.
+
+    Items holding a value the database cannot store (a NUL character in an id, a URL or metadata, a
+    number out of range) are rejected rows, whatever the format.
+    """
+    return _storable(_parse_file(raw, fmt, options))
+
+
+def _storable(result: ParseResult) -> ParseResult:
+    kept: list[SourceItem] = []
+    rejected = list(result.rejected)
+    for item in result.items:
+        fields = {"external_id": item.external_id, "image": item.image, "metadata": dict(item.metadata)}
+        problems = unstorable(fields, limit=1)
+        if problems:
+            path, messages = next(iter(problems.items()))
+            rejected.append(Rejection(item.row, f"{path}: {messages[0]}"))
+        else:
+            kept.append(item)
+    if len(kept) == len(result.items):
+        return result
+    return ParseResult(items=tuple(kept), rejected=tuple(rejected), notes=result.notes)
+
+
+def _parse_file(raw: bytes, fmt: ImportFormat, options: ParseOptions) -> ParseResult:
     if fmt == "coco":
         return parse_coco(_json(raw, "COCO"), options)
     if fmt == "label_studio":

@@ -22,6 +22,7 @@ from annotation_qc.domain.formats.records import (
     SourceItem,
 )
 from annotation_qc.domain.formats.tabular import decode_text
+from annotation_qc.domain.jsonsafe import loads_bounded
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 
 KNOWN_KEYS = {
@@ -41,7 +42,7 @@ KNOWN_KEYS = {
 
 def _line(number: int, text: str, options: ParseOptions) -> SourceItem:
     try:
-        row = json.loads(text)
+        row = loads_bounded(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
     if not isinstance(row, Mapping):
@@ -130,8 +131,8 @@ def parse_jsonl(raw: bytes, options: ParseOptions) -> ParseResult:
 
 def _loads(text: str) -> object:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return loads_bounded(text)
+    except ValueError:  # malformed, or beyond the limits: reported as text
         return text
 
 

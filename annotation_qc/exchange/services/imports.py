@@ -87,11 +87,13 @@ def _report(
 
 
 def import_fail(*, import_id: int, message: str) -> None:
+    """Mark the import failed and remove its upload (nothing of it will be read again)."""
     data_import = DataImport.objects.get(pk=import_id)
     DataImport.objects.filter(pk=import_id).update(
         status=DataImport.Status.FAILED, finished_at=timezone.now()
     )
     jobs.job_fail(job_id=data_import.job_id, message=message)
+    stored_delete([entry["path"] for entry in data_import.files])
 
 
 def import_run(*, import_id: int) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class LowAgreementItemsApi(ProjectApi):
         max_alpha = serializers.FloatField(min_value=-1.0, max_value=1.0, required=False, default=0.667)
         limit = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=100)
 
-    @extend_schema(parameters=[FilterSerializer], responses=OBJECT_LIST)
+    @extend_schema(parameters=[FilterSerializer], responses={200: OBJECT_LIST})
     def get(self, request: Request, project_id: int) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -105,7 +105,7 @@ class AlertRuleKindsApi(ProjectApi):
 
     allowed_roles = MANAGERS
 
-    @extend_schema(responses=OBJECT_LIST)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request: Request, project_id: int) -> Response:
         return Response(describe_kinds())
 

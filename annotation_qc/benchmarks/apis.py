@@ -101,7 +101,7 @@ class ScorecardsApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
     renderer_classes = [JSONRenderer, ScorecardCsvRenderer]
 
-    @extend_schema(responses=OBJECT_LIST)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request: Request, project_id: int) -> Response:
         response = Response(selectors.scorecards(project=self.project))
         if request.accepted_renderer.format == "csv":
@@ -112,7 +112,7 @@ class ScorecardsApi(ProjectApi):
 class AnnotatorBenchmarksApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
-    @extend_schema(responses=OBJECT_LIST)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request: Request, project_id: int, user_id: int) -> Response:
         return Response(selectors.annotator_benchmarks(project=self.project, annotator_id=user_id))
 

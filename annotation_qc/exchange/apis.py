@@ -233,6 +233,11 @@ class ProjectExportsApi(ProjectApi):
     def post(self, request: Request, project_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data["include_gold"] and self.project_role != MANAGER:
+            raise Forbidden(
+                "Gold answers are for managers.",
+                errors={"include_gold": ["only managers export gold answers"]},
+            )
         if data.validated_data["target_source_id"] is not None and self.project_role != MANAGER:
             raise Forbidden(
                 "Only managers write exports to a bucket source.",
@@ -265,7 +270,9 @@ class ExportDetailApi(APIView):
     @extend_schema(responses=ExportDetailSerializer)
     def get(self, request: Request, export_id: int) -> Response:
         export = selectors.export_for_member(export_id=export_id, user=request.user)
-        return Response(ExportDetailSerializer(export).data)
+        body = ExportDetailSerializer(export).data
+        body["manifest"] = selectors.manifest_for(export=export, user=request.user)
+        return Response(body)
 
 
 def _export_file(export: ExportSnapshot) -> Any:
@@ -301,6 +308,8 @@ class ExportDownloadApi(APIView):
     )
     def get(self, request: Request, export_id: int) -> HttpResponseBase:
         export = selectors.export_for_member(export_id=export_id, user=request.user)
+        if not selectors.export_readable_by(export=export, user=request.user):
+            raise Forbidden("This export holds gold answers, which only managers may read.")
         if export.status != ExportSnapshot.Status.READY:
             raise Conflict(f"The export is not ready (status: {export.status}).")
         etag = f'"{export.sha256}"'

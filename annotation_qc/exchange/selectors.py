@@ -56,6 +56,23 @@ def export_file_name(*, project_name: str, export_id: int, sha256: str, fmt: str
     return f"{slugify(project_name) or 'project'}-export-{export_id}-{sha256[:12]}.{extension}"
 
 
+#: What of an export only managers see: gold answers (``include_gold`` content) and each annotator's
+#: benchmark accuracy (the manifest's ``benchmarks``), as gold and scorecards are managers' alone.
+MANAGER_ONLY_MANIFEST_KEYS = ("benchmarks",)
+
+
+def export_readable_by(*, export: ExportSnapshot, user: Any) -> bool:
+    """Whether the user may download the export's content (gold answers are for managers)."""
+    return not export.options.get("include_gold") or role_in_project(user, export.project_id) == MANAGER
+
+
+def manifest_for(*, export: ExportSnapshot, user: Any) -> dict[str, Any]:
+    """The manifest as this user may read it: ML engineers do not get per-annotator benchmark accuracy."""
+    if role_in_project(user, export.project_id) == MANAGER:
+        return dict(export.manifest)
+    return {k: v for k, v in export.manifest.items() if k not in MANAGER_ONLY_MANIFEST_KEYS}
+
+
 def import_for_member(*, import_id: int, user: Any) -> DataImport:
     data_import = DataImport.objects.select_related("job").filter(pk=import_id).first()
     if data_import is None or role_in_project(user, data_import.project_id) not in (MANAGER, ML_ENGINEER):

@@ -16,6 +16,7 @@ from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.core.storage import image_response
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
+from annotation_qc.labeling.permissions import IsTaskAnnotator
 from annotation_qc.labeling.services.dispatch import task_next, task_skip
 from annotation_qc.labeling.services.imports import items_import, predictions_import
 from annotation_qc.labeling.services.submit import annotation_submit
@@ -173,7 +174,7 @@ class AnnotationInputSerializer(StrictSerializer):
 
 
 class SubmitApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsTaskAnnotator]
 
     class OutputSerializer(serializers.Serializer):
         annotation_id = serializers.IntegerField()
@@ -195,17 +196,17 @@ class SubmitApi(APIView):
 
 
 class SkipApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsTaskAnnotator]
+    task: Task
 
     class InputSerializer(StrictSerializer):
         reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={200: dict})
     def post(self, request: Request, task_id: int) -> Response:
-        task = selectors.task_of_annotator(task_id=task_id, user=request.user)  # 404 before any 400
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        task = task_skip(task=task, reason=data.validated_data["reason"])
+        task = task_skip(task=self.task, reason=data.validated_data["reason"])
         return Response({"task_id": task.pk, "status": task.status})
 
 

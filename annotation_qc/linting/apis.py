@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +10,7 @@ from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import PagePagination, paginated_response
 from annotation_qc.core.schema import OBJECT_LIST
 from annotation_qc.labeling.apis import AnnotationInputSerializer, FindingSerializer
+from annotation_qc.labeling.permissions import IsTaskAnnotator
 from annotation_qc.linting import selectors
 from annotation_qc.linting.services import lint_draft
 from annotation_qc.projects.permissions import MANAGER, ProjectApi
@@ -19,7 +19,7 @@ from annotation_qc.projects.permissions import MANAGER, ProjectApi
 class LintApi(APIView):
     """Live linting of a draft: the findings submit would give, with nothing stored."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsTaskAnnotator]
 
     class OutputSerializer(serializers.Serializer):
         findings = FindingSerializer(many=True)
@@ -81,7 +81,7 @@ class FindingRatesApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER})
 
-    @extend_schema(responses=OBJECT_LIST)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request: Request, project_id: int) -> Response:
         rates = selectors.finding_rates(project=self.project)
         return Response([{"user_id": annotator_id, **entry} for annotator_id, entry in sorted(rates.items())])

@@ -116,6 +116,13 @@ def project_update(*, project: Project, data: dict[str, Any]) -> Project:
     return locked
 
 
+def _access_changed(*, project: Project, user_id: int) -> None:
+    """A member lost the annotator role: their open tasks end and the items go back to the queue."""
+    from annotation_qc.labeling.services.revoke import open_tasks_end
+
+    open_tasks_end(project_id=project.pk, annotator_id=user_id)
+
+
 @transaction.atomic
 def label_rename(*, project: Project, old: str, new: str) -> Project:
     """Renames a label not yet used by any answer (a label in use is retired and a new one added instead)."""
@@ -158,17 +165,25 @@ def member_add(*, project: Project, user: Any, role: str) -> Membership:
     return membership
 
 
+@transaction.atomic
 def member_set_role(*, project: Project, user_id: int, role: str) -> Membership:
+    """Change a member's role; one who stops being an annotator has their open tasks ended at once."""
     membership = Membership.objects.select_related("user").filter(project=project, user_id=user_id).first()
     if membership is None:
         raise NotFound("No such member.")
     if membership.role != role:
+        was = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        if was == Membership.Role.ANNOTATOR:
+            _access_changed(project=project, user_id=user_id)
     return membership
 
 
+@transaction.atomic
 def member_remove(*, project: Project, user_id: int) -> None:
+    """Remove a member; their open tasks end at once (their next submit, lint or skip is 403)."""
     deleted, _ = Membership.objects.filter(project=project, user_id=user_id).delete()
     if not deleted:
         raise NotFound("No such member.")
+    _access_changed(project=project, user_id=user_id)

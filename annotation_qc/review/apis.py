@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,7 +9,9 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import Forbidden, ServiceError
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.labeling.apis import AnnotationInputSerializer
+from annotation_qc.labeling.permissions import IsTaskAnnotator
 from annotation_qc.labeling.selectors import task_of_annotator
 from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ML_ENGINEER, REVIEWER, ProjectApi
 from annotation_qc.review import selectors
@@ -46,7 +47,7 @@ class LabelErrorsApi(ProjectApi):
         offset = serializers.IntegerField(min_value=0, required=False, default=0)
         kind = serializers.CharField(required=False, max_length=20)
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         model_version = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
     @extend_schema(parameters=[FilterSerializer], responses=dict)
@@ -123,7 +124,7 @@ class ReviewSettingsApi(ProjectApi):
         config = reviews.review_config_update(project=self.project, data=dict(data))
         return Response(_config_body(config))
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         enabled = serializers.BooleanField()
         lint_warnings = serializers.BooleanField()
         suspects_top = serializers.IntegerField(min_value=0, max_value=100_000)
@@ -192,7 +193,7 @@ class ReviewActionApi(ProjectApi):
     allowed_roles = REVIEWERS
     action = ""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         payload = serializers.JSONField(required=False)
         comments = serializers.JSONField(required=False)
         round = serializers.IntegerField(min_value=1, required=False)
@@ -234,10 +235,11 @@ class MyReworkApi(ProjectApi):
 class TaskReworkApi(APIView):
     """``GET``: the rework of one of the annotator's tasks; ``POST``: the corrected answer (back to review).
 
-    The task is found by the same lookup as the other task endpoints (the annotator's own tasks only).
+    The task is found by the same lookup as the other task endpoints (the annotator's own tasks only,
+    while they are an annotator of its project).
     """
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsTaskAnnotator]
 
     @extend_schema(responses=dict)
     def get(self, request: Request, task_id: int) -> Response:

@@ -1,10 +1,11 @@
-"""Schemathesis against the OpenAPI schema: no generated request gets a 5xx.
+"""Schemathesis against the OpenAPI schema: no 5xx, and every answer is one the schema documents.
 
 Every operation of ``/api/schema/`` is called through the WSGI app (no server) with requests that
-fit the schema and requests that do not, as an annotator and as a manager of a seeded project, with
-the path's ids pointing at that project's real objects so the calls reach past the 404s. The run
-is bounded (examples per operation, derandomised so CI is repeatable); ``AQC_FUZZ_EXAMPLES=200``
-makes a deeper local run.
+fit the schema and requests that do not, as an annotator, an ML engineer and a manager of a seeded
+project, with the path's ids pointing at that project's real objects so the calls reach past the
+404s. Each response must not be a server error, must have a documented status code and content
+type, and its body must match the documented schema. The run is bounded (examples per operation,
+derandomised so CI is repeatable); ``AQC_FUZZ_EXAMPLES=200`` makes a deeper local run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err, Ok
 
 from annotation_qc.accounts.services import api_token_create
@@ -64,12 +72,14 @@ def seeded(db: Any) -> Seeded:
     project = ProjectFactory.create(
         labels=["car", "person"], benchmark_rate=0.0, overlap=2, overlap_fraction=0.5
     )
-    manager, annotator = (
+    manager, annotator, engineer = (
         UserFactory.create(username="fuzz-manager"),
         UserFactory.create(username="fuzz-annotator"),
+        UserFactory.create(username="fuzz-engineer"),
     )
     MembershipFactory.create(project=project, user=manager, role="manager")
     MembershipFactory.create(project=project, user=annotator, role="annotator")
+    MembershipFactory.create(project=project, user=engineer, role="ml_engineer")
     rows = [
         {
             "external_id": f"f{i}",
@@ -108,24 +118,18 @@ def seeded(db: Any) -> Seeded:
     open_task = task_next(project=project, annotator_id=annotator.pk)
     assert open_task is not None
     job = job_create(kind="prioritize", project_id=project.pk, created_by_id=manager.pk, params={})
-    tokens = {
-        role: api_token_create(user=user, name="fuzz")[1]
-        for role, user in (("manager", manager), ("annotator", annotator))
-    }
+    people = (("manager", manager), ("annotator", annotator), ("ml_engineer", engineer))
+    tokens = {role: api_token_create(user=user, name="fuzz")[1] for role, user in people}
     # A spare token of each caller for DELETE /auth/tokens/{token_id}/ (revoking the one in use would
     # turn the rest of the run into 401s).
-    spare = {
-        role: api_token_create(user=user, name="spare")[0].pk
-        for role, user in (("manager", manager), ("annotator", annotator))
-    }
+    spare = {role: api_token_create(user=user, name="spare")[0].pk for role, user in people}
     ids = {
         "project_id": project.pk,
         "item_id": items[0].pk,
         "task_id": open_task.pk,
         "job_id": job.pk,
         "user_id": annotator.pk,
-        "token_id.manager": spare["manager"],
-        "token_id.annotator": spare["annotator"],
+        **{f"token_id.{role}": pk for role, pk in spare.items()},
     }
     return Seeded(ids=ids, tokens=tokens)
 
@@ -161,7 +165,22 @@ def _fuzz(
     return seen
 
 
-def test_no_operation_answers_with_a_server_error(seeded: Seeded, wsgi_app: Any) -> None:
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _problems(case: schemathesis.Case, response: Any) -> list[str]:
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except FailureGroup as group:
+        return [
+            f"{type(f).__name__}: {f.title}: {str(getattr(f, 'message', ''))[:400]}" for f in group.exceptions
+        ]
+    except AssertionError as exc:
+        return [str(exc)[:300]]
+    return []
+
+
+def test_every_answer_is_documented_and_none_is_a_server_error(seeded: Seeded, wsgi_app: Any) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
     loaded = list(schema.get_all_operations())
     assert not [result.err() for result in loaded if isinstance(result, Err)]
@@ -171,8 +190,8 @@ def test_no_operation_answers_with_a_server_error(seeded: Seeded, wsgi_app: Any)
     calls = 0
     started = time.monotonic()
 
-    # The annotator runs first: the manager's run may remove them from the project.
-    for role in ("annotator", "manager"):
+    # The annotator and the ML engineer run first: the manager's run may remove them from the project.
+    for role in ("annotator", "ml_engineer", "manager"):
         headers = {"Authorization": f"Token {seeded.tokens[role]}"}
         for operation in operations:
             path_ids = _path_ids(operation, seeded, role)
@@ -183,12 +202,14 @@ def test_no_operation_answers_with_a_server_error(seeded: Seeded, wsgi_app: Any)
             for mode in modes:
                 for case, response in _fuzz(operation, mode, path_ids, headers):
                     calls += 1
-                    if response.status_code >= 500:
+                    problems = _problems(case, response)
+                    if problems:
                         failures.append(
-                            f"{role}: {case.method} {case.formatted_path} -> {response.status_code}\n"
-                            f"  query={case.query!r} body={case.body!r}\n  {response.text[:300]}"
+                            f"{role}: {case.method} {case.formatted_path} -> {response.status_code}: "
+                            f"{'; '.join(problems)}\n"
+                            f"  query={case.query!r} body={str(case.body)[:200]}\n  {response.text[:300]}"
                         )
 
     elapsed = time.monotonic() - started
     assert calls >= len(operations) * EXAMPLES // 2, f"only {calls} calls in {elapsed:.1f} s"
-    assert not failures, f"{len(failures)} server errors in {calls} calls:\n" + "\n".join(failures[:20])
+    assert not failures, f"{len(failures)} failures in {calls} calls:\n" + "\n".join(failures[:40])

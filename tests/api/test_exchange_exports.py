@@ -266,8 +266,9 @@ def test_benchmark_answers_never_exported_and_gold_only_when_asked(empty: World,
     plain = export(empty, capture, format="csv", include_raw=True)
     assert content_of(empty, plain["id"]).decode().splitlines()[1:] == []
     assert plain["manifest"]["annotators"] == []
-    with_gold = export(empty, capture, format="csv", include_raw=True, include_gold=True)
-    rows = list(csv.DictReader(io.StringIO(content_of(empty, with_gold["id"]).decode())))
+    with_gold = export(empty, capture, role="manager", format="csv", include_raw=True, include_gold=True)
+    content = b"".join(download(empty, with_gold["id"], "manager").streaming_content)
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
     assert [(r["external_id"], r["source"], r["label"], r["x"]) for r in rows] == [
         ("g1", "gold", "person", "1")
     ]

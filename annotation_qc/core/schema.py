@@ -55,6 +55,16 @@ class ApiSchema(AutoSchema):
             return f"{outer}{name}"
         return name
 
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> Any:
+        """Request bodies of strict serializers say so: ``additionalProperties: false``."""
+        from annotation_qc.core.serializers import StrictSerializer
+
+        schema = super()._map_basic_serializer(serializer, direction)
+        target = serializer if isinstance(serializer, type) else type(serializer)
+        if direction == "request" and issubclass(target, StrictSerializer):
+            schema["additionalProperties"] = False
+        return schema
+
     def error_codes(self) -> list[str]:
         view = self.view
         codes: set[str] = set()

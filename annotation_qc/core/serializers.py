@@ -25,7 +25,8 @@ def _prefixed(detail: Any, name: str) -> dict[str, Any]:
 
 
 class StrictSerializer(serializers.Serializer):
-    """A ``Serializer`` that answers 400 for fields it does not declare."""
+    # A Serializer that answers 400 for fields it does not declare. (No docstring: drf-spectacular
+    # would give it as the description of every request body without one of its own.)
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):

@@ -21,6 +21,9 @@ class Job(models.Model):
     message = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    #: Refreshed every few seconds by the worker running the job; the watchdog retries a job whose
+    #: heartbeat stopped (its worker died) and fails it after ``JOB_MAX_ATTEMPTS``.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

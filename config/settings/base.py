@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "label-errors-after-labeling": {"task": "review.label_errors_due", "schedule": 900.0},
     "data-retention": {"task": "datahealth.retention_sweep", "schedule": 3600.0},
     "review-sweep": {"task": "review.sweep", "schedule": 300.0},
+    # Jobs whose worker died (no heartbeat for JOB_STALE_SECONDS): retried, then failed with a message.
+    "jobs-watchdog": {
+        "task": "core.jobs_watchdog",
+        "schedule": env.float("AQC_JOB_WATCHDOG_SECONDS", default=60.0),
+    },
 }
 
 LOGGING = {
@@ -278,6 +283,11 @@ ANNOTATION_QC = {
     "STORAGE_URL_EXPIRE_SECONDS": env.int("AQC_STORAGE_URL_EXPIRE_SECONDS", default=300),
     # Direct uploads to the bucket (presigned POST) must start within this many seconds.
     "DIRECT_UPLOAD_EXPIRE_SECONDS": env.int("AQC_DIRECT_UPLOAD_EXPIRE_SECONDS", default=3600),
+    # Crash-safe jobs (annotation_qc/core/jobs.py): a running job beats every JOB_HEARTBEAT_SECONDS; the
+    # watchdog retries one silent for JOB_STALE_SECONDS (its worker died) up to JOB_MAX_ATTEMPTS starts.
+    "JOB_HEARTBEAT_SECONDS": env.float("AQC_JOB_HEARTBEAT_SECONDS", default=10.0),
+    "JOB_STALE_SECONDS": env.float("AQC_JOB_STALE_SECONDS", default=120.0),
+    "JOB_MAX_ATTEMPTS": env.int("AQC_JOB_MAX_ATTEMPTS", default=3),
     # JSON bodies nested deeper than this are refused before parsing (annotation_qc/core/parsers.py).
     "JSON_MAX_DEPTH": env.int("AQC_JSON_MAX_DEPTH", default=64),
 }

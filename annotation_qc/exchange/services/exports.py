@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.models import Job
 from annotation_qc.core.storage import opaque_key
 from annotation_qc.datahealth.services.pseudonyms import (
     annotator_alias,
@@ -127,6 +128,35 @@ def export_build(*, export_id: int) -> ExportSnapshot:
     export = ExportSnapshot.objects.select_related("project", "created_by").get(pk=export_id)
     if export.status == ExportSnapshot.Status.READY:
         return export
+    # One worker at a time (a redelivered task of a live job does nothing); nothing is served until
+    # READY is set with the stored file, so a worker killed mid-build leaves no partial export.
+    with jobs.job_running(job_id=export.job_id) as mine:
+        if not mine:
+            return export
+        return _build(export)
+
+
+def export_retry(job: Job) -> None:
+    """The watchdog's retry of an export whose worker died."""
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
+    from annotation_qc.exchange.tasks import export_build_task
+
+    export_id = ExportSnapshot.objects.values_list("pk", flat=True).get(job_id=job.pk)
+    enqueue_on_commit(
+        export_build_task,
+        export_id,
+        on_unavailable=lambda: export_fail(export_id=export_id, message=BROKER_DOWN),
+    )
+
+
+def export_give_up(job: Job, message: str) -> None:
+    export_fail(
+        export_id=ExportSnapshot.objects.values_list("pk", flat=True).get(job_id=job.pk), message=message
+    )
+
+
+def _build(export: ExportSnapshot) -> ExportSnapshot:
+    export_id = export.pk
     project = export.project
     include_raw = bool(export.options.get("include_raw"))
     include_gold = bool(export.options.get("include_gold"))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.models import Job
 from annotation_qc.datahealth.services.checks import (
     BatchHealth,
     batch_analyse_enqueue,
@@ -96,11 +97,37 @@ def import_fail(*, import_id: int, message: str) -> None:
     stored_delete([entry["path"] for entry in data_import.files])
 
 
+def import_retry(job: Job) -> None:
+    """The watchdog's retry of an import whose worker died: enqueue it again (it claims the job anew)."""
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
+    from annotation_qc.exchange.tasks import import_run as import_task
+
+    import_id = DataImport.objects.values_list("pk", flat=True).get(job_id=job.pk)
+    enqueue_on_commit(
+        import_task, import_id, on_unavailable=lambda: import_fail(import_id=import_id, message=BROKER_DOWN)
+    )
+
+
+def import_give_up(job: Job, message: str) -> None:
+    import_fail(import_id=DataImport.objects.values_list("pk", flat=True).get(job_id=job.pk), message=message)
+
+
 def import_run(*, import_id: int) -> dict[str, Any]:
-    """The job: returns the report. Finished imports are left alone (a redelivered task does nothing)."""
+    """The job: returns the report. Safe to run twice: a finished import is left alone, and a redelivered
+    task whose job another live worker runs (or that failed) does nothing. The rows are written in one
+    transaction, so a worker killed mid-import leaves nothing, and the watchdog's retry imports it whole.
+    """
     data_import = DataImport.objects.select_related("project").get(pk=import_id)
     if data_import.status in (DataImport.Status.IMPORTED, DataImport.Status.REJECTED):
         return data_import.report
+    with jobs.job_running(job_id=data_import.job_id) as mine:
+        if not mine:
+            return data_import.report
+        return _run(data_import)
+
+
+def _run(data_import: DataImport) -> dict[str, Any]:
+    import_id = data_import.pk
     limits = import_limits()
     DataImport.objects.filter(pk=import_id).update(status=DataImport.Status.RUNNING)
     stored: list[str] = []

@@ -11,6 +11,7 @@ from annotation_qc.agreement.services.reports import agreement_report_start
 from annotation_qc.core.auth import authenticated_user, user_id
 from annotation_qc.core.schema import OBJECT_LIST
 from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.throttles import JobStartThrottle
 from annotation_qc.projects.permissions import MANAGER, ML_ENGINEER, ProjectApi
 
 
@@ -25,6 +26,7 @@ class AgreementApi(ProjectApi):
 
 
 class AgreementComputeApi(ProjectApi):
+    throttle_classes = [JobStartThrottle]
     allowed_roles = frozenset({MANAGER})
 
     @extend_schema(request=None, responses={202: dict})

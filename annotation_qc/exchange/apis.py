@@ -19,6 +19,7 @@ from annotation_qc.core.exceptions import Conflict, Forbidden, Gone
 from annotation_qc.core.pagination import DefaultPagination, paginated_response
 from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.core.storage import presigned_download
+from annotation_qc.core.throttles import JobStartThrottle
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.domain.formats import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, IMPORT_FORMATS
@@ -93,6 +94,7 @@ class ProjectImportsApi(ProjectApi):
     rejected rows. Gold is imported by managers only.
     """
 
+    throttle_classes = [JobStartThrottle]
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
     pagination_class = DefaultPagination  # documents the page envelope and its query parameters
 
@@ -208,6 +210,7 @@ class ImportDetailApi(APIView):
 class ProjectExportsApi(ProjectApi):
     """Start an export snapshot (built by a job) and list the project's snapshots, newest first."""
 
+    throttle_classes = [JobStartThrottle]
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
     pagination_class = DefaultPagination  # documents the page envelope and its query parameters
 

@@ -14,6 +14,7 @@ from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import DefaultPagination
 from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.core.storage import image_response
+from annotation_qc.core.throttles import AnnotatorLoopThrottle
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
 from annotation_qc.labeling.permissions import IsTaskAnnotator
@@ -141,6 +142,7 @@ class PredictionImportApi(ProjectApi):
 
 
 class NextTaskApi(ProjectApi):
+    throttle_classes = [AnnotatorLoopThrottle]
     allowed_roles = frozenset({ANNOTATOR})
 
     @extend_schema(request=None, responses={200: TaskOutputSerializer, 204: None})
@@ -174,6 +176,7 @@ class AnnotationInputSerializer(StrictSerializer):
 
 
 class SubmitApi(APIView):
+    throttle_classes = [AnnotatorLoopThrottle]
     permission_classes = [IsTaskAnnotator]
 
     class OutputSerializer(serializers.Serializer):
@@ -196,6 +199,7 @@ class SubmitApi(APIView):
 
 
 class SkipApi(APIView):
+    throttle_classes = [AnnotatorLoopThrottle]
     permission_classes = [IsTaskAnnotator]
     task: Task
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import PagePagination, paginated_response
 from annotation_qc.core.schema import OBJECT_LIST
+from annotation_qc.core.throttles import AnnotatorLoopThrottle
 from annotation_qc.labeling.apis import AnnotationInputSerializer, FindingSerializer
 from annotation_qc.labeling.permissions import IsTaskAnnotator
 from annotation_qc.linting import selectors
@@ -19,6 +20,7 @@ from annotation_qc.projects.permissions import MANAGER, ProjectApi
 class LintApi(APIView):
     """Live linting of a draft: the findings submit would give, with nothing stored."""
 
+    throttle_classes = [AnnotatorLoopThrottle]
     permission_classes = [IsTaskAnnotator]
 
     class OutputSerializer(serializers.Serializer):

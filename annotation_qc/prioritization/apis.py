@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import NotFound
 from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.throttles import JobStartThrottle
 from annotation_qc.labeling.models import ModelVersion
 from annotation_qc.labeling.services import model_versions
 from annotation_qc.prioritization import selectors
@@ -21,6 +22,7 @@ class PrioritizeApi(ProjectApi):
     """Start a prioritisation job; poll it at ``/api/v1/jobs/{job_id}/``. 409 (with the running
     job's ``job_id``) while another run of the project is pending or running."""
 
+    throttle_classes = [JobStartThrottle]
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
     class InputSerializer(StrictSerializer):

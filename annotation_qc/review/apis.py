@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import Forbidden, ServiceError
 from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.throttles import JobStartThrottle
 from annotation_qc.labeling.apis import AnnotationInputSerializer
 from annotation_qc.labeling.permissions import IsTaskAnnotator
 from annotation_qc.labeling.selectors import task_of_annotator
@@ -39,6 +40,7 @@ class LabelErrorsApi(ProjectApi):
     """Suspected label errors of the project, most suspicious first (``?format=csv`` for all of them);
     ``POST`` starts a detection job (poll it at ``/api/v1/jobs/{job_id}/``)."""
 
+    throttle_classes = [JobStartThrottle]
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
     renderer_classes = [JSONRenderer, RowsCsvRenderer]
 

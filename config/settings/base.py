@@ -177,7 +177,12 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "annotation_qc.core.negotiation.JsonFallbackNegotiation",
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="20/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env("LOGIN_THROTTLE_RATE", default="20/min"),
+        # Per user, on writes (annotation_qc/core/throttles.py): 429 with Retry-After past the rate.
+        "annotator_loop": env("AQC_ANNOTATOR_RATE", default="600/min"),
+        "job_start": env("AQC_JOB_START_RATE", default="30/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -1,13 +1,16 @@
 """Load test: concurrent annotators against a real gunicorn server on PostgreSQL, over HTTP on loopback.
 
     .venv/bin/python bench/load.py --annotators 50 --seconds 60 --items 50000
+    .venv/bin/python bench/load.py --annotators 64 --seconds 120 --items 50000 --burst 10
 
 Creates a fresh PostgreSQL database, seeds a bbox project (20% of the items need two annotations)
 with one API token per annotator, starts ``gunicorn config.wsgi:application`` (production
 settings, embedded Celery) on 127.0.0.1 and runs one thread per annotator doing next-task then
 submit, without pause (or ``--think-ms`` before each task), until the time is up. Afterwards it
 checks the database for double assignments and over-filled items, stops gunicorn and drops the
-database. Prints requests,
+database. With ``--burst N`` each annotator sends N next-task calls at once (a double-clicking UI, a
+retrying client) before submitting: they must all get the same task or a 429 with ``Retry-After`` (the
+per-user rate limit), never a 5xx; a client told 429 waits as told. Prints requests,
 errors, throughput and p50/p95/p99 latency per endpoint; exits non-zero on any error or violation.
 Traffic goes to 127.0.0.1 only, every loop is bounded in count and time, and the server is always
 stopped.
@@ -141,6 +144,8 @@ class Annotator:
     token: str
     timings: dict[str, list[float]] = field(default_factory=lambda: {"next_task": [], "submit": []})
     errors: list[str] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    retry_after_missing: int = 0
     items: list[int] = field(default_factory=list)
     submitted: int = 0
     ran_dry: bool = False
@@ -160,10 +165,52 @@ class Annotator:
         finally:
             connection.close()
         elapsed_ms = (time.perf_counter() - start) * 1000
+        self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
+        if response.status == 429:
+            retry_after = response.getheader("Retry-After")
+            if retry_after is None:
+                self.retry_after_missing += 1
+            else:
+                time.sleep(min(float(retry_after), 5.0))  # a polite client waits as told (capped here)
         return response.status, (json.loads(raw) if raw else None), elapsed_ms
 
+    def burst(self, port: int, project_id: int, calls: int) -> tuple[int, Any]:
+        """``calls`` next-task requests at once; the first 200 body (all 200s must name one task)."""
+        results: list[tuple[int, Any, float]] = []
+        lock = threading.Lock()
+
+        def one() -> None:
+            try:
+                outcome = self.request(port, "POST", f"/api/v1/projects/{project_id}/next-task/")
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                outcome = (0, f"{exc.__class__.__name__}: {exc}", 0.0)
+            with lock:
+                results.append(outcome)
+
+        threads = [threading.Thread(target=one, daemon=True) for _ in range(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=2 * REQUEST_TIMEOUT_S)
+        self.timings["next_task"].extend(ms for _, _, ms in results)
+        ok = [body for status, body, _ in results if status == 200]
+        for status, body, _ in results:
+            if status not in (200, 204, 429):
+                self.errors.append(f"next-task {status}: {str(body)[:200]}")
+        if len({body["id"] for body in ok}) > 1:
+            self.errors.append(f"one burst got {len({body['id'] for body in ok})} different tasks")
+        if ok:
+            return 200, ok[0]
+        return (204, None) if any(status == 204 for status, _, _ in results) else (429, None)
+
     def loop(
-        self, port: int, project_id: int, deadline: float, start: threading.Barrier, think_s: float
+        self,
+        port: int,
+        project_id: int,
+        deadline: float,
+        start: threading.Barrier,
+        think_s: float,
+        burst: int = 1,
     ) -> None:
         start.wait()
         for _ in range(MAX_LOOPS):
@@ -171,8 +218,13 @@ class Annotator:
                 return
             time.sleep(think_s)  # the annotator looks at the image and draws
             try:
-                status, body, ms = self.request(port, "POST", f"/api/v1/projects/{project_id}/next-task/")
-                self.timings["next_task"].append(ms)
+                if burst > 1:
+                    status, body = self.burst(port, project_id, burst)
+                    if status == 429:
+                        continue
+                else:
+                    status, body, ms = self.request(port, "POST", f"/api/v1/projects/{project_id}/next-task/")
+                    self.timings["next_task"].append(ms)
                 if status == 204:
                     self.ran_dry = True
                     return
@@ -184,6 +236,8 @@ class Annotator:
                     port, "POST", f"/api/v1/tasks/{body['id']}/submit/", {"payload": {"boxes": [BOX]}}
                 )
                 self.timings["submit"].append(ms)
+                if status == 429:
+                    continue
                 if status != 201:
                     self.errors.append(f"submit {status}: {str(body)[:200]}")
                     continue
@@ -236,10 +290,13 @@ def main() -> None:
     parser.add_argument(
         "--think-ms", type=float, default=0.0, help="pause of each annotator before each next-task"
     )
+    parser.add_argument("--burst", type=int, default=1, help="next-task calls sent at once per loop")
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
     if not 0 < args.seconds <= 600 or not 0 < args.annotators <= 500 or not 0 <= args.think_ms <= 60_000:
         parser.error("bounded run: 0 < seconds <= 600, 0 < annotators <= 500, 0 <= think-ms <= 60000")
+    if not 1 <= args.burst <= 20:
+        parser.error("bounded run: 1 <= burst <= 20")
 
     database_url = fresh_database("postgres", DATABASE)
     django_setup(database_url)
@@ -256,7 +313,9 @@ def main() -> None:
         deadline = time.monotonic() + args.seconds
         threads = [
             threading.Thread(
-                target=a.loop, args=(port, project_id, deadline, barrier, args.think_ms / 1000), daemon=True
+                target=a.loop,
+                args=(port, project_id, deadline, barrier, args.think_ms / 1000, args.burst),
+                daemon=True,
             )
             for a in annotators
         ]
@@ -280,6 +339,7 @@ def main() -> None:
         "annotators": args.annotators,
         "gunicorn_workers": args.workers,
         "think_ms": args.think_ms,
+        "burst": args.burst,
         "items": args.items,
         "seed_seconds": round(seed_seconds, 1),
         "run_seconds": round(run_seconds, 1),
@@ -287,6 +347,12 @@ def main() -> None:
         "requests_per_second": round(requests / run_seconds, 1),
         "loops_completed": sum(a.submitted for a in annotators),
         "errors": len(errors),
+        "statuses": {
+            str(code): sum(a.statuses.get(code, 0) for a in annotators)
+            for code in sorted({code for a in annotators for code in a.statuses})
+        },
+        "server_errors_5xx": sum(n for a in annotators for code, n in a.statuses.items() if code >= 500),
+        "429_without_retry_after": sum(a.retry_after_missing for a in annotators),
         "error_samples": errors[:5],
         "ran_out_of_items": any(a.ran_dry for a in annotators),
         "double_assignments": checks["annotator_item_pairs_twice"] + repeated_client_side,
@@ -298,6 +364,8 @@ def main() -> None:
     print(json.dumps(report, indent=2))
     failed = (
         report["errors"]
+        or report["server_errors_5xx"]
+        or report["429_without_retry_after"]
         or report["double_assignments"]
         or report["items_over_required"]
         or report["slot_count_mismatches"]

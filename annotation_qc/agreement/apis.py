@@ -10,7 +10,7 @@ from annotation_qc.agreement.services.consensus import item_resolve
 from annotation_qc.agreement.services.reports import agreement_report_start
 from annotation_qc.core.auth import authenticated_user, user_id
 from annotation_qc.core.schema import OBJECT_LIST
-from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.core.throttles import JobStartThrottle
 from annotation_qc.projects.permissions import MANAGER, ML_ENGINEER, ProjectApi
 
@@ -38,7 +38,7 @@ class AgreementComputeApi(ProjectApi):
 class LowAgreementItemsApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         max_alpha = serializers.FloatField(min_value=-1.0, max_value=1.0, required=False, default=0.667)
         limit = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=100)
 

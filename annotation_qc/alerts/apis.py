@@ -16,7 +16,7 @@ from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import NotFound
 from annotation_qc.core.pagination import PagePagination, paginated_response
 from annotation_qc.core.schema import OBJECT_LIST
-from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.domain.alert_params import describe_kinds
 from annotation_qc.projects.permissions import MANAGER, ProjectApi
 
@@ -141,7 +141,7 @@ class AlertListApi(ProjectApi):
     allowed_roles = MANAGERS
     pagination_class = PagePagination  # documents the page envelope and its query parameters
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         status = serializers.ChoiceField(choices=["open", "resolved", "all"], required=False, default="all")
 
     @extend_schema(parameters=[FilterSerializer], responses=AlertOutputSerializer(many=True))

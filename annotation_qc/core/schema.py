@@ -31,6 +31,7 @@ ERROR_DESCRIPTIONS = {
     "404": "No such object, or not visible to this user.",
     "409": "The request conflicts with the current state.",
     "413": "The request body is over the size limit.",
+    "415": "The body is not of a media type this operation reads (JSON; multipart where files are uploaded).",
     "429": "Too many requests: retry after the `Retry-After` header's seconds.",
 }
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -76,7 +77,7 @@ class ApiSchema(AutoSchema):
             codes.add("403")  # a session without its CSRF token
         has_body = self.method in ("POST", "PUT", "PATCH")
         if has_body:
-            codes |= {"400", "413"}
+            codes |= {"400", "413", "415"}
         if self.method in WRITE_METHODS:
             codes.add("409")
         if "{" in self.path:

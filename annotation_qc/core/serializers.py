@@ -16,12 +16,28 @@ from rest_framework import serializers
 from rest_framework.exceptions import ParseError, ValidationError
 
 from annotation_qc.core.parsers import parse_json_bytes
+from annotation_qc.domain.jsonsafe import MAX_INT
 
 
 def _prefixed(detail: Any, name: str) -> dict[str, Any]:
     if isinstance(detail, dict):
         return {f"{name}.{key}" if key else name: value for key, value in detail.items()}
     return {name: detail}
+
+
+class QuerySerializer(serializers.Serializer):
+    # Query parameters: an empty value (``?kind=``) is refused like any other bad value, not taken as
+    # absent, except by text fields that allow blanks. (Unknown parameters pass: paging reads its own.)
+
+    def to_internal_value(self, data: Any) -> Any:
+        empty = sorted(
+            name
+            for name, field in self.fields.items()
+            if data.get(name) == "" and not getattr(field, "allow_blank", False)
+        )
+        if empty:
+            raise ValidationError({name: ["must not be empty"] for name in empty})
+        return super().to_internal_value(data)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -36,7 +52,27 @@ class StrictSerializer(serializers.Serializer):
                 raise ValidationError({key: ["unknown field"] for key in unknown})
             if isinstance(data, QueryDict):
                 self._check_form_json(data)
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        self._check_integers(value)
+        return value
+
+    def _check_integers(self, value: Any) -> None:
+        """Integers (also those sent as strings, ``"99999999999999999999"``) must fit a database bigint."""
+        errors: dict[str, list[str]] = {}
+        for name, field in self.fields.items():
+            got = value.get(field.source, None) if isinstance(value, dict) else None
+            if isinstance(field, serializers.IntegerField):
+                values = [got]
+            elif isinstance(field, serializers.ListField) and isinstance(
+                field.child, serializers.IntegerField
+            ):
+                values = list(got or [])
+            else:
+                continue
+            if any(isinstance(v, int) and not -MAX_INT - 1 <= v <= MAX_INT for v in values):
+                errors[name] = ["number out of range (at most 64-bit integers)"]
+        if errors:
+            raise ValidationError(errors)
 
     def _check_form_json(self, data: QueryDict) -> None:
         for name, field in self.fields.items():

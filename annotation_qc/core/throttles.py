@@ -16,8 +16,8 @@ from rest_framework.throttling import UserRateThrottle
 
 class _WriteRateThrottle(UserRateThrottle):
     def get_rate(self) -> str | None:
-        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return rate
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(str(self.scope))
+        return None if rate is None else str(rate)
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if request.method in SAFE_METHODS:

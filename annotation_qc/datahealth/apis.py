@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import NotFound, ServiceError
 from annotation_qc.core.pagination import PagePagination, paginated_response
+from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.datahealth import selectors
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services import analysis, config, coverage, quarantine, retention
@@ -39,7 +40,7 @@ class HealthSettingsApi(ProjectApi):
     allowed_roles = MANAGERS
     allowed_roles_by_method = {"GET": DATA_TEAM}
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         config = serializers.JSONField(required=False, help_text="Merged onto the current configuration.")
         pseudonymise_exports = serializers.BooleanField(required=False)
         retention_days = serializers.IntegerField(
@@ -81,7 +82,7 @@ class CoverageTargetsApi(ProjectApi):
 
     allowed_roles = DATA_TEAM
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         labels = serializers.JSONField(required=False)
         attributes = serializers.JSONField(required=False)
         boost = serializers.JSONField(required=False)
@@ -121,6 +122,7 @@ class BatchReportListApi(ProjectApi):
     """One data-health report per import (batch), newest first, paged."""
 
     allowed_roles = DATA_TEAM
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
     @extend_schema(responses=BatchReportSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -188,8 +190,9 @@ class QuarantineListApi(ProjectApi):
     """Quarantined items (``?status=held|released|discarded|all``, default held), paged."""
 
     allowed_roles = MANAGERS
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         status = serializers.ChoiceField(
             choices=["held", "released", "discarded", "all"], required=False, default="held"
         )
@@ -212,7 +215,7 @@ class QuarantineDecideApi(ProjectApi):
 
     allowed_roles = MANAGERS
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         ids = serializers.ListField(
             child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), min_length=1, max_length=5000
         )
@@ -240,6 +243,7 @@ class OutlierListApi(ProjectApi):
     """Items flagged as outliers, highest score first, paged."""
 
     allowed_roles = DATA_TEAM
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
     @extend_schema(responses=OutlierSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -298,8 +302,9 @@ class AuditListApi(ProjectApi):
     """Who imported, exported, changed settings, gold or data-health rules (``?action=``), newest first."""
 
     allowed_roles = MANAGERS
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         action = serializers.ChoiceField(choices=AuditEvent.Action.choices, required=False)
 
     @extend_schema(parameters=[FilterSerializer], responses=AuditSerializer(many=True))
@@ -329,6 +334,7 @@ class RetentionApi(ProjectApi):
     """What retention deleted (GET), or apply the policy now (POST; beat does it hourly)."""
 
     allowed_roles = MANAGERS
+    pagination_class = PagePagination  # documents the page envelope and its query parameters
 
     @extend_schema(responses=RetentionRunSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import Conflict, Forbidden, Gone
 from annotation_qc.core.pagination import DefaultPagination, paginated_response
+from annotation_qc.core.parsers import LimitedJSONParser
 from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.core.storage import presigned_download
 from annotation_qc.core.throttles import JobStartThrottle
@@ -97,6 +99,7 @@ class ProjectImportsApi(ProjectApi):
     throttle_classes = [JobStartThrottle]
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
     pagination_class = DefaultPagination  # documents the page envelope and its query parameters
+    parser_classes = [LimitedJSONParser, MultiPartParser]  # JSON data, or uploaded files
 
     class InputSerializer(StrictSerializer):
         format = serializers.ChoiceField(choices=IMPORT_FORMATS)
@@ -168,7 +171,7 @@ class ProjectImportsApi(ProjectApi):
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
-class UploadFileSerializer(serializers.Serializer):
+class UploadFileSerializer(StrictSerializer):
     name = serializers.CharField(max_length=255)
     size = serializers.IntegerField(min_value=1)
 
@@ -183,7 +186,7 @@ class ProjectUploadsApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         files: serializers.ListSerializer[Any] = serializers.ListSerializer(
             child=UploadFileSerializer(), min_length=1, max_length=MAX_IMAGES_PER_UPLOAD + 1
         )

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import PagePagination, paginated_response
 from annotation_qc.core.schema import OBJECT_LIST
+from annotation_qc.core.serializers import QuerySerializer
 from annotation_qc.core.throttles import AnnotatorLoopThrottle
 from annotation_qc.labeling.apis import AnnotationInputSerializer, FindingSerializer
 from annotation_qc.labeling.permissions import IsTaskAnnotator
@@ -43,7 +44,7 @@ class FindingsApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
     pagination_class = PagePagination  # documents the page envelope and its query parameters
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         code = serializers.CharField(required=False, max_length=40)
         annotator = serializers.CharField(required=False, max_length=150, help_text="User id or username.")
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import NotFound
-from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.core.throttles import JobStartThrottle
 from annotation_qc.labeling.models import ModelVersion
 from annotation_qc.labeling.services import model_versions
@@ -50,7 +50,7 @@ class QueueApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         limit = serializers.IntegerField(min_value=1, max_value=10_000, required=False, default=100)
         cursor = serializers.CharField(required=False, max_length=200)
 
@@ -68,7 +68,7 @@ class QueueApi(ProjectApi):
 
 
 class ModelVersionOutput(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True, allow_null=True)
     current = serializers.BooleanField(source="is_current")
     committee = serializers.BooleanField(source="in_committee")
 
@@ -86,7 +86,7 @@ class ModelVersionListApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         name = serializers.CharField(max_length=100)
         description = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
         current = serializers.BooleanField(required=False, default=False)
@@ -118,7 +118,7 @@ class ModelVersionDetailApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
 
-    class UpdateSerializer(serializers.Serializer):
+    class UpdateSerializer(StrictSerializer):
         description = serializers.CharField(max_length=500, required=False, allow_blank=True)
         current = serializers.BooleanField(required=False)
         committee = serializers.BooleanField(required=False)
@@ -137,13 +137,13 @@ class ModelVersionDetailApi(ProjectApi):
 
     @extend_schema(request=UpdateSerializer, responses=ModelVersionOutput)
     def patch(self, request: Request, project_id: int, version_id: int) -> Response:
-        data = self.UpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if "name" in request.data:
+        if isinstance(request.data, dict) and "name" in request.data:
             return Response(
                 {"detail": "The name of a model version cannot change.", "errors": {"name": ["immutable"]}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         version = model_versions.model_version_update(
             version=self._version(version_id),
             description=data.validated_data.get("description"),

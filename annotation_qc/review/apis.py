@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import Forbidden, ServiceError
-from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.core.throttles import JobStartThrottle
 from annotation_qc.labeling.apis import AnnotationInputSerializer
 from annotation_qc.labeling.permissions import IsTaskAnnotator
@@ -44,7 +44,7 @@ class LabelErrorsApi(ProjectApi):
     allowed_roles = frozenset({MANAGER, ML_ENGINEER})
     renderer_classes = [JSONRenderer, RowsCsvRenderer]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         limit = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=100)
         offset = serializers.IntegerField(min_value=0, required=False, default=0)
         kind = serializers.CharField(required=False, max_length=20)
@@ -121,7 +121,8 @@ class ReviewSettingsApi(ProjectApi):
         unknown = sorted(set(data) - set(CONFIG_FIELDS))
         if unknown:
             raise ServiceError("Unknown settings.", errors={k: ["unknown setting"] for k in unknown})
-        typed = self.InputSerializer(data=data, partial=True)
+        declared = self.InputSerializer().fields
+        typed = self.InputSerializer(data={k: v for k, v in data.items() if k in declared}, partial=True)
         typed.is_valid(raise_exception=True)
         config = reviews.review_config_update(project=self.project, data=dict(data))
         return Response(_config_body(config))
@@ -154,7 +155,7 @@ class ReviewQueueApi(ProjectApi):
 
     allowed_roles = REVIEWERS
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         order = serializers.CharField(required=False, max_length=40)
         limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=50)
         offset = serializers.IntegerField(min_value=0, required=False, default=0)

@@ -145,3 +145,22 @@ def test_the_json_limits_in_isolation() -> None:
         "n": 9223372036854775807,
         "f": 1.5e308,
     }
+
+
+def test_integers_sent_as_strings_are_bounded_too(world: World) -> None:
+    task = world.client("annotator").post(f"/api/v1/projects/{world.project.pk}/next-task/").json()
+    body = {"payload": {"boxes": []}, "time_spent_ms": "9" * 30}
+    response = world.client("annotator").post(f"/api/v1/tasks/{task['id']}/submit/", body, format="json")
+    assert response.status_code == 400
+    assert "time_spent_ms" in response.json()["errors"]
+    from rest_framework import serializers
+
+    from annotation_qc.core.serializers import StrictSerializer
+
+    class Ids(StrictSerializer):
+        ids = serializers.ListField(child=serializers.IntegerField(min_value=1))
+        one = serializers.IntegerField(required=False)
+
+    checked = Ids(data={"ids": ["1", "99999999999999999999"], "one": "-99999999999999999999"})
+    assert not checked.is_valid()
+    assert set(checked.errors) == {"ids", "one"}

@@ -1,4 +1,4 @@
-"""Per-user rate limits on the annotator loop and on job starts: 429 with Retry-After, per user, writes only."""
+"""Per-user rate limits on the annotator loop and on job starts: 429 with Retry-After, per user, writes."""
 
 from __future__ import annotations
 

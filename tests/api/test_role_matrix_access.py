@@ -1,4 +1,4 @@
-"""Endpoints not covered by the other matrices: project creation and stored item images."""
+"""Endpoints not covered by the other matrices: project creation, stored item images, model versions."""
 
 from __future__ import annotations
 
@@ -24,7 +24,42 @@ def _stored_image_of_annotators_task(world: World) -> str:
     return f"/api/v1/items/{item.pk}/image/"
 
 
+def _version(world: World) -> int:
+    from annotation_qc.labeling.models import ModelVersion
+
+    return ModelVersion.objects.create(project=world.project, name=f"v{ModelVersion.objects.count() + 1}").pk
+
+
+def versions(world: World) -> str:
+    return f"/api/v1/projects/{world.project.pk}/model-versions/"
+
+
+DATA_TEAM = {"annotator": 403, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401}
+
 CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
+    ("model versions", "get", versions, None, DATA_TEAM),
+    (
+        "model version register",
+        "post",
+        versions,
+        lambda w: {"name": "registered"},
+        {**DATA_TEAM, "manager": 201, "ml_engineer": 201},
+    ),
+    ("model version", "get", lambda w: f"{versions(w)}{_version(w)}/", None, DATA_TEAM),
+    (
+        "model version update",
+        "patch",
+        lambda w: f"{versions(w)}{_version(w)}/",
+        lambda w: {"description": "better"},
+        DATA_TEAM,
+    ),
+    (
+        "model version delete",
+        "delete",
+        lambda w: f"{versions(w)}{_version(w)}/",
+        None,
+        {**DATA_TEAM, "manager": 204, "ml_engineer": 204},
+    ),
     (
         "project create",
         "post",

@@ -20,6 +20,11 @@ BOX = {"x": 1, "y": 1, "w": 3, "h": 3, "label": "car"}
 
 @pytest.fixture
 def rworld(world: World) -> World:
+    return prepare_world(world)
+
+
+def prepare_world(world: World) -> World:
+    """The shared world plus a reviewer and review of every submission (also used by the generated matrix)."""
     world.users["reviewer"] = UserFactory(username="reviewer")
     MembershipFactory(project=world.project, user=world.users["reviewer"], role="reviewer")
     ReviewConfig.objects.create(

@@ -23,12 +23,16 @@ def _views(patterns: list[URLPattern | URLResolver]) -> set[type]:
     return found
 
 
+def _reads_input(name: str) -> bool:
+    return "Input" in name or "Update" in name
+
+
 def _input_serializers(view: type) -> list[type]:
     """Serializers a view reads input with: its ``*Input*`` classes, nested ones, and its module's."""
     found: list[type] = []
-    pending = [cls for name, cls in vars(view).items() if "Input" in name and inspect.isclass(cls)]
+    pending = [cls for name, cls in vars(view).items() if _reads_input(name) and inspect.isclass(cls)]
     module = sys.modules[view.__module__]
-    pending += [cls for name, cls in vars(module).items() if inspect.isclass(cls) and "Input" in name]
+    pending += [cls for name, cls in vars(module).items() if inspect.isclass(cls) and _reads_input(name)]
     while pending:
         cls = pending.pop()
         if not issubclass(cls, serializers.Serializer) or cls in found:

@@ -138,7 +138,7 @@ class PreferencesApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         hotkeys = serializers.DictField(child=serializers.DictField(allow_empty=True))
 
     @extend_schema(request=InputSerializer, responses=dict)
@@ -154,7 +154,7 @@ class AccountCreateApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
         email = serializers.EmailField(required=False, allow_blank=True, default="")
         is_staff = serializers.BooleanField(required=False, default=False)
@@ -180,7 +180,7 @@ class SetPasswordApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         uid = serializers.CharField(max_length=64)
         token = serializers.CharField(max_length=128)
         password = serializers.CharField(max_length=256, trim_whitespace=False)

@@ -66,6 +66,13 @@ class ApiSchema(AutoSchema):
             schema["additionalProperties"] = False
         return schema
 
+    def map_parsers(self) -> list[str]:
+        """Request bodies are documented as JSON, unless the view names its parsers (file uploads)."""
+        media_types: list[str] = super().map_parsers()
+        if "parser_classes" in vars(type(self.view)):
+            return media_types
+        return [media for media in media_types if media == "application/json"] or media_types
+
     def error_codes(self) -> list[str]:
         view = self.view
         codes: set[str] = set()

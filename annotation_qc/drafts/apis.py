@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
+from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.drafts.revisions import answer_revise, recent_answers
 from annotation_qc.drafts.services import draft_for_task, draft_save
 from annotation_qc.labeling import selectors
@@ -25,7 +26,7 @@ class TaskDraftApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         payload = serializers.JSONField()
         elapsed_ms = serializers.IntegerField(min_value=0, max_value=7 * 24 * 3600 * 1000)
 
@@ -61,7 +62,7 @@ class AnswerReviseApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         payload = serializers.JSONField()
         time_spent_ms = serializers.IntegerField(
             min_value=0, max_value=7 * 24 * 3600 * 1000, required=False, allow_null=True

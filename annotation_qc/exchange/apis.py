@@ -372,8 +372,9 @@ class ProjectSourcesApi(ProjectApi):
     """
 
     allowed_roles = frozenset({MANAGER})
+    pagination_class = DefaultPagination  # documents the page envelope and its query parameters
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         name = serializers.CharField(max_length=100)
         bucket = serializers.RegexField(
             r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$", max_length=63, help_text="An S3 bucket name."
@@ -427,7 +428,7 @@ class SourceSyncApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         full = serializers.BooleanField(
             required=False, default=False, help_text="List every key, not only those after the cursor."
         )

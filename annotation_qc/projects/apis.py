@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.exceptions import ServiceError
-from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.datahealth.models import AuditEvent
 from annotation_qc.datahealth.services.audit import audit_record
 from annotation_qc.projects import selectors, services
@@ -172,7 +172,7 @@ class ProjectMembersApi(ProjectApi):
 class ProjectMemberApi(ProjectApi):
     allowed_roles = frozenset({MANAGER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         role = serializers.ChoiceField(choices=Membership.Role.choices)
 
     @extend_schema(request=InputSerializer, responses=MemberOutputSerializer)
@@ -195,7 +195,7 @@ class LabelRenameApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER})
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         old = serializers.CharField(max_length=100)
         new = serializers.CharField(max_length=100)
 
@@ -225,7 +225,7 @@ class MemberCandidatesApi(ProjectApi):
 
     allowed_roles = frozenset({MANAGER})
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         q = serializers.CharField(max_length=150, min_length=1)
 
     @extend_schema(parameters=[FilterSerializer], responses=dict)

@@ -171,8 +171,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "annotation_qc.core.schema.ApiSchema",
     "EXCEPTION_HANDLER": "annotation_qc.core.exceptions.api_exception_handler",
     # JSON bodies: size and depth limits before parsing, finite numbers, no NUL (core/parsers.py).
-    # JSON only (415 otherwise); the import endpoint also takes multipart uploads.
-    "DEFAULT_PARSER_CLASSES": ["annotation_qc.core.parsers.LimitedJSONParser"],
+    # The schema documents JSON bodies (multipart where files are uploaded: imports); forms still parse.
+    "DEFAULT_PARSER_CLASSES": [
+        "annotation_qc.core.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "annotation_qc.core.negotiation.JsonFallbackNegotiation",
     "DEFAULT_THROTTLE_RATES": {
         "login": env("LOGIN_THROTTLE_RATE", default="20/min"),

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +11,7 @@ from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.drafts.revisions import answer_revise, recent_answers
 from annotation_qc.drafts.services import draft_for_task, draft_save
 from annotation_qc.labeling import selectors
+from annotation_qc.labeling.permissions import IsTaskAnnotator
 from annotation_qc.projects.permissions import ANNOTATOR, ProjectApi
 
 
@@ -24,7 +24,7 @@ class DraftOutputSerializer(serializers.Serializer):
 class TaskDraftApi(APIView):
     """The annotator's draft of their open task: PUT as they work (debounced), GET on reload (204: none)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsTaskAnnotator]  # their own task (else 404), while an annotator (else 403)
 
     class InputSerializer(StrictSerializer):
         payload = serializers.JSONField()
@@ -60,7 +60,7 @@ class MyAnswersApi(ProjectApi):
 class AnswerReviseApi(APIView):
     """Change one's own submitted answer while the project's edit window lasts; the old one is kept."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsTaskAnnotator]  # their own task (else 404), while an annotator (else 403)
 
     class InputSerializer(StrictSerializer):
         payload = serializers.JSONField()

@@ -34,9 +34,42 @@ def versions(world: World) -> str:
     return f"/api/v1/projects/{world.project.pk}/model-versions/"
 
 
+def _source(world: World) -> int:
+    from annotation_qc.exchange.models import BucketSource
+
+    return BucketSource.objects.create(project=world.project, name="s", bucket="media").pk
+
+
+MANAGERS = {"annotator": 403, "manager": 200, "ml_engineer": 403, "outsider": 404, "anonymous": 401}
+#: Addressed by their own id: anyone but the project's managers is told they do not exist.
+MANAGERS_BY_ID = {"annotator": 404, "manager": 200, "ml_engineer": 404, "outsider": 404, "anonymous": 401}
+
 DATA_TEAM = {"annotator": 403, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401}
 
 CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
+    ("bucket sources", "get", lambda w: f"/api/v1/projects/{w.project.pk}/sources/", None, MANAGERS),
+    (
+        "bucket source add",
+        "post",
+        lambda w: f"/api/v1/projects/{w.project.pk}/sources/",
+        lambda w: {"name": "s", "bucket": "media"},
+        {**MANAGERS, "manager": 201},
+    ),
+    ("bucket source", "get", lambda w: f"/api/v1/sources/{_source(w)}/", None, MANAGERS_BY_ID),
+    (
+        "bucket source delete",
+        "delete",
+        lambda w: f"/api/v1/sources/{_source(w)}/",
+        None,
+        {**MANAGERS_BY_ID, "manager": 204},
+    ),
+    (
+        "bucket source sync",
+        "post",
+        lambda w: f"/api/v1/sources/{_source(w)}/sync/",
+        lambda w: {},
+        {**MANAGERS_BY_ID, "manager": 202},
+    ),
     ("model versions", "get", versions, None, DATA_TEAM),
     (
         "model version register",

@@ -18,6 +18,7 @@ import pkgutil
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
@@ -27,7 +28,6 @@ from annotation_qc.labeling.models import Task
 from annotation_qc.projects.models import Membership
 from annotation_qc.projects.services import member_add, member_remove, member_set_role
 from tests.api.conftest import World
-from tests.factories import ItemFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -86,10 +86,11 @@ def _route_of(path: str) -> str:
 def test_every_endpoint_of_the_url_conf_has_a_permission_rule(world: World) -> None:
     served = _routes(get_resolver().url_patterns)
     assert len(served) > 50
-    ItemFactory.create_batch(60, project=world.project)  # every case's builder takes its own task here
-    for prepare in {case[0] for case in CASES if case[0] is not None}:
-        prepare(world)
-    covered = {(method.upper(), _route_of(url(world))) for _, _, method, url, _, _ in CASES}
+    covered = set()
+    for prepare, _, method, url, _, _ in CASES:
+        with transaction.atomic():  # each builder sees the shared world as its own test would
+            covered.add((method.upper(), _route_of(url(prepare(world) if prepare else world))))
+            transaction.set_rollback(True)
     missing = sorted(served - covered - ACCOUNT_ROUTES)
     assert not missing, f"endpoints without a rule in any test_role_matrix*.py CASES: {missing}"
 
@@ -155,7 +156,9 @@ def test_deactivated_users_and_revoked_tokens_fail_at_once(
         token.revoked_at = token.created_at
         token.save(update_fields=["revoked_at"])
     response = _call(client, method, path, data)
-    assert response.status_code == expected["anonymous"], (name, state, response.status_code)
+    # A bad token is 401 even where anyone may call (signing in with a new password is not a token's job).
+    allowed = {401} if expected["anonymous"] == 401 else {401, expected["anonymous"]}
+    assert response.status_code in allowed, (name, state, response.status_code)
 
 
 def test_a_deactivated_users_session_ends_at_once(world: World) -> None:

@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.lock
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
 UI_STAMP := frontend/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -11,16 +14,31 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/annotation_qc_make
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup run serve build-ui migrate demo test lint typecheck migrations-check test-python test-services \
+.PHONY: setup lock lock-check run serve build-ui migrate demo test lint typecheck migrations-check test-python test-services \
         test-ui test-browser browser bench clean
 
 setup: $(STAMP) $(UI_STAMP)
 
-$(STAMP): pyproject.toml
+# Python packages come from the lock, every one checked against its hash; then the project itself.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve pyproject.toml into the locks after changing its dependencies (versions already locked are
+# kept where they still fit; `make lock UPGRADE=1` takes the newest allowed). Commit requirements/*.lock.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet 'uv>=0.13,<0.14'
+	$(UV_COMPILE) --extra dev -o requirements/dev.lock
+	cp requirements/dev.lock requirements/base.lock  # the dev pins as preferences: the same versions
+	$(UV_COMPILE) -o requirements/base.lock
+	$(PY) requirements/lock.py stamp
+
+# CI: the locks must match pyproject.toml (the message says to run `make lock`).
+lock-check: $(STAMP)
+	$(PY) requirements/lock.py check
 
 $(UI_STAMP): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
@@ -78,7 +96,7 @@ browser:
 test-browser: $(STAMP) browser test-ui
 	$(VENV)/bin/pytest -m browser -q; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
 
-test: setup lint typecheck migrations-check test-python test-services test-browser
+test: setup lock-check lint typecheck migrations-check test-python test-services test-browser
 
 bench: $(STAMP)
 	@echo "See bench/README.md for each benchmark's command."

@@ -270,13 +270,13 @@ def integrity(project_id: int) -> dict[str, int]:
     }
 
 
-def drop_database() -> None:
+def drop_database(name: str) -> None:
     import psycopg
     from django.db import connections
 
     connections.close_all()
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -292,13 +292,16 @@ def main() -> None:
     )
     parser.add_argument("--burst", type=int, default=1, help="next-task calls sent at once per loop")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--database", default=DATABASE, help="the scratch database (created and dropped)")
     args = parser.parse_args()
     if not 0 < args.seconds <= 600 or not 0 < args.annotators <= 500 or not 0 <= args.think_ms <= 60_000:
         parser.error("bounded run: 0 < seconds <= 600, 0 < annotators <= 500, 0 <= think-ms <= 60000")
     if not 1 <= args.burst <= 20:
         parser.error("bounded run: 1 <= burst <= 20")
 
-    database_url = fresh_database("postgres", DATABASE)
+    if not args.database.startswith("aqc_") or not args.database.replace("_", "").isalnum():
+        parser.error("--database: a scratch name starting with aqc_ (it is dropped afterwards)")
+    database_url = fresh_database("postgres", args.database)
     django_setup(database_url)
     started = time.perf_counter()
     project_id, tokens = seed(args.items, args.annotators)
@@ -330,7 +333,7 @@ def main() -> None:
 
     checks = integrity(project_id)
     if not args.keep_database:
-        drop_database()
+        drop_database(args.database)
     timings = {name: [ms for a in annotators for ms in a.timings[name]] for name in ("next_task", "submit")}
     errors = [error for a in annotators for error in a.errors]
     repeated_client_side = sum(len(a.items) - len(set(a.items)) for a in annotators)

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -80,6 +81,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             body["errors"] = exc.errors
         body.update(exc.extra)
         return Response(body, status=exc.status_code)
+    if isinstance(exc, IntegrityError):
+        # Two requests raced for the same row (a unique constraint held): the loser may simply retry.
+        return Response(
+            {"detail": "A concurrent request changed the same data; retry the request.", "errors": {}},
+            status=status.HTTP_409_CONFLICT,
+            headers={"Retry-After": "1"},
+        )
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {"detail": "The request body is too large.", "errors": {"body": [str(exc) or "too large"]}},

@@ -142,3 +142,20 @@ def test_a_failed_import_removes_its_upload(
     assert data_import.files
     leftovers = [p for p in (media / "imports").rglob("*") if p.is_file()]
     assert leftovers == []
+
+
+def test_a_lost_race_on_a_unique_row_is_a_409_to_retry_not_a_500(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import IntegrityError
+
+    from annotation_qc.labeling import apis
+
+    def racing(**kwargs: Any) -> Any:
+        raise IntegrityError('duplicate key value violates unique constraint "task_one_open_per_annotator"')
+
+    monkeypatch.setattr(apis, "task_next", racing)
+    response = world.client("annotator").post(f"/api/v1/projects/{world.project.pk}/next-task/")
+    assert response.status_code == 409
+    assert response["Retry-After"] == "1"
+    assert "retry" in response.json()["detail"]

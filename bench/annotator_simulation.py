@@ -288,8 +288,8 @@ def run_tasks(
     from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask
     from annotation_qc.core.exceptions import ServiceError
     from annotation_qc.labeling.models import Task
-    from annotation_qc.labeling.services.dispatch import task_next, task_skip
-    from annotation_qc.labeling.services.submit import annotation_submit
+    from annotation_qc.workflow.dispatch_pipeline import task_next
+    from annotation_qc.workflow.submit_pipeline import annotation_submit, task_skip
 
     image_size = (float(settings.width), float(settings.height))
     status_sql = (

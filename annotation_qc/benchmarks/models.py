@@ -25,17 +25,40 @@ class GoldAnnotation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    exposure = models.PositiveIntegerField(
+        default=0,
+        help_text="Annotators this item was served to (as a benchmark, or as work before promotion).",
+    )
+    max_exposure = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="How many annotators may see it: drawn like a work item's annotations, so gold is not "
+        "seen by more annotators than work is.",
+    )
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the item reached its exposure cap; no longer served."
+    )
 
     def __str__(self) -> str:
         return f"gold for item {self.item_id}"
 
 
 class BenchmarkTask(models.Model):
-    """A task served with a seeded error (or, in projects without pre-annotations, unassisted)."""
+    """A task served with a seeded error (or, in projects without pre-annotations, unassisted).
+
+    Prepared ahead of the request (``task`` still empty) for the annotator's task number
+    ``ordinal``; bound to the task once served. ``seeding`` records how the pre-annotation was
+    made (kinds allowed and why others were not, noise, the keyed stream) for the scorecard and
+    for replay.
+    """
 
     UNASSISTED = "unassisted"
 
-    task = models.OneToOneField("labeling.Task", on_delete=models.CASCADE, related_name="benchmark")
+    task = models.OneToOneField(
+        "labeling.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="benchmark"
+    )
+    ordinal = models.PositiveIntegerField(default=0)
+    secret_version = models.PositiveIntegerField(default=0)
+    seeding = models.JSONField(default=dict, blank=True)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     gold = models.ForeignKey(GoldAnnotation, on_delete=models.CASCADE, related_name="benchmarks")

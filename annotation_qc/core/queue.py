@@ -42,3 +42,10 @@ def send_task(task: Any, *args: Any, on_unavailable: Callable[[], None] | None =
 
 def enqueue_on_commit(task: Any, *args: Any, on_unavailable: Callable[[], None] | None = None) -> None:
     transaction.on_commit(lambda: send_task(task, *args, on_unavailable=on_unavailable))
+
+
+def enqueue_name_on_commit(name: str, *args: Any) -> None:
+    """Send the registered Celery task ``name`` once the transaction commits (no import of its module)."""
+    from celery import current_app
+
+    transaction.on_commit(lambda: send_task(current_app.tasks[name], *args))

@@ -26,3 +26,16 @@ def benchmark_due(
             remaining = calibration_window - served
             return draw < max(rate, needed / remaining)
     return draw < rate
+
+
+def benchmark_due_at(*, ordinal: int, qualification: int, rate: float, draw: float) -> bool:
+    """Whether the annotator's task number ``ordinal`` (from 0) is a benchmark.
+
+    The first ``qualification`` tasks are an announced qualification set: all benchmarks, and the
+    annotator is told (the task's ``phase``), as in Appen's quiz mode or Toloka's training pools.
+    After it every task is a benchmark with probability ``rate``, independently of its position
+    (``draw`` is the task's keyed uniform number), so no position tells: there is no hidden burst.
+    """
+    if ordinal < qualification:
+        return True
+    return draw < rate

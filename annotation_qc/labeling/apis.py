@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponseBase
+from django.http import HttpResponseBase, HttpResponseRedirect
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -15,13 +15,14 @@ from annotation_qc.core.pagination import DefaultPagination
 from annotation_qc.core.serializers import StrictSerializer
 from annotation_qc.core.storage import image_response
 from annotation_qc.core.throttles import AnnotatorLoopThrottle
+from annotation_qc.domain.payloads import canonical_payload
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
 from annotation_qc.labeling.permissions import IsTaskAnnotator
-from annotation_qc.labeling.services.dispatch import task_next, task_skip
 from annotation_qc.labeling.services.imports import items_import, predictions_import
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ML_ENGINEER, ProjectApi
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit, task_skip
 
 MAX_ITEMS_PER_REQUEST = 10_000
 MAX_FEATURES = 4096
@@ -38,23 +39,34 @@ drf_datetime = serializers.DateTimeField().to_representation
 
 
 class TaskOutputSerializer(serializers.Serializer):
-    """What an annotator sees of a task: identical in shape for every task they get."""
+    """What an annotator sees of a task: identical in shape for every task they get.
+
+    Ids are opaque random tokens (no order, time or count); the image URL carries a random token
+    of its own; the pre-annotation is in one canonical form (see ``canonical_payload``).
+    """
 
     class ItemSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = serializers.CharField()
         image_url = serializers.CharField()
         width = serializers.IntegerField()
         height = serializers.IntegerField()
 
-    id = serializers.IntegerField()
+    id = serializers.CharField()
     project_id = serializers.IntegerField()
     kind = serializers.CharField()
     labels = serializers.ListField(child=serializers.CharField())
     item = ItemSerializer()
     pre_annotation = serializers.JSONField(allow_null=True)
+    phase = serializers.ChoiceField(choices=["qualification", "work"])
     status = serializers.CharField()
     served_at = serializers.DateTimeField()
     lease_expires_at = serializers.DateTimeField()
+
+
+def task_phase(task: Task) -> str:
+    """``qualification`` for the annotator's first ``calibration_benchmarks`` tasks (announced: they
+    are benchmarks), ``work`` after them (benchmarks hidden among work)."""
+    return "qualification" if task.ordinal < task.project.calibration_benchmarks else "work"
 
 
 def task_body(task: Task) -> dict[str, Any]:
@@ -65,17 +77,18 @@ def task_body(task: Task) -> dict[str, Any]:
     """
     item = task.item
     return {
-        "id": task.pk,
+        "id": task.public_id,
         "project_id": task.project_id,
         "kind": task.project.kind,
         "labels": task.project.labels,
         "item": {
-            "id": item.pk,
-            "image_url": selectors.item_image_url(item),
+            "id": item.public_id,
+            "image_url": selectors.task_image_url(item),
             "width": item.width,
             "height": item.height,
         },
-        "pre_annotation": task.pre_annotation,
+        "pre_annotation": canonical_payload(task.pre_annotation),
+        "phase": task_phase(task),
         "status": task.status,
         "served_at": drf_datetime(task.served_at),
         "lease_expires_at": drf_datetime(task.lease_expires_at),
@@ -180,12 +193,11 @@ class SubmitApi(APIView):
     permission_classes = [IsTaskAnnotator]
 
     class OutputSerializer(serializers.Serializer):
-        annotation_id = serializers.IntegerField()
-        task_id = serializers.IntegerField()
+        task_id = serializers.CharField()
         findings = FindingSerializer(many=True)
 
     @extend_schema(request=AnnotationInputSerializer, responses={201: OutputSerializer})
-    def post(self, request: Request, task_id: int) -> Response:
+    def post(self, request: Request, task_id: str) -> Response:
         data = AnnotationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         annotation, findings = annotation_submit(
@@ -194,7 +206,7 @@ class SubmitApi(APIView):
             payload=data.validated_data["payload"],
             client_time_ms=data.validated_data.get("time_spent_ms"),
         )
-        body = {"annotation_id": annotation.pk, "task_id": task_id, "findings": findings}
+        body = {"task_id": annotation.task.public_id, "findings": findings}
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -207,29 +219,47 @@ class SkipApi(APIView):
         reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={200: dict})
-    def post(self, request: Request, task_id: int) -> Response:
+    def post(self, request: Request, task_id: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         task = task_skip(task=self.task, reason=data.validated_data["reason"])
-        return Response({"task_id": task.pk, "status": task.status})
+        return Response({"task_id": task.public_id, "status": task.status})
 
 
 class ItemImageApi(APIView):
+    """An item's image after the permission check, the same headers for every item: the bytes, or
+    with object storage a 302 to a short-lived presigned URL whose key says nothing of the item.
+
+    Annotators reach only their tasks' items, and only by token (``/images/{token}/``); managers
+    and ML engineers may also use ``/items/{id}/image/``. An item imported by URL (not stored here) is
+    answered with a redirect to that URL (managers who want those URLs hidden too import with
+    ``copy_images``).
+    """
+
     permission_classes = [IsAuthenticated]
 
-    """The item's stored image, after the permission check: the bytes, or with object storage a 302
-    to a short-lived presigned URL whose key says nothing of the item."""
-
-    @extend_schema(responses={(200, "image/png"): bytes, 302: OpenApiResponse(description="Presigned URL.")})
-    def get(self, request: Request, item_id: int) -> HttpResponseBase:
-        item = selectors.item_for_member(item_id=item_id, user=request.user)
+    @extend_schema(
+        responses={
+            (200, "image/png"): bytes,
+            302: OpenApiResponse(description="A presigned URL (object storage) or the item's image URL."),
+        }
+    )
+    def get(self, request: Request, token: str | None = None, item_id: int | None = None) -> HttpResponseBase:
+        item = selectors.item_for_member(token=token, item_id=item_id, user=request.user)
         if not item.image:
+            if item.image_url:
+                return HttpResponseRedirect(item.image_url)
             from annotation_qc.core.exceptions import NotFound
 
             raise NotFound("This item's image is not stored here.")
         try:
-            return image_response(item.image.name)
+            response = image_response(item.image.name)
         except OSError as exc:
             from annotation_qc.core.exceptions import NotFound
 
             raise NotFound("This item's stored image is missing or unreadable.") from exc
+        # No file name, date or tag: nothing that differs between items but their bytes.
+        for header in ("Content-Disposition", "Last-Modified", "ETag"):
+            if header in response:
+                del response[header]
+        return response

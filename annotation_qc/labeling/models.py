@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from annotation_qc.core.tokens import TOKEN_LENGTH, public_token
+
 
 class Item(models.Model):
     """One image to label.
@@ -19,6 +21,8 @@ class Item(models.Model):
         "projects.Project", on_delete=models.CASCADE, related_name="items", db_index=False
     )
     external_id = models.CharField(max_length=255)
+    public_id = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=public_token, editable=False)
+    image_token = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=public_token, editable=False)
     image = models.FileField(upload_to="items/%Y/%m/", blank=True)
     image_url = models.URLField(max_length=2000, blank=True)
     width = models.PositiveIntegerField()
@@ -74,7 +78,12 @@ class Prediction(models.Model):
 
 
 class Task(models.Model):
-    """One assignment of an item to an annotator, with its lease."""
+    """One assignment of an item to an annotator, with its lease.
+
+    Annotators address a task by ``public_id`` (random). ``ordinal`` is the task's position in the
+    annotator's sequence in the project and ``secret_version`` the dispatch secret that decided it,
+    so dispatch can be replayed (``manage.py benchmark_replay``).
+    """
 
     class Status(models.TextChoices):
         ASSIGNED = "assigned"
@@ -89,7 +98,10 @@ class Task(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tasks")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="tasks")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+    public_id = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=public_token, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    ordinal = models.PositiveIntegerField(default=0)
+    secret_version = models.PositiveIntegerField(default=0)
     pre_annotation = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ASSIGNED)
     served_at = models.DateTimeField()

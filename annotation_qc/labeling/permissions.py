@@ -26,7 +26,7 @@ class IsTaskAnnotator(BasePermission):
             return False
         task = (
             Task.objects.select_related("project", "item")
-            .filter(pk=int(view.kwargs["task_id"]), annotator_id=user.pk)
+            .filter(public_id=str(view.kwargs["task_id"]), annotator_id=user.pk)
             .first()
         )
         if task is None:

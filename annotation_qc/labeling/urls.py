@@ -9,7 +9,8 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/next-task/", apis.NextTaskApi.as_view(), name="next-task"),
     path("projects/<int:project_id>/my-tasks/", apis.MyTasksApi.as_view(), name="my-tasks"),
-    path("tasks/<int:task_id>/submit/", apis.SubmitApi.as_view(), name="task-submit"),
-    path("tasks/<int:task_id>/skip/", apis.SkipApi.as_view(), name="task-skip"),
+    path("tasks/<str:task_id>/submit/", apis.SubmitApi.as_view(), name="task-submit"),
+    path("tasks/<str:task_id>/skip/", apis.SkipApi.as_view(), name="task-skip"),
+    path("images/<str:token>/", apis.ItemImageApi.as_view(), name="task-image"),
     path("items/<int:item_id>/image/", apis.ItemImageApi.as_view(), name="item-image"),
 ]

@@ -28,7 +28,7 @@ class LintApi(APIView):
         findings = FindingSerializer(many=True)
 
     @extend_schema(request=AnnotationInputSerializer, responses=OutputSerializer)
-    def post(self, request: Request, task_id: int) -> Response:
+    def post(self, request: Request, task_id: str) -> Response:
         data = AnnotationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         findings = lint_draft(

@@ -22,7 +22,7 @@ class LintRejected(ServiceError):
     """A submission with error findings: 400 with the findings, nothing stored."""
 
 
-def _profile(project: Project) -> tuple[dict[str, LabelSizeStats], float | None]:
+def lint_profile(project: Project) -> tuple[dict[str, LabelSizeStats], float | None]:
     profile = LintProfile.objects.filter(project=project).first()
     if profile is None:
         return {}, None
@@ -34,7 +34,7 @@ def lint_payload(
     *, project: Project, item: Item, payload: dict[str, Any], time_spent_ms: int | None
 ) -> list[Finding]:
     """Run the project's linters on a validated payload."""
-    stats, median_time_s = _profile(project)
+    stats, median_time_s = lint_profile(project)
     return lint(
         payload,
         kind=project.payload_kind,
@@ -48,12 +48,16 @@ def lint_payload(
     )
 
 
-def lint_draft(*, task_id: int, annotator_id: int, payload: Any, time_spent_ms: int | None) -> list[Finding]:
+def lint_draft(
+    *, task_id: int | str, annotator_id: int, payload: Any, time_spent_ms: int | None
+) -> list[Finding]:
     """Live linting of an annotator's draft: validated and linted exactly as on submit; nothing stored."""
-    from annotation_qc.labeling.services.submit import payload_clean
+    from annotation_qc.labeling.services.submit import payload_clean, task_lookup_filter
 
     task = (
-        Task.objects.select_related("project", "item").filter(pk=task_id, annotator_id=annotator_id).first()
+        Task.objects.select_related("project", "item")
+        .filter(annotator_id=annotator_id, **task_lookup_filter(task_id))
+        .first()
     )
     if task is None:
         raise NotFound("No such task.")

@@ -3,7 +3,7 @@ from django.urls import path
 from annotation_qc.linting import apis
 
 urlpatterns = [
-    path("tasks/<int:task_id>/lint/", apis.LintApi.as_view(), name="task-lint"),
+    path("tasks/<str:task_id>/lint/", apis.LintApi.as_view(), name="task-lint"),
     path("projects/<int:project_id>/findings/", apis.FindingsApi.as_view(), name="findings"),
     path("projects/<int:project_id>/findings/rates/", apis.FindingRatesApi.as_view(), name="finding-rates"),
     path(

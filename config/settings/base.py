@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "annotation_qc.review",
     "annotation_qc.datahealth",
     "annotation_qc.drafts",
+    "annotation_qc.workflow",
 ]
 
 MIDDLEWARE = [

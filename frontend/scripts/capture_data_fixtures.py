@@ -43,8 +43,8 @@ from rest_framework.test import APIClient  # noqa: E402
 from annotation_qc.accounts.models import User  # noqa: E402
 from annotation_qc.core.exceptions import ServiceError  # noqa: E402
 from annotation_qc.demo.loader import SHAPES_PROJECT, demo_load  # noqa: E402
-from annotation_qc.labeling.services.dispatch import task_next  # noqa: E402
-from annotation_qc.labeling.services.submit import annotation_submit  # noqa: E402
+from annotation_qc.workflow.dispatch_pipeline import task_next  # noqa: E402
+from annotation_qc.workflow.submit_pipeline import annotation_submit  # noqa: E402
 from annotation_qc.projects.models import Project  # noqa: E402
 
 

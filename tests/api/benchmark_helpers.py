@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.test import TestCase
 
 from annotation_qc.labeling.models import Item, Task
 from tests.factories import ItemFactory, PredictionFactory
@@ -55,8 +56,9 @@ def serve_and_submit(world: World, role: str = "annotator", answer: str = "pre")
     client = world.client(role)
     task = client.post(f"/api/v1/projects/{world.project.pk}/next-task/").json()
     payload = task["pre_annotation"] or {"boxes": []}
-    if answer == "gold" and Task.objects.get(pk=task["id"]).kind == "benchmark":
+    if answer == "gold" and Task.objects.get(public_id=task["id"]).kind == "benchmark":
         payload = {"boxes": GOLD_BOXES}
-    response = client.post(f"/api/v1/tasks/{task['id']}/submit/", {"payload": payload}, format="json")
+    with TestCase.captureOnCommitCallbacks(execute=True):  # scoring runs after the submit, as a worker
+        response = client.post(f"/api/v1/tasks/{task['id']}/submit/", {"payload": payload}, format="json")
     assert response.status_code == 201, response.json()
     return task

@@ -51,3 +51,10 @@ def media(settings: Any, tmp_path: Any) -> Any:
 def capture(django_capture_on_commit_callbacks: Any) -> Any:
     """Runs on-commit callbacks (the enqueued jobs) when its block ends: ``with capture(execute=True):``."""
     return django_capture_on_commit_callbacks
+
+
+def run_jobs() -> Any:
+    """Runs the jobs enqueued on commit (scoring after a submit, preparing the next task) at block end."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)

@@ -11,8 +11,8 @@ from annotation_qc.agreement.services.consensus import consensus_update
 from annotation_qc.agreement.services.reports import agreement_report_compute
 from annotation_qc.benchmarks.models import AnnotatorQuality, GoldAnnotation
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 from tests.factories import ItemFactory, MembershipFactory, UserFactory
 

@@ -16,9 +16,9 @@ from annotation_qc.alerts.tasks import alerts_check_all
 from annotation_qc.benchmarks.models import AnnotatorQuality
 from annotation_qc.domain.alert_params import RULE_KINDS, default_params
 from annotation_qc.labeling.models import Annotation, Item, Task
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.linting.models import LintFinding
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 from tests.factories import ItemFactory, MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 

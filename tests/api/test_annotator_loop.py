@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from annotation_qc.labeling.models import Annotation, Item, Task
-from annotation_qc.labeling.services.dispatch import leases_reclaim, task_next
+from annotation_qc.labeling.services.dispatch import leases_reclaim
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import World
 from tests.factories import ItemFactory, MembershipFactory, PredictionFactory, UserFactory
 
@@ -30,6 +31,7 @@ def test_next_task_shape_and_open_task_comes_back_first(world: World) -> None:
         "labels",
         "item",
         "pre_annotation",
+        "phase",
         "status",
         "served_at",
         "lease_expires_at",
@@ -56,7 +58,7 @@ def test_items_served_in_priority_order_ties_by_id(world: World) -> None:
             ).status_code
             == 201
         )
-    assert served == [high.pk, tie_a.pk, tie_b.pk, low.pk]
+    assert served == [high.public_id, tie_a.public_id, tie_b.public_id, low.public_id]
     assert next_task(world).status_code == 204
 
 
@@ -93,11 +95,12 @@ def test_submit_stores_annotation_with_server_time(world: World) -> None:
         format="json",
     )
     assert response.status_code == 201, response.json()
-    annotation = Annotation.objects.get(pk=response.json()["annotation_id"])
+    assert set(response.json()) == {"task_id", "findings"}
+    annotation = Annotation.objects.get(task__public_id=response.json()["task_id"])
     assert annotation.payload == {"boxes": [{"x": 10.0, "y": 10.0, "w": 30.0, "h": 30.0, "label": "car"}]}
     assert annotation.client_time_ms == 4200
     assert annotation.server_time_ms >= 0
-    assert Task.objects.get(pk=task["id"]).status == "submitted"
+    assert Task.objects.get(public_id=task["id"]).status == "submitted"
 
 
 def test_second_submit_is_409_and_changes_nothing(world: World) -> None:
@@ -149,7 +152,7 @@ def test_late_submit_keeps_work_when_slot_still_free(world: World) -> None:
     item.refresh_from_db()
     assert item.open_slots == 1
     response = world.client("annotator").post(
-        f"/api/v1/tasks/{task.pk}/submit/", {"payload": {"boxes": []}}, format="json"
+        f"/api/v1/tasks/{task.public_id}/submit/", {"payload": {"boxes": []}}, format="json"
     )
     assert response.status_code == 201
     item.refresh_from_db()
@@ -165,7 +168,7 @@ def test_late_submit_after_slot_reassigned_is_409(world: World) -> None:
     later = timezone.now() + timedelta(seconds=world.project.lease_seconds + 1)
     assert task_next(project=world.project, annotator_id=other.pk, now=later).item_id == task.item_id
     response = world.client("annotator").post(
-        f"/api/v1/tasks/{task.pk}/submit/", {"payload": {"boxes": []}}, format="json"
+        f"/api/v1/tasks/{task.public_id}/submit/", {"payload": {"boxes": []}}, format="json"
     )
     assert response.status_code == 409
     assert "expired" in response.json()["detail"]

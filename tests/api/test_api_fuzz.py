@@ -38,9 +38,9 @@ from schemathesis.core.result import Err, Ok
 from annotation_qc.accounts.services import api_token_create
 from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.core.jobs import job_create
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import, predictions_import
-from annotation_qc.labeling.services.submit import annotation_submit
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

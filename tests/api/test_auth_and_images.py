@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
 from annotation_qc.accounts.models import ApiToken
-from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import World
 from tests.factories import ItemFactory
 
@@ -83,10 +83,17 @@ def test_item_image_permissions(world: World, settings, tmp_path, role: str, exp
     )
     task = task_next(project=world.project, annotator_id=world.users["annotator"].pk)
     assert task.item_id == item.pk
-    response = world.client(role).get(f"/api/v1/items/{item.pk}/image/")
+    response = world.client(role).get(f"/api/v1/images/{item.image_token}/")
     assert response.status_code == expected
     if expected == 200:
         assert b"".join(response.streaming_content) == PNG
+        # Nothing but the bytes differs between items: no file name, date or tag.
+        assert "Content-Disposition" not in response
+        assert "Last-Modified" not in response
+        assert response["Content-Type"] == "image/png"
+    # The integer route is for managers and ML engineers only: annotators know items by token.
+    by_pk = world.client(role).get(f"/api/v1/items/{item.pk}/image/")
+    assert by_pk.status_code == (404 if role == "annotator" else expected)
 
 
 def test_annotator_cannot_fetch_images_of_items_not_served_to_them(world: World, settings, tmp_path) -> None:
@@ -97,6 +104,7 @@ def test_annotator_cannot_fetch_images_of_items_not_served_to_them(world: World,
         image_url="",
         priority=-10.0,
     )
+    assert world.client("annotator").get(f"/api/v1/images/{item.image_token}/").status_code == 404
     assert world.client("annotator").get(f"/api/v1/items/{item.pk}/image/").status_code == 404
 
 

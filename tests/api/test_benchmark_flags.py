@@ -88,7 +88,7 @@ def test_skipped_benchmarks_count_as_misses_and_flag(bench_world: World) -> None
     bench_world.project.save()
     for _ in range(30):
         task = next_task(bench_world)
-        if Task.objects.get(pk=task["id"]).kind == "benchmark":
+        if Task.objects.get(public_id=task["id"]).kind == "benchmark":
             skip(bench_world, task)
         else:
             client = bench_world.client("annotator")
@@ -128,7 +128,7 @@ def test_skipping_work_scores_nothing(bench_world: World) -> None:
     bench_world.project.calibration_benchmarks = 0
     bench_world.project.save()
     task = next_task(bench_world)
-    assert Task.objects.get(pk=task["id"]).kind == "regular"
+    assert Task.objects.get(public_id=task["id"]).kind == "regular"
     skip(bench_world, task)
     assert not BenchmarkTask.objects.exists()
     assert AnnotatorQuality.objects.get().benchmarks == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from annotation_qc.benchmarks.models import AnnotatorStatusChange, BenchmarkTask
 from annotation_qc.labeling.models import Item, Task
 from tests.api.benchmark_helpers import GOLD_BOXES, gold_rows, serve_and_submit
-from tests.api.conftest import World
+from tests.api.conftest import World, run_jobs
 from tests.factories import ItemFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +38,12 @@ def test_error_kinds_are_balanced_per_annotator(bench_world: World) -> None:
     kinds = list(BenchmarkTask.objects.values_list("error_kind", flat=True))
     assert len(kinds) == 18
     counts = {k: kinds.count(k) for k in set(kinds)}
-    assert set(counts) == {"shift", "oversize", "drop", "duplicate", "relabel", "spurious"}
+    # Model predictions here hold no duplicate boxes, so a seeded duplicate would be a tell: never seeded,
+    # and every benchmark says why.
+    assert set(counts) == {"shift", "oversize", "drop", "relabel", "spurious"}
     assert max(counts.values()) - min(counts.values()) <= 1
+    for seeding in BenchmarkTask.objects.values_list("seeding", flat=True):
+        assert "no duplicate boxes" in seeding["profile"]["excluded"]["duplicate"]
 
 
 def test_gold_item_never_served_twice_to_one_annotator(bench_world: World) -> None:
@@ -49,7 +54,7 @@ def test_gold_item_never_served_twice_to_one_annotator(bench_world: World) -> No
     assert len(set(served)) == 30
     # All gold is used up for this annotator: the next tasks are regular ones.
     next_task = serve_and_submit(bench_world)
-    assert Task.objects.get(pk=next_task["id"]).kind == "regular"
+    assert Task.objects.get(public_id=next_task["id"]).kind == "regular"
 
 
 def _shape(value: Any) -> Any:
@@ -66,15 +71,19 @@ def test_benchmark_and_regular_tasks_look_alike(bench_world: World) -> None:
     for _ in range(10):
         response = client.post(f"/api/v1/projects/{bench_world.project.pk}/next-task/")
         body = response.json()
-        kind = Task.objects.get(pk=body["id"]).kind
+        kind = Task.objects.get(public_id=body["id"]).kind
         responses[kind].append({"body": body, "headers": dict(response.items())})
         client.post(f"/api/v1/tasks/{body['id']}/submit/", {"payload": body["pre_annotation"]}, format="json")
     regular, benchmark = responses["regular"][0], responses["benchmark"][0]
     assert _shape(regular["body"]) == _shape(benchmark["body"])
     assert set(regular["headers"]) == set(benchmark["headers"])
+    for entry in responses["benchmark"] + responses["regular"]:
+        body = entry["body"]
+        assert re.fullmatch(r"/api/v1/images/[A-Za-z0-9_-]{22}/", body["item"]["image_url"])
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", body["id"])
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", body["item"]["id"])
     for entry in responses["benchmark"]:
         body = entry["body"]
-        assert body["item"]["image_url"].startswith("https://img.example/")
         assert body["pre_annotation"] is not None
         # Coordinates carry the same precision as model predictions.
         for box in body["pre_annotation"]["boxes"]:
@@ -137,7 +146,10 @@ def test_spammer_flagged_and_stopped(bench_world: World) -> None:
     served = 0
     while (response := client.post(url)).status_code == 200:
         task = response.json()
-        client.post(f"/api/v1/tasks/{task['id']}/submit/", {"payload": task["pre_annotation"]}, format="json")
+        with run_jobs():
+            client.post(
+                f"/api/v1/tasks/{task['id']}/submit/", {"payload": task["pre_annotation"]}, format="json"
+            )
         served += 1
     # The sequential test flags six straight misses at the default threshold 0.6; serving stops there.
     failed = BenchmarkTask.objects.filter(fixed=False).count()
@@ -230,11 +242,11 @@ def test_bad_gold_is_rejected_whole(world: World) -> None:
 
 def test_promote_annotation_to_gold(world: World) -> None:
     task = serve_and_submit(world)
-    annotation_id = Task.objects.get(pk=task["id"]).annotation.pk
+    annotation_id = Task.objects.get(public_id=task["id"]).annotation.pk
     url = f"/api/v1/projects/{world.project.pk}/gold/promote/"
     response = world.client("manager").post(url, {"annotation_id": annotation_id}, format="json")
     assert response.status_code == 201
-    assert Item.objects.get(pk=task["item"]["id"]).is_gold
+    assert Item.objects.get(public_id=task["item"]["id"]).is_gold
     assert (
         world.client("manager").post(url, {"annotation_id": annotation_id}, format="json").status_code == 409
     )
@@ -244,8 +256,8 @@ def test_promoting_another_projects_annotation_is_404(world: World) -> None:
     other_world_user = UserFactory(username="elsewhere")
     other_item = ItemFactory()
     MembershipFactory(project=other_item.project, user=other_world_user, role="annotator")
-    from annotation_qc.labeling.services.dispatch import task_next
-    from annotation_qc.labeling.services.submit import annotation_submit
+    from annotation_qc.workflow.dispatch_pipeline import task_next
+    from annotation_qc.workflow.submit_pipeline import annotation_submit
 
     other_task = task_next(project=other_item.project, annotator_id=other_world_user.pk)
     annotation, _ = annotation_submit(

@@ -3,8 +3,8 @@ from django.core.management import call_command
 
 from annotation_qc.benchmarks.models import GoldAnnotation
 from annotation_qc.labeling.models import Item, Prediction
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.projects.models import Project
+from annotation_qc.workflow.dispatch_pipeline import task_next
 
 pytestmark = pytest.mark.django_db
 

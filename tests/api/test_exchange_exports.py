@@ -20,9 +20,9 @@ from annotation_qc.domain.formats import ParseOptions, parse_label_studio
 from annotation_qc.exchange import selectors
 from annotation_qc.exchange.models import ExportSnapshot
 from annotation_qc.labeling.models import Annotation, Item, Task
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.prioritization.models import PriorityRun
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 from tests.api.exchange_helpers import coco_document, imported, job
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
@@ -199,7 +199,7 @@ def doubled(empty: World) -> World:
         while (task := task_next(project=empty.project, annotator_id=user.pk)) is not None:
             key = (who, task.item.external_id)
             if key not in answers:
-                from annotation_qc.labeling.services.dispatch import task_skip
+                from annotation_qc.workflow.submit_pipeline import task_skip
 
                 task_skip(task=task, reason="not in this test")
                 continue

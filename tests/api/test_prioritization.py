@@ -8,12 +8,12 @@ from sklearn.datasets import load_digits
 
 from annotation_qc.core.models import Job
 from annotation_qc.labeling.models import Annotation, Item, ModelVersion, Task
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import, predictions_import
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.prioritization.services import runs, scoring
 from annotation_qc.prioritization.services.triggers import prioritize_due_projects
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 from tests.factories import ProjectFactory
 

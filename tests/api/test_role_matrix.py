@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from annotation_qc.labeling.models import Task
-from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import ROLES, World
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def _annotator_task(world: World) -> Task:
 
 
 def _submitted_annotation(world: World) -> int:
-    from annotation_qc.labeling.services.submit import annotation_submit
+    from annotation_qc.workflow.submit_pipeline import annotation_submit
 
     task = _annotator_task(world)
     annotation, _ = annotation_submit(

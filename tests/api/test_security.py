@@ -27,11 +27,11 @@ from annotation_qc.alerts.models import Alert, AlertRule, Webhook
 from annotation_qc.core.jobs import job_create
 from annotation_qc.exchange.models import BucketSource, DataImport, ExportSnapshot
 from annotation_qc.labeling.models import Annotation, ModelVersion
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.projects.models import Project
 from annotation_qc.review.models import Review
 from annotation_qc.review.services.reviews import review_enter
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 from tests.factories import ItemFactory, MembershipFactory, ProjectFactory, UserFactory
 

@@ -38,3 +38,21 @@ def test_rate_after_calibration():
 
 def test_zero_rate_and_no_calibration_never_due():
     assert not any(simulate(500, rate=0.0, calibration=0, window=10, seed=2))
+
+
+def test_qualification_then_rate_independent_of_position():
+    from annotation_qc.domain.benchmark_schedule import benchmark_due_at
+
+    rng = np.random.default_rng(3)
+    flags = np.array(
+        [
+            benchmark_due_at(ordinal=n, qualification=4, rate=0.2, draw=float(rng.random()))
+            for n in range(40_000)
+        ]
+    )
+    assert flags[:4].all()
+    after = flags[4:].reshape(-1, 100)
+    # The share is the rate at every position of a window: no burst, no pattern.
+    assert abs(flags[4:].mean() - 0.2) < 0.01
+    assert np.abs(after.mean(axis=0) - 0.2).max() < 0.08
+    assert not any(benchmark_due_at(ordinal=n, qualification=0, rate=0.0, draw=0.0) for n in range(100))

@@ -29,13 +29,13 @@ from sklearn.datasets import load_digits
 
 from annotation_qc.core.models import Job
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.prioritization.services import scoring
 from annotation_qc.prioritization.services.runs import prioritize_start
 from annotation_qc.projects.models import Project
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.integration.conftest import database_url, redis_db_url
 

@@ -12,9 +12,9 @@ from django.db.models import Sum
 
 from annotation_qc.core.exceptions import Conflict
 from annotation_qc.labeling.models import Annotation, Item, Task
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import
-from annotation_qc.labeling.services.submit import annotation_submit
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

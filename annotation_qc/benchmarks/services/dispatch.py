@@ -1,26 +1,39 @@
-"""Benchmark tasks in dispatch: when one is due, which gold item, which seeded error."""
+"""Benchmarks for dispatch, prepared ahead of the request: which gold item, which seeded mistake.
+
+Nothing here runs while an annotator waits: :func:`benchmark_prepare` is called by the workflow's
+preparation job after a task is served, and writes a ``BenchmarkTask`` with no task yet; the next
+next-task serves it with the same statements as work (see ``workflow.dispatch_pipeline``).
+"""
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime
+import dataclasses
+from typing import Any
 
-import numpy as np
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Case, Count, F, When
+from django.utils import timezone
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
-from annotation_qc.domain.benchmark_schedule import benchmark_due
-from annotation_qc.domain.seeding import (
-    SeedingError,
-    applicable_error_kinds,
-    choose_error_kind,
-    seed_error_detailed,
+from annotation_qc.domain.keyed_random import keyed_generator
+from annotation_qc.domain.linters import Finding, lint, validate_lint_config
+from annotation_qc.domain.payloads import PayloadError, validate_payload
+from annotation_qc.domain.seeding import SeedingError, applicable_error_kinds, seed_error_detailed
+from annotation_qc.domain.seeding_profile import (
+    SeedingProfile,
+    add_model_noise,
+    choose_weighted_kind,
+    learn_profile,
 )
-from annotation_qc.labeling.models import Prediction, Task
+from annotation_qc.labeling.models import Annotation, Prediction
+from annotation_qc.linting.services import lint_profile
 from annotation_qc.projects.models import Project
 
+#: Gold items looked at per preparation (the least exposed ones).
 GOLD_CANDIDATES = 20
+#: Regular corrections and predictions the seeding profile learns from.
+PROFILE_SAMPLE = 300
+PROFILE_CACHE_SECONDS = 600
 
 
 def annotator_may_receive_tasks(*, project: Project, annotator_id: int) -> bool:
@@ -59,84 +72,223 @@ def project_is_pre_annotated(project_id: int) -> bool:
     return bool(known)
 
 
-def _pick_gold(project: Project, annotator_id: int, rng: np.random.Generator) -> GoldAnnotation | None:
-    """A gold item this annotator has never been served, chosen at random among a few candidates."""
+def blocking_rules(project: Project) -> list[str]:
+    """The linters that reject a submission (error severity) in this project."""
+    config = validate_lint_config(project.lint_config)
+    return sorted(
+        code for code, rule in config.items() if rule.get("enabled") and rule.get("severity") == "error"
+    )
+
+
+def seeding_profile(project: Project) -> SeedingProfile:
+    """What the project's model gets wrong and how it writes boxes (learned, cached for a while)."""
+    key = f"aqc:seeding-profile:{project.pk}"
+    cached = cache.get(key)
+    if isinstance(cached, SeedingProfile):
+        return cached
+    corrections = list(
+        Annotation.objects.filter(project=project, is_benchmark=False, task__pre_annotation__isnull=False)
+        .order_by("-submitted_at")
+        .values_list("task__pre_annotation", "payload")[:PROFILE_SAMPLE]
+    )
+    predictions = [
+        (payload, width, height)
+        for payload, width, height in Prediction.objects.filter(item__project=project)
+        .order_by("-pk")
+        .values_list("payload", "item__width", "item__height")[:PROFILE_SAMPLE]
+        if isinstance(payload, dict)
+    ]
+    profile = learn_profile(
+        [(pre, final) for pre, final in corrections if isinstance(pre, dict) and isinstance(final, dict)],
+        [payload for payload, _, _ in predictions],
+        blocking_rules=blocking_rules(project),
+        bbox=project.payload_kind == "bbox",
+    )
+    if predictions:
+        warnings: set[str] = set()
+        for payload, width, height in predictions:
+            found = _findings(project, payload, width, height)
+            warnings |= {f.code for f in found if f.severity == "warning"}
+        profile = dataclasses.replace(profile, regular_warnings=frozenset(warnings))
+    cache.set(key, profile, PROFILE_CACHE_SECONDS)
+    return profile
+
+
+def _pick_gold(project: Project, annotator_id: int, secret: bytes, ordinal: int) -> GoldAnnotation | None:
+    """A gold item this annotator has never seen and still under its exposure cap.
+
+    Items already served to someone come first, as in the work queue (an item with open slots
+    stays at the top until they are filled): so a gold item reaches its annotators at the same
+    pace, and shares annotators as often, as a work item does. Ties are broken by the keyed draw.
+    """
     candidates = list(
-        GoldAnnotation.objects.filter(project=project)
+        GoldAnnotation.objects.filter(project=project, retired_at__isnull=True, exposure__lt=F("max_exposure"))
         .exclude(item__tasks__annotator_id=annotator_id)
+        .exclude(benchmarks__annotator_id=annotator_id)
         .select_related("item")
-        .order_by("?")[:GOLD_CANDIDATES]
+        .order_by("-exposure", "pk")[:GOLD_CANDIDATES]
     )
     if not candidates:
         return None
-    return candidates[int(rng.integers(len(candidates)))]
+    least = [g for g in candidates if g.exposure == candidates[0].exposure]
+    rng = keyed_generator(secret, annotator_id, ordinal, "gold")
+    return least[int(rng.integers(len(least)))]
 
 
-def benchmark_task_if_due(*, project: Project, annotator_id: int, now: datetime) -> Task | None:
-    """Create and return a benchmark task if one is due for this annotator now, else None."""
-    from annotation_qc.labeling.services.dispatch import task_create
-
-    if project.benchmark_rate <= 0 and project.calibration_benchmarks <= 0:
-        return None
-    if not project_has_gold(project.pk):
-        return None
-    rng = np.random.default_rng(secrets.randbits(64))
-    # Only the first ``calibration_window`` tasks matter for calibration, so the look-up is bounded:
-    # dispatch costs the same for an annotator's 10th task and their 10,000th.
-    window = project.calibration_window
-    first_kinds = list(
-        Task.objects.filter(project=project, annotator_id=annotator_id).values_list("kind", flat=True)[
-            :window
-        ]
+def seeded_pre_annotation(
+    *,
+    project: Project,
+    gold_payload: dict[str, Any],
+    width: int,
+    height: int,
+    kind: str,
+    profile: SeedingProfile,
+    secret: bytes,
+    annotator_id: int,
+    ordinal: int,
+    attempt: int,
+) -> tuple[dict[str, Any], str]:
+    """The seeded, model-like pre-annotation for one kind and attempt (deterministic: replayable)."""
+    rng = keyed_generator(secret, annotator_id, ordinal, "seed", attempt)
+    seeded = seed_error_detailed(
+        gold_payload, kind, width=width, height=height, labels=project.labels, rng=rng
     )
-    if not benchmark_due(
-        served=len(first_kinds),
-        benchmarks=first_kinds.count(Task.Kind.BENCHMARK),
-        rate=project.benchmark_rate,
-        calibration_benchmarks=project.calibration_benchmarks,
-        calibration_window=window,
-        draw=float(rng.random()),
-    ):
-        return None
-    gold = _pick_gold(project, annotator_id, rng)
+    payload = seeded.payload
+    if "boxes" in payload:
+        payload = add_model_noise(
+            payload,
+            gold_payload,
+            jitter=profile.jitter,
+            decimals=profile.decimals,
+            width=width,
+            height=height,
+            min_iou=project.benchmark_min_iou,
+            rng=rng,
+        )
+    return payload, seeded.label
+
+
+def _findings(project: Project, payload: dict[str, Any], width: int, height: int) -> list[Finding]:
+    """The linters' findings on a pre-annotation, as an annotator submitting it unchanged would get."""
+    try:
+        clean = validate_payload(
+            payload, kind=project.payload_kind, labels=project.labels, width=width, height=height
+        )
+    except PayloadError:
+        return []
+    stats, median_time_s = lint_profile(project)
+    return lint(
+        clean,
+        kind=project.payload_kind,
+        width=width,
+        height=height,
+        labels=project.labels,
+        config=validate_lint_config(project.lint_config),
+        stats=stats,
+        time_spent_s=None,
+        median_time_s=median_time_s,
+    )
+
+
+def _telling_findings(
+    project: Project, profile: SeedingProfile, payload: dict[str, Any], width: int, height: int
+) -> str | None:
+    """Why this seeded pre-annotation must not be served (a blocking linter, or a warning the
+    model's own pre-annotations never get), or None."""
+    findings = _findings(project, payload, width, height)
+    errors = sorted({f.code for f in findings if f.severity == "error"})
+    if errors:
+        return f"blocking linter(s) {', '.join(errors)} would force every annotator to fix it"
+    if profile.regular_warnings is not None:
+        unseen = sorted({f.code for f in findings if f.severity == "warning"} - profile.regular_warnings)
+        if unseen:
+            return f"lint warning(s) {', '.join(unseen)} never appear on the model's pre-annotations"
+    return None
+
+
+def benchmark_prepare(
+    *, project: Project, annotator_id: int, ordinal: int, secret: bytes, secret_version: int
+) -> BenchmarkTask | None:
+    """Choose a gold item and seed its pre-annotation for the annotator's task ``ordinal``.
+
+    Returns the prepared (unserved) benchmark, or None when no gold item is left for this
+    annotator or nothing can be seeded into the one chosen. Runs inside the caller's transaction.
+    """
+    gold = _pick_gold(project, annotator_id, secret, ordinal)
     if gold is None:
         return None
     item = gold.item
+    seeding: dict[str, Any] = {"stream": {"annotator": annotator_id, "ordinal": ordinal}}
     if project_is_pre_annotated(project.pk):
+        profile = seeding_profile(project)
+        seeding["profile"] = profile.to_dict()
         try:
-            kinds = applicable_error_kinds(
+            applicable = applicable_error_kinds(
                 gold.payload,
                 project_kind=project.payload_kind,
                 labels=project.labels,
                 width=item.width,
                 height=item.height,
             )
-            served_kinds = dict(
-                BenchmarkTask.objects.filter(project=project, annotator_id=annotator_id)
-                .values_list("error_kind")
-                .annotate(n=Count("pk"))
-            )
-            kind = choose_error_kind(kinds, served_kinds, rng)
-            seeded = seed_error_detailed(
-                gold.payload, kind, width=item.width, height=item.height, labels=project.labels, rng=rng
-            )
         except SeedingError:
             return None
-        pre_annotation, error_kind, error_label = seeded.payload, seeded.kind, seeded.label
+        served = dict(
+            BenchmarkTask.objects.filter(project=project, annotator_id=annotator_id, task__isnull=False)
+            .values_list("error_kind")
+            .annotate(n=Count("pk"))
+        )
+        candidates = list(applicable)
+        rejected: dict[str, str] = {}
+        kind_rng = keyed_generator(secret, annotator_id, ordinal, "kind")
+        result: tuple[dict[str, Any], str] | None = None
+        kind: str | None = None
+        attempt = 0
+        while result is None:
+            kind = choose_weighted_kind(candidates, profile.weights, served, kind_rng)
+            if kind is None:
+                return None
+            try:
+                payload, label = seeded_pre_annotation(
+                    project=project,
+                    gold_payload=gold.payload,
+                    width=item.width,
+                    height=item.height,
+                    kind=kind,
+                    profile=profile,
+                    secret=secret,
+                    annotator_id=annotator_id,
+                    ordinal=ordinal,
+                    attempt=attempt,
+                )
+            except SeedingError as exc:
+                rejected[kind] = str(exc)
+            else:
+                telling = _telling_findings(project, profile, payload, item.width, item.height)
+                if telling:
+                    rejected[kind] = telling
+                else:
+                    result = (payload, label)
+            if result is None:
+                candidates.remove(kind)
+                attempt += 1
+        seeding["attempt"] = attempt
+        if rejected:
+            seeding["rejected"] = rejected
+        pre_annotation: dict[str, Any] | None = result[0]
+        error_kind, error_label = str(kind), result[1]
     else:
         # Regular tasks come without a pre-annotation here, so a benchmark must too: it is scored
         # as an unassisted answer against gold.
         pre_annotation, error_kind, error_label = None, BenchmarkTask.UNASSISTED, ""
-    task = task_create(
-        project=project,
-        annotator_id=annotator_id,
-        item=item,
-        pre_annotation=pre_annotation,
-        kind=Task.Kind.BENCHMARK,
-        now=now,
+    # Retired once it reaches its cap: the pool rotates like work does.
+    GoldAnnotation.objects.filter(pk=gold.pk).update(
+        exposure=F("exposure") + 1,
+        retired_at=Case(
+            When(exposure__gte=F("max_exposure") - 1, then=timezone.now()), default=F("retired_at")
+        ),
     )
-    BenchmarkTask.objects.create(
-        task=task,
+    return BenchmarkTask.objects.create(
+        task=None,
         project=project,
         annotator_id=annotator_id,
         gold=gold,
@@ -144,5 +296,17 @@ def benchmark_task_if_due(*, project: Project, annotator_id: int, now: datetime)
         error_kind=error_kind,
         error_label=error_label,
         seeded_payload=pre_annotation,
+        ordinal=ordinal,
+        secret_version=secret_version,
+        seeding=seeding,
     )
-    return task
+
+
+def benchmark_discard(*, benchmark: BenchmarkTask) -> None:
+    """Drop a prepared benchmark that was never served, giving its gold item's exposure back."""
+    if benchmark.task_id is not None:
+        return
+    GoldAnnotation.objects.filter(pk=benchmark.gold_id, exposure__gt=0).update(
+        exposure=F("exposure") - 1, retired_at=None
+    )
+    benchmark.delete()

@@ -75,6 +75,8 @@ def latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
 def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
     """One statement takes the best open slot for an annotator; returns the item and its latest prediction.
 
+    The slot is decremented by the second parameter: 1 to take it, 0 only to find and lock the
+    candidate (a benchmark is served only when a regular task would be, and with the same statement).
     PostgreSQL locks the candidate row with SKIP LOCKED, so concurrent annotators pass over each
     other's candidates instead of queueing on them; SQLite has no row locks and is serialised by
     its ``BEGIN IMMEDIATE`` transactions. The candidate scan follows the partial index
@@ -83,7 +85,7 @@ def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
     item, task, prediction = Item._meta.db_table, Task._meta.db_table, Prediction._meta.db_table
     lock = "FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
     return f"""
-        UPDATE {item} SET open_slots = open_slots - 1
+        UPDATE {item} SET open_slots = open_slots - %s
         WHERE id = (
             SELECT candidate.id FROM {item} AS candidate
             WHERE candidate.project_id = %s AND candidate.open_slots > 0
@@ -92,86 +94,76 @@ def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
             ORDER BY candidate.{priority_column} DESC, candidate.id ASC
             LIMIT 1 {lock}
         )
-        RETURNING id, image, image_url, width, height,
+        RETURNING id, public_id, image_token, image, image_url, width, height,
             (SELECT p.payload FROM {prediction} AS p WHERE p.item_id = {item}.id
              ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
     """
 
 
-def _take_regular_slot(*, project: Project, annotator_id: int) -> tuple[Item, Any] | None:
-    """Take one slot of the best open item for this annotator: the item and its pre-annotation."""
+ITEM_FIELDS = ["id", "public_id", "image_token", "image", "image_url", "width", "height"]
+
+
+def slot_take(*, project: Project, annotator_id: int, take: bool = True) -> tuple[Item, Any] | None:
+    """The best open item for this annotator and its pre-annotation, taking one slot if ``take``.
+
+    With ``take=False`` the candidate is found and locked but keeps its slot: the caller serves
+    something else (a benchmark) exactly when this would have served work.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(_take_slot_sql(connection.vendor, project.priority_field), [project.pk, annotator_id])
+        cursor.execute(
+            _take_slot_sql(connection.vendor, project.priority_field), [1 if take else 0, project.pk, annotator_id]
+        )
         row = cursor.fetchone()
     if row is None:
         return None
-    item_id, image, image_url, width, height, prediction = row
+    *fields, prediction = row
     # A model instance with the other fields deferred (loaded on access, like ``.only()``); from_db
     # takes the values in the model's field order.
-    item = Item.from_db(
-        connection.alias,
-        ["id", "image", "image_url", "width", "height"],
-        [item_id, image, image_url, width, height],
-    )
+    item = Item.from_db(connection.alias, ITEM_FIELDS, list(fields))
     item.project = project
     if isinstance(prediction, str):  # SQLite hands JSON back as text
         prediction = json.loads(prediction)
     return item, prediction
 
 
+def task_open(*, project: Project, annotator_id: int) -> Task | None:
+    """The annotator's open (assigned) task in the project, if any."""
+    task = (
+        Task.objects.select_related("item")
+        .filter(project=project, annotator_id=annotator_id, status=Task.Status.ASSIGNED)
+        .first()
+    )
+    if task is not None:
+        task.project = project
+    return task
+
+
 def task_create(
-    *, project: Project, annotator_id: int, item: Item, pre_annotation: Any, kind: str, now: datetime
+    *,
+    project: Project,
+    annotator_id: int,
+    item: Item,
+    pre_annotation: Any,
+    kind: str,
+    now: datetime,
+    ordinal: int = 0,
+    secret_version: int = 0,
 ) -> Task:
     return Task.objects.create(
         project=project,
         item=item,
         annotator_id=annotator_id,
         kind=kind,
+        ordinal=ordinal,
+        secret_version=secret_version,
         pre_annotation=pre_annotation,
         served_at=now,
         lease_expires_at=now + timedelta(seconds=project.lease_seconds),
     )
 
 
-def task_next(*, project: Project, annotator_id: int, now: datetime | None = None) -> Task | None:
-    """The task an annotator should work on now, or None when nothing is left for them."""
-    from annotation_qc.benchmarks.services.dispatch import annotator_may_receive_tasks, benchmark_task_if_due
-
-    now = now or timezone.now()
-    leases_reclaim(project_id=project.pk, now=now)
-    with transaction.atomic():
-        open_task = (
-            Task.objects.select_related("item")
-            .filter(project=project, annotator_id=annotator_id, status=Task.Status.ASSIGNED)
-            .first()
-        )
-        if open_task is not None:
-            open_task.project = project
-            return open_task
-        if not annotator_may_receive_tasks(project=project, annotator_id=annotator_id):
-            return None
-        benchmark = benchmark_task_if_due(project=project, annotator_id=annotator_id, now=now)
-        if benchmark is not None:
-            return benchmark
-        taken = _take_regular_slot(project=project, annotator_id=annotator_id)
-        if taken is None and leases_reclaim(project_id=project.pk, now=now, force=True):
-            taken = _take_regular_slot(project=project, annotator_id=annotator_id)
-        if taken is None:
-            return None
-        item, pre_annotation = taken
-        return task_create(
-            project=project,
-            annotator_id=annotator_id,
-            item=item,
-            pre_annotation=pre_annotation,
-            kind=Task.Kind.REGULAR,
-            now=now,
-        )
-
-
 @transaction.atomic
 def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:
-    from annotation_qc.benchmarks.services.scoring import benchmark_skip_record
     from annotation_qc.core.exceptions import Conflict
 
     locked = Task.objects.select_for_update().get(pk=task.pk)
@@ -181,12 +173,7 @@ def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:
     locked.skip_reason = reason
     locked.finished_at = now or timezone.now()
     locked.save(update_fields=["status", "skip_reason", "finished_at"])
-    if locked.kind == Task.Kind.REGULAR:
-        slots_back(item_ids=[locked.item_id])
-    benchmark_skip_record(
-        task_id=locked.pk,
-        project_id=locked.project_id,
-        annotator_id=locked.annotator_id,
-        now=locked.finished_at,
-    )
+    # The same statement for every kind of task (a benchmark holds no slot: it gives back 0).
+    back = 1 if locked.kind == Task.Kind.REGULAR else 0
+    Item.objects.filter(pk=locked.item_id).update(open_slots=F("open_slots") + back)
     return locked

@@ -207,19 +207,19 @@ export const tasks = {
   next(projectId: number): Promise<Task | null> {
     return apiRequest<Task>("POST", `/projects/${projectId}/next-task/`);
   },
-  lint(taskId: number, payload: Payload, timeSpentMs?: number, signal?: AbortSignal): Promise<LintResult> {
+  lint(taskId: string, payload: Payload, timeSpentMs?: number, signal?: AbortSignal): Promise<LintResult> {
     const body: Record<string, unknown> = { payload };
     if (timeSpentMs !== undefined) body.time_spent_ms = Math.round(timeSpentMs);
     return must(apiRequest<LintResult>("POST", `/tasks/${taskId}/lint/`, { body, signal }));
   },
-  submit(taskId: number, payload: Payload, timeSpentMs: number): Promise<SubmitResult> {
+  submit(taskId: string, payload: Payload, timeSpentMs: number): Promise<SubmitResult> {
     return must(
       apiRequest<SubmitResult>("POST", `/tasks/${taskId}/submit/`, {
         body: { payload, time_spent_ms: Math.round(timeSpentMs) },
       }),
     );
   },
-  skip(taskId: number, reason: string): Promise<SkipResult> {
+  skip(taskId: string, reason: string): Promise<SkipResult> {
     return must(apiRequest<SkipResult>("POST", `/tasks/${taskId}/skip/`, { body: { reason } }));
   },
   /** The annotator's last answers, newest first, with whether each may still be changed. */

@@ -39,12 +39,12 @@ describe("apiRequest", () => {
   it("throws ApiError with the detail and field errors", async () => {
     mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/5/submit/": {
+      "POST /api/v1/tasks/t5/submit/": {
         status: 400,
         body: { detail: "Invalid payload.", errors: { "payload.boxes[2].w": ["must be positive"] } },
       },
     });
-    const err = await tasks.submit(5, { boxes: [] }, 10).catch((e: unknown) => e);
+    const err = await tasks.submit("t5", { boxes: [] }, 10).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(400);
     expect((err as ApiError).message).toBe("Invalid payload.");
@@ -54,10 +54,10 @@ describe("apiRequest", () => {
   it("sends time_spent_ms as a whole number", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/5/submit/": { status: 201, body: { annotation_id: 1, task_id: 5, findings: [] } },
+      "POST /api/v1/tasks/t5/submit/": { status: 201, body: { task_id: "t5", findings: [] } },
     });
-    await tasks.submit(5, { label: "cat" }, 1234.7);
-    expect(api.callsTo("POST /api/v1/tasks/5/submit/")[0].body).toEqual({
+    await tasks.submit("t5", { label: "cat" }, 1234.7);
+    expect(api.callsTo("POST /api/v1/tasks/t5/submit/")[0].body).toEqual({
       payload: { label: "cat" },
       time_spent_ms: 1235,
     });

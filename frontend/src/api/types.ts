@@ -195,12 +195,21 @@ export interface Item {
   height: number;
 }
 
+/** The item of an annotator's task: an opaque id and an image URL with an opaque token. */
+export interface TaskItem {
+  id: string;
+  image_url: string | null;
+  width: number;
+  height: number;
+}
+
 export interface Task {
-  id: number;
+  /** Opaque public id (random; no order, time or count). */
+  id: string;
   project_id: number;
   kind: ProjectKind;
   labels: string[];
-  item: Item;
+  item: TaskItem;
   pre_annotation: Payload | null;
   status: string;
   lease_expires_at: string;
@@ -220,13 +229,12 @@ export interface LintResult {
 }
 
 export interface SubmitResult {
-  annotation_id: number;
-  task_id: number;
+  task_id: string;
   findings: Finding[];
 }
 
 export interface SkipResult {
-  task_id: number;
+  task_id: string;
   status: string;
 }
 

@@ -24,7 +24,7 @@ export interface LiveLint {
 
 /** Posts the draft to the lint endpoint, debounced, and keeps the latest findings. */
 export function useLiveLint(
-  taskId: number,
+  taskId: string,
   payload: Payload | null,
   startedAt: number,
   delayMs = LINT_DEBOUNCE_MS,

@@ -17,7 +17,7 @@ export interface SubmitControls {
  * `onRejected`; a 409 (already submitted) moves on as well.
  */
 export function useSubmit(
-  taskId: number,
+  taskId: string,
   startedAt: number,
   onDone: (result: SubmitResult | null, how: DoneHow) => void,
   onRejected: (findings: Finding[]) => void,

@@ -20,18 +20,18 @@ vi.mock("../components/BoxCanvas", () => ({
 }));
 
 const task: Task = {
-  id: 7,
+  id: "t7",
   project_id: 1,
   kind: "bbox",
   labels: ["car", "person"],
-  item: { id: 3, image_url: null, width: 400, height: 300 },
+  item: { id: "i3", image_url: null, width: 400, height: 300 },
   pre_annotation: { boxes: [{ x: 10, y: 10, w: 50, h: 40, label: "car" }] },
   status: "assigned",
   lease_expires_at: "2026-01-01T00:30:00Z",
   served_at: "2026-01-01T00:00:00Z",
 };
 
-const lintBodies = () => api.callsTo("POST /api/v1/tasks/7/lint/").map((c) => (c.body as { payload: { boxes: PayloadBox[] } }).payload.boxes);
+const lintBodies = () => api.callsTo("POST /api/v1/tasks/t7/lint/").map((c) => (c.body as { payload: { boxes: PayloadBox[] } }).payload.boxes);
 let api: ReturnType<typeof mockFetch>;
 let findings: Finding[] = [];
 
@@ -40,8 +40,8 @@ beforeEach(() => {
   findings = [];
   api = mockFetch({
     "GET /api/v1/auth/csrf/": { status: 204 },
-    "POST /api/v1/tasks/7/lint/": () => ({ status: 200, body: { findings } }),
-    "POST /api/v1/tasks/7/submit/": { status: 201, body: { annotation_id: 1, task_id: 7, findings: [] } },
+    "POST /api/v1/tasks/t7/lint/": () => ({ status: 200, body: { findings } }),
+    "POST /api/v1/tasks/t7/submit/": { status: 201, body: { task_id: "t7", findings: [] } },
   });
 });
 afterEach(() => vi.unstubAllGlobals());
@@ -94,7 +94,7 @@ describe("BboxWorkspace", () => {
       fireEvent.keyDown(window, { key: "Enter" });
     });
     await waitFor(() => expect(onDone).toHaveBeenCalled());
-    const body = api.callsTo("POST /api/v1/tasks/7/submit/")[0].body as { payload: unknown; time_spent_ms: number };
+    const body = api.callsTo("POST /api/v1/tasks/t7/submit/")[0].body as { payload: unknown; time_spent_ms: number };
     expect(body.payload).toEqual({ boxes: [{ x: 10, y: 10, w: 50, h: 40, label: "car" }] });
     expect(body.time_spent_ms).toBeGreaterThanOrEqual(0);
   });
@@ -102,8 +102,8 @@ describe("BboxWorkspace", () => {
   it("a submit rejected with findings shows them", async () => {
     api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/7/lint/": { status: 200, body: { findings: [] } },
-      "POST /api/v1/tasks/7/submit/": {
+      "POST /api/v1/tasks/t7/lint/": { status: 200, body: { findings: [] } },
+      "POST /api/v1/tasks/t7/submit/": {
         status: 400,
         body: {
           detail: "Rejected by the linters.",

@@ -7,11 +7,11 @@ import { mockFetch } from "../test/mockFetch";
 import { ClassificationWorkspace } from "./ClassificationWorkspace";
 
 const task: Task = {
-  id: 11,
+  id: "t11",
   project_id: 1,
   kind: "classification",
   labels: ["cat", "dog", "bird"],
-  item: { id: 5, image_url: "/api/v1/items/5/image/", width: 64, height: 64 },
+  item: { id: "i5", image_url: "/api/v1/images/tok5/", width: 64, height: 64 },
   pre_annotation: null,
   status: "assigned",
   lease_expires_at: "2026-01-01T00:30:00Z",
@@ -25,19 +25,19 @@ describe("ClassificationWorkspace", () => {
   it("hotkey picks a label, the draft is linted, Enter submits with the time spent", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
-      "POST /api/v1/tasks/11/submit/": { status: 201, body: { annotation_id: 3, task_id: 11, findings: [] } },
+      "POST /api/v1/tasks/t11/lint/": { status: 200, body: { findings: [] } },
+      "POST /api/v1/tasks/t11/submit/": { status: 201, body: { task_id: "t11", findings: [] } },
     });
     const onDone = vi.fn();
     render(<ClassificationWorkspace task={task} onDone={onDone} />);
     expect(screen.getByTestId("submit-blocked-reason").textContent).toBe("Choose a label first.");
     fireEvent.keyDown(window, { key: "2" });
     expect(screen.getAllByTestId("class-button")[1].getAttribute("aria-pressed")).toBe("true");
-    await waitFor(() => expect(api.callsTo("POST /api/v1/tasks/11/lint/")).toHaveLength(1));
-    expect(api.callsTo("POST /api/v1/tasks/11/lint/")[0].body).toMatchObject({ payload: { label: "dog" } });
+    await waitFor(() => expect(api.callsTo("POST /api/v1/tasks/t11/lint/")).toHaveLength(1));
+    expect(api.callsTo("POST /api/v1/tasks/t11/lint/")[0].body).toMatchObject({ payload: { label: "dog" } });
     fireEvent.keyDown(window, { key: "Enter" });
     await waitFor(() => expect(onDone).toHaveBeenCalled());
-    const [submit] = api.callsTo("POST /api/v1/tasks/11/submit/");
+    const [submit] = api.callsTo("POST /api/v1/tasks/t11/submit/");
     expect((submit.body as { payload: unknown }).payload).toEqual({ label: "dog" });
     expect(typeof (submit.body as { time_spent_ms: unknown }).time_spent_ms).toBe("number");
   });
@@ -45,7 +45,7 @@ describe("ClassificationWorkspace", () => {
   it("an error finding blocks submit and shows why", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": {
+      "POST /api/v1/tasks/t11/lint/": {
         status: 200,
         body: { findings: [{ code: "label_unknown", severity: "error", message: "Too fast to be real.", boxes: [] }] },
       },
@@ -55,14 +55,14 @@ describe("ClassificationWorkspace", () => {
     expect(screen.getByTestId("submit-blocked-reason").textContent).toContain("Too fast to be real.");
     expect(screen.getByTestId("submit-button")).toHaveProperty("disabled", true);
     fireEvent.keyDown(window, { key: "Enter" });
-    expect(api.callsTo("POST /api/v1/tasks/11/submit/")).toHaveLength(0);
+    expect(api.callsTo("POST /api/v1/tasks/t11/submit/")).toHaveLength(0);
   });
 
   it("skips with a reason", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
-      "POST /api/v1/tasks/11/skip/": { status: 200, body: { task_id: 11, status: "skipped" } },
+      "POST /api/v1/tasks/t11/lint/": { status: 200, body: { findings: [] } },
+      "POST /api/v1/tasks/t11/skip/": { status: 200, body: { task_id: "t11", status: "skipped" } },
     });
     const onDone = vi.fn();
     render(<ClassificationWorkspace task={task} onDone={onDone} />);
@@ -71,13 +71,13 @@ describe("ClassificationWorkspace", () => {
     fireEvent.change(screen.getByTestId("skip-reason"), { target: { value: "blurry" } });
     fireEvent.click(screen.getByTestId("skip-confirm"));
     await waitFor(() => expect(onDone).toHaveBeenCalledWith(null, "skipped"));
-    expect(api.callsTo("POST /api/v1/tasks/11/skip/")[0].body).toEqual({ reason: "blurry" });
+    expect(api.callsTo("POST /api/v1/tasks/t11/skip/")[0].body).toEqual({ reason: "blurry" });
   });
 
   it("the shortcuts do nothing while the skip dialog is open; Escape closes it and gives focus back to Skip", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
+      "POST /api/v1/tasks/t11/lint/": { status: 200, body: { findings: [] } },
     });
     render(<ClassificationWorkspace task={{ ...task, pre_annotation: { label: "cat" } }} onDone={vi.fn()} />);
     const pressed = () => screen.getAllByTestId("class-button").map((b) => b.getAttribute("aria-pressed"));
@@ -90,7 +90,7 @@ describe("ClassificationWorkspace", () => {
     expect(pressed()).toEqual(["true", "false", "false"]);
     expect(screen.queryByTestId("help-panel")).toBeNull();
     expect(screen.getAllByTestId("skip-dialog")).toHaveLength(1);
-    expect(api.callsTo("POST /api/v1/tasks/11/submit/")).toHaveLength(0);
+    expect(api.callsTo("POST /api/v1/tasks/t11/submit/")).toHaveLength(0);
 
     fireEvent.keyDown(screen.getByTestId("skip-reason"), { key: "Escape" });
     expect(screen.queryByTestId("skip-dialog")).toBeNull();
@@ -102,7 +102,7 @@ describe("ClassificationWorkspace", () => {
   it("labels 0-9 each answer to their own digit key, the 10th included", async () => {
     mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
+      "POST /api/v1/tasks/t11/lint/": { status: 200, body: { findings: [] } },
     });
     const digits = [..."0123456789"];
     render(<ClassificationWorkspace task={{ ...task, labels: digits }} onDone={vi.fn()} />);
@@ -120,8 +120,8 @@ describe("ClassificationWorkspace", () => {
   it("Enter submits after a mouse click on a label (the button gives the focus back)", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
-      "POST /api/v1/tasks/11/submit/": { status: 201, body: { annotation_id: 3, task_id: 11, findings: [] } },
+      "POST /api/v1/tasks/t11/lint/": { status: 200, body: { findings: [] } },
+      "POST /api/v1/tasks/t11/submit/": { status: 201, body: { task_id: "t11", findings: [] } },
     });
     const onDone = vi.fn();
     render(<ClassificationWorkspace task={task} onDone={onDone} />);
@@ -129,7 +129,7 @@ describe("ClassificationWorkspace", () => {
     dog.focus();
     fireEvent.click(dog, { detail: 1 });
     expect(document.activeElement).not.toBe(dog);
-    await waitFor(() => expect(api.callsTo("POST /api/v1/tasks/11/lint/")).toHaveLength(1));
+    await waitFor(() => expect(api.callsTo("POST /api/v1/tasks/t11/lint/")).toHaveLength(1));
     fireEvent.keyDown(document.activeElement ?? window, { key: "Enter" });
     await waitFor(() => expect(onDone).toHaveBeenCalledWith(expect.anything(), "submitted"));
   });
@@ -137,7 +137,7 @@ describe("ClassificationWorkspace", () => {
   it("a too-fast finding is not shown while working: it belongs to the submission", async () => {
     mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": {
+      "POST /api/v1/tasks/t11/lint/": {
         status: 200,
         body: { findings: [{ code: "too_fast", severity: "warning", message: "Fast.", boxes: [] }] },
       },
@@ -150,8 +150,8 @@ describe("ClassificationWorkspace", () => {
   it("restores a draft and keeps saving; a refused draft says so and stays in this browser", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/11/lint/": { status: 200, body: { findings: [] } },
-      "PUT /api/v1/tasks/11/draft/": {
+      "POST /api/v1/tasks/t11/lint/": { status: 200, body: { findings: [] } },
+      "PUT /api/v1/tasks/t11/draft/": {
         status: 409,
         body: { detail: "Your time on this task ran out (the lease expired).", errors: { task: ["lease expired"] } },
       },
@@ -163,8 +163,8 @@ describe("ClassificationWorkspace", () => {
     expect(pressed()).toBe("bird");
     expect(screen.getByTestId("workspace").dataset.elapsedStart).toBe("42000");
     fireEvent.keyDown(window, { key: "1" });
-    await waitFor(() => expect(api.callsTo("PUT /api/v1/tasks/11/draft/")).toHaveLength(1), { timeout: 3000 });
-    const body = api.callsTo("PUT /api/v1/tasks/11/draft/")[0].body as { payload: unknown; elapsed_ms: number };
+    await waitFor(() => expect(api.callsTo("PUT /api/v1/tasks/t11/draft/")).toHaveLength(1), { timeout: 3000 });
+    const body = api.callsTo("PUT /api/v1/tasks/t11/draft/")[0].body as { payload: unknown; elapsed_ms: number };
     expect(body.payload).toEqual({ label: "cat" });
     expect(body.elapsed_ms).toBeGreaterThanOrEqual(42_000);
     await waitFor(() => expect(screen.getByTestId("draft-status").dataset.state).toBe("refused"));

@@ -1,0 +1,302 @@
+"""What a project's model gets wrong, learned from how annotators corrected its pre-annotations,
+so a benchmark's pre-annotation is drawn from the same distribution as regular ones.
+
+:func:`learn_profile` compares regular pre-annotations with the answers submitted for them:
+
+- a pre-annotated box the annotator removed is a ``spurious`` box of the model, a box the
+  annotator added is one the model missed (``drop``), a matched box whose label changed a
+  ``relabel``, a matched box moved or resized below IoU 0.7 a ``shift`` or ``oversize`` (by the
+  area ratio);
+- matched boxes the annotator kept close (IoU >= 0.7) measure the model's everyday noise: the
+  spread of the relative position and size differences (a robust MAD estimate);
+- exact duplicates (IoU >= 0.9, same label) inside regular pre-annotations give the share of
+  payloads that hold one: after non-maximum suppression a model makes none, and a benchmark with
+  a duplicate would then be a tell, so ``duplicate`` is seeded only at that share (never at 0);
+- the numeric precision of the model's coordinates (decimals).
+
+Before there is data (fewer than :data:`MIN_PAIRS` corrected pre-annotations) the defaults are:
+the five geometric and label kinds equally likely, no duplicates, a relative noise of 1.5%, two
+decimals. Kinds that a blocking (error-severity) linter forces every annotator to fix measure
+nothing and are excluded with the reason.
+
+:func:`add_model_noise` perturbs the boxes of a seeded payload that still sit on their gold box
+(all but the mistake) by that noise, never so far that scoring would miss them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from annotation_qc.domain.geometry import boxes_from_payload, iou_matrix, match_from_iou
+
+FloatArray = NDArray[np.float64]
+
+BOX_KINDS: tuple[str, ...] = ("shift", "oversize", "drop", "duplicate", "relabel", "spurious")
+#: Corrected pre-annotations needed before the learned kinds and noise replace the defaults.
+MIN_PAIRS = 30
+DEFAULT_JITTER = 0.015
+JITTER_BOUNDS = (0.002, 0.05)
+DEFAULT_DECIMALS = 2
+#: Pseudo-counts added to every non-duplicate kind (a kind never seen keeps a small weight).
+PRIOR_COUNT = 1.0
+#: A box is untouched by the seeded mistake when it sits on a gold box at least this closely.
+UNTOUCHED_IOU = 0.95
+#: Noise keeps a box at least this close to its gold box (and above the scoring threshold).
+NOISE_MIN_IOU = 0.85
+#: Which seeded kind each blocking linter would force every annotator to fix.
+RULE_KINDS: dict[str, tuple[str, ...]] = {
+    "duplicate_box": ("duplicate",),
+    "oversized_box": ("oversize",),
+    "conflicting_labels": ("duplicate",),
+}
+
+
+@dataclass(frozen=True)
+class SeedingProfile:
+    """Relative weights of the error kinds, the model's noise and precision, and exclusions."""
+
+    weights: dict[str, float]
+    jitter: float = DEFAULT_JITTER
+    decimals: int = DEFAULT_DECIMALS
+    duplicate_share: float = 0.0
+    pairs: int = 0
+    learned: bool = False
+    excluded: dict[str, str] = field(default_factory=dict)
+    #: Lint warning codes seen on the model's regular pre-annotations (``None``: none checked).
+    regular_warnings: frozenset[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": {k: round(v, 4) for k, v in self.weights.items()},
+            "jitter": round(self.jitter, 5),
+            "decimals": self.decimals,
+            "duplicate_share": round(self.duplicate_share, 5),
+            "pairs": self.pairs,
+            "learned": self.learned,
+            "excluded": dict(self.excluded),
+            "regular_warnings": None if self.regular_warnings is None else sorted(self.regular_warnings),
+        }
+
+
+def learn_profile(
+    corrections: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+    predictions: Sequence[Mapping[str, Any]],
+    *,
+    blocking_rules: Iterable[str] = (),
+    bbox: bool = True,
+) -> SeedingProfile:
+    """The profile of a project from (pre-annotation, submitted answer) pairs and its predictions."""
+    excluded: dict[str, str] = {}
+    blocking = set(blocking_rules)
+    if not bbox:
+        for rule in sorted(blocking & {"unknown_label"}):
+            excluded["relabel"] = f"linter {rule!r} is error-severity: every annotator must fix it"
+        weights = {"relabel": 1.0}
+        return SeedingProfile(weights=weights, pairs=len(corrections), excluded=excluded)
+
+    counts = dict.fromkeys(BOX_KINDS, 0.0)
+    deviations: list[FloatArray] = []
+    usable = 0
+    for pre, final in corrections:
+        parsed = _pair_boxes(pre, final)
+        if parsed is None:
+            continue
+        usable += 1
+        (pre_boxes, pre_labels), (final_boxes, final_labels) = parsed
+        iou = iou_matrix(pre_boxes, final_boxes)
+        pairs = match_from_iou(iou, 0.3) if iou.size else []
+        rows = np.array([r for r, _, _ in pairs], dtype=np.int64)
+        cols = np.array([c for _, c, _ in pairs], dtype=np.int64)
+        counts["spurious"] += len(pre_boxes) - len(rows)
+        counts["drop"] += len(final_boxes) - len(cols)
+        if not len(rows):
+            continue
+        pair_iou = iou[rows, cols]
+        relabelled = (
+            np.asarray(pre_labels, dtype=np.str_)[rows] != np.asarray(final_labels, dtype=np.str_)[cols]
+        )
+        counts["relabel"] += float(np.count_nonzero(relabelled))
+        moved = ~relabelled & (pair_iou < 0.7)
+        area_ratio = (pre_boxes[rows, 2] * pre_boxes[rows, 3]) / np.maximum(
+            final_boxes[cols, 2] * final_boxes[cols, 3], 1e-9
+        )
+        counts["oversize"] += float(np.count_nonzero(moved & (area_ratio > 1.4)))
+        counts["shift"] += float(np.count_nonzero(moved & (area_ratio <= 1.4)))
+        close = pair_iou >= 0.7
+        if close.any():
+            p, f = pre_boxes[rows[close]], final_boxes[cols[close]]
+            size = np.maximum(f[:, 2:], 1e-9)
+            deviations.append(
+                np.concatenate([(p[:, :2] - f[:, :2]) / size, (p[:, 2:] - f[:, 2:]) / size], axis=1)
+            )
+
+    duplicate_share = _duplicate_share(predictions)
+    decimals = _decimals(predictions)
+    learned = usable >= MIN_PAIRS
+    jitter = DEFAULT_JITTER
+    if learned and deviations:
+        stacked = np.concatenate(deviations).ravel()
+        jitter = float(np.clip(1.4826 * np.median(np.abs(stacked)), *JITTER_BOUNDS))
+
+    weights: dict[str, float] = {}
+    for kind in BOX_KINDS:
+        if kind == "duplicate":
+            continue
+        weights[kind] = (counts[kind] if learned else 0.0) + PRIOR_COUNT
+    total = sum(weights.values())
+    weights = {k: v / total * (1.0 - duplicate_share) for k, v in weights.items()}
+    if duplicate_share > 0:
+        weights["duplicate"] = duplicate_share
+    else:
+        excluded["duplicate"] = (
+            f"the model's pre-annotations hold no duplicate boxes ({len(predictions)} checked): "
+            "a seeded duplicate would tell a benchmark apart"
+        )
+    for rule in sorted(blocking):
+        for kind in RULE_KINDS.get(rule, ()):
+            excluded[kind] = (
+                f"linter {rule!r} is error-severity: every annotator must fix it, so it measures nothing"
+            )
+    weights = {k: v for k, v in weights.items() if k not in excluded}
+    return SeedingProfile(
+        weights=weights,
+        jitter=jitter,
+        decimals=decimals,
+        duplicate_share=duplicate_share,
+        pairs=usable,
+        learned=learned,
+        excluded=excluded,
+    )
+
+
+def choose_weighted_kind(
+    applicable: Sequence[str],
+    weights: Mapping[str, float],
+    served: Mapping[str, int],
+    rng: np.random.Generator,
+) -> str | None:
+    """The applicable kind furthest behind its weight for this annotator (``None`` if none applies).
+
+    With equal weights this is the least-served kind (kinds stay balanced per annotator); ties
+    are broken at random.
+    """
+    kinds = [k for k in dict.fromkeys(applicable) if weights.get(k, 0.0) > 0]
+    if not kinds:
+        return None
+    need = np.array([(served.get(k, 0) + 1) / weights[k] for k in kinds])
+    least = np.flatnonzero(np.isclose(need, need.min()))
+    return kinds[int(rng.choice(least))]
+
+
+def add_model_noise(
+    payload: Mapping[str, Any],
+    gold: Mapping[str, Any],
+    *,
+    jitter: float,
+    decimals: int,
+    width: float,
+    height: float,
+    min_iou: float,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """``payload`` with the boxes that sit on a gold box moved by model-like noise, rounded like the model.
+
+    Each untouched box gets relative Gaussian noise of ``jitter`` on its position and size,
+    scaled down until it keeps IoU >= max(0.85, ``min_iou`` + 0.05) with its gold box and lies in
+    the image. The seeded mistake (the box that does not sit on a gold box, or a missing one) is
+    left as it is.
+    """
+    raw = payload.get("boxes")
+    if not isinstance(raw, list) or not raw:
+        return dict(payload)
+    boxes, labels = boxes_from_payload(raw)
+    gold_boxes, _ = boxes_from_payload(gold.get("boxes") or [])
+    floor = min(0.99, max(NOISE_MIN_IOU, min_iou + 0.05))
+    noisy = boxes.copy()
+    if len(gold_boxes):
+        iou = iou_matrix(boxes, gold_boxes)
+        best = iou.argmax(axis=1)
+        untouched = iou[np.arange(len(boxes)), best] >= UNTOUCHED_IOU
+        rows = np.flatnonzero(untouched)
+        if rows.size:
+            target = gold_boxes[best[rows]]
+            eps = rng.normal(0.0, jitter, size=(rows.size, 4))
+            scale = np.ones(rows.size)
+            for _ in range(6):
+                candidate = _perturbed(boxes[rows], eps * scale[:, None], width, height)
+                ok = np.diag(iou_matrix(candidate, target)) >= floor
+                if ok.all():
+                    break
+                scale = np.where(ok, scale, scale * 0.5)
+            candidate = _perturbed(boxes[rows], eps * scale[:, None], width, height)
+            ok = np.diag(iou_matrix(candidate, target)) >= floor
+            noisy[rows[ok]] = candidate[ok]
+    rounded = np.round(noisy, decimals)
+    return {
+        "boxes": [
+            {"x": float(x), "y": float(y), "w": float(w), "h": float(h), "label": str(label)}
+            for (x, y, w, h), label in zip(rounded.tolist(), labels, strict=True)
+        ]
+    }
+
+
+def _perturbed(boxes: FloatArray, eps: FloatArray, width: float, height: float) -> FloatArray:
+    w = np.maximum(boxes[:, 2] * (1.0 + eps[:, 2]), 1.0)
+    h = np.maximum(boxes[:, 3] * (1.0 + eps[:, 3]), 1.0)
+    w, h = np.minimum(w, width), np.minimum(h, height)
+    x = np.clip(boxes[:, 0] + eps[:, 0] * boxes[:, 2], 0.0, width - w)
+    y = np.clip(boxes[:, 1] + eps[:, 1] * boxes[:, 3], 0.0, height - h)
+    out: FloatArray = np.column_stack([x, y, w, h])
+    return out
+
+
+def _pair_boxes(
+    pre: Mapping[str, Any], final: Mapping[str, Any]
+) -> tuple[tuple[FloatArray, list[str]], tuple[FloatArray, list[str]]] | None:
+    try:
+        return boxes_from_payload(pre.get("boxes") or []), boxes_from_payload(final.get("boxes") or [])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _duplicate_share(predictions: Sequence[Mapping[str, Any]]) -> float:
+    """The share of payloads holding a same-label pair of boxes with IoU >= 0.9."""
+    if not predictions:
+        return 0.0
+    with_duplicate = 0
+    for payload in predictions:
+        try:
+            boxes, labels = boxes_from_payload(payload.get("boxes") or [])
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+        if len(boxes) < 2:
+            continue
+        iou = iou_matrix(boxes, boxes)
+        same = np.asarray(labels, dtype=np.str_)[:, None] == np.asarray(labels, dtype=np.str_)[None, :]
+        np.fill_diagonal(iou, 0.0)
+        with_duplicate += bool(((iou >= 0.9) & same).any())
+    return with_duplicate / len(predictions)
+
+
+def _decimals(predictions: Sequence[Mapping[str, Any]]) -> int:
+    """The most decimals the model writes in a coordinate (0-4), or the default with no data."""
+    values = [
+        box[key]
+        for payload in predictions
+        for box in (payload.get("boxes") or [])
+        if isinstance(box, Mapping)
+        for key in ("x", "y", "w", "h")
+        if isinstance(box.get(key), int | float) and not isinstance(box.get(key), bool)
+    ]
+    if not values:
+        return DEFAULT_DECIMALS
+    array = np.asarray(values, dtype=np.float64)
+    for decimals in range(5):
+        if np.allclose(array, np.round(array, decimals), atol=1e-9, rtol=0):
+            return decimals
+    return 4

@@ -1,0 +1,196 @@
+"""Dispatch, read top to bottom: serve what was prepared, then prepare the next task off the request.
+
+Serving (:func:`task_next`, on the request) runs the same statements whether it serves work or a
+benchmark:
+
+1. lock the annotator's plan row (what their next task is to be, prepared earlier);
+2. answer the open task if there is one (a repeated or concurrent call gets the same task);
+3. find the best open work item with one statement: it takes a slot for work, and for a
+   benchmark only locks it (so a benchmark is served only when work would be: a dry queue
+   answers 204 to everyone);
+4. insert the task (the work item with its prediction, or the prepared gold item with its
+   prepared pre-annotation);
+5. advance the plan; on commit a worker prepares the next one (:func:`dispatch_prepare`).
+
+Preparing (:func:`dispatch_prepare`, in a worker) decides with the project's keyed generator
+whether the annotator's next task is a benchmark, and if so chooses the gold item and seeds its
+pre-annotation (``benchmarks.services.dispatch.benchmark_prepare``). When a worker has not run
+yet (its queue lags, or on an annotator's very first task) next-task prepares inline first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotation_qc.benchmarks.models import BenchmarkTask
+from annotation_qc.benchmarks.services.dispatch import (
+    annotator_may_receive_tasks,
+    benchmark_discard,
+    benchmark_prepare,
+    project_has_gold,
+)
+from annotation_qc.core.queue import enqueue_name_on_commit
+from annotation_qc.domain.benchmark_schedule import benchmark_due_at
+from annotation_qc.domain.keyed_random import keyed_uniform
+from annotation_qc.labeling.models import Task
+from annotation_qc.labeling.services.dispatch import leases_reclaim, slot_take, task_create, task_open
+from annotation_qc.projects.models import Project
+from annotation_qc.workflow.models import DispatchPlan
+from annotation_qc.workflow.secrets import dispatch_secret_current
+
+PREPARE_TASK = "workflow.dispatch_prepare"
+
+
+def task_next(*, project: Project, annotator_id: int, now: datetime | None = None) -> Task | None:
+    """The task an annotator should work on now, or None when nothing is left for them.
+
+    Idempotent: any number of concurrent calls by one annotator answer the same open task.
+    """
+    now = now or timezone.now()
+    leases_reclaim(project_id=project.pk, now=now)
+    for _ in range(2):
+        try:
+            return _serve(project, annotator_id, now)
+        except IntegrityError:
+            # A concurrent call of the same annotator created the plan or the task first.
+            task = task_open(project=project, annotator_id=annotator_id)
+            if task is not None:
+                return task
+            _plan_reset(project, annotator_id)
+    return None
+
+
+def _serve(project: Project, annotator_id: int, now: datetime) -> Task | None:
+    with transaction.atomic():
+        plan = _plan_locked(project, annotator_id)
+        open_task = task_open(project=project, annotator_id=annotator_id)
+        if open_task is not None:
+            return open_task
+        if not annotator_may_receive_tasks(project=project, annotator_id=annotator_id):
+            return None
+        if plan.prepared_for != plan.ordinal:  # no worker has prepared it yet
+            _prepare(project, plan)
+        benchmark = plan.benchmark if plan.benchmark_id is not None else None
+        taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark is None)
+        if taken is None and leases_reclaim(project_id=project.pk, now=now, force=True):
+            taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark is None)
+        if taken is None:
+            return None
+        if benchmark is not None:
+            item, pre_annotation, kind = benchmark.gold.item, benchmark.seeded_payload, Task.Kind.BENCHMARK
+        else:
+            (item, pre_annotation), kind = taken, Task.Kind.REGULAR
+        task = task_create(
+            project=project,
+            annotator_id=annotator_id,
+            item=item,
+            pre_annotation=pre_annotation,
+            kind=kind,
+            now=now,
+            ordinal=plan.ordinal,
+            secret_version=plan.secret_version,
+        )
+        DispatchPlan.objects.filter(pk=plan.pk).update(ordinal=plan.ordinal + 1, last_task=task)
+        enqueue_name_on_commit(PREPARE_TASK, project.pk, annotator_id)
+        task.project = project
+        return task
+
+
+def _plan_locked(project: Project, annotator_id: int) -> DispatchPlan:
+    """The annotator's plan row, locked (serialising their concurrent calls); made on first use."""
+    plan = (
+        DispatchPlan.objects.select_for_update(of=("self",))
+        .select_related("benchmark__gold__item")
+        .filter(project=project, annotator_id=annotator_id)
+        .first()
+    )
+    if plan is None:
+        served = Task.objects.filter(project=project, annotator_id=annotator_id).count()
+        plan = DispatchPlan.objects.create(project=project, annotator_id=annotator_id, ordinal=served)
+    return plan
+
+
+def _plan_reset(project: Project, annotator_id: int) -> None:
+    DispatchPlan.objects.filter(project=project, annotator_id=annotator_id).update(prepared_for=-1)
+
+
+def dispatch_prepare(*, project_id: int, annotator_id: int) -> None:
+    """Prepare the annotator's next task (a worker, after each serve); idempotent."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return
+    with transaction.atomic():
+        plan = (
+            DispatchPlan.objects.select_for_update()
+            .filter(project=project, annotator_id=annotator_id)
+            .first()
+        )
+        if plan is None or plan.prepared_for == plan.ordinal:
+            return
+        _prepare(project, plan)
+
+
+def _prepare(project: Project, plan: DispatchPlan) -> None:
+    """Decide the plan's ordinal with the keyed generator; prepare a benchmark if one is due."""
+    benchmarks_bind_served(project=project, annotator_id=plan.annotator_id, before=plan.ordinal)
+    version, secret = dispatch_secret_current(project=project)
+    benchmark: BenchmarkTask | None = None
+    if benchmark_is_due(project=project, annotator_id=plan.annotator_id, ordinal=plan.ordinal, secret=secret):
+        benchmark = benchmark_prepare(
+            project=project,
+            annotator_id=plan.annotator_id,
+            ordinal=plan.ordinal,
+            secret=secret,
+            secret_version=version,
+        )
+    plan.benchmark = benchmark
+    plan.prepared_for = plan.ordinal
+    plan.secret_version = version
+    plan.save(update_fields=["benchmark", "prepared_for", "secret_version"])
+
+
+def benchmark_is_due(*, project: Project, annotator_id: int, ordinal: int, secret: bytes) -> bool:
+    """Whether task ``ordinal`` of the annotator is a benchmark: the announced qualification set,
+    then the keyed draw at the project's rate."""
+    if project.benchmark_rate <= 0 and project.calibration_benchmarks <= 0:
+        return False
+    if not project_has_gold(project.pk):
+        return False
+    return benchmark_due_at(
+        ordinal=ordinal,
+        qualification=project.calibration_benchmarks,
+        rate=project.benchmark_rate,
+        draw=keyed_uniform(secret, annotator_id, ordinal, "due"),
+    )
+
+
+def benchmarks_bind_served(*, project: Project, annotator_id: int, before: int | None = None) -> None:
+    """Attach served benchmark tasks to their prepared benchmarks; drop prepared ones never served.
+
+    Idempotent; runs in the preparation job and before scoring a submit or skip.
+    """
+    pending = list(
+        BenchmarkTask.objects.filter(
+            project=project, annotator_id=annotator_id, task__isnull=True
+        ).select_related("gold")
+    )
+    if not pending:
+        return
+    served = {
+        (ordinal, item_id): pk
+        for pk, ordinal, item_id in Task.objects.filter(
+            project=project,
+            annotator_id=annotator_id,
+            kind=Task.Kind.BENCHMARK,
+            ordinal__in=[b.ordinal for b in pending],
+        ).values_list("pk", "ordinal", "item_id")
+    }
+    for benchmark in pending:
+        task_id = served.get((benchmark.ordinal, benchmark.gold.item_id))
+        if task_id is not None:
+            BenchmarkTask.objects.filter(pk=benchmark.pk).update(task_id=task_id)
+        elif before is not None and benchmark.ordinal < before:
+            benchmark_discard(benchmark=benchmark)

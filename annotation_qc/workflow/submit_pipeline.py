@@ -1,0 +1,109 @@
+"""Submit and skip, read top to bottom.
+
+On the request (one transaction, the same statements for a benchmark and for work):
+
+1. find and lock the annotator's task (404 for anyone else's, 409 once finished);
+2. validate the payload (400 naming the fields);
+3. lint it (a blocking, error-severity finding answers 400 with the findings);
+4. store the annotation and the warnings;
+5. on commit, hand the rest to a worker (:func:`after_submit`).
+
+Off the request (:func:`after_submit`): score a benchmark (``benchmarks.services.scoring``), sample
+for review (a hook), and update the consensus of a repeated item. A skip (:func:`task_skip`) is
+recorded by scoring in the same transaction, with the same statements for every kind of task.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotation_qc.agreement.services import consensus
+from annotation_qc.benchmarks.services import scoring
+from annotation_qc.core.exceptions import Conflict
+from annotation_qc.core.queue import enqueue_name_on_commit
+from annotation_qc.labeling.models import Annotation, Task
+from annotation_qc.labeling.services import dispatch as labeling_dispatch
+from annotation_qc.labeling.services.submit import annotation_store, payload_clean, task_lock_for_submit
+from annotation_qc.linting.services import findings_check_and_store, lint_payload
+from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
+
+AFTER_SUBMIT_TASK = "workflow.after_submit"
+
+
+def annotation_submit(
+    *,
+    task_id: int | str,
+    annotator_id: int,
+    payload: Any,
+    client_time_ms: int | None,
+    now: datetime | None = None,
+) -> tuple[Annotation, list[dict[str, Any]]]:
+    """Store the annotation for the annotator's task; returns it with its stored (warning) findings.
+
+    ``task_id`` is the task's public id (what annotators see) or, for services, its pk.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            task = task_lock_for_submit(task_id=task_id, annotator_id=annotator_id)
+            clean = payload_clean(task=task, payload=payload)
+            found = lint_payload(
+                project=task.project, item=task.item, payload=clean, time_spent_ms=client_time_ms
+            )
+            annotation = annotation_store(task=task, payload=clean, client_time_ms=client_time_ms, now=now)
+            findings = findings_check_and_store(annotation=annotation, findings=found, now=now)
+            enqueue_name_on_commit(AFTER_SUBMIT_TASK, task.pk)
+    except IntegrityError as exc:
+        raise Conflict("This task was already submitted; the first submission stands.") from exc
+    return annotation, findings
+
+
+def after_submit(*, task_id: int, now: datetime | None = None) -> None:
+    """What follows a submission, in a worker: score, sample for review, consensus."""
+    now = now or timezone.now()
+    task = Task.objects.select_related("project", "item").filter(pk=task_id).first()
+    if task is None or task.status != Task.Status.SUBMITTED:
+        return
+    with transaction.atomic():
+        if task.kind == Task.Kind.BENCHMARK:
+            benchmarks_bind_served(project=task.project, annotator_id=task.annotator_id)
+            payload = Annotation.objects.filter(task_id=task.pk).values_list("payload", flat=True).first()
+            if payload is not None and _awaiting_score(task):
+                scoring.benchmark_outcome_record(
+                    task_id=task.pk, project=task.project, payload=payload, now=now
+                )
+        review_sample(task=task)
+    required = task.item.required_annotations
+    if task.kind == Task.Kind.REGULAR and consensus.consensus_due(item_id=task.item_id, required=required):
+        consensus.consensus_update(item_id=task.item_id)
+
+
+def review_sample(*, task: Task) -> None:
+    """Hook: choose submissions for manual review (filled in by the review app)."""
+
+
+def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:
+    """Skip the annotator's open task; a skipped benchmark counts as a miss.
+
+    Scoring records the skip for every task, work or benchmark alike, with the same statements
+    (``benchmarks.services.scoring.benchmark_skip_record``).
+    """
+    with transaction.atomic():
+        skipped = labeling_dispatch.task_skip(task=task, reason=reason, now=now)
+        scoring.benchmark_skip_record(
+            task_id=skipped.pk,
+            project_id=skipped.project_id,
+            annotator_id=skipped.annotator_id,
+            now=skipped.finished_at or timezone.now(),
+        )
+    return skipped
+
+
+def _awaiting_score(task: Task) -> bool:
+    from annotation_qc.benchmarks.models import BenchmarkTask
+
+    return BenchmarkTask.objects.filter(task_id=task.pk, scored_at__isnull=True).exists()

@@ -1,0 +1,17 @@
+"""Celery tasks of the workflow: they take ids and call the pipelines."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from annotation_qc.workflow import dispatch_pipeline, submit_pipeline
+
+
+@shared_task(name="workflow.dispatch_prepare", acks_late=True)
+def dispatch_prepare(project_id: int, annotator_id: int) -> None:
+    dispatch_pipeline.dispatch_prepare(project_id=project_id, annotator_id=annotator_id)
+
+
+@shared_task(name="workflow.after_submit", acks_late=True)
+def after_submit(task_id: int) -> None:
+    submit_pipeline.after_submit(task_id=task_id)

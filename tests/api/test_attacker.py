@@ -20,7 +20,7 @@ import io
 import json
 import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -376,9 +376,8 @@ def test_no_client_visible_feature_separates_benchmarks_from_work(played: list[d
     single, forest = _separation(played)
     telling = {name: round(auc, 3) for name, auc in single.items() if auc > MAX_AUC}
     worst = sorted(single.items(), key=lambda kv: -kv[1])[:5]
-    assert not telling, (
-        f"single features separate benchmarks (ROC AUC > {MAX_AUC}): {telling}; "
-        + "; ".join(f"{name}: {_by_class(played, name)}" for name in telling)
+    assert not telling, f"single features separate benchmarks (ROC AUC > {MAX_AUC}): {telling}; " + "; ".join(
+        f"{name}: {_by_class(played, name)}" for name in telling
     )
     assert forest <= MAX_AUC, (
         f"a random forest over all features separates benchmarks: AUC {forest:.3f}; top: {worst}"

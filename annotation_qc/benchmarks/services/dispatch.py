@@ -122,7 +122,9 @@ def _pick_gold(project: Project, annotator_id: int, secret: bytes, ordinal: int)
     pace, and shares annotators as often, as a work item does. Ties are broken by the keyed draw.
     """
     candidates = list(
-        GoldAnnotation.objects.filter(project=project, retired_at__isnull=True, exposure__lt=F("max_exposure"))
+        GoldAnnotation.objects.filter(
+            project=project, retired_at__isnull=True, exposure__lt=F("max_exposure")
+        )
         .exclude(item__tasks__annotator_id=annotator_id)
         .exclude(benchmarks__annotator_id=annotator_id)
         .select_related("item")
@@ -147,6 +149,7 @@ def seeded_pre_annotation(
     annotator_id: int,
     ordinal: int,
     attempt: int,
+    min_iou: float | None = None,
 ) -> tuple[dict[str, Any], str]:
     """The seeded, model-like pre-annotation for one kind and attempt (deterministic: replayable)."""
     rng = keyed_generator(secret, annotator_id, ordinal, "seed", attempt)
@@ -162,7 +165,7 @@ def seeded_pre_annotation(
             decimals=profile.decimals,
             width=width,
             height=height,
-            min_iou=project.benchmark_min_iou,
+            min_iou=project.benchmark_min_iou if min_iou is None else min_iou,
             rng=rng,
         )
     return payload, seeded.label
@@ -218,7 +221,10 @@ def benchmark_prepare(
     if gold is None:
         return None
     item = gold.item
-    seeding: dict[str, Any] = {"stream": {"annotator": annotator_id, "ordinal": ordinal}}
+    seeding: dict[str, Any] = {
+        "stream": {"annotator": annotator_id, "ordinal": ordinal},
+        "min_iou": project.benchmark_min_iou,
+    }
     if project_is_pre_annotated(project.pk):
         profile = seeding_profile(project)
         seeding["profile"] = profile.to_dict()

@@ -1,0 +1,115 @@
+"""Serving and submitting a benchmark runs the same statements as work (counted, not timed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotation_qc.benchmarks.services.gold import gold_import
+from annotation_qc.labeling.models import Task
+from annotation_qc.workflow.dispatch_pipeline import dispatch_prepare, task_next
+from annotation_qc.workflow.models import DispatchPlan
+from annotation_qc.workflow.submit_pipeline import annotation_submit, task_skip
+from tests.api.conftest import World
+from tests.factories import ItemFactory, PredictionFactory
+
+pytestmark = pytest.mark.django_db
+
+GOLD = {"boxes": [{"x": 40, "y": 40, "w": 120, "h": 100, "label": "car"}]}
+#: Statements of a next-task that serves a new task, and of a submit (PostgreSQL and SQLite alike).
+NEXT_TASK_STATEMENTS = 7
+SUBMIT_STATEMENTS = 6
+SKIP_STATEMENTS = 7
+
+
+@pytest.fixture
+def mixed(world: World) -> World:
+    project = world.project
+    project.benchmark_rate = 0.5
+    project.calibration_benchmarks = 0
+    project.save()
+    for item in ItemFactory.create_batch(40, project=project):
+        PredictionFactory(item=item)
+    rows = [
+        {
+            "external_id": f"g{i}",
+            "image_url": f"https://img.example/{i}.png",
+            "width": 640,
+            "height": 480,
+            "payload": GOLD,
+        }
+        for i in range(40)
+    ]
+    gold_import(project=project, rows=rows, user=world.users["manager"])
+    return world
+
+
+def _serve(world: World) -> tuple[Task, int]:
+    """One next-task with the next one already prepared (as a worker would have), and its statement count."""
+    project, annotator = world.project, world.users["annotator"]
+    cache.add(f"aqc:reclaim:{project.pk}", 1, 60)  # the lease sweep is throttled the same way for both
+    with CaptureQueriesContext(connection) as queries:
+        task = task_next(project=project, annotator_id=annotator.pk)
+    assert task is not None
+    dispatch_prepare(project_id=project.pk, annotator_id=annotator.pk)
+    return task, len(queries)
+
+
+def test_next_task_and_submit_run_the_same_statements_for_benchmarks_and_work(
+    mixed: World, django_assert_num_queries: Any
+) -> None:
+    annotator = mixed.users["annotator"]
+    task_next(project=mixed.project, annotator_id=annotator.pk)  # the first call makes the plan
+    Task.objects.filter(annotator=annotator).delete()
+    DispatchPlan.objects.filter(annotator=annotator).update(prepared_for=-1)
+    dispatch_prepare(project_id=mixed.project.pk, annotator_id=annotator.pk)
+    counts: dict[str, set[int]] = {"benchmark": set(), "regular": set()}
+    submits: dict[str, set[int]] = {"benchmark": set(), "regular": set()}
+    for _ in range(16):
+        task, statements = _serve(mixed)
+        counts[task.kind].add(statements)
+        with CaptureQueriesContext(connection) as queries:
+            annotation_submit(
+                task_id=task.public_id, annotator_id=annotator.pk, payload=GOLD, client_time_ms=3000
+            )
+        submits[task.kind].add(len(queries))
+    assert counts["benchmark"], counts
+    assert counts["regular"], counts
+    assert counts["benchmark"] == counts["regular"] == {NEXT_TASK_STATEMENTS}
+    assert submits["benchmark"] == submits["regular"] == {SUBMIT_STATEMENTS}
+
+    # And as django_assert_num_queries sees one of each.
+    seen: set[str] = set()
+    while seen != {"benchmark", "regular"}:
+        cache.add(f"aqc:reclaim:{mixed.project.pk}", 1, 60)
+        plan = DispatchPlan.objects.get(annotator=annotator)
+        with django_assert_num_queries(NEXT_TASK_STATEMENTS):
+            task = task_next(project=mixed.project, annotator_id=annotator.pk)
+        assert task is not None
+        assert (task.kind == "benchmark") == (plan.benchmark_id is not None)
+        with django_assert_num_queries(SKIP_STATEMENTS):
+            task_skip(task=task, reason="counted")
+        seen.add(task.kind)
+        dispatch_prepare(project_id=mixed.project.pk, annotator_id=annotator.pk)
+
+
+def test_a_dry_queue_answers_nothing_even_with_a_benchmark_prepared(mixed: World) -> None:
+    annotator = mixed.users["annotator"]
+    mixed.project.benchmark_rate = 1.0
+    mixed.project.save()
+    task_next(project=mixed.project, annotator_id=annotator.pk)
+    Task.objects.filter(annotator=annotator).delete()
+    DispatchPlan.objects.filter(annotator=annotator).update(prepared_for=-1)
+    dispatch_prepare(project_id=mixed.project.pk, annotator_id=annotator.pk)
+    assert DispatchPlan.objects.get(annotator=annotator).benchmark_id is not None
+    # Regular work runs out: gold is left, but nothing is served (204 for everyone).
+    from annotation_qc.labeling.models import Item
+
+    Item.objects.filter(project=mixed.project, is_gold=False).update(open_slots=0)
+    assert task_next(project=mixed.project, annotator_id=annotator.pk) is None
+    response = mixed.client("annotator").post(f"/api/v1/projects/{mixed.project.pk}/next-task/")
+    assert response.status_code == 204

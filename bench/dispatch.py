@@ -21,6 +21,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
 
     from annotation_qc.accounts.models import User
     from annotation_qc.accounts.services import api_token_create
+    from annotation_qc.core.tokens import public_token
     from annotation_qc.labeling.models import Item
     from annotation_qc.projects.models import Membership, Project
 
@@ -37,7 +38,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
 
         columns = (
             "project_id, external_id, image, image_url, width, height, metadata, priority, "
-            "required_annotations, open_slots, is_gold, created_at"
+            "required_annotations, open_slots, is_gold, created_at, public_id, image_token"
         )
         now = timezone.now()
         with connection.cursor() as cursor, cursor.copy(f"COPY labeling_item ({columns}) FROM STDIN") as copy:
@@ -56,6 +57,8 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
                         1,
                         False,
                         now,
+                        public_token(),
+                        public_token(),
                     )
                 )
     batch = 2_000

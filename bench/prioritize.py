@@ -27,6 +27,7 @@ def seed(items: int, labeled: int, dim: int) -> int:
     from django.utils import timezone
 
     from annotation_qc.accounts.models import User
+    from annotation_qc.core.tokens import public_token
     from annotation_qc.labeling.models import Annotation, Item, Task
     from annotation_qc.projects.models import Project
 
@@ -50,7 +51,7 @@ def seed(items: int, labeled: int, dim: int) -> int:
     table = Item._meta.db_table
     columns = (
         "project_id, external_id, image, image_url, width, height, metadata, features, priority, "
-        "priority_b, required_annotations, open_slots, is_gold, created_at"
+        "priority_b, required_annotations, open_slots, is_gold, created_at, public_id, image_token"
     )
     now = timezone.now()
     if connection.vendor == "postgresql":
@@ -74,6 +75,8 @@ def seed(items: int, labeled: int, dim: int) -> int:
                             1,
                             False,
                             now,
+                            public_token(),
+                            public_token(),
                         )
                     )
     else:

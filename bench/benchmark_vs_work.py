@@ -1,0 +1,131 @@
+"""Next-task serving a benchmark vs serving work: the same statements, the same time?
+
+    .venv/bin/python bench/benchmark_vs_work.py --database sqlite --items 10000 --loops 1500
+    DATABASE_URL=... .venv/bin/python bench/benchmark_vs_work.py --database postgres --items 10000
+
+One annotator works through the full API stack (token auth, DRF, dispatch, JSON) in a project
+with a benchmark rate of 0.5, so benchmarks and work interleave call by call (decided by the
+keyed generator). The worker's job that prepares the next task runs between calls, outside the
+timing, as a Celery worker would. Prints p50/p95 per kind, the p50 difference and the statement
+count per call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from _setup import django_setup, fresh_database, percentiles
+
+
+def seed(items: int, gold: int) -> tuple[int, int, str]:
+    import numpy as np
+
+    from annotation_qc.accounts.models import User
+    from annotation_qc.accounts.services import api_token_create
+    from annotation_qc.benchmarks.services.gold import gold_import
+    from annotation_qc.labeling.models import Item, Prediction
+    from annotation_qc.projects.models import Membership, Project
+
+    project = Project.objects.create(
+        name="bench", kind="bbox", labels=["car", "person"], benchmark_rate=0.5, calibration_benchmarks=0
+    )
+    manager = User.objects.create(username="bench-manager")
+    Membership.objects.create(project=project, user=manager, role="manager")
+    user = User.objects.create(username="bench-annotator")
+    Membership.objects.create(project=project, user=user, role="annotator")
+    token = api_token_create(user=user, name="bench")[1]
+    rng = np.random.default_rng(0)
+    created = Item.objects.bulk_create(
+        (
+            Item(
+                project=project,
+                external_id=f"img-{i}",
+                image_url=f"https://img.example/{i}.png",
+                width=640,
+                height=480,
+                priority=float(rng.random()),
+            )
+            for i in range(items)
+        ),
+        batch_size=2000,
+    )
+    box = {"x": 10.25, "y": 20.5, "w": 100.75, "h": 80.0, "label": "car"}
+    Prediction.objects.bulk_create(
+        (Prediction(item=item, model_version="v1", payload={"boxes": [box]}) for item in created),
+        batch_size=2000,
+    )
+    gold_box = {"x": 40, "y": 40, "w": 120, "h": 100, "label": "person"}
+    rows = [
+        {
+            "external_id": f"gold-{i}",
+            "image_url": f"https://img.example/g{i}.png",
+            "width": 640,
+            "height": 480,
+            "payload": {"boxes": [box, gold_box]},
+        }
+        for i in range(gold)
+    ]
+    gold_import(project=project, rows=rows, user=manager)
+    return project.pk, user.pk, token
+
+
+def run(project_id: int, user_id: int, token: str, loops: int) -> dict[str, object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from annotation_qc.labeling.models import Task
+    from annotation_qc.workflow.dispatch_pipeline import dispatch_prepare
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    url = f"/api/v1/projects/{project_id}/next-task/"
+    timings: dict[str, list[float]] = {"benchmark": [], "regular": []}
+    statements: dict[str, set[int]] = {"benchmark": set(), "regular": set()}
+    for i in range(loops):
+        dispatch_prepare(project_id=project_id, annotator_id=user_id)  # the worker's job, not timed
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.post(url)
+            elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, response.status_code
+        task_id = response.json()["id"]
+        kind = Task.objects.filter(public_id=task_id).values_list("kind", flat=True).get()
+        if i >= 30:  # warm-up excluded
+            timings[kind].append(elapsed)
+            statements[kind].add(len(queries))
+        skipped = client.post(f"/api/v1/tasks/{task_id}/skip/", {"reason": "bench"}, format="json")
+        assert skipped.status_code == 200, skipped.content
+    p = {kind: percentiles(values) for kind, values in timings.items()}
+    return {
+        "calls": {kind: len(values) for kind, values in timings.items()},
+        "latency_ms": p,
+        "p50_difference_ms": round(p["benchmark"]["p50"] - p["regular"]["p50"], 3),
+        "statements": {kind: sorted(values) for kind, values in statements.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--loops", type=int, default=1500)
+    args = parser.parse_args()
+    django_setup(fresh_database(args.database, f"aqc_bench_secrecy_{args.database}"))
+    from django.conf import settings
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # the preparation job is run between calls, as a worker
+    from config.celery_app import app
+
+    app.conf.task_always_eager = False
+    project_id, user_id, token = seed(args.items, gold=args.loops)
+    result = run(project_id, user_id, token, args.loops)
+    print(json.dumps({"database": args.database, "items": args.items, "loops": args.loops, **result}))
+
+
+if __name__ == "__main__":
+    main()

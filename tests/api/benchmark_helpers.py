@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.test import TestCase
 
 from annotation_qc.labeling.models import Item, Task
+from annotation_qc.workflow.submit_pipeline import after_submit
 from tests.factories import ItemFactory, PredictionFactory
 
 if TYPE_CHECKING:  # conftest imports this module for its fixture
@@ -58,7 +58,9 @@ def serve_and_submit(world: World, role: str = "annotator", answer: str = "pre")
     payload = task["pre_annotation"] or {"boxes": []}
     if answer == "gold" and Task.objects.get(public_id=task["id"]).kind == "benchmark":
         payload = {"boxes": GOLD_BOXES}
-    with TestCase.captureOnCommitCallbacks(execute=True):  # scoring runs after the submit, as a worker
-        response = client.post(f"/api/v1/tasks/{task['id']}/submit/", {"payload": payload}, format="json")
+    response = client.post(f"/api/v1/tasks/{task['id']}/submit/", {"payload": payload}, format="json")
     assert response.status_code == 201, response.json()
+    # Scoring runs after the submit, in a worker: run that job now (it is idempotent, so a test that
+    # also runs the enqueued jobs scores once).
+    after_submit(task_id=Task.objects.get(public_id=task["id"]).pk)
     return task

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('benchmarks', '0002_prepared_benchmarks'),
+        ('benchmarks', '0003_prepared_benchmarks'),
         ('labeling', '0003_public_ids'),
         ('projects', '0002_remove_project_too_fast_seconds_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -19,7 +19,7 @@ def count_exposure(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('benchmarks', '0001_initial'),
+        ('benchmarks', '0002_sequential_flags_and_skips'),
         ('labeling', '0003_public_ids'),
     ]
 

@@ -52,8 +52,9 @@ def seed(items: int, gold: int) -> tuple[int, int, str]:
         batch_size=2000,
     )
     box = {"x": 10.25, "y": 20.5, "w": 100.75, "h": 80.0, "label": "car"}
+    other = {"x": 300.5, "y": 200.25, "w": 80.5, "h": 150.0, "label": "person"}
     Prediction.objects.bulk_create(
-        (Prediction(item=item, model_version="v1", payload={"boxes": [box]}) for item in created),
+        (Prediction(item=item, model_version="v1", payload={"boxes": [box, other]}) for item in created),
         batch_size=2000,
     )
     gold_box = {"x": 40, "y": 40, "w": 120, "h": 100, "label": "person"}
@@ -116,12 +117,11 @@ def main() -> None:
     parser.add_argument("--loops", type=int, default=1500)
     args = parser.parse_args()
     django_setup(fresh_database(args.database, f"aqc_bench_secrecy_{args.database}"))
-    from django.conf import settings
+    # The preparation job is run between calls, as a worker would; the enqueue on commit is dropped
+    # (test settings run Celery tasks eagerly, which would run the job inside the timed request).
+    from annotation_qc.workflow import tasks
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # the preparation job is run between calls, as a worker
-    from config.celery_app import app
-
-    app.conf.task_always_eager = False
+    tasks.dispatch_prepare.apply_async = lambda *args, **kwargs: None  # type: ignore[method-assign]
     project_id, user_id, token = seed(args.items, gold=args.loops)
     result = run(project_id, user_id, token, args.loops)
     print(json.dumps({"database": args.database, "items": args.items, "loops": args.loops, **result}))

@@ -12,10 +12,10 @@ from sklearn.datasets import load_digits
 
 from annotation_qc.core.models import Job
 from annotation_qc.labeling.models import Annotation, Item, Prediction
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.review.models import LabelErrorRun
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 from tests.factories import UserFactory
 

@@ -17,15 +17,15 @@ describe("apiRequest", () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
       "GET /api/v1/auth/me/": { status: 200, body: { id: 1 } },
-      "POST /api/v1/tasks/3/skip/": { status: 200, body: { task_id: 3, status: "skipped" } },
+      "POST /api/v1/tasks/t3/skip/": { status: 200, body: { task_id: "t3", status: "skipped" } },
     });
     await apiRequest("GET", "/auth/me/");
     expect(api.calls[0].headers["X-CSRFToken"]).toBeUndefined();
-    await tasks.skip(3, "blurry");
+    await tasks.skip("t3", "blurry");
     document.cookie = "csrftoken=tok-2"; // rotated, e.g. at login
-    await tasks.skip(3, "blurry");
+    await tasks.skip("t3", "blurry");
     expect(api.callsTo("GET /api/v1/auth/csrf/")).toHaveLength(1);
-    const skips = api.callsTo("POST /api/v1/tasks/3/skip/");
+    const skips = api.callsTo("POST /api/v1/tasks/t3/skip/");
     expect(skips.map((c) => c.headers["X-CSRFToken"])).toEqual(["tok-1", "tok-2"]);
     expect(skips[0].body).toEqual({ reason: "blurry" });
     expect(api.fn.mock.calls.every(([, init]) => init?.credentials === "same-origin")).toBe(true);

@@ -211,6 +211,8 @@ export interface Task {
   labels: string[];
   item: TaskItem;
   pre_annotation: Payload | null;
+  /** The announced qualification set (the annotator's first tasks, all checked), then work. */
+  phase?: "qualification" | "work";
   status: string;
   lease_expires_at: string;
   served_at: string;

@@ -251,6 +251,11 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
             onDone={onRevised}
           />
         ))}
+      {phase.kind === "task" && phase.task.phase === "qualification" && (
+        <p className="notice" role="status" data-testid="qualification-notice">
+          Qualification: your first tasks in this project are checked against known answers.
+        </p>
+      )}
       {phase.kind === "task" &&
         (phase.task.kind === "classification" ? (
           <ClassificationWorkspace

@@ -205,7 +205,9 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
 def annotator_benchmarks(*, project: Project, annotator_id: int) -> list[dict[str, Any]]:
     """Every scored benchmark of one annotator, with gold, seeded and submitted answers for drawing."""
     rows = (
-        BenchmarkTask.objects.filter(project=project, annotator_id=annotator_id, fixed__isnull=False)
+        BenchmarkTask.objects.filter(
+            project=project, annotator_id=annotator_id, fixed__isnull=False, task__isnull=False
+        )
         .select_related("task__item", "task__annotation")
         .order_by("-scored_at")
     )
@@ -227,8 +229,14 @@ def annotator_benchmarks(*, project: Project, annotator_id: int) -> list[dict[st
             "seeded": b.seeded_payload,
             "submitted": None if b.skipped else b.task.annotation.payload,
             "detail": b.outcome,
+            # Why some error kinds were not seeded (a blocking linter, a kind the model never makes).
+            "seeding": {
+                "excluded": b.seeding.get("profile", {}).get("excluded", {}),
+                "rejected": b.seeding.get("rejected", {}),
+            },
         }
         for b in rows
+        if b.task is not None
     ]
 
 

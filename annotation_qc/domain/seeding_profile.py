@@ -96,8 +96,7 @@ def learn_profile(
     if not bbox:
         for rule in sorted(blocking & {"unknown_label"}):
             excluded["relabel"] = f"linter {rule!r} is error-severity: every annotator must fix it"
-        weights = {"relabel": 1.0}
-        return SeedingProfile(weights=weights, pairs=len(corrections), excluded=excluded)
+        return SeedingProfile(weights={"relabel": 1.0}, pairs=len(corrections), excluded=excluded)
 
     counts = dict.fromkeys(BOX_KINDS, 0.0)
     deviations: list[FloatArray] = []

@@ -47,10 +47,11 @@ def item_for_member(*, item_id: int | None = None, token: str | None = None, use
     image token), others their projects' items."""
     from annotation_qc.projects.permissions import ANNOTATOR, role_in_project
 
-    if token is not None:
-        item = Item.objects.filter(image_token=token).first()
-    else:
-        item = Item.objects.filter(pk=item_id).first()
+    item = (
+        Item.objects.filter(image_token=token).first()
+        if token is not None
+        else Item.objects.filter(pk=item_id or 0).first()
+    )
     if item is None:
         raise NotFound("No such item.")
     role = role_in_project(user, item.project_id)

@@ -9,8 +9,8 @@ On the request (one transaction, the same statements for a benchmark and for wor
 5. on commit, hand the rest to a worker (:func:`after_submit`).
 
 Off the request (:func:`after_submit`): score a benchmark (``benchmarks.services.scoring``), sample
-for review (a hook), and update the consensus of a repeated item. A skip (:func:`task_skip`) is
-recorded by scoring in the same transaction, with the same statements for every kind of task.
+for review (a hook), and update the consensus of a repeated item. A skip (:func:`task_skip`) runs
+the same statements for every kind of task; scoring records it in a worker (:func:`after_skip`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from annotation_qc.linting.services import findings_check_and_store, lint_payloa
 from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
 
 AFTER_SUBMIT_TASK = "workflow.after_submit"
+AFTER_SKIP_TASK = "workflow.after_skip"
 
 
 def annotation_submit(
@@ -87,20 +88,26 @@ def review_sample(*, task: Task) -> None:
 
 
 def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:
-    """Skip the annotator's open task; a skipped benchmark counts as a miss.
-
-    Scoring records the skip for every task, work or benchmark alike, with the same statements
-    (``benchmarks.services.scoring.benchmark_skip_record``).
-    """
+    """Skip the annotator's open task (the same statements for every kind); scoring follows in a worker."""
     with transaction.atomic():
         skipped = labeling_dispatch.task_skip(task=task, reason=reason, now=now)
-        scoring.benchmark_skip_record(
-            task_id=skipped.pk,
-            project_id=skipped.project_id,
-            annotator_id=skipped.annotator_id,
-            now=skipped.finished_at or timezone.now(),
-        )
+        enqueue_name_on_commit(AFTER_SKIP_TASK, skipped.pk)
     return skipped
+
+
+def after_skip(*, task_id: int) -> None:
+    """What follows a skip, in a worker: scoring records it (a skipped benchmark is a miss)."""
+    task = Task.objects.filter(pk=task_id).values_list("project_id", "annotator_id", "finished_at").first()
+    if task is None:
+        return
+    project_id, annotator_id, finished_at = task
+    with transaction.atomic():
+        scoring.benchmark_skip_record(
+            task_id=task_id,
+            project_id=project_id,
+            annotator_id=annotator_id,
+            now=finished_at or timezone.now(),
+        )
 
 
 def _awaiting_score(task: Task) -> bool:

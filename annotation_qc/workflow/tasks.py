@@ -15,3 +15,8 @@ def dispatch_prepare(project_id: int, annotator_id: int) -> None:
 @shared_task(name="workflow.after_submit", acks_late=True)
 def after_submit(task_id: int) -> None:
     submit_pipeline.after_submit(task_id=task_id)
+
+
+@shared_task(name="workflow.after_skip", acks_late=True)
+def after_skip(task_id: int) -> None:
+    submit_pipeline.after_skip(task_id=task_id)

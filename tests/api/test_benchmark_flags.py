@@ -10,6 +10,7 @@ import pytest
 from annotation_qc.alerts.models import Alert, WebhookDelivery
 from annotation_qc.benchmarks.models import AnnotatorQuality, AnnotatorStatusChange, BenchmarkTask
 from annotation_qc.labeling.models import Task
+from annotation_qc.workflow.submit_pipeline import after_skip
 from tests.api.benchmark_helpers import serve_and_submit
 from tests.api.conftest import World
 from tests.api.webhook_helpers import Receiver, add_webhook
@@ -28,6 +29,7 @@ def skip(world: World, task: dict[str, Any], role: str = "annotator") -> None:
         f"/api/v1/tasks/{task['id']}/skip/", {"reason": "unclear"}, format="json"
     )
     assert response.status_code == 200, response.json()
+    after_skip(task_id=Task.objects.get(public_id=task["id"]).pk)  # scoring, as the worker runs it
 
 
 def test_flag_raises_an_alert_and_a_webhook_without_any_rule(

@@ -201,7 +201,8 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
     ids = {
         "project_id": theirs.pk,
         "item_id": item.pk,
-        "task_id": task.pk,
+        "token": item.image_token,
+        "task_id": task.public_id,
         "job_id": job.pk,
         "user_id": owners["annotator"].pk,
         "token_id": token.pk,

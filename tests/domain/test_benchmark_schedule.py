@@ -47,11 +47,11 @@ def test_qualification_then_rate_independent_of_position():
     flags = np.array(
         [
             benchmark_due_at(ordinal=n, qualification=4, rate=0.2, draw=float(rng.random()))
-            for n in range(40_000)
+            for n in range(40_004)
         ]
     )
     assert flags[:4].all()
-    after = flags[4:].reshape(-1, 100)
+    after = flags[4:].reshape(-1, 100)  # 40,000 tasks after the qualification
     # The share is the rate at every position of a window: no burst, no pattern.
     assert abs(flags[4:].mean() - 0.2) < 0.01
     assert np.abs(after.mean(axis=0) - 0.2).max() < 0.08

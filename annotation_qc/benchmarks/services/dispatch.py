@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
 from django.db.models import Case, Count, F, When
 from django.utils import timezone
@@ -25,7 +26,7 @@ from annotation_qc.domain.seeding_profile import (
     choose_weighted_kind,
     learn_profile,
 )
-from annotation_qc.labeling.models import Annotation, Prediction
+from annotation_qc.labeling.models import Annotation, Item, Prediction
 from annotation_qc.linting.services import lint_profile
 from annotation_qc.projects.models import Project
 
@@ -34,6 +35,8 @@ GOLD_CANDIDATES = 20
 #: Regular corrections and predictions the seeding profile learns from.
 PROFILE_SAMPLE = 300
 PROFILE_CACHE_SECONDS = 600
+#: Served work items needed before gold caps follow their observed exposure (else the import rule).
+MIN_WORK_ITEMS = 20
 
 
 def annotator_may_receive_tasks(*, project: Project, annotator_id: int) -> bool:
@@ -114,6 +117,35 @@ def seeding_profile(project: Project) -> SeedingProfile:
     return profile
 
 
+def work_exposure(project: Project) -> dict[int, int]:
+    """How many work items (served at least once) need how many annotators, dynamic overlap included.
+
+    Cached for a while: it only drifts as consensus asks for more annotations.
+    """
+    key = f"aqc:work-exposure:{project.pk}"
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        return cached
+    counts = dict(
+        Item.objects.filter(project=project, is_gold=False, required_annotations__gte=1)
+        .exclude(open_slots=F("required_annotations"))
+        .values_list("required_annotations")
+        .annotate(n=Count("pk"))
+    )
+    cache.set(key, counts, PROFILE_CACHE_SECONDS)
+    return counts
+
+
+def _exposure_cap(project: Project, gold: GoldAnnotation, rng: np.random.Generator) -> int:
+    """A fresh gold item's cap, drawn from how many annotators work items actually reach."""
+    counts = work_exposure(project)
+    if gold.exposure > 0 or sum(counts.values()) < MIN_WORK_ITEMS:
+        return gold.max_exposure
+    values = np.array(sorted(counts), dtype=np.int64)
+    weights = np.array([counts[v] for v in values.tolist()], dtype=np.float64)
+    return int(rng.choice(values, p=weights / weights.sum()))
+
+
 def _pick_gold(project: Project, annotator_id: int, secret: bytes, ordinal: int) -> GoldAnnotation | None:
     """A gold item this annotator has never seen and still under its exposure cap.
 
@@ -134,7 +166,9 @@ def _pick_gold(project: Project, annotator_id: int, secret: bytes, ordinal: int)
         return None
     least = [g for g in candidates if g.exposure == candidates[0].exposure]
     rng = keyed_generator(secret, annotator_id, ordinal, "gold")
-    return least[int(rng.integers(len(least)))]
+    gold = least[int(rng.integers(len(least)))]
+    gold.max_exposure = max(1, _exposure_cap(project, gold, rng))
+    return gold
 
 
 def seeded_pre_annotation(
@@ -289,8 +323,9 @@ def benchmark_prepare(
     # Retired once it reaches its cap: the pool rotates like work does.
     GoldAnnotation.objects.filter(pk=gold.pk).update(
         exposure=F("exposure") + 1,
+        max_exposure=gold.max_exposure,
         retired_at=Case(
-            When(exposure__gte=F("max_exposure") - 1, then=timezone.now()), default=F("retired_at")
+            When(exposure__gte=gold.max_exposure - 1, then=timezone.now()), default=F("retired_at")
         ),
     )
     return BenchmarkTask.objects.create(

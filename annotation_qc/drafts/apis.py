@@ -31,14 +31,14 @@ class TaskDraftApi(APIView):
         elapsed_ms = serializers.IntegerField(min_value=0, max_value=7 * 24 * 3600 * 1000)
 
     @extend_schema(responses={200: DraftOutputSerializer, 204: None})
-    def get(self, request: Request, task_id: int) -> Response:
+    def get(self, request: Request, task_id: str) -> Response:
         draft = draft_for_task(task=selectors.task_of_annotator(task_id=task_id, user=request.user))
         if draft is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(DraftOutputSerializer(draft).data)
 
     @extend_schema(request=InputSerializer, responses=DraftOutputSerializer)
-    def put(self, request: Request, task_id: int) -> Response:
+    def put(self, request: Request, task_id: str) -> Response:
         # Someone else's task is a 404 whatever the body (no probing task ids with bad input).
         task = selectors.task_of_annotator(task_id=task_id, user=request.user)
         data = self.InputSerializer(data=request.data)

@@ -245,7 +245,7 @@ class TaskReworkApi(APIView):
     permission_classes = [IsTaskAnnotator]
 
     @extend_schema(responses=dict)
-    def get(self, request: Request, task_id: int) -> Response:
+    def get(self, request: Request, task_id: str) -> Response:
         from annotation_qc.labeling.apis import task_body
 
         task = task_of_annotator(task_id=task_id, user=request.user)
@@ -253,7 +253,7 @@ class TaskReworkApi(APIView):
         return Response({"task": task_body(task), "rework": selectors.rework_body(review=review)})
 
     @extend_schema(request=AnnotationInputSerializer, responses=dict)
-    def post(self, request: Request, task_id: int) -> Response:
+    def post(self, request: Request, task_id: str) -> Response:
         data = AnnotationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         task = task_of_annotator(task_id=task_id, user=request.user)

@@ -23,5 +23,5 @@ urlpatterns = [
     path(f"{P}/review-scorecard/", apis.ReviewScorecardApi.as_view(), name="review-scorecard"),
     path(f"{P}/reviewer-scorecard/", apis.ReviewerScorecardApi.as_view(), name="reviewer-scorecard"),
     path(f"{P}/my-rework/", apis.MyReworkApi.as_view(), name="my-rework"),
-    path("tasks/<int:task_id>/rework/", apis.TaskReworkApi.as_view(), name="task-rework"),
+    path("tasks/<str:task_id>/rework/", apis.TaskReworkApi.as_view(), name="task-rework"),
 ]

@@ -29,6 +29,7 @@ from annotation_qc.labeling.models import Annotation, Task
 from annotation_qc.labeling.services import dispatch as labeling_dispatch
 from annotation_qc.labeling.services.submit import annotation_store, payload_clean, task_lock_for_submit
 from annotation_qc.linting.services import findings_check_and_store, lint_payload
+from annotation_qc.review.services.reviews import review_sample_on_submit
 from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
 
 AFTER_SUBMIT_TASK = "workflow.after_submit"
@@ -77,14 +78,19 @@ def after_submit(*, task_id: int, now: datetime | None = None) -> None:
                 scoring.benchmark_outcome_record(
                     task_id=task.pk, project=task.project, payload=payload, now=now
                 )
-        review_sample(task=task)
+        review_sample(task=task, now=now)
     required = task.item.required_annotations
     if task.kind == Task.Kind.REGULAR and consensus.consensus_due(item_id=task.item_id, required=required):
         consensus.consensus_update(item_id=task.item_id)
 
 
-def review_sample(*, task: Task) -> None:
-    """Hook: choose submissions for manual review (filled in by the review app)."""
+def review_sample(*, task: Task, now: datetime) -> None:
+    """Sample the submission for manual review (the review app decides; never a benchmark)."""
+    annotation = Annotation.objects.filter(task_id=task.pk).first()
+    if annotation is None:
+        return
+    findings = list(annotation.findings.values("code", "severity", "message", "boxes"))
+    review_sample_on_submit(annotation=annotation, findings=findings, now=now)
 
 
 def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:

@@ -126,6 +126,12 @@ def _setup(kind: str, seed: int, n_work: int, n_gold: int, n_annotators: int) ->
         )
         gold_rows.append({**row, "payload": payload})
     gold_import(project=project, rows=gold_rows, user=manager)
+    try:  # a fixed dispatch secret makes the run reproducible (where dispatch is keyed)
+        from annotation_qc.workflow.secrets import dispatch_secret_rotate
+    except ImportError:
+        pass
+    else:
+        dispatch_secret_rotate(project=project, key=f"attacker test {kind} {seed}".encode())
     return project, annotators
 
 

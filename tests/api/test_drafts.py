@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from annotation_qc.labeling.models import Task
-from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def _task(world: World) -> Task:
 def test_draft_round_trip_and_restore_after_reload(world: World) -> None:
     task = _task(world)
     client = world.client("annotator")
-    url = f"/api/v1/tasks/{task.pk}/draft/"
+    url = f"/api/v1/tasks/{task.public_id}/draft/"
     assert client.get(url).status_code == 204
     saved = client.put(url, {"payload": DRAFT, "elapsed_ms": 5300}, format="json")
     assert saved.status_code == 200
@@ -45,7 +45,7 @@ def test_draft_after_the_lease_expired_is_a_clear_409(world: World) -> None:
     task = _task(world)
     Task.objects.filter(pk=task.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     response = world.client("annotator").put(
-        f"/api/v1/tasks/{task.pk}/draft/", {"payload": DRAFT, "elapsed_ms": 10}, format="json"
+        f"/api/v1/tasks/{task.public_id}/draft/", {"payload": DRAFT, "elapsed_ms": 10}, format="json"
     )
     assert response.status_code == 409
     body = response.json()
@@ -65,17 +65,17 @@ def test_draft_after_the_lease_expired_is_a_clear_409(world: World) -> None:
 )
 def test_bad_drafts_are_400(world: World, body: dict, field: str) -> None:
     task = _task(world)
-    response = world.client("annotator").put(f"/api/v1/tasks/{task.pk}/draft/", body, format="json")
+    response = world.client("annotator").put(f"/api/v1/tasks/{task.public_id}/draft/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()["errors"]
 
 
 def test_submitted_task_has_no_draft(world: World) -> None:
-    from annotation_qc.labeling.services.submit import annotation_submit
+    from annotation_qc.workflow.submit_pipeline import annotation_submit
 
     task = _task(world)
     client = world.client("annotator")
-    url = f"/api/v1/tasks/{task.pk}/draft/"
+    url = f"/api/v1/tasks/{task.public_id}/draft/"
     client.put(url, {"payload": DRAFT, "elapsed_ms": 10}, format="json")
     annotation_submit(task_id=task.pk, annotator_id=task.annotator_id, payload=DRAFT, client_time_ms=4000)
     assert client.get(url).status_code == 204

@@ -19,7 +19,7 @@ from PIL import Image
 
 from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import World
 from tests.api.exchange_helpers import OPAQUE_KEY, coco_document, imported, job, post_import, upload
 from tests.s3 import Bucket

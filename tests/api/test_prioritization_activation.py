@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from annotation_qc.core.models import Job
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.prioritization.services import runs
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import World
 from tests.factories import ItemFactory
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from annotation_qc.labeling.models import Annotation
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.projects.models import Membership, Project
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 from tests.factories import UserFactory
 

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from annotation_qc.labeling.models import Annotation, Task
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.review.models import Review, ReviewConfig, ReviewRound
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import after_submit, annotation_submit
 from tests.api.conftest import World
 from tests.factories import ItemFactory, MembershipFactory, UserFactory
 
@@ -38,6 +38,7 @@ def _submit(world: World, payload: dict[str, Any], annotator: str = "annotator")
     annotation, _ = annotation_submit(
         task_id=task.pk, annotator_id=task.annotator_id, payload=payload, client_time_ms=4000
     )
+    after_submit(task_id=task.pk)  # review sampling follows the submit in a worker
     return annotation
 
 
@@ -312,7 +313,7 @@ def test_rework_after_the_item_was_resolved_elsewhere_is_409(review_world: World
         computed_at=timezone.now(),
     )
     response = review_world.client("annotator").post(
-        f"/api/v1/tasks/{annotation.task_id}/rework/", {"payload": {"boxes": [PERSON]}}, format="json"
+        f"/api/v1/tasks/{annotation.task.public_id}/rework/", {"payload": {"boxes": [PERSON]}}, format="json"
     )
     assert response.status_code == 409
     assert "resolved elsewhere" in response.json()["detail"]
@@ -420,7 +421,7 @@ def _three_reviews(world: World) -> list[Review]:
         _act(world, "reviewer", third, "reject", comments=[{"box": 0, "text": "not a car"}]).status_code
         == 200
     )
-    task_id = third.annotation.task_id
+    task_id = third.annotation.task.public_id
     response = world.client("annotator").post(
         f"/api/v1/tasks/{task_id}/rework/", {"payload": {"boxes": [{**CAR, "label": "bike"}]}}, format="json"
     )

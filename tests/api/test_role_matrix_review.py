@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.review.models import Review, ReviewConfig
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import after_submit, annotation_submit
 from tests.api.conftest import ROLES, World
 from tests.factories import MembershipFactory, UserFactory
 
@@ -43,6 +43,7 @@ def _annotation(w: World) -> Any:
     annotation, _ = annotation_submit(
         task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": [BOX]}, client_time_ms=1
     )
+    after_submit(task_id=task.pk)  # review sampling follows the submit in a worker
     return annotation
 
 
@@ -50,11 +51,11 @@ def _review(w: World) -> int:
     return Review.objects.get(annotation=_annotation(w)).pk
 
 
-def _rejected_task(w: World) -> int:
+def _rejected_task(w: World) -> str:
     annotation = _annotation(w)
     review = Review.objects.get(annotation=annotation)
     Review.objects.filter(pk=review.pk).update(status=Review.Status.REWORK)
-    return annotation.task_id
+    return annotation.task.public_id
 
 
 def statuses(**overrides: int) -> dict[str, int]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import ROLES, World
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def base(w: World) -> str:
 def _task_url(w: World) -> str:
     task = task_next(project=w.project, annotator_id=w.users["annotator"].pk)
     assert task is not None
-    return f"/api/v1/tasks/{task.pk}/draft/"
+    return f"/api/v1/tasks/{task.public_id}/draft/"
 
 
 def _answer_url(w: World) -> str:

@@ -111,7 +111,8 @@ def slot_take(*, project: Project, annotator_id: int, take: bool = True) -> tupl
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            _take_slot_sql(connection.vendor, project.priority_field), [1 if take else 0, project.pk, annotator_id]
+            _take_slot_sql(connection.vendor, project.priority_field),
+            [1 if take else 0, project.pk, annotator_id],
         )
         row = cursor.fetchone()
     if row is None:

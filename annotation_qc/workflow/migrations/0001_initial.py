@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('benchmarks', '0003_prepared_benchmarks'),
-        ('labeling', '0003_public_ids'),
+        ('benchmarks', '0004_prepared_benchmarks'),
+        ('labeling', '0005_public_ids'),
         ('projects', '0002_remove_project_too_fast_seconds_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

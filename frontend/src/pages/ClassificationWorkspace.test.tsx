@@ -169,6 +169,6 @@ describe("ClassificationWorkspace", () => {
     expect(body.elapsed_ms).toBeGreaterThanOrEqual(42_000);
     await waitFor(() => expect(screen.getByTestId("draft-status").dataset.state).toBe("refused"));
     expect(screen.getByTestId("draft-status").textContent).toContain("lease expired");
-    expect(window.localStorage.getItem("aqc:draft:11")).toBe(JSON.stringify({ label: "cat" }));
+    expect(window.localStorage.getItem("aqc:draft:t11")).toBe(JSON.stringify({ label: "cat" }));
   });
 });

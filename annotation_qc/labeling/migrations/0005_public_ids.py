@@ -30,7 +30,7 @@ def fill_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("labeling", "0002_alter_item_project")]
+    dependencies = [("labeling", "0004_double_buffered_priority")]
 
     operations = [
         migrations.AddField("item", "public_id", models.CharField(max_length=22, null=True)),

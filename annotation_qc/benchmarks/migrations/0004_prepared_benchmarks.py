@@ -19,8 +19,8 @@ def count_exposure(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('benchmarks', '0002_sequential_flags_and_skips'),
-        ('labeling', '0003_public_ids'),
+        ('benchmarks', '0003_benchmark_audit'),
+        ('labeling', '0005_public_ids'),
     ]
 
     operations = [

@@ -94,7 +94,7 @@ def test_an_image_request_is_checked_then_redirected_to_a_short_lived_url_that_s
     assert task is not None
     assert task.item_id == item.pk
 
-    response = world.client("annotator").get(f"/api/v1/items/{item.pk}/image/")
+    response = world.client("annotator").get(f"/api/v1/images/{item.image_token}/")
     assert response.status_code == 302
     assert response["Cache-Control"] == "private, no-store"
     url = urlsplit(response["Location"])
@@ -108,11 +108,12 @@ def test_an_image_request_is_checked_then_redirected_to_a_short_lived_url_that_s
     assert fetched.headers["Content-Type"] == "image/png"
 
     # Asking again gives a URL signed anew (an expired one is replaced by reloading the image).
-    again = world.client("annotator").get(f"/api/v1/items/{item.pk}/image/")
+    again = world.client("annotator").get(f"/api/v1/images/{item.image_token}/")
     assert again.status_code == 302
 
     other = Item.objects.get(project=world.project, external_id="b.png")  # never served to them
-    assert world.client("annotator").get(f"/api/v1/items/{other.pk}/image/").status_code == 404
+    assert world.client("annotator").get(f"/api/v1/images/{other.image_token}/").status_code == 404
+    assert world.client("annotator").get(f"/api/v1/items/{item.pk}/image/").status_code == 404  # ids: no
     assert world.client("outsider").get(f"/api/v1/items/{item.pk}/image/").status_code == 404
     assert world.client("anonymous").get(f"/api/v1/items/{item.pk}/image/").status_code == 401
     assert world.client("manager").get(f"/api/v1/items/{other.pk}/image/").status_code == 302

@@ -201,7 +201,7 @@ def test_reject_rework_and_review_again_keeps_every_round(review_world: World) -
     listed = annotator.get(_url(review_world, "my-rework/")).json()
     assert listed["count"] == 1
     task_id = listed["results"][0]["task"]["id"]
-    assert task_id == annotation.task_id
+    assert task_id == annotation.task.public_id
     assert listed["results"][0]["rework"]["comments"][0] == {
         "box": 1,
         "region": None,

@@ -89,7 +89,7 @@ def review_sample(*, task: Task, now: datetime) -> None:
     annotation = Annotation.objects.filter(task_id=task.pk).first()
     if annotation is None:
         return
-    findings = list(annotation.findings.values("code", "severity", "message", "boxes"))
+    findings = [dict(row) for row in annotation.findings.values("code", "severity", "message", "boxes")]
     review_sample_on_submit(annotation=annotation, findings=findings, now=now)
 
 

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 #: Benchmarks and double labeling off: each annotator gets the project's items once, in import order.
 PLAIN = {"overlap_fraction": 0.0, "benchmark_rate": 0.0, "calibration_benchmarks": 0}
-IMAGE_URL = re.compile(r"/api/v1/items/\d+/image/$")
+IMAGE_URL = re.compile(r"/api/v1/images/[A-Za-z0-9_-]{22}/$")
 
 
 def _project(kind: str, labels: list[str], prefix: str) -> Any:
@@ -186,6 +186,6 @@ def test_skip_dialog_traps_focus_and_quiets_the_shortcuts(page: Any, live_server
     assert page.get_by_test_id("skip-reason").input_value() == "glare"
     page.get_by_test_id("skip-confirm").click()
     wait_for_next_task(page, first_task)
-    assert list(project.tasks.filter(status="skipped").values_list("pk", "skip_reason")) == [
-        (int(first_task), "glare")
+    assert list(project.tasks.filter(status="skipped").values_list("public_id", "skip_reason")) == [
+        (first_task, "glare")
     ]

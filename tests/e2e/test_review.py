@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.projects.services import member_add, project_create
 from annotation_qc.review.models import Review, ReviewConfig
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.e2e.helpers import HEIGHT, WIDTH, drag, shot, sign_in, stored_image, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

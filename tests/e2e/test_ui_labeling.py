@@ -92,7 +92,7 @@ def test_enter_submits_after_a_mouse_click_on_a_label_and_skip_says_so(page: Any
     page.get_by_test_id("skip-confirm").click()
     wait_for_next_task(page, second)
     assert "Skipped" in page.get_by_test_id("last-submit-status").inner_text()
-    assert Task.objects.get(pk=second).status == Task.Status.SKIPPED
+    assert Task.objects.get(public_id=second).status == Task.Status.SKIPPED
     shot(page, "labeling-after-skip")
 
 
@@ -145,7 +145,7 @@ def test_draft_survives_a_reload_with_the_timer_carried_on(page: Any, live_serve
     page.wait_for_function(
         "() => document.querySelector('[data-testid=draft-status]').dataset.state === 'saved'"
     )
-    draft = TaskDraft.objects.get(task_id=task_id)
+    draft = TaskDraft.objects.get(task__public_id=task_id)
     assert len(draft.payload["boxes"]) == 1
     page.reload()
     page.get_by_test_id("workspace").wait_for()
@@ -169,7 +169,7 @@ def test_draft_after_the_lease_expired_says_so_and_keeps_the_work(page: Any, liv
     project = _project("bbox", ["car", "person"])
     workspace = _open_workspace(page, live_server.url, project)
     task_id = workspace.get_attribute("data-task-id")
-    Task.objects.filter(pk=task_id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    Task.objects.filter(public_id=task_id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     drag(page, (100, 100), (220, 200))
     status = page.get_by_test_id("draft-status")
     page.wait_for_function(

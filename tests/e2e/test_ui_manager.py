@@ -84,8 +84,8 @@ def test_manager_retires_a_label_in_use_renames_an_unused_one_and_edits_instruct
     manager = user("boss")
     project = _project(manager)
     from annotation_qc.labeling.models import Annotation  # noqa: F401  (labels in use below)
-    from annotation_qc.labeling.services.dispatch import task_next
-    from annotation_qc.labeling.services.submit import annotation_submit
+    from annotation_qc.workflow.dispatch_pipeline import task_next
+    from annotation_qc.workflow.submit_pipeline import annotation_submit
 
     annotator = user("ann")
     member_add(project=project, user=annotator, role="annotator")

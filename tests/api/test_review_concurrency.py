@@ -9,11 +9,11 @@ import pytest
 from django.db import connection
 
 from annotation_qc.core.exceptions import Conflict
-from annotation_qc.labeling.services.dispatch import task_next
 from annotation_qc.labeling.services.imports import items_import
-from annotation_qc.labeling.services.submit import annotation_submit
 from annotation_qc.review.models import Review, ReviewConfig, ReviewRound
 from annotation_qc.review.services.reviews import review_act
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.core.tokens import public_token
 from annotation_qc.domain.dispatch import required_annotations
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Item, Prediction
@@ -72,6 +73,8 @@ _ITEM_FIELDS = (
     "required_annotations",
     "open_slots",
     "is_gold",
+    "public_id",
+    "image_token",
 )
 
 
@@ -108,6 +111,8 @@ def _items_checked_write(
                 int(req),
                 int(req),
                 is_gold,
+                public_token(),  # what annotators know the item by: random, no order or count
+                public_token(),  # its image URL's token
             )
         )
     return _write_items(project, values), values

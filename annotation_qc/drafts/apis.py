@@ -69,12 +69,12 @@ class AnswerReviseApi(APIView):
         )
 
     @extend_schema(request=InputSerializer, responses=dict)
-    def put(self, request: Request, task_id: int) -> Response:
-        selectors.task_of_annotator(task_id=task_id, user=request.user)  # 404 for anyone else's
+    def put(self, request: Request, task_id: str) -> Response:
+        task = selectors.task_of_annotator(task_id=task_id, user=request.user)  # 404 for anyone else's
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         annotation = answer_revise(
-            task_id=task_id,
+            task_id=task.pk,
             annotator_id=user_id(request),
             payload=data.validated_data["payload"],
             client_time_ms=data.validated_data.get("time_spent_ms"),

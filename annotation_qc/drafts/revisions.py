@@ -11,7 +11,7 @@ from django.utils import timezone
 from annotation_qc.core.exceptions import Conflict, NotFound
 from annotation_qc.drafts.models import AnnotationRevision
 from annotation_qc.labeling.models import Annotation, Task
-from annotation_qc.labeling.selectors import item_image_url
+from annotation_qc.labeling.selectors import task_image_url
 from annotation_qc.labeling.services.submit import validated_for_item
 from annotation_qc.projects.models import Project
 
@@ -37,12 +37,12 @@ def recent_answers(*, project: Project, annotator_id: int) -> list[dict[str, Any
         until = editable_until(annotation=a, project=project)
         rows.append(
             {
-                "task_id": a.task_id,
+                "task_id": a.task.public_id,
                 "kind": project.kind,
                 "labels": project.labels,
                 "item": {
-                    "id": a.item_id,
-                    "image_url": item_image_url(a.item),
+                    "id": a.item.public_id,
+                    "image_url": task_image_url(a.item),
                     "width": a.item.width,
                     "height": a.item.height,
                 },

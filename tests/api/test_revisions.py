@@ -8,8 +8,8 @@ import pytest
 
 from annotation_qc.drafts.models import AnnotationRevision
 from annotation_qc.labeling.models import Annotation
-from annotation_qc.labeling.services.dispatch import task_next
-from annotation_qc.labeling.services.submit import annotation_submit
+from annotation_qc.workflow.dispatch_pipeline import task_next
+from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.api.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +17,14 @@ pytestmark = pytest.mark.django_db
 BOX = {"x": 1, "y": 1, "w": 3, "h": 3, "label": "car"}
 
 
-def _answer(world: World) -> int:
+def _answer(world: World) -> str:
+    """Submit one task; its public id (what the annotator's client knows it by)."""
     task = task_next(project=world.project, annotator_id=world.users["annotator"].pk)
     assert task is not None
     annotation_submit(
         task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": [BOX]}, client_time_ms=4000
     )
-    return task.pk
+    return task.public_id
 
 
 def test_change_a_recent_answer_keeps_the_old_version(world: World) -> None:
@@ -37,8 +38,8 @@ def test_change_a_recent_answer_keeps_the_old_version(world: World) -> None:
     response = client.put(f"/api/v1/tasks/{task_id}/answer/", {"payload": {"boxes": [moved]}}, format="json")
     assert response.status_code == 200
     assert response.json()["versions"] == 2
-    assert Annotation.objects.get(task_id=task_id).payload == {"boxes": [moved]}
-    (old,) = AnnotationRevision.objects.filter(annotation__task_id=task_id)
+    assert Annotation.objects.get(task__public_id=task_id).payload == {"boxes": [moved]}
+    (old,) = AnnotationRevision.objects.filter(annotation__task__public_id=task_id)
     assert (old.number, old.payload) == (1, {"boxes": [BOX]})
 
 
@@ -50,8 +51,8 @@ def test_bad_payload_after_window_and_others_answers(world: World) -> None:
     assert bad.status_code == 400
     assert any(k.startswith("payload.boxes[0]") for k in bad.json()["errors"])
     assert world.client("manager").put(url, {"payload": {"boxes": []}}, format="json").status_code == 404
-    Annotation.objects.filter(task_id=task_id).update(
-        submitted_at=Annotation.objects.get(task_id=task_id).submitted_at - timedelta(hours=1)
+    Annotation.objects.filter(task__public_id=task_id).update(
+        submitted_at=Annotation.objects.get(task__public_id=task_id).submitted_at - timedelta(hours=1)
     )
     late = client.put(url, {"payload": {"boxes": []}}, format="json")
     assert late.status_code == 409

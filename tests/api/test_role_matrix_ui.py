@@ -28,14 +28,14 @@ def _task_url(w: World) -> str:
 
 
 def _answer_url(w: World) -> str:
-    from annotation_qc.labeling.services.submit import annotation_submit
+    from annotation_qc.workflow.submit_pipeline import annotation_submit
 
     task = task_next(project=w.project, annotator_id=w.users["annotator"].pk)
     assert task is not None
     annotation_submit(
         task_id=task.pk, annotator_id=task.annotator_id, payload={"boxes": []}, client_time_ms=5000
     )
-    return f"/api/v1/tasks/{task.pk}/answer/"
+    return f"/api/v1/tasks/{task.public_id}/answer/"
 
 
 CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [

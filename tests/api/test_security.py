@@ -219,7 +219,7 @@ def two_projects(db: Any, settings: Any, tmp_path: Any) -> TwoProjects:
     # Only an answered task has an answer to change, and only one sent back a rework: these paths
     # name the answered task.
     ids_by_path = {
-        path: {"task_id": answered.pk}
+        path: {"task_id": answered.public_id}
         for path in ("/api/v1/tasks/{task_id}/answer/", "/api/v1/tasks/{task_id}/rework/")
     }
     return TwoProjects(mine, probers, theirs, owners, ids, ids_by_path)

@@ -250,8 +250,8 @@ def test_manager_screens_have_no_serious_accessibility_violations(page: Any, liv
 
 
 def test_a_finding_links_to_the_answer_drawn_over_its_image(page: Any, live_server: Any) -> None:
-    from annotation_qc.labeling.services.dispatch import task_next
-    from annotation_qc.labeling.services.submit import annotation_submit
+    from annotation_qc.workflow.dispatch_pipeline import task_next
+    from annotation_qc.workflow.submit_pipeline import annotation_submit
 
     manager = user("boss")
     project = _project(manager)

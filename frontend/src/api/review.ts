@@ -116,7 +116,7 @@ export const review = {
   myRework(projectId: number): Promise<{ count: number; results: ReworkEntry[] }> {
     return must(apiRequest<{ count: number; results: ReworkEntry[] }>("GET", `/projects/${projectId}/my-rework/`));
   },
-  submitRework(taskId: number, payload: Payload, timeSpentMs: number): Promise<{ status: string; round: number }> {
+  submitRework(taskId: string, payload: Payload, timeSpentMs: number): Promise<{ status: string; round: number }> {
     return must(
       apiRequest<{ status: string; round: number }>("POST", `/tasks/${taskId}/rework/`, {
         body: { payload, time_spent_ms: Math.round(timeSpentMs) },

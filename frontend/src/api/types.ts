@@ -87,7 +87,7 @@ export interface MyAnswer {
   task_id: Task["id"];
   kind: ProjectKind;
   labels: string[];
-  item: Item;
+  item: TaskItem;
   payload: Payload;
   submitted_at: string;
   editable_until: string | null;

@@ -1,5 +1,5 @@
 // Read-only view of one image with several annotations drawn over it in distinct styles (inline SVG).
-import { isBboxPayload, isClassificationPayload, type Item, type Payload } from "../api/types";
+import { isBboxPayload, isClassificationPayload, type Item, type Payload, type TaskItem } from "../api/types";
 
 export interface OverlayLayer {
   key: string;
@@ -15,7 +15,7 @@ export function AnnotationOverlay({
   layers,
   maxWidth = 520,
 }: {
-  item: Item;
+  item: Item | TaskItem;
   layers: OverlayLayer[];
   maxWidth?: number;
 }) {

@@ -22,7 +22,7 @@ export function useSubmit(
   onDone: (result: SubmitResult | null, how: DoneHow) => void,
   onRejected: (findings: Finding[]) => void,
   /** Sends the answer another way (changing an earlier answer) instead of submitting the task. */
-  send: (taskId: number, payload: Payload, timeSpentMs: number) => Promise<SubmitResult> = tasks.submit,
+  send: (taskId: string, payload: Payload, timeSpentMs: number) => Promise<SubmitResult> = tasks.submit,
 ): SubmitControls {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -41,7 +41,7 @@ export interface WorkspaceProps {
   /** Saves the user's own label keys. */
   onRemap?: (keys: Record<string, string | null>) => Promise<void>;
   /** Changing an earlier answer: how to send it (no draft is kept meanwhile). */
-  revise?: (taskId: number, payload: Payload, timeSpentMs: number) => Promise<SubmitResult>;
+  revise?: (taskId: string, payload: Payload, timeSpentMs: number) => Promise<SubmitResult>;
   /** Opens the list of one's recent answers. */
   onPrevious?: () => void;
 }

@@ -154,11 +154,11 @@ describe("ReviewPanel box editor", () => {
 describe("ReworkEditor", () => {
   const entry: ReworkEntry = {
     task: {
-      id: 42,
+      id: "t42",
       project_id: 2,
       kind: "bbox",
       labels: ["car", "person", "bike"],
-      item,
+      item: { ...item, id: "i42" },
       pre_annotation: null,
       status: "submitted",
       served_at: "2026-12-07T09:00:00Z",
@@ -179,7 +179,7 @@ describe("ReworkEditor", () => {
   it("shows the comments on the boxes and sends the corrected answer", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/42/rework/": { status: 200, body: { status: "pending", round: 2 } },
+      "POST /api/v1/tasks/t42/rework/": { status: 200, body: { status: "pending", round: 2 } },
     });
     const onDone = vi.fn();
     renderAs(annotatorMe, <ReworkEditor entry={entry} onDone={onDone} />);
@@ -190,14 +190,14 @@ describe("ReworkEditor", () => {
     fireEvent.change(screen.getByLabelText("Label of box 2"), { target: { value: "bike" } });
     fireEvent.click(screen.getByTestId("rework-submit"));
     await waitFor(() => expect(onDone).toHaveBeenCalled());
-    const body = api.callsTo("POST /api/v1/tasks/42/rework/")[0].body as { payload: unknown };
+    const body = api.callsTo("POST /api/v1/tasks/t42/rework/")[0].body as { payload: unknown };
     expect(body.payload).toEqual({ boxes: [CAR, { ...PERSON, label: "bike" }] });
   });
 
   it("says so when the item was resolved elsewhere", async () => {
     mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/42/rework/": {
+      "POST /api/v1/tasks/t42/rework/": {
         status: 409,
         body: { detail: "This item was resolved elsewhere while it was with you for rework." },
       },

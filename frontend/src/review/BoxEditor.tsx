@@ -2,7 +2,7 @@
 // draw, move, resize, relabel (the active label applies to new boxes and to the selected one), delete, undo.
 // Boxes that carry a reviewer's comment are highlighted.
 import { useEffect, useMemo, useReducer, useState } from "react";
-import type { BboxPayload, Item, PayloadBox } from "../api/types";
+import type { BboxPayload, Item, PayloadBox, TaskItem } from "../api/types";
 import { BoxCanvas } from "../components/BoxCanvas";
 import { createEditorState, currentBoxes, editorPayload, editorReducer, undoAvailable } from "../editor/editorState";
 import type { Size } from "../editor/geometry";
@@ -15,7 +15,7 @@ export function BoxEditor({
   commented,
   onChange,
 }: {
-  item: Item;
+  item: Item | TaskItem;
   labels: string[];
   initial: PayloadBox[];
   /** Indexes (into `initial`) of the boxes a comment is pinned on. */

@@ -1,6 +1,6 @@
 // The image with annotation layers (AnnotationOverlay) and, on top, the reviewers' comments pinned to boxes
 // (a numbered marker at the box's corner) and to regions (a dashed rectangle).
-import { isBboxPayload, type Item, type Payload } from "../api/types";
+import { isBboxPayload, type Item, type Payload, type TaskItem } from "../api/types";
 import type { ReviewComment } from "../api/review";
 import { AnnotationOverlay, type OverlayLayer } from "../components/AnnotationOverlay";
 
@@ -11,7 +11,7 @@ export function ReviewOverlay({
   comments,
   maxWidth = 640,
 }: {
-  item: Item;
+  item: Item | TaskItem;
   layers: OverlayLayer[];
   /** The payload whose boxes the comments' `box` indexes refer to. */
   pinned: Payload | null | undefined;

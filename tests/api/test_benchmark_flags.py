@@ -189,7 +189,7 @@ def test_skip_record_runs_the_same_statements_for_work_and_benchmarks(bench_worl
 
     counts: dict[str, set[int]] = {"benchmark": set(), "regular": set()}
     for n in range(10):
-        task = Task.objects.get(pk=next_task(bench_world)["id"])
+        task = Task.objects.get(public_id=next_task(bench_world)["id"])
         ids = {"task_id": task.pk, "project_id": task.project_id, "annotator_id": task.annotator_id}
         if n == 0:  # the first call creates the quality row
             benchmark_skip_record(**ids, now=timezone.now())
@@ -198,7 +198,7 @@ def test_skip_record_runs_the_same_statements_for_work_and_benchmarks(bench_worl
             benchmark_skip_record(**ids, now=timezone.now())
         if AnnotatorStatusChange.objects.count() == changes:
             counts[task.kind].add(len(queries))
-        skip(bench_world, {"id": task.pk})
+        skip(bench_world, {"id": task.public_id})
     assert counts["benchmark"]
     assert counts["regular"]
     assert counts["benchmark"] == counts["regular"], counts

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.dispatch import task_next
+from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import ROLES, World
 from tests.api.exchange_helpers import png
 
@@ -21,7 +21,13 @@ def _stored_image_of_annotators_task(world: World) -> str:
     assert task is not None
     item = Item.objects.get(pk=task.item_id)
     item.image.save(f"{item.pk}.png", ContentFile(png()), save=True)
-    return f"/api/v1/items/{item.pk}/image/"
+    return f"/api/v1/images/{item.image_token}/"  # annotators know images only by their token
+
+
+def _stored_image_by_id(world: World) -> str:
+    """The same image by the item's integer id: for managers and ML engineers, never annotators."""
+    token = _stored_image_of_annotators_task(world).split("/")[-2]
+    return f"/api/v1/items/{Item.objects.get(image_token=token).pk}/image/"
 
 
 def _version(world: World) -> int:
@@ -106,6 +112,13 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         _stored_image_of_annotators_task,
         None,
         {"annotator": 200, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
+    ),
+    (
+        "item image by id",
+        "get",
+        _stored_image_by_id,
+        None,
+        {"annotator": 404, "manager": 200, "ml_engineer": 200, "outsider": 404, "anonymous": 401},
     ),
 ]
 

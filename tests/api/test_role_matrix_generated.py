@@ -173,7 +173,7 @@ def test_a_deactivated_users_session_ends_at_once(world: World) -> None:
 
 
 def test_removal_and_role_change_give_the_open_task_back_to_the_queue(world: World) -> None:
-    from annotation_qc.labeling.services.dispatch import task_next
+    from annotation_qc.workflow.dispatch_pipeline import task_next
 
     annotator = world.users["annotator"]
     held = task_next(project=world.project, annotator_id=annotator.pk)
@@ -186,10 +186,10 @@ def test_removal_and_role_change_give_the_open_task_back_to_the_queue(world: Wor
     assert held.status == Task.Status.EXPIRED
     assert type(held.item).objects.get(pk=held.item_id).open_slots == slots + 1
     for suffix, body in (("submit", {"payload": {"boxes": [box]}}), ("lint", {"payload": {"boxes": []}})):
-        response = client.post(f"/api/v1/tasks/{held.pk}/{suffix}/", body, format="json")
+        response = client.post(f"/api/v1/tasks/{held.public_id}/{suffix}/", body, format="json")
         assert response.status_code == 403
         assert "no longer an annotator" in response.json()["detail"]
-    assert client.post(f"/api/v1/tasks/{held.pk}/skip/", {}, format="json").status_code == 403
+    assert client.post(f"/api/v1/tasks/{held.public_id}/skip/", {}, format="json").status_code == 403
     # Another annotator can take the freed item.
     other = type(annotator).objects.create_user(username="other-annotator", password="x")
     member_add(project=world.project, user=other, role=Membership.Role.ANNOTATOR)

@@ -35,6 +35,8 @@ GOLD_CANDIDATES = 20
 #: Regular corrections and predictions the seeding profile learns from.
 PROFILE_SAMPLE = 300
 PROFILE_CACHE_SECONDS = 600
+#: How long the observed exposure of work items is reused (it drifts as consensus asks for more).
+EXPOSURE_CACHE_SECONDS = 60
 #: Served work items needed before gold caps follow their observed exposure (else the import rule).
 MIN_WORK_ITEMS = 20
 
@@ -132,7 +134,8 @@ def work_exposure(project: Project) -> dict[int, int]:
         .values_list("required_annotations")
         .annotate(n=Count("pk"))
     )
-    cache.set(key, counts, PROFILE_CACHE_SECONDS)
+    if sum(counts.values()) >= MIN_WORK_ITEMS:  # too few to go by: look again next time
+        cache.set(key, counts, EXPOSURE_CACHE_SECONDS)
     return counts
 
 

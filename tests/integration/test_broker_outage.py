@@ -5,8 +5,9 @@ here all three point at a closed port while annotators fetch, submit and skip th
 
 What a Redis outage defers, and how each piece catches up:
 
-- consensus of a double-labeled item completed during the outage: ``agreement.consensus_sweep``
-  (beat) computes every completed item whose consensus is missing or stale;
+- consensus of a double-labeled item completed during the outage (the after-submit job,
+  ``workflow.after_submit``, is not sent): ``agreement.consensus_sweep`` (beat) computes every
+  completed item whose consensus is missing or stale;
 - lint profiles and agreement reports: ``linting.profiles_refresh_stale`` and
   ``agreement.reports_due`` (beat) recompute every project with newer annotations;
 - label-triggered prioritisation: ``prioritization.schedule`` (beat) counts the labels since the
@@ -36,7 +37,7 @@ from annotation_qc.agreement.models import AgreementSnapshot, Consensus
 from annotation_qc.agreement.tasks import agreement_reports_due, consensus_sweep
 from annotation_qc.core.models import Job
 from annotation_qc.core.queue import BROKER_DOWN
-from annotation_qc.labeling.models import Annotation, Item
+from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.labeling.services.imports import items_import
 from annotation_qc.linting.models import LintProfile
 from annotation_qc.linting.tasks import lint_profiles_refresh_stale
@@ -168,8 +169,8 @@ def test_annotators_work_through_an_outage_and_deferred_work_catches_up(
         assert submit(first, task_1, "cat").status_code == 201
         task_2 = post(second, next_url)
         assert task_2.status_code == 200
-        completed_item = task_2.json()["item"]["id"]
-        assert completed_item == task_1.json()["item"]["id"]
+        assert task_2.json()["item"]["id"] == task_1.json()["item"]["id"]
+        completed_item = Task.objects.get(public_id=task_2.json()["id"]).item_id
         assert submit(second, task_2, "cat").status_code == 201  # enqueues the consensus: lost
         # ... a skip, and more work.
         task_3 = post(first, next_url)
@@ -185,7 +186,7 @@ def test_annotators_work_through_an_outage_and_deferred_work_catches_up(
     durations = post.durations
     assert max(durations) < MAX_CALL_S, f"slowest call {max(durations):.2f} s: {durations}"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "broker unavailable; agreement.consensus not sent: deferred to the periodic sweep" in warnings
+    assert "broker unavailable; workflow.after_submit not sent: deferred to the periodic sweep" in warnings
     assert "broker unavailable; prioritization.run not sent: its job is marked failed" in warnings
     assert any(w.startswith("cache unavailable") for w in warnings)
     assert Annotation.objects.filter(project=project).count() == 4

@@ -252,8 +252,8 @@ def test_going_back_to_change_an_answer_keeps_a_version_and_returns_to_the_open_
         f"() => document.querySelector('[data-testid=workspace]')?.dataset.taskId === '{second}'"
         " && !document.querySelector('[data-testid=revise-note]')"
     )
-    assert project.annotations.get(task_id=first).payload == {"label": "cat"}
-    assert AnnotationRevision.objects.get(annotation__task_id=first).payload == {"label": "dog"}
+    assert project.annotations.get(task__public_id=first).payload == {"label": "cat"}
+    assert AnnotationRevision.objects.get(annotation__task__public_id=first).payload == {"label": "dog"}
     assert "changed" in page.get_by_test_id("last-submit-status").inner_text()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=class-button][data-label=cat]')"

@@ -639,7 +639,8 @@ export interface ExportManifest {
     high: number | null;
     n_items: number;
   } | null;
-  benchmarks: {
+  /** Per-annotator benchmark figures: only in manifests read by managers (absent for ML engineers). */
+  benchmarks?: {
     annotator_id: number;
     username: string;
     status: ScorecardStatus;

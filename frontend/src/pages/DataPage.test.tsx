@@ -118,6 +118,21 @@ describe("DataPage exports", () => {
     expect(api.callsTo(`GET /api/v1/jobs/${finished.id}/`).length).toBeGreaterThanOrEqual(2);
   });
 
+  it("shows a manifest without benchmark figures (what ML engineers get) without them", async () => {
+    const detail = fixtures.exportDetail();
+    if (!isExportManifest(detail.manifest)) throw new Error("the fixture has no manifest");
+    const { benchmarks: _hidden, ...withoutBenchmarks } = detail.manifest;
+    const body = { ...detail, manifest: withoutBenchmarks };
+    mockDataApi({ [`GET /api/v1/exports/${detail.id}/`]: { status: 200, body } });
+    renderData();
+    const [row] = await screen.findAllByTestId("export-row");
+    fireEvent.click(within(row).getByTestId("export-open"));
+    const manifest = await screen.findByTestId("export-manifest");
+    await within(manifest).findAllByTestId("manifest-annotator");
+    expect(within(manifest).queryByTestId("manifest-benchmarks")).toBeNull();
+    expect(within(manifest).queryAllByTestId("manifest-benchmark")).toHaveLength(0);
+  });
+
   it("shows an export's manifest: annotators, agreement with its interval, benchmarks, gold set, priority, counts", async () => {
     const detail = fixtures.exportDetail();
     if (!isExportManifest(detail.manifest)) throw new Error("the fixture has no manifest");
@@ -137,8 +152,8 @@ describe("DataPage exports", () => {
       m.annotators.map((x) => [x.username, String(x.items)]),
     );
     const benchmarks = within(manifest).getAllByTestId("manifest-benchmark");
-    expect(benchmarks.map((r) => r.dataset.userId)).toEqual(m.benchmarks.map((b) => String(b.annotator_id)));
-    const b = m.benchmarks[2];
+    expect(benchmarks.map((r) => r.dataset.userId)).toEqual(m.benchmarks!.map((b) => String(b.annotator_id)));
+    const b = m.benchmarks![2];
     const pct = (v: number) => `${Math.round(v * 100)}%`;
     expect(benchmarks[2].textContent).toContain(`${b.correct}/${b.n}`);
     expect(benchmarks[2].querySelector("svg")?.getAttribute("aria-label")).toBe(

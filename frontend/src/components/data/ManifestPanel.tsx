@@ -58,9 +58,11 @@ function ManifestView({ manifest: m }: { manifest: ExportManifest }) {
         <div>
           <ManifestAnnotators manifest={m} />
         </div>
-        <div>
-          <ManifestBenchmarks manifest={m} />
-        </div>
+        {m.benchmarks && (
+          <div>
+            <ManifestBenchmarks benchmarks={m.benchmarks} />
+          </div>
+        )}
       </div>
     </div>
   );
@@ -195,11 +197,11 @@ function ManifestAnnotators({ manifest: m }: { manifest: ExportManifest }) {
   );
 }
 
-function ManifestBenchmarks({ manifest: m }: { manifest: ExportManifest }) {
+function ManifestBenchmarks({ benchmarks }: { benchmarks: NonNullable<ExportManifest["benchmarks"]> }) {
   return (
-    <ManifestTable title="Benchmarks" count={m.benchmarks.length} empty="No benchmark figures."
+    <ManifestTable title="Benchmarks" count={benchmarks.length} empty="No benchmark figures."
       testId="manifest-benchmarks" columns={["Annotator", "Status", num("Fixed"), "Accuracy"]}>
-      {m.benchmarks.map((b) => (
+      {benchmarks.map((b) => (
         <tr key={b.annotator_id} data-testid="manifest-benchmark" data-user-id={b.annotator_id}>
           <th scope="row">{b.username}</th>
           <td>

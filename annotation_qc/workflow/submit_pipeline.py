@@ -15,7 +15,7 @@ the same statements for every kind of task; scoring records it in a worker (:fun
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -34,6 +34,9 @@ from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
 
 AFTER_SUBMIT_TASK = "workflow.after_submit"
 AFTER_SKIP_TASK = "workflow.after_skip"
+#: A finished benchmark still unscored this long after it ended lost its follow-up job (broker outage).
+UNSCORED_GRACE_SECONDS = 120
+UNSCORED_SWEEP_LIMIT = 500
 
 
 def annotation_submit(
@@ -120,3 +123,30 @@ def _awaiting_score(task: Task) -> bool:
     from annotation_qc.benchmarks.models import BenchmarkTask
 
     return BenchmarkTask.objects.filter(task_id=task.pk, scored_at__isnull=True).exists()
+
+
+def unscored_benchmarks_sweep(*, now: datetime | None = None, limit: int = UNSCORED_SWEEP_LIMIT) -> int:
+    """Score finished benchmarks whose follow-up job was lost (the broker was down on submit or skip).
+
+    Beat runs this; both follow-ups are idempotent (an outcome already recorded is kept), so a job
+    that was only late and runs after the sweep changes nothing. Returns how many were caught up.
+    """
+    from annotation_qc.benchmarks.models import BenchmarkTask
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=UNSCORED_GRACE_SECONDS)
+    lost = list(
+        BenchmarkTask.objects.filter(
+            scored_at__isnull=True,
+            task__status__in=(Task.Status.SUBMITTED, Task.Status.SKIPPED),
+            task__finished_at__lt=cutoff,
+        )
+        .order_by("task__finished_at")
+        .values_list("task_id", "task__status")[:limit]
+    )
+    for task_id, status in lost:
+        if status == Task.Status.SUBMITTED:
+            after_submit(task_id=task_id, now=now)
+        else:
+            after_skip(task_id=task_id)
+    return len(lost)

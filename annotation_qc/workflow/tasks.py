@@ -20,3 +20,9 @@ def after_submit(task_id: int) -> None:
 @shared_task(name="workflow.after_skip", acks_late=True)
 def after_skip(task_id: int) -> None:
     submit_pipeline.after_skip(task_id=task_id)
+
+
+@shared_task(name="workflow.unscored_benchmarks_sweep")
+def unscored_benchmarks_sweep() -> int:
+    """Beat: score benchmarks whose follow-up job was lost while the broker was down."""
+    return submit_pipeline.unscored_benchmarks_sweep()

@@ -250,6 +250,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "label-errors-after-labeling": {"task": "review.label_errors_due", "schedule": 900.0},
     "data-retention": {"task": "datahealth.retention_sweep", "schedule": 3600.0},
     "review-sweep": {"task": "review.sweep", "schedule": 300.0},
+    "unscored-benchmarks-sweep": {"task": "workflow.unscored_benchmarks_sweep", "schedule": 300.0},
     # Jobs whose worker died (no heartbeat for JOB_STALE_SECONDS): retried, then failed with a message.
     "jobs-watchdog": {
         "task": "core.jobs_watchdog",

@@ -50,8 +50,9 @@ from tests.integration.conftest import DEAD_REDIS_URL
 # Transactional: the enqueue happens on commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-#: "Well under 2 s": a call that waited on Redis (connect timeout 1 s, one publish retry) fails this.
-MAX_CALL_S = 0.8
+#: Under 2 s: a call that waited on Redis (connect timeout 1 s, one publish retry) fails this; the
+#: margin absorbs a loaded CI machine (0.96 s was seen for one call with two suites running).
+MAX_CALL_S = 1.5
 
 
 @dataclass

@@ -13,18 +13,16 @@ import os
 import pickle
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pytest
 import redis
-from django.conf import settings
 from sklearn.datasets import load_digits
 
 from annotation_qc.core.models import Job
@@ -38,6 +36,7 @@ from annotation_qc.workflow.dispatch_pipeline import task_next
 from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.integration.conftest import database_url, redis_db_url
+from tests.integration.workers import Workers as WorkerPool
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +46,6 @@ MORE_LABELS = 60
 #: Small chunks, so a run is many tasks and a kill lands in the middle of one.
 CHUNK_ITEMS = 25
 JOB_TIMEOUT_S = 60.0
-WORKER_START_TIMEOUT_S = 60.0
 #: Seconds before Redis hands a dead worker's unacknowledged message to another worker.
 VISIBILITY_TIMEOUT_S = 2
 
@@ -98,56 +96,10 @@ def digits(transactional_db: Any) -> Digits:
 
 
 @dataclass
-class Workers:
-    """Celery worker subprocesses; every one still alive is killed by the fixture's finaliser."""
+class Workers(WorkerPool):
+    """The shared worker pool, plus the broker these tests send to."""
 
-    broker: str
-    logs: Path
-    env: dict[str, str]
-    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def start(self) -> subprocess.Popen[bytes]:
-        n = len(self.started) + 1
-        log = self.logs / f"worker-{n}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            f"--hostname=aqc-test-{os.getpid()}-{n}@%h",
-        ]
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.started.append(process)
-        deadline = time.monotonic() + WORKER_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"worker {n} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-            if b" ready." in log.read_bytes():
-                return process
-            time.sleep(0.2)
-        pytest.fail(f"worker {n} not ready after {WORKER_START_TIMEOUT_S:.0f} s:\n{log.read_text()[-4000:]}")
-
-    def kill(self, process: subprocess.Popen[bytes]) -> None:
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def kill_all(self) -> None:
-        for process in self.started:
-            self.kill(process)
-
-    def log_tail(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.logs.glob("*.log")))
+    broker: str = ""
 
 
 @pytest.fixture

@@ -159,8 +159,9 @@ RULE_PARAMS: Mapping[RuleKind, Mapping[str, Param]] = {
             0.6, "ROC AUC of telling benchmarks from work above which to alert (0.5: no tell).", 0.5, 1.0
         ),
         "statistic": Param(
-            "point",
-            "'point': the audit's AUC; 'lower': the lower bound of its interval (only strong evidence)",
+            "lower",
+            "'lower': the lower bound of the audit's interval (alerts on evidence, not on sampling noise); "
+            "'point': the audit's AUC itself",
             choices=("point", "lower"),
         ),
         "min_benchmarks": Param(20, "Benchmarks served the audit must cover before judging.", 5, 10_000_000),

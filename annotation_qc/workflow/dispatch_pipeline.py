@@ -9,8 +9,8 @@ benchmark:
    benchmark only locks it (so a benchmark is served only when work would be: a dry queue
    answers 204 to everyone);
 4. insert the task (the work item with its prediction, or the prepared gold item with its
-   prepared pre-annotation), and bind the prepared benchmark to it (an update that matches no
-   row for work);
+   prepared pre-annotation); the prepared benchmark is bound to its task later, in the worker
+   (:func:`benchmarks_bind_served`), so serving a benchmark writes nothing work does not;
 5. advance the plan; on commit a worker prepares the next one (:func:`dispatch_prepare`).
 
 Preparing (:func:`dispatch_prepare`, in a worker) decides with the project's keyed generator
@@ -94,8 +94,6 @@ def _serve(project: Project, annotator_id: int, now: datetime) -> Task | None:
             ordinal=plan.ordinal,
             secret_version=plan.secret_version,
         )
-        # Bind the prepared benchmark to its task: the same statement for work (it matches no row).
-        BenchmarkTask.objects.filter(pk=plan.benchmark_id or 0, task__isnull=True).update(task=task)
         DispatchPlan.objects.filter(pk=plan.pk).update(ordinal=plan.ordinal + 1, last_task=task)
         enqueue_name_on_commit(PREPARE_TASK, project.pk, annotator_id)
         task.project = project

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 GOLD = {"boxes": [{"x": 40, "y": 40, "w": 120, "h": 100, "label": "car"}]}
 #: Statements of a next-task that serves a new task, and of a submit (PostgreSQL and SQLite alike).
-NEXT_TASK_STATEMENTS = 8
+NEXT_TASK_STATEMENTS = 7
 SUBMIT_STATEMENTS = 6
 SKIP_STATEMENTS = 7
 

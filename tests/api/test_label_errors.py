@@ -258,6 +258,7 @@ def _bbox_world(world: World) -> list[Item]:
 
 def test_boxes_against_model_predictions(world: World, capture: Any) -> None:
     items = _bbox_world(world)
+    _register(world, "det-1")
     _start(world, capture)
     body = world.client("manager").get(f"/api/v1/projects/{world.project.pk}/label-errors/").json()
     assert body["run"]["model_version"] == "det-1"
@@ -301,3 +302,90 @@ def test_beat_starts_a_run_once_labeling_is_done(digits: World, capture: Any) ->
     assert LabelErrorRun.objects.get().status == LabelErrorRun.Status.SUCCEEDED
     with capture(execute=True):
         assert label_errors_due_projects() == []  # nothing new since
+
+
+def _register(world: World, name: str, **roles: Any) -> None:
+    from django.utils import timezone
+
+    from annotation_qc.labeling.models import ModelVersion
+
+    ModelVersion.objects.create(project=world.project, name=name, uploaded_at=timezone.now(), **roles)
+
+
+def test_boxes_use_the_registered_current_version_not_the_newest_upload(world: World, capture: Any) -> None:
+    """The detector marked current scores the boxes, though a newer version uploaded predictions."""
+    items = _bbox_world(world)
+    _register(world, "det-1", is_current=True)
+    _register(world, "det-2")
+    for item in items:  # a newer upload that agrees with every answer given
+        answer = Annotation.objects.get(item=item).payload
+        Prediction.objects.create(
+            item=item,
+            model_version="det-2",
+            payload=answer,
+            scores=[0.99] * len(answer["boxes"]),
+        )
+    _start(world, capture)
+    body = world.client("manager").get(f"/api/v1/projects/{world.project.pk}/label-errors/").json()
+    assert body["run"]["model_version"] == "det-1"
+    assert {row["item_id"] for row in body["results"]} == {items[1].pk, items[2].pk}
+
+
+def test_boxes_with_a_current_version_without_scores_fail_with_a_reason(world: World, capture: Any) -> None:
+    _bbox_world(world)
+    _register(world, "det-1")
+    _register(world, "det-0", is_current=True)  # registered, no predictions uploaded
+    started = _start(world, capture)
+    message = Job.objects.get(pk=started["job_id"]).message
+    assert "'det-0' is marked current" in message
+
+
+def test_classification_uses_the_current_version_probabilities(digits: World, capture: Any) -> None:
+    """With no version named, the current model's probabilities are used instead of the committee
+    trained on features (here the features are constant, so only the model can find the flips)."""
+    items = list(Item.objects.filter(project=digits.project).order_by("pk"))
+    Item.objects.filter(project=digits.project).update(features=np.zeros(64, dtype="<f4").tobytes())
+    data = load_digits(n_class=5)
+    Prediction.objects.bulk_create(
+        Prediction(
+            item=item,
+            model_version="resnet-7",
+            payload={"label": "0"},
+            proba=np.eye(5)[data.target[int(item.external_id[1:])]].clip(0.01, 0.96).tolist(),
+        )
+        for item in items
+    )
+    _register(digits, "resnet-7", is_current=True)
+    _start(digits, capture)
+    body = digits.client("manager").get(f"/api/v1/projects/{digits.project.pk}/label-errors/").json()
+    assert body["run"]["source"] == "model"
+    assert body["run"]["model_version"] == "resnet-7"
+    assert {int(row["external_id"][1:]) for row in body["results"]} == set(FLIPPED)
+
+
+def test_classification_averages_the_registered_committee(digits: World, capture: Any) -> None:
+    """No current version: the versions marked as committee members, their probabilities averaged."""
+    items = list(Item.objects.filter(project=digits.project).order_by("pk"))
+    Item.objects.filter(project=digits.project).update(features=np.zeros(64, dtype="<f4").tobytes())
+    data = load_digits(n_class=5)
+    for name, sharp in (("m-a", 0.9), ("m-b", 0.8)):
+        Prediction.objects.bulk_create(
+            Prediction(
+                item=item,
+                model_version=name,
+                payload={"label": "0"},
+                proba=(
+                    np.eye(5)[data.target[int(item.external_id[1:])]] * (sharp - (1 - sharp) / 4)
+                    + (1 - sharp) / 4
+                ).tolist(),
+            )
+            for item in items
+        )
+        _register(digits, name, in_committee=True)
+    _register(digits, "unrelated")  # registered, not in the committee: ignored
+    _start(digits, capture)
+    body = digits.client("manager").get(f"/api/v1/projects/{digits.project.pk}/label-errors/").json()
+    assert body["run"]["source"] == "committee_models"
+    assert body["run"]["model_version"] == "m-a,m-b"
+    assert {int(row["external_id"][1:]) for row in body["results"]} == set(FLIPPED)
+    assert body["results"][0]["model_confidence"] == pytest.approx(0.85)

@@ -379,13 +379,14 @@ def test_top_label_error_suspects_and_low_agreement_items_enter_review(
     review_world: World, capture: Any
 ) -> None:
     from annotation_qc.agreement.models import AgreementSnapshot, ItemAgreementScore
-    from annotation_qc.labeling.models import Prediction
+    from annotation_qc.labeling.models import ModelVersion, Prediction
     from annotation_qc.review.services.reviews import reviews_sweep
 
     ReviewConfig.objects.update(base_rate=0.0, max_rate=0.0, calibration_rate=0.0, suspects_top=1)
     items = list(review_world.project.items.order_by("pk"))
     for item in items:
         Prediction.objects.create(item=item, model_version="det", payload={"boxes": [CAR]}, scores=[0.95])
+    ModelVersion.objects.create(project=review_world.project, name="det", uploaded_at=timezone.now())
     wrong = _submit(review_world, {"boxes": [{**CAR, "label": "bike"}]})
     overlooked = _submit(review_world, {"boxes": []})
     right = _submit(review_world, {"boxes": [CAR]})

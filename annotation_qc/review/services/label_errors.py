@@ -2,10 +2,12 @@
 
 An item's accepted label is its consensus where it has one, else its single regular annotation
 (gold items and benchmark answers never count). Classification uses out-of-fold probabilities:
-the uploaded ``proba`` of a model version (a model that did not train on these labels) or, by
-default, 5-fold cross-validation of the prioritisation committee on the items' features; items
-with several annotators are also scored with the annotators and the model together. Boxes are
-scored against a model version's predicted boxes and their per-box scores.
+the uploaded ``proba`` of a model version (a model that did not train on these labels): the one
+named for the run, else the registered version marked current, else the mean of the registered
+committee members; without any, 5-fold cross-validation of the prioritisation committee on the
+items' features. Items with several annotators are also scored with the annotators and the model
+together. Boxes are scored against a model version's predicted boxes and their per-box scores:
+the named version, else the registered current one, else the newest registered upload.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.utils import timezone
 
 from annotation_qc.core import jobs
@@ -29,7 +31,7 @@ from annotation_qc.domain.label_errors import (
     out_of_fold_proba,
     score_image,
 )
-from annotation_qc.labeling.models import Annotation, Item, Prediction
+from annotation_qc.labeling.models import Annotation, Item, ModelVersion, Prediction
 from annotation_qc.projects.models import Project
 from annotation_qc.review.models import LabelErrorRun, LabelErrorSuspect
 
@@ -151,21 +153,30 @@ def _classification_suspects(
     labels = list(project.labels)
     codes = {name: code for code, name in enumerate(labels)}
     rows = [a for a in accepted if a.payload.get("label") in codes]
-    if run.model_version:
-        proba_by_item = dict(
-            Prediction.objects.filter(
-                item__project=project,
-                model_version=run.model_version,
-                proba__isnull=False,
-                item_id__in=[a.item_id for a in rows],
-            ).values_list("item_id", "proba")
-        )
-        rows = [a for a in rows if len(proba_by_item.get(a.item_id) or []) == len(labels)]
+    versions, note = _classification_versions(project, run)
+    if versions:
+        item_ids = [a.item_id for a in rows]
+        per_version: list[dict[int, list[float]]] = []
+        for name in versions:
+            per_version.append(
+                dict(
+                    Prediction.objects.filter(
+                        item__project=project, model_version=name, proba__isnull=False, item_id__in=item_ids
+                    ).values_list("item_id", "proba")
+                )
+            )
+        rows = [
+            a for a in rows if all(len(by_item.get(a.item_id) or []) == len(labels) for by_item in per_version)
+        ]
         if not rows:
             raise LabelErrorInputError(
-                f"no accepted item has class probabilities from model version {run.model_version!r}"
+                f"no accepted item has class probabilities from model version {', '.join(versions)!r}"
             )
-        proba = np.asarray([proba_by_item[a.item_id] for a in rows], dtype=np.float64)
+        # One model's own probabilities, or the registered committee's mean (none trained on these labels).
+        proba = np.mean(
+            [np.asarray([by_item[a.item_id] for a in rows], dtype=np.float64) for by_item in per_version],
+            axis=0,
+        )
         given = np.asarray([codes[a.payload["label"]] for a in rows], dtype=np.int64)
     else:
         features_by_item = dict(
@@ -213,10 +224,40 @@ def _classification_suspects(
         "noise_rate": round(result.noise_rate, 4),
         "flagged": int(result.is_issue.sum()),
     }
+    if note:
+        summary["note"] = note
     crowd, annotators = _crowd_suspects(project, run, rows, proba, codes, flagged_items)
     suspects.extend(crowd)
     summary["annotators"] = annotators
     return suspects, len(rows), summary
+
+
+def _classification_versions(project: Project, run: LabelErrorRun) -> tuple[list[str], str]:
+    """The model versions whose uploaded probabilities score the labels, and a note on the choice.
+
+    A version named for the run; else the registered version marked current, when it uploaded class
+    probabilities; else the versions marked as committee members that did (their mean); else none:
+    the prioritisation committee's out-of-fold probabilities on the items' features. The run records
+    the choice (``source``, ``model_version``).
+    """
+    from annotation_qc.prioritization.services.data import committee_versions, single_version
+
+    if run.model_version:
+        return [run.model_version], ""
+    note = ""
+    current = ModelVersion.objects.filter(project=project, is_current=True).first()
+    if current is not None:
+        found, reason = single_version(project=project, field="proba")
+        if found is not None:
+            LabelErrorRun.objects.filter(pk=run.pk).update(source="model", model_version=found)
+            return [found], ""
+        note = reason.split(": the queue")[0]
+    members, _ = committee_versions(project=project, field="proba", strategy="label-error detection")
+    if members:
+        joined = ",".join(members)[:100]
+        LabelErrorRun.objects.filter(pk=run.pk).update(source="committee_models", model_version=joined)
+        return members, note
+    return [], note
 
 
 def _crowd_suspects(
@@ -300,18 +341,18 @@ def _box_suspects(
     version = run.model_version
     predictions = Prediction.objects.filter(item__project=project, scores__isnull=False)
     if not version:
-        latest = (
-            predictions.values("model_version")
-            .annotate(at=Max("created_at"))
-            .order_by("-at", "-model_version")
-            .first()
-        )
-        if latest is None:
+        from annotation_qc.prioritization.services.data import single_version
+
+        # The registered version marked current, else the newest registered upload with box scores.
+        found, reason = single_version(project=project, field="scores")
+        if found is None:
             raise LabelErrorInputError(
-                "no model predictions with box scores: upload predictions with per-box scores first"
+                reason.split(": the queue")[0]
+                if reason
+                else "no model predictions with box scores: upload predictions with per-box scores first"
             )
-        version = latest["model_version"]
-        LabelErrorRun.objects.filter(pk=run.pk).update(model_version=version)
+        version = found
+        LabelErrorRun.objects.filter(pk=run.pk).update(model_version=version, source="model")
     predicted = {
         item_id: (payload, scores)
         for item_id, payload, scores in predictions.filter(

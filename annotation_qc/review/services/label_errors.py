@@ -165,9 +165,8 @@ def _classification_suspects(
                     ).values_list("item_id", "proba")
                 )
             )
-        rows = [
-            a for a in rows if all(len(by_item.get(a.item_id) or []) == len(labels) for by_item in per_version)
-        ]
+        n_labels = len(labels)
+        rows = [a for a in rows if all(len(v.get(a.item_id) or []) == n_labels for v in per_version)]
         if not rows:
             raise LabelErrorInputError(
                 f"no accepted item has class probabilities from model version {', '.join(versions)!r}"

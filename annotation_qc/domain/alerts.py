@@ -49,6 +49,10 @@ def annotator_subject(annotator_id: int) -> str:
     return f"annotator:{annotator_id}"
 
 
+def reviewer_subject(reviewer_id: int) -> str:
+    return f"reviewer:{reviewer_id}"
+
+
 def episode_changes(open_subjects: Iterable[str], holding: Iterable[str]) -> EpisodeChanges:
     """Compare the subjects with an open alert to those whose condition holds now."""
     open_set, holding_set = set(open_subjects), set(holding)

@@ -190,3 +190,28 @@ class ReviewRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} in round {self.round} of review {self.review_id}"
+
+
+class ReviewerQuality(models.Model):
+    """A reviewer's record on review benchmarks and the flag status it gives (the same sequential
+    tests as annotators'), kept so a change of status is seen once: it opens or resolves the
+    ``reviewer_flagged`` alert, and with ``flag_action`` "stop" a flagged reviewer gets no reviews."""
+
+    class Status(models.TextChoices):
+        CALIBRATING = "calibrating"
+        OK = "ok"
+        FLAGGED = "flagged"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CALIBRATING)
+    benchmarks = models.PositiveIntegerField(default=0)
+    caught = models.PositiveIntegerField(default=0)
+    flag = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "reviewer"], name="reviewer_quality_once")]
+
+    def __str__(self) -> str:
+        return f"reviewer {self.reviewer_id} in project {self.project_id} ({self.status})"

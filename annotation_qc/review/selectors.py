@@ -80,7 +80,12 @@ QUEUE_ORDER: dict[str, tuple[Any, ...]] = {
 
 
 def review_queue(*, project: Project, reviewer_id: int, order: str) -> QuerySet[Review]:
-    """Reviews waiting for a reviewer, in the chosen order; never the reviewer's own annotations."""
+    """Reviews waiting for a reviewer, in the chosen order; never the reviewer's own annotations;
+    none for a reviewer stopped by their flag."""
+    from annotation_qc.review.services.reviewer_flags import reviewer_stopped
+
+    if reviewer_stopped(project=project, reviewer_id=reviewer_id):
+        return Review.objects.none()
     return (
         Review.objects.filter(project=project, status=Review.Status.PENDING)
         .exclude(annotator_id=reviewer_id)
@@ -304,14 +309,10 @@ def first_pass_conditions(
     )
 
 
-#: Review benchmarks a reviewer needs before being flagged.
-REVIEWER_MIN_BENCHMARKS = 5
-
-
 def reviewer_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict[str, Any]]:
     """Per reviewer: reviews done and how they ended, and review benchmarks caught (a seeded error
-    rejected or fixed) with a Wilson interval, per error kind, flagged like annotators are (the upper
-    bound under the project's ``flag_threshold`` after :data:`REVIEWER_MIN_BENCHMARKS`)."""
+    rejected or fixed) with a Wilson interval, per error kind, and the status of the same sequential
+    tests that flag annotators (``reviewer_flags.reviewer_flag_decision``)."""
     from django.db.models import Count, Q
 
     from annotation_qc.domain.skill import wilson_interval
@@ -344,6 +345,17 @@ def reviewer_scorecard(*, project: Project, confidence: float = 0.95) -> list[di
         .order_by("benchmark_reviewer_id", "benchmark_kind")
     ):
         per_kind.setdefault(reviewer, {})[kind] = [n, caught]
+    from annotation_qc.review.services.reviewer_flags import reviewer_flag_decision
+
+    sequences: dict[int, list[bool]] = {}
+    for reviewer, caught_one in (
+        Review.objects.filter(
+            project=project, benchmark_caught__isnull=False, benchmark_reviewer__isnull=False
+        )
+        .order_by("closed_at", "pk")
+        .values_list("benchmark_reviewer_id", "benchmark_caught")
+    ):
+        sequences.setdefault(reviewer, []).append(bool(caught_one))
     from annotation_qc.accounts.models import User
 
     people = sorted(set(done) | set(per_kind))
@@ -355,14 +367,13 @@ def reviewer_scorecard(*, project: Project, confidence: float = 0.95) -> list[di
         bench_n = sum(v[0] for v in kinds.values())
         bench_caught = sum(v[1] for v in kinds.values())
         low, high = wilson_interval(bench_caught, bench_n, confidence=confidence)
-        flagged = bench_n >= REVIEWER_MIN_BENCHMARKS and high < project.flag_threshold
+        status, evidence = reviewer_flag_decision(project, sequences.get(person, []))
         rows.append(
             {
                 "user_id": person,
                 "username": names.get(person),
-                "status": "flagged"
-                if flagged
-                else ("ok" if bench_n >= REVIEWER_MIN_BENCHMARKS else "calibrating"),
+                "status": status,
+                "flag_reason": evidence.get("reason"),
                 "reviews": n,
                 "accepted": accepted,
                 "fixed": fixed,

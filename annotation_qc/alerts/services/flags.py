@@ -3,7 +3,8 @@
 When an annotator's status turns ``flagged`` an alert of kind ``annotator_flagged`` opens for
 ``annotator:<id>`` and goes to the project's active webhooks once the transaction commits; it is
 resolved when the status leaves ``flagged``. One open alert per annotator: the caller holds the
-annotator's quality row lock, which serialises these calls.
+annotator's quality row lock, which serialises these calls. Reviewers flagged on their review
+benchmarks get the same, as ``reviewer_flagged`` for ``reviewer:<id>``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 
 from annotation_qc.alerts.models import Alert, AlertRule, Webhook
 from annotation_qc.core.queue import enqueue_on_commit
-from annotation_qc.domain.alerts import annotator_subject
+from annotation_qc.domain.alerts import annotator_subject, reviewer_subject
 
 FLAG_KIND = "annotator_flagged"
+REVIEWER_FLAG_KIND = "reviewer_flagged"
 REASONS = {
     "overall": "the sequential test over all their benchmarks",
     "recent": "the recent-window (CUSUM) test: their accuracy dropped",
@@ -61,5 +63,48 @@ def annotator_flag_resolve(*, project_id: int, annotator_id: int, now: datetime)
         project_id=project_id,
         kind=FLAG_KIND,
         subject=annotator_subject(annotator_id),
+        resolved_at__isnull=True,
+    ).update(resolved_at=now)
+
+
+def reviewer_flag_alert(
+    *, project_id: int, reviewer_id: int, username: str, decision: dict[str, Any], now: datetime
+) -> Alert | None:
+    """Open the flag alert of a reviewer who misses the seeded errors of review benchmarks (None when
+    one is already open); sent to the project's active webhooks once the transaction commits."""
+    from annotation_qc.alerts.tasks import webhook_deliver
+
+    subject = reviewer_subject(reviewer_id)
+    if Alert.objects.filter(
+        project_id=project_id, kind=REVIEWER_FLAG_KIND, subject=subject, resolved_at__isnull=True
+    ).exists():
+        return None
+    n, caught = decision.get("benchmarks", 0), decision.get("caught", 0)
+    why = REASONS.get(str(decision.get("reason")), "the sequential test")
+    alert = Alert.objects.create(
+        rule=None,
+        project_id=project_id,
+        kind=REVIEWER_FLAG_KIND,
+        severity=AlertRule.Severity.CRITICAL,
+        subject=subject,
+        message=(
+            f"Reviewer {username} was flagged by {why}: caught the seeded error in {caught} of {n} "
+            f"review benchmarks; the evidence says their catch rate is below the project's threshold "
+            f"{decision.get('threshold', 0):.0%}. Their accepted reviews may let errors through."
+        )[:1000],
+        data={"reviewer_id": reviewer_id, "username": username, **decision},
+        fired_at=now,
+    )
+    for webhook_id in Webhook.objects.filter(project_id=project_id, active=True).values_list("pk", flat=True):
+        enqueue_on_commit(webhook_deliver, alert.pk, webhook_id)
+    return alert
+
+
+def reviewer_flag_resolve(*, project_id: int, reviewer_id: int, now: datetime) -> int:
+    """Resolve the open flag alert of a reviewer (the status left ``flagged``)."""
+    return Alert.objects.filter(
+        project_id=project_id,
+        kind=REVIEWER_FLAG_KIND,
+        subject=reviewer_subject(reviewer_id),
         resolved_at__isnull=True,
     ).update(resolved_at=now)

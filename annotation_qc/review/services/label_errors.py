@@ -156,7 +156,7 @@ def _classification_suspects(
     versions, note = _classification_versions(project, run)
     if versions:
         item_ids = [a.item_id for a in rows]
-        per_version: list[dict[int, list[float]]] = []
+        per_version: list[dict[int, Any]] = []
         for name in versions:
             per_version.append(
                 dict(

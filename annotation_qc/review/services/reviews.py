@@ -18,6 +18,7 @@ from annotation_qc.labeling.models import Annotation, Item, Prediction, Task
 from annotation_qc.linting.services import LintRejected, lint_payload
 from annotation_qc.projects.models import Project
 from annotation_qc.review.models import LabelErrorSuspect, Review, ReviewConfig, ReviewRound
+from annotation_qc.review.services.reviewer_flags import reviewer_status_refresh, reviewer_stopped
 
 RATE_FIELDS = ("base_rate", "max_rate", "calibration_rate", "benchmark_rate")
 MAX_COMMENTS = 200
@@ -349,6 +350,11 @@ def review_act(
     with transaction.atomic():
         review = _locked_review(review_id, project)
         _check_can_act(review, reviewer_id, expected_round)
+        if reviewer_stopped(project=review.project, reviewer_id=reviewer_id):
+            raise Forbidden(
+                "You are flagged: your review benchmarks show seeded errors getting through, and this "
+                "project stops flagged reviewers. A manager has to look at your reviews first."
+            )
         annotation = review.annotation
         before = annotation.payload if annotation is not None else (review.benchmark_payload or {})
         after: dict[str, Any] | None = None
@@ -397,6 +403,8 @@ def review_act(
             review.closed_at = now
             fields += ["benchmark_caught", "benchmark_reviewer"]
         review.save(update_fields=fields)
+        if review.benchmark_kind:
+            reviewer_status_refresh(project=review.project, reviewer_id=reviewer_id, now=now)
         if (
             annotation is not None
             and action == ReviewRound.Action.FIX

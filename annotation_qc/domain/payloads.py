@@ -7,7 +7,7 @@ classification: ``{"label": "cat"}``. Errors are keyed by field path (``boxes[2]
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal, TypeGuard
 
 import numpy as np
@@ -44,16 +44,43 @@ def validate_payload(
     width: float,
     height: float,
     max_boxes: int = 500,
+    retired: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Return the clean payload or raise :class:`PayloadError` naming every bad field."""
+    """Return the clean payload or raise :class:`PayloadError` naming every bad field.
+
+    ``retired`` labels are still in the label set (old answers keep them) but a new answer may not
+    use them.
+    """
     if not isinstance(raw, Mapping):
         raise PayloadError({"": ["must be a JSON object"]})
     if kind == "classification":
-        return _validate_classification(raw, labels)
-    return _validate_boxes(raw, labels=labels, width=width, height=height, max_boxes=max_boxes)
+        return _validate_classification(raw, labels, retired)
+    return _validate_boxes(
+        raw, labels=labels, width=width, height=height, max_boxes=max_boxes, retired=retired
+    )
 
 
-def _validate_classification(raw: Mapping[str, Any], labels: Sequence[str]) -> dict[str, Any]:
+def retired_label_errors(raw: Any, retired: Collection[str]) -> dict[str, list[str]]:
+    """The fields of a (possibly unfinished) payload that use a retired label, by path."""
+    if not retired or not isinstance(raw, Mapping):
+        return {}
+    message = "the label '{}' is retired; choose another"
+    label = raw.get("label")
+    if isinstance(label, str) and label in retired:
+        return {"label": [message.format(label)]}
+    boxes = raw.get("boxes")
+    if not isinstance(boxes, list):
+        return {}
+    return {
+        f"boxes[{index}].label": [message.format(box["label"])]
+        for index, box in enumerate(boxes)
+        if isinstance(box, Mapping) and isinstance(box.get("label"), str) and box["label"] in retired
+    }
+
+
+def _validate_classification(
+    raw: Mapping[str, Any], labels: Sequence[str], retired: Collection[str]
+) -> dict[str, Any]:
     extra = sorted(set(raw) - {"label"})
     if extra:
         raise PayloadError({extra[0]: ["unexpected field in a classification payload"]})
@@ -62,11 +89,20 @@ def _validate_classification(raw: Mapping[str, Any], labels: Sequence[str]) -> d
         raise PayloadError({"label": ["required, a string"]})
     if label not in labels:
         raise PayloadError({"label": [f"'{label}' is not in the project's label set"]})
+    errors = retired_label_errors(raw, retired)
+    if errors:
+        raise PayloadError(errors)
     return {"label": label}
 
 
 def _validate_boxes(
-    raw: Mapping[str, Any], *, labels: Sequence[str], width: float, height: float, max_boxes: int
+    raw: Mapping[str, Any],
+    *,
+    labels: Sequence[str],
+    width: float,
+    height: float,
+    max_boxes: int,
+    retired: Collection[str],
 ) -> dict[str, Any]:
     extra = sorted(set(raw) - {"boxes"})
     if extra:
@@ -117,6 +153,8 @@ def _validate_boxes(
     for mask, key, message in checks:
         for index in np.flatnonzero(mask).tolist():
             errors.setdefault(f"boxes[{index}].{key}", []).append(message)
+    for path, messages in retired_label_errors(raw, retired).items():
+        errors.setdefault(path, []).extend(messages)
     if errors:
         raise PayloadError(dict(sorted(errors.items(), key=lambda kv: _path_order(kv[0]))))
     return {

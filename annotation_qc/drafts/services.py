@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotation_qc.core.exceptions import Conflict, ServiceError
+from annotation_qc.domain.payloads import retired_label_errors
 from annotation_qc.drafts.models import TaskDraft
 from annotation_qc.labeling.models import Task
 
@@ -35,7 +36,13 @@ def draft_save(*, task: Task, payload: Any, elapsed_ms: int) -> TaskDraft:
         raise ServiceError("Invalid draft.", errors={"payload": ["must be an object"]})
     if len(json.dumps(payload, separators=(",", ":"))) > MAX_DRAFT_BYTES:
         raise ServiceError("Draft too large.", errors={"payload": [f"at most {MAX_DRAFT_BYTES} bytes"]})
-    locked = Task.objects.select_for_update().get(pk=task.pk)
+    locked = Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task.pk)
+    retired = retired_label_errors(payload, locked.project.retired_labels)
+    if retired:
+        raise ServiceError(
+            "The draft uses a retired label.",
+            errors={f"payload.{path}": messages for path, messages in retired.items()},
+        )
     _check_open(locked)
     draft, _ = TaskDraft.objects.update_or_create(
         task=locked, defaults={"payload": payload, "elapsed_ms": elapsed_ms}

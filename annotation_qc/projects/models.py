@@ -140,6 +140,16 @@ class Project(models.Model):
         return "bbox" if self.kind == self.Kind.BBOX else "classification"
 
     @property
+    def retired_labels(self) -> frozenset[str]:
+        """Labels kept for old answers that no new answer may use."""
+        config = self.label_config or {}
+        return frozenset(
+            label
+            for label in self.labels
+            if isinstance(config.get(label), dict) and config[label].get("retired")
+        )
+
+    @property
     def priority_field(self) -> str:
         """The ``Item`` column that orders the live queue."""
         return PRIORITY_FIELDS[self.priority_slot]

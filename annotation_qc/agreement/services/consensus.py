@@ -150,7 +150,13 @@ def item_resolve(
         chosen = Annotation.objects.filter(pk=annotation_id, item=item).first()
         if chosen is None:
             raise NotFound("No such annotation on this item.")
-    answer = validated_for_item(project=project, item=item, payload=chosen.payload if chosen else payload)
+    # An annotator's stored answer stays valid after a label in it was retired; an edited one may not use it.
+    answer = validated_for_item(
+        project=project,
+        item=item,
+        payload=chosen.payload if chosen else payload,
+        allow_retired=chosen is not None,
+    )
     consensus, _ = Consensus.objects.update_or_create(
         item=item,
         defaults={

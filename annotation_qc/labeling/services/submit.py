@@ -22,7 +22,11 @@ def payload_clean(*, task: Task, payload: Any) -> dict[str, Any]:
     return validated_for_item(project=task.project, item=task.item, payload=payload)
 
 
-def validated_for_item(*, project: Project, item: Item, payload: Any) -> dict[str, Any]:
+def validated_for_item(
+    *, project: Project, item: Item, payload: Any, allow_retired: bool = False
+) -> dict[str, Any]:
+    """The validated payload or a 400 naming the fields; a new answer may not use a retired label
+    (``allow_retired`` for one that was stored before the label was retired)."""
     try:
         return validate_payload(
             payload,
@@ -31,6 +35,7 @@ def validated_for_item(*, project: Project, item: Item, payload: Any) -> dict[st
             width=item.width,
             height=item.height,
             max_boxes=project.max_boxes,
+            retired=() if allow_retired else project.retired_labels,
         )
     except PayloadError as exc:
         errors = {f"payload.{path}".rstrip("."): messages for path, messages in exc.errors.items()}

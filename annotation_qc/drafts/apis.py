@@ -8,11 +8,13 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.serializers import StrictSerializer
-from annotation_qc.drafts.revisions import answer_revise, recent_answers
+from annotation_qc.drafts.revisions import recent_answers
 from annotation_qc.drafts.services import draft_for_task, draft_save
 from annotation_qc.labeling import selectors
+from annotation_qc.labeling.apis import FindingSerializer
 from annotation_qc.labeling.permissions import IsTaskAnnotator
 from annotation_qc.projects.permissions import ANNOTATOR, ProjectApi
+from annotation_qc.workflow.submit_pipeline import answer_revise
 
 
 class DraftOutputSerializer(serializers.Serializer):
@@ -62,23 +64,28 @@ class AnswerReviseApi(APIView):
 
     permission_classes = [IsTaskAnnotator]  # their own task (else 404), while an annotator (else 403)
 
+    class OutputSerializer(serializers.Serializer):
+        task_id = serializers.CharField()
+        payload = serializers.JSONField()
+        versions = serializers.IntegerField()
+        findings = FindingSerializer(many=True)
+
     class InputSerializer(StrictSerializer):
         payload = serializers.JSONField()
         time_spent_ms = serializers.IntegerField(
             min_value=0, max_value=7 * 24 * 3600 * 1000, required=False, allow_null=True
         )
 
-    @extend_schema(request=InputSerializer, responses=dict)
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def put(self, request: Request, task_id: str) -> Response:
         task = selectors.task_of_annotator(task_id=task_id, user=request.user)  # 404 for anyone else's
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        annotation = answer_revise(
+        annotation, versions, findings = answer_revise(
             task_id=task.pk,
             annotator_id=user_id(request),
             payload=data.validated_data["payload"],
             client_time_ms=data.validated_data.get("time_spent_ms"),
         )
-        return Response(
-            {"task_id": task_id, "payload": annotation.payload, "versions": annotation.revisions.count() + 1}
-        )
+        body = {"task_id": task_id, "payload": annotation.payload, "versions": versions, "findings": findings}
+        return Response(self.OutputSerializer(body).data)

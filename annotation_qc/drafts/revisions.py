@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from annotation_qc.core.exceptions import Conflict, NotFound
 from annotation_qc.drafts.models import AnnotationRevision
 from annotation_qc.labeling.models import Annotation, Task
 from annotation_qc.labeling.selectors import task_image_url
-from annotation_qc.labeling.services.submit import validated_for_item
+from annotation_qc.labeling.services.submit import task_lookup_filter
 from annotation_qc.projects.models import Project
 
 RECENT = 10
@@ -55,13 +54,18 @@ def recent_answers(*, project: Project, annotator_id: int) -> list[dict[str, Any
     return rows
 
 
-@transaction.atomic
-def answer_revise(*, task_id: int, annotator_id: int, payload: Any, client_time_ms: int | None) -> Annotation:
+def answer_lock_for_revision(*, task_id: int | str, annotator_id: int) -> tuple[Task, Annotation]:
+    """The annotator's task and its answer, locked; 404 for anyone else's, 409 after the edit window.
+
+    The same statements for every kind of task (inside the caller's transaction).
+    """
     task = (
-        Task.objects.select_related("project", "item").filter(pk=task_id, annotator_id=annotator_id).first()
+        Task.objects.select_related("project", "item")
+        .filter(annotator_id=annotator_id, **task_lookup_filter(task_id))
+        .first()
     )
     annotation = (
-        Annotation.objects.select_for_update().filter(task_id=task_id, annotator_id=annotator_id).first()
+        Annotation.objects.select_for_update().filter(task_id=task.pk, annotator_id=annotator_id).first()
         if task is not None
         else None
     )
@@ -72,7 +76,12 @@ def answer_revise(*, task_id: int, annotator_id: int, payload: Any, client_time_
         raise Conflict(
             "This answer can no longer be changed.", errors={"task": ["the project's edit window has passed"]}
         )
-    clean = validated_for_item(project=task.project, item=task.item, payload=payload)
+    return task, annotation
+
+
+def revision_store(*, annotation: Annotation, payload: dict[str, Any], client_time_ms: int | None) -> int:
+    """Keep the answer's current version as a numbered revision and store the new payload; the version
+    count after it (inside the caller's transaction)."""
     number = annotation.revisions.count() + 1
     AnnotationRevision.objects.create(
         annotation=annotation,
@@ -80,8 +89,8 @@ def answer_revise(*, task_id: int, annotator_id: int, payload: Any, client_time_
         payload=annotation.payload,
         client_time_ms=annotation.client_time_ms,
     )
-    annotation.payload = clean
+    annotation.payload = payload
     if client_time_ms is not None:
         annotation.client_time_ms = (annotation.client_time_ms or 0) + client_time_ms
     annotation.save(update_fields=["payload", "client_time_ms"])
-    return annotation
+    return number + 1

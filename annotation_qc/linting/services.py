@@ -66,9 +66,12 @@ def lint_draft(
 
 
 def findings_check_and_store(
-    *, annotation: Annotation, findings: list[Finding], now: datetime
+    *, annotation: Annotation, findings: list[Finding], now: datetime, replace: bool = False
 ) -> list[dict[str, Any]]:
-    """Reject the submission on error findings; store the warnings. Runs inside the submit transaction."""
+    """Reject the submission on error findings; store the warnings. Runs inside the submit transaction.
+
+    ``replace`` (a revised answer): the findings of the version it replaces go first.
+    """
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise LintRejected(
@@ -76,6 +79,8 @@ def findings_check_and_store(
             + "; ".join(f.message for f in errors),
             findings=[f.to_dict() for f in findings],
         )
+    if replace:
+        LintFinding.objects.filter(annotation=annotation).delete()
     LintFinding.objects.bulk_create(
         LintFinding(
             annotation=annotation,

@@ -11,6 +11,11 @@ On the request (one transaction, the same statements for a benchmark and for wor
 Off the request (:func:`after_submit`): score a benchmark (``benchmarks.services.scoring``), sample
 for review (a hook), and update the consensus of a repeated item. A skip (:func:`task_skip`) runs
 the same statements for every kind of task; scoring records it in a worker (:func:`after_skip`).
+
+Going back to a recent answer (:func:`answer_revise`) runs the same steps as a first submit: lock the
+answer (409 after the edit window), validate, lint (the new findings replace the old ones), keep the
+old version, and hand the rest to a worker (:func:`after_revise`: the benchmark is scored again,
+the consensus follows), with the same statements and answer for a benchmark and for work.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from annotation_qc.agreement.services import consensus
 from annotation_qc.benchmarks.services import scoring
 from annotation_qc.core.exceptions import Conflict
 from annotation_qc.core.queue import enqueue_name_on_commit
+from annotation_qc.drafts.revisions import answer_lock_for_revision, revision_store
 from annotation_qc.labeling.models import Annotation, Task
 from annotation_qc.labeling.services import dispatch as labeling_dispatch
 from annotation_qc.labeling.services.submit import annotation_store, payload_clean, task_lock_for_submit
@@ -34,6 +40,7 @@ from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
 
 AFTER_SUBMIT_TASK = "workflow.after_submit"
 AFTER_SKIP_TASK = "workflow.after_skip"
+AFTER_REVISE_TASK = "workflow.after_revise"
 #: A finished benchmark still unscored this long after it ended lost its follow-up job (broker outage).
 UNSCORED_GRACE_SECONDS = 120
 UNSCORED_SWEEP_LIMIT = 500
@@ -82,6 +89,56 @@ def after_submit(*, task_id: int, now: datetime | None = None) -> None:
                     task_id=task.pk, project=task.project, payload=payload, now=now
                 )
         review_sample(task=task, now=now)
+    required = task.item.required_annotations
+    if task.kind == Task.Kind.REGULAR and consensus.consensus_due(item_id=task.item_id, required=required):
+        consensus.consensus_update(item_id=task.item_id)
+
+
+def answer_revise(
+    *,
+    task_id: int | str,
+    annotator_id: int,
+    payload: Any,
+    client_time_ms: int | None,
+    now: datetime | None = None,
+) -> tuple[Annotation, int, list[dict[str, Any]]]:
+    """Change the annotator's recent answer: validated and linted exactly as on submit, the old version
+    kept. Returns the annotation, its number of versions and its stored (warning) findings.
+
+    ``client_time_ms`` is the time spent on this change; the linters see the answer's whole time.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        task, annotation = answer_lock_for_revision(task_id=task_id, annotator_id=annotator_id)
+        clean = payload_clean(task=task, payload=payload)
+        total_ms = (annotation.client_time_ms or 0) + (client_time_ms or 0)
+        found = lint_payload(
+            project=task.project,
+            item=task.item,
+            payload=clean,
+            time_spent_ms=None if annotation.client_time_ms is None and client_time_ms is None else total_ms,
+        )
+        versions = revision_store(annotation=annotation, payload=clean, client_time_ms=client_time_ms)
+        findings = findings_check_and_store(annotation=annotation, findings=found, now=now, replace=True)
+        enqueue_name_on_commit(AFTER_REVISE_TASK, task.pk)
+    return annotation, versions, findings
+
+
+def after_revise(*, task_id: int, now: datetime | None = None) -> None:
+    """What follows a changed answer, in a worker: a benchmark is scored again (in its place in the
+    annotator's sequence), and the consensus of a repeated item is brought up to date."""
+    now = now or timezone.now()
+    task = Task.objects.select_related("project", "item").filter(pk=task_id).first()
+    if task is None or task.status != Task.Status.SUBMITTED:
+        return
+    with transaction.atomic():
+        if task.kind == Task.Kind.BENCHMARK:
+            benchmarks_bind_served(project=task.project, annotator_id=task.annotator_id)
+            payload = Annotation.objects.filter(task_id=task.pk).values_list("payload", flat=True).first()
+            if payload is not None:
+                scoring.benchmark_outcome_record(
+                    task_id=task.pk, project=task.project, payload=payload, now=now
+                )
     required = task.item.required_annotations
     if task.kind == Task.Kind.REGULAR and consensus.consensus_due(item_id=task.item_id, required=required):
         consensus.consensus_update(item_id=task.item_id)

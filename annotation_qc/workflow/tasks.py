@@ -22,6 +22,11 @@ def after_skip(task_id: int) -> None:
     submit_pipeline.after_skip(task_id=task_id)
 
 
+@shared_task(name="workflow.after_revise", acks_late=True)
+def after_revise(task_id: int) -> None:
+    submit_pipeline.after_revise(task_id=task_id)
+
+
 @shared_task(name="workflow.unscored_benchmarks_sweep")
 def unscored_benchmarks_sweep() -> int:
     """Beat: score benchmarks whose follow-up job was lost while the broker was down."""

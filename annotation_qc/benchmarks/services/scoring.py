@@ -27,12 +27,16 @@ THRESHOLD_RANGE = (0.02, 0.94)
 def benchmark_outcome_record(
     *, task_id: int, project: Project, payload: dict[str, Any], now: datetime
 ) -> None:
-    """Score the submission against the gold answer and update the annotator's status."""
+    """Score the submission against the gold answer and update the annotator's status.
+
+    A changed answer is scored again: the new outcome replaces the old one and keeps its place
+    (``scored_at``) in the annotator's sequence of outcomes.
+    """
     benchmark = BenchmarkTask.objects.select_for_update().get(task_id=task_id)
     outcome = score_submission(benchmark.gold_payload, payload, min_iou=project.benchmark_min_iou)
     benchmark.fixed = outcome.fixed
     benchmark.outcome = outcome.to_dict()
-    benchmark.scored_at = now
+    benchmark.scored_at = benchmark.scored_at or now
     benchmark.save(update_fields=["fixed", "outcome", "scored_at"])
     annotator_status_refresh(project=project, annotator_id=benchmark.annotator_id, now=now)
 

@@ -228,7 +228,12 @@ export const tasks = {
     return page.results;
   },
   /** Changes one's own submitted answer (within the project's edit window; 409 after). */
-  revise(taskId: Task["id"], payload: Payload, timeSpentMs: number): Promise<{ task_id: Task["id"]; versions: number }> {
+  /** Linted like a submit: 400 with the findings on an error, else the stored warnings. */
+  revise(
+    taskId: Task["id"],
+    payload: Payload,
+    timeSpentMs: number,
+  ): Promise<{ task_id: Task["id"]; versions: number; findings: SubmitResult["findings"] }> {
     return must(
       apiRequest("PUT", `/tasks/${taskId}/answer/`, { body: { payload, time_spent_ms: Math.round(timeSpentMs) } }),
     );

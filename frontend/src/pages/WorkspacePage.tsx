@@ -83,7 +83,7 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
 
   const revise = async (taskId: Task["id"], payload: Payload, ms: number): Promise<SubmitResult> => {
     const done = await tasks.revise(taskId, payload, ms);
-    return { annotation_id: 0, task_id: done.task_id, findings: [] } as SubmitResult;
+    return { annotation_id: 0, task_id: done.task_id, findings: done.findings } as SubmitResult;
   };
 
   const openAnswers = async () => {

@@ -2,8 +2,9 @@
 
 One row per review that a reviewer acted on at least once: who made the annotation (or, for the
 reviewer scorecard, who reviewed it), whether the first action was an accept, whether it was ever
-rejected, how many objects were changed after review (reviewer fixes and rework), the seconds it
-waited for reviewers and the rework rounds.
+rejected, how many objects were changed after review (reviewer fixes and rework), the reviewers'
+working seconds on it (NaN where no action was timed), the rework rounds and the seconds it waited
+in the queue.
 """
 
 from __future__ import annotations
@@ -45,17 +46,23 @@ def review_stats(
     seconds_in_review: ArrayLike,
     rework_rounds: ArrayLike,
     *,
+    seconds_queued: ArrayLike | None = None,
     confidence: float = 0.95,
 ) -> dict[int, dict[str, Any]]:
     """Per person id: reviews, first-pass acceptance and rejection rates (Wilson intervals), objects
-    changed per review, rework rounds per review (normal intervals) and time in review (median, mean)."""
+    changed per review, rework rounds per review (normal intervals), time in review (the reviewers'
+    working time: median, mean and how many reviews were timed; NaN entries left out) and, given
+    ``seconds_queued``, time in the queue the same way."""
     ids = np.asarray(people, dtype=np.int64).reshape(-1)
     accepted = np.asarray(first_pass_accepted, dtype=bool).reshape(-1)
     rejected_a = np.asarray(rejected, dtype=bool).reshape(-1)
     changed = np.asarray(objects_changed, dtype=np.float64).reshape(-1)
     seconds = np.asarray(seconds_in_review, dtype=np.float64).reshape(-1)
     rounds = np.asarray(rework_rounds, dtype=np.float64).reshape(-1)
+    queued = None if seconds_queued is None else np.asarray(seconds_queued, dtype=np.float64).reshape(-1)
     if not len(ids) == len(accepted) == len(rejected_a) == len(changed) == len(seconds) == len(rounds):
+        raise ValueError("every column needs one value per review")
+    if queued is not None and len(queued) != len(ids):
         raise ValueError("every column needs one value per review")
     result: dict[int, dict[str, Any]] = {}
     order = np.argsort(ids, kind="stable")
@@ -68,12 +75,22 @@ def review_stats(
             "rejection_rate": _rate(int(rejected_a[rows].sum()), n, confidence),
             "objects_fixed_per_review": _mean_interval(changed[rows], confidence),
             "rework_rounds_per_review": _mean_interval(rounds[rows], confidence),
-            "time_in_review_seconds": {
-                "median": round(float(np.median(seconds[rows])), 1),
-                "mean": round(float(seconds[rows].mean()), 1),
-            },
+            "time_in_review_seconds": _times(seconds[rows]),
         }
+        if queued is not None:
+            result[int(person)]["time_in_queue_seconds"] = _times(queued[rows])
     return result
+
+
+def _times(values: np.ndarray[Any, Any]) -> dict[str, Any]:
+    measured = values[~np.isnan(values)]
+    if not len(measured):
+        return {"median": None, "mean": None, "n": 0}
+    return {
+        "median": round(float(np.median(measured)), 1),
+        "mean": round(float(measured.mean()), 1),
+        "n": len(measured),
+    }
 
 
 def first_pass_acceptance_below(

@@ -189,6 +189,19 @@ class ReviewDetailApi(ProjectApi):
         return Response(selectors.review_detail(review=review))
 
 
+class ReviewOpenApi(ProjectApi):
+    """The reviewer opens a pending review: the workspace, and their working time starts (time in
+    review runs from here to their action, not from when the review entered the queue)."""
+
+    allowed_roles = REVIEWERS
+
+    @extend_schema(request=None, responses=dict)
+    def post(self, request: Request, project_id: int, review_id: int) -> Response:
+        review = reviews.review_open(review_id=review_id, project=self.project, reviewer_id=user_id(request))
+        review = selectors.review_for_member(project=self.project, review_id=review.pk)
+        return Response(selectors.review_detail(review=review))
+
+
 class ReviewActionApi(ProjectApi):
     """``accept``, ``fix`` (``payload``) or ``reject`` (``comments``); 409 when another reviewer
     acted first."""

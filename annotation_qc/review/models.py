@@ -136,6 +136,12 @@ class Review(models.Model):
     entered_at = models.DateTimeField()
     #: When the current round started waiting for a reviewer.
     pending_since = models.DateTimeField()
+    #: Who opened the current round in the review workspace, and when (their working time runs from
+    #: here to their action); cleared when the round ends.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     round = models.PositiveSmallIntegerField(default=1)
     #: Review benchmarks: the seeded error's kind, the gold answer with that error, and whether the
     #: reviewer caught it (rejected or fixed it). Never shown to reviewers.
@@ -181,8 +187,12 @@ class ReviewRound(models.Model):
     payload_after = models.JSONField(null=True, blank=True)
     diff = models.JSONField(null=True, blank=True)
     objects_changed = models.PositiveIntegerField(default=0)
-    #: Seconds the round waited before this action (time in review for reviewer actions).
+    #: Seconds the round waited in the queue before the acting reviewer opened it (before the action
+    #: when they never opened it).
     seconds_waiting = models.FloatField(default=0.0)
+    #: The reviewer's working time: from opening the review to this action (None when they acted
+    #: without opening it, e.g. through the API).
+    seconds_working = models.FloatField(null=True, blank=True)
     acted_at = models.DateTimeField()
 
     class Meta:

@@ -133,6 +133,7 @@ def review_detail(*, review: Review) -> dict[str, Any]:
             "diff": r.diff,
             "objects_changed": r.objects_changed,
             "seconds_waiting": round(r.seconds_waiting, 1),
+            "seconds_working": None if r.seconds_working is None else round(r.seconds_working, 1),
             "at": r.acted_at.isoformat(),
         }
         for r in review.rounds.select_related("actor").order_by("acted_at", "pk")
@@ -208,7 +209,8 @@ REVIEWER_ACTIONS = ("accept", "fix", "reject")
 
 def review_outcomes(*, project: Project, benchmarks: bool = False) -> list[tuple[Any, ...]]:
     """Per review a reviewer acted on: (review id, annotator id, round-1 accepts, rejects, objects
-    changed after review, seconds waiting for reviewers)."""
+    changed after review, reviewers' working seconds (None when no action was timed), seconds
+    waiting in the queue)."""
     from django.db.models import Count, Exists, OuterRef, Q, Sum
 
     from annotation_qc.review.models import ReviewRound
@@ -220,8 +222,9 @@ def review_outcomes(*, project: Project, benchmarks: bool = False) -> list[tuple
         accepted_first=Count("rounds", filter=Q(rounds__round=1, rounds__action="accept")),
         rejects=Count("rounds", filter=Q(rounds__action="reject")),
         changed=Sum("rounds__objects_changed", filter=Q(rounds__action__in=("fix", "rework"))),
-        seconds=Sum("rounds__seconds_waiting", filter=Q(rounds__action__in=REVIEWER_ACTIONS)),
-    ).values_list("pk", "annotator_id", "accepted_first", "rejects", "changed", "seconds")
+        seconds=Sum("rounds__seconds_working", filter=Q(rounds__action__in=REVIEWER_ACTIONS)),
+        queued=Sum("rounds__seconds_waiting", filter=Q(rounds__action__in=REVIEWER_ACTIONS)),
+    ).values_list("pk", "annotator_id", "accepted_first", "rejects", "changed", "seconds", "queued")
     return list(rows)
 
 
@@ -240,14 +243,15 @@ def review_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict
     rows = review_outcomes(project=project)
     if not rows:
         return []
-    _, annotators, accepted, rejects, changed, seconds = (list(c) for c in zip(*rows, strict=True))
+    _, annotators, accepted, rejects, changed, seconds, queued = (list(c) for c in zip(*rows, strict=True))
     stats = review_stats(
         annotators,
         [a > 0 for a in accepted],
         [r > 0 for r in rejects],
         [c or 0 for c in changed],
-        [s or 0.0 for s in seconds],
+        [float("nan") if s is None else s for s in seconds],
         rejects,
+        seconds_queued=[q or 0.0 for q in queued],
         confidence=confidence,
     )
     names = dict(User.objects.filter(pk__in=list(stats)).values_list("pk", "username"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path(f"{P}/review-settings/", apis.ReviewSettingsApi.as_view(), name="review-settings"),
     path(f"{P}/review-queue/", apis.ReviewQueueApi.as_view(), name="review-queue"),
     path(f"{P}/reviews/<int:review_id>/", apis.ReviewDetailApi.as_view(), name="review-detail"),
+    path(f"{P}/reviews/<int:review_id>/open/", apis.ReviewOpenApi.as_view(), name="review-open"),
     path(
         f"{P}/reviews/<int:review_id>/accept/",
         apis.ReviewActionApi.as_view(action="accept"),

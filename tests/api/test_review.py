@@ -416,6 +416,7 @@ def _three_reviews(world: World) -> list[Review]:
     for _ in range(3):
         _submit(world, {"boxes": [CAR]})
     first, second, third = Review.objects.order_by("pk")
+    assert world.client("reviewer").post(_url(world, f"reviews/{first.pk}/open/")).status_code == 200
     assert _act(world, "reviewer", first, "accept").status_code == 200
     assert _act(world, "reviewer", second, "fix", payload={"boxes": [CAR, PERSON]}).status_code == 200
     assert (
@@ -444,7 +445,10 @@ def test_review_scorecard_per_annotator_with_intervals(review_world: World) -> N
     # One box added by the fix, one relabelled in rework: 2 objects over 3 reviews.
     assert row["objects_fixed_per_review"]["value"] == pytest.approx(2 / 3, abs=1e-4)
     assert row["rework_rounds_per_review"]["value"] == pytest.approx(1 / 3, abs=1e-4)
+    # Only the review opened in the workspace is timed (the others were acted on straight away).
+    assert row["time_in_review_seconds"]["n"] == 1
     assert row["time_in_review_seconds"]["median"] >= 0
+    assert row["time_in_queue_seconds"]["n"] == 3
     assert row["benchmark_accuracy"]["n"] == 0
     assert sum(week["reviews"] for week in row["trend"]) == 3
     response = review_world.client("manager").get(_url(review_world, "review-scorecard/"), {"format": "csv"})

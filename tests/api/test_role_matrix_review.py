@@ -87,6 +87,7 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     ),
     ("review queue", "get", lambda w: f"{base(w)}/review-queue/", None, REVIEWERS),
     ("review detail", "get", lambda w: f"{base(w)}/reviews/{_review(w)}/", None, REVIEWERS),
+    ("review open", "post", lambda w: f"{base(w)}/reviews/{_review(w)}/open/", lambda w: {}, REVIEWERS),
     ("review accept", "post", lambda w: f"{base(w)}/reviews/{_review(w)}/accept/", lambda w: {}, REVIEWERS),
     (
         "review fix",

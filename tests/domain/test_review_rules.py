@@ -72,10 +72,28 @@ def test_review_stats_per_person():
     assert seven["rejection_rate"]["value"] == pytest.approx(2 / 3, abs=1e-4)
     assert seven["objects_fixed_per_review"]["value"] == 2.0
     assert seven["objects_fixed_per_review"]["low"] < 2.0 < seven["objects_fixed_per_review"]["high"]
-    assert seven["time_in_review_seconds"] == {"median": 20.0, "mean": 40.0}
+    assert seven["time_in_review_seconds"] == {"median": 20.0, "mean": 40.0, "n": 3}
     assert stats[9]["objects_fixed_per_review"]["low"] is None  # one review: no interval
     with pytest.raises(ValueError, match="one value per review"):
         review_stats([1], [1, 0], [0], [0], [0], [0])
+
+
+def test_time_in_review_leaves_out_unmeasured_reviews_and_reports_the_queue_apart():
+    from annotation_qc.domain.review_quality import review_stats
+
+    nan = float("nan")
+    stats = review_stats(
+        [7, 7, 7, 9],
+        [1, 1, 1, 1],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [10, nan, 30, nan],
+        [0, 0, 0, 0],
+        seconds_queued=[600, 60, 3600, 5],
+    )
+    assert stats[7]["time_in_review_seconds"] == {"median": 20.0, "mean": 20.0, "n": 2}
+    assert stats[7]["time_in_queue_seconds"] == {"median": 600.0, "mean": 1420.0, "n": 3}
+    assert stats[9]["time_in_review_seconds"] == {"median": None, "mean": None, "n": 0}
 
 
 def test_first_pass_alert_needs_enough_reviews_and_strong_evidence():

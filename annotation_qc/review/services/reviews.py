@@ -334,6 +334,31 @@ def _valid_region(region: Any, item: Item) -> bool:
     return w > 0 and h > 0 and x >= 0 and y >= 0 and x + w <= item.width and y + h <= item.height
 
 
+def review_open(*, review_id: int, project: Project, reviewer_id: int, now: datetime | None = None) -> Review:
+    """A reviewer opens a pending review in the workspace: their working time starts here.
+
+    The same reviewer opening it again keeps the first opening; another reviewer opening it starts
+    the clock for them. Own annotations: 403; a review no longer pending: 409.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = _locked_review(review_id, project)
+        _check_can_act(review, reviewer_id, None)
+        if reviewer_stopped(project=review.project, reviewer_id=reviewer_id):
+            raise Forbidden(STOPPED)
+        if review.opened_by_id != reviewer_id or review.opened_at is None:
+            review.opened_by_id = reviewer_id
+            review.opened_at = now
+            review.save(update_fields=["opened_by", "opened_at"])
+    return review
+
+
+STOPPED = (
+    "You are flagged: your review benchmarks show seeded errors getting through, and this "
+    "project stops flagged reviewers. A manager has to look at your reviews first."
+)
+
+
 def review_act(
     *,
     review_id: int,
@@ -351,10 +376,7 @@ def review_act(
         review = _locked_review(review_id, project)
         _check_can_act(review, reviewer_id, expected_round)
         if reviewer_stopped(project=review.project, reviewer_id=reviewer_id):
-            raise Forbidden(
-                "You are flagged: your review benchmarks show seeded errors getting through, and this "
-                "project stops flagged reviewers. A manager has to look at your reviews first."
-            )
+            raise Forbidden(STOPPED)
         annotation = review.annotation
         before = annotation.payload if annotation is not None else (review.benchmark_payload or {})
         after: dict[str, Any] | None = None
@@ -389,12 +411,13 @@ def review_act(
             payload_after=after,
             diff=diff,
             objects_changed=int(diff["changed"]) if diff else 0,
-            seconds_waiting=max(0.0, (now - review.pending_since).total_seconds()),
+            **_round_times(review, reviewer_id, now),
             acted_at=now,
         )
         if review.status != Review.Status.REWORK:
             review.closed_at = now
-        fields = ["status", "closed_at"]
+        review.opened_at, review.opened_by_id = None, None  # the round ended
+        fields = ["status", "closed_at", "opened_at", "opened_by"]
         if review.benchmark_kind:
             # Scored by whether the reviewer caught the seeded error; a rejected benchmark goes to
             # nobody (it has no annotator) and is closed, though it answers like any rejection.
@@ -415,6 +438,19 @@ def review_act(
 
             enqueue_on_commit(consensus_update, review.item_id, review.item.required_annotations)
     return review
+
+
+def _round_times(review: Review, reviewer_id: int, now: datetime) -> dict[str, float | None]:
+    """The queue wait and the acting reviewer's working time (from their opening of the review)."""
+    if review.opened_by_id == reviewer_id and review.opened_at is not None:
+        return {
+            "seconds_waiting": max(0.0, (review.opened_at - review.pending_since).total_seconds()),
+            "seconds_working": max(0.0, (now - review.opened_at).total_seconds()),
+        }
+    return {
+        "seconds_waiting": max(0.0, (now - review.pending_since).total_seconds()),
+        "seconds_working": None,
+    }
 
 
 # Rework by the annotator.
@@ -476,7 +512,8 @@ def rework_submit(
             review.round += 1
             review.status = Review.Status.PENDING
             review.pending_since = now
-            review.save(update_fields=["round", "status", "pending_since"])
+            review.opened_at, review.opened_by_id = None, None
+            review.save(update_fields=["round", "status", "pending_since", "opened_at", "opened_by"])
             return review, [f.to_dict() for f in findings]
     if review.status == Review.Status.PENDING:
         raise Conflict("Your rework was already submitted; it is waiting for review.")

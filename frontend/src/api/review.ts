@@ -29,6 +29,7 @@ export interface ReviewRoundEntry {
   diff: Record<string, unknown> | null;
   objects_changed: number;
   seconds_waiting: number;
+  seconds_working: number | null;
   at: string;
 }
 
@@ -104,6 +105,10 @@ export const review = {
   },
   detail(projectId: number, reviewId: number): Promise<ReviewDetail> {
     return must(apiRequest<ReviewDetail>("GET", `/projects/${projectId}/reviews/${reviewId}/`));
+  },
+  /** Opens a pending review in the workspace: the reviewer's working time (time in review) starts. */
+  open(projectId: number, reviewId: number): Promise<ReviewDetail> {
+    return must(apiRequest<ReviewDetail>("POST", `/projects/${projectId}/reviews/${reviewId}/open/`));
   },
   act(
     projectId: number,

@@ -53,7 +53,7 @@ describe("ReviewPanel", () => {
   it("toggles layers, pins comments on boxes and rejects with them (R)", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: detail() },
       [`POST ${P}/reviews/11/reject/`]: { status: 200, body: detail({ status: "rework" }) },
     });
     const onDone = vi.fn();
@@ -79,10 +79,26 @@ describe("ReviewPanel", () => {
     });
   });
 
+  it("opens the review (the reviewer's working time starts) and shows a closed one read-only", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/12/open/`]: { status: 409, body: { detail: "no longer waiting" } },
+      [`GET ${P}/reviews/12/`]: { status: 200, body: detail({ id: 12, status: "accepted" }) },
+    });
+    const { unmount } = renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={vi.fn()} />);
+    await screen.findByTestId("review-panel");
+    expect(api.callsTo(`POST ${P}/reviews/11/open/`)).toHaveLength(1);
+    unmount();
+    renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={12} onDone={vi.fn()} />);
+    await screen.findByTestId("review-panel");
+    expect(api.callsTo(`GET ${P}/reviews/12/`)).toHaveLength(1);
+  });
+
   it("saves a fix (relabelled and removed boxes) and reports a 409", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: detail() },
       [`POST ${P}/reviews/11/fix/`]: {
         status: 409,
         body: { detail: "This review is no longer waiting for a reviewer." },
@@ -106,7 +122,7 @@ describe("ReviewPanel", () => {
   it("accepts with A, and typing in a comment does not", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: detail() },
       [`POST ${P}/reviews/11/accept/`]: { status: 200, body: detail({ status: "accepted" }) },
     });
     renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={() => undefined} />);
@@ -122,7 +138,7 @@ describe("ReviewPanel box editor", () => {
   it("opens the BoxCanvas editor and refuses an unchanged fix", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: detail() },
     });
     renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={() => undefined} />);
     await screen.findByTestId("review-panel");
@@ -136,7 +152,7 @@ describe("ReviewPanel box editor", () => {
   it("sends a box drawn in the editor as the fix", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
-      [`GET ${P}/reviews/11/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: detail() },
       [`POST ${P}/reviews/11/fix/`]: { status: 200, body: detail({ status: "fixed" }) },
     });
     const onDone = vi.fn();

@@ -97,7 +97,16 @@ export function ReviewPanel({
   reviewId: number;
   onDone: () => void;
 }) {
-  const detail = useAsync(() => review.detail(projectId, reviewId), [projectId, reviewId]);
+  // Opening (not merely listing) starts the reviewer's working time; a review someone else already
+  // closed is shown read-only from the plain detail.
+  const detail = useAsync(
+    () =>
+      review.open(projectId, reviewId).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 409) return review.detail(projectId, reviewId);
+        throw error;
+      }),
+    [projectId, reviewId],
+  );
   const [hidden, setHidden] = useState<Set<string>>(new Set(["pre", "others"]));
   const [boxNotes, setBoxNotes] = useState<Record<number, string>>({});
   const [whole, setWhole] = useState("");

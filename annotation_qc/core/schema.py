@@ -33,6 +33,8 @@ ERROR_DESCRIPTIONS = {
     "413": "The request body is over the size limit.",
     "415": "The body is not of a media type this operation reads (JSON; multipart where files are uploaded).",
     "429": "Too many requests: retry after the `Retry-After` header's seconds.",
+    "503": "The server is overloaded (load shedding) or a store it needs is unreachable: retry after the "
+    "`Retry-After` header's seconds where it is given.",
 }
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -44,7 +46,7 @@ class ApiSchema(AutoSchema):
     the class name alone would make every request body the same component. Error answers follow
     what the operation can do: 401/403 unless it is open to anyone, 404 when it names objects in its
     path or pages a list, 400/413 when it takes a body, 400 for query parameters, 409 for writes, 429
-    where a throttle applies.
+    where a throttle applies, and 503 everywhere (load shedding, ``annotation_qc/core/overload.py``).
     """
 
     def get_serializer_name(self, serializer: Any, direction: Any) -> str:
@@ -93,6 +95,7 @@ class ApiSchema(AutoSchema):
             codes |= {"400", "404"}
         if getattr(view, "throttle_classes", None) or getattr(view, "throttle_scope", None):
             codes.add("429")
+        codes.add("503")  # any request may be shed while the server is saturated
         codes |= {str(c) for c in getattr(view, "extra_error_codes", ())}
         return sorted(codes)
 

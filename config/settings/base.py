@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "annotation_qc.core.middleware.RequestIdMiddleware",
+    # Before anything that reads a session, a token or the database (annotation_qc/core/overload.py).
+    "annotation_qc.core.overload.LoadSheddingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -296,6 +298,16 @@ ANNOTATION_QC = {
     "JOB_HEARTBEAT_SECONDS": env.float("AQC_JOB_HEARTBEAT_SECONDS", default=10.0),
     "JOB_STALE_SECONDS": env.float("AQC_JOB_STALE_SECONDS", default=120.0),
     "JOB_MAX_ATTEMPTS": env.int("AQC_JOB_MAX_ATTEMPTS", default=3),
+    # Load shedding (annotation_qc/core/overload.py): a request is answered 503 with Retry-After (1-2x
+    # SHED_RETRY_AFTER_SECONDS) when the wait for a web worker is over SHED_QUEUE_MS: measured (gthread
+    # workers via config/gunicorn.py, or a proxy's X-Request-Start with SHED_TRUST_REQUEST_START), or
+    # estimated from the connections waiting to be accepted (sync workers), which may also number at
+    # most SHED_BACKLOG. 0 turns one off. Submits and skips are shed only past SHED_FINISH_FACTOR x both.
+    "SHED_BACKLOG": env.int("AQC_SHED_BACKLOG", default=128),
+    "SHED_QUEUE_MS": env.float("AQC_SHED_QUEUE_MS", default=1000.0),
+    "SHED_FINISH_FACTOR": env.float("AQC_SHED_FINISH_FACTOR", default=2.0),
+    "SHED_RETRY_AFTER_SECONDS": env.int("AQC_SHED_RETRY_AFTER", default=1),
+    "SHED_TRUST_REQUEST_START": env.bool("AQC_SHED_TRUST_REQUEST_START", default=False),
     # JSON bodies nested deeper than this are refused before parsing (annotation_qc/core/parsers.py).
     "JSON_MAX_DEPTH": env.int("AQC_JSON_MAX_DEPTH", default=64),
 }

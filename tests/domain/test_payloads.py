@@ -62,3 +62,67 @@ def test_classification_payload():
         validate_payload({"label": "tree"}, kind="classification", labels=LABELS, width=1, height=1)
     with pytest.raises(PayloadError):
         validate_payload(["car"], kind="classification", labels=LABELS, width=1, height=1)
+
+
+# -- many payloads at once ------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from annotation_qc.domain.payloads import validate_box_payloads  # noqa: E402
+
+_numbers = st.one_of(
+    st.integers(-50, 200),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.just(10**400),
+    st.text(max_size=2),
+)
+_boxes = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {
+                "x": _numbers,
+                "y": _numbers,
+                "w": _numbers,
+                "h": _numbers,
+                "label": st.sampled_from([*LABELS, "dog", 3]),
+            }
+        ),
+        st.dictionaries(st.sampled_from(["x", "y", "w", "h", "label", "score"]), _numbers, max_size=6),
+        st.integers(),
+    ),
+    max_size=5,
+)
+_payloads = st.one_of(
+    st.fixed_dictionaries({"boxes": _boxes}),
+    st.just({"boxes": None}),
+    st.just([1]),
+    st.just({"label": "car"}),
+)
+
+
+def _alone(raw, width):
+    try:
+        return validate_payload(raw, kind="bbox", labels=LABELS, width=width, height=80.0, max_boxes=4), None
+    except PayloadError as exc:
+        return None, exc.errors
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_payloads, st.sampled_from([100.0, 640.0, math.inf])), max_size=8))
+def test_each_payload_of_a_batch_is_judged_as_if_alone(cases):
+    """The batch validator (imports) gives each payload the verdict, messages and clean form it gets alone:
+    nothing leaks between payloads (box positions, sizes, errors)."""
+    clean, errors = validate_box_payloads(
+        [raw for raw, _ in cases],
+        labels=LABELS,
+        widths=[w for _, w in cases],
+        heights=[80.0] * len(cases),
+        max_boxes=4,
+    )
+    for index, (raw, width) in enumerate(cases):
+        assert (clean[index], errors.get(index)) == _alone(raw, width)
+
+
+def test_a_batch_of_no_payloads_is_empty():
+    assert validate_box_payloads([], labels=LABELS, widths=[], heights=[]) == ([], {})

@@ -122,7 +122,9 @@ def _item_ids(project_id: int, external_ids: list[str]) -> dict[str, int]:
     for start in range(0, len(external_ids), CHUNK):
         chunk = external_ids[start : start + CHUNK]
         found.update(
-            Item.objects.filter(project_id=project_id, external_id__in=chunk).values_list("external_id", "pk")
+            Item.objects.filter(project_id=project_id, external_id__any=chunk).values_list(
+                "external_id", "pk"
+            )
         )
     return found
 

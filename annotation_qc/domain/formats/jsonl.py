@@ -23,7 +23,7 @@ from annotation_qc.domain.formats.records import (
 )
 from annotation_qc.domain.formats.tabular import decode_text
 from annotation_qc.domain.jsonsafe import loads_bounded
-from annotation_qc.domain.payloads import PayloadError, validate_payload
+from annotation_qc.domain.payloads import PayloadError, validate_box_payloads, validate_payload
 
 KNOWN_KEYS = {
     "external_id",
@@ -40,7 +40,8 @@ KNOWN_KEYS = {
 }
 
 
-def _line(number: int, text: str, options: ParseOptions) -> SourceItem:
+def _line(number: int, text: str) -> tuple[dict[str, Any], list[int | None]]:
+    """A line's object and its stated sizes, with every check that needs no other line."""
     try:
         row = loads_bounded(text)
     except json.JSONDecodeError as exc:
@@ -62,38 +63,65 @@ def _line(number: int, text: str, options: ParseOptions) -> SourceItem:
         if value is not None and not is_side(value):
             raise ValueError(f"{key}: must be a positive integer")
         sizes.append(None if value is None else int(value))
-    payload = row.get("annotation")
-    if payload is not None:
+    metadata = row.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise ValueError("metadata: must be an object")
+    return dict(row), sizes
+
+
+def _payload_problem(errors: Mapping[str, Sequence[str]]) -> str:
+    return "; ".join(f"{'.'.join(filter(None, ('annotation', p)))}: {m[0]}" for p, m in errors.items())
+
+
+def _validated_payloads(
+    rows: Sequence[tuple[dict[str, Any], list[int | None]]], options: ParseOptions
+) -> tuple[list[Any], dict[int, str]]:
+    """Every line's annotation validated (bbox payloads all at once); problems by position."""
+    raws = [row.get("annotation") for row, _ in rows]
+    present = [i for i, raw in enumerate(raws) if raw is not None]
+    payloads: list[Any] = [None] * len(rows)
+    problems: dict[int, str] = {}
+    if options.kind == "bbox":
+        clean, errors = validate_box_payloads(
+            [raws[i] for i in present],
+            labels=options.labels,
+            widths=[rows[i][1][0] or math.inf for i in present],
+            heights=[rows[i][1][1] or math.inf for i in present],
+            max_boxes=options.max_boxes,
+        )
+        for position, i in enumerate(present):
+            payloads[i] = clean[position]
+            if position in errors:
+                problems[i] = _payload_problem(errors[position])
+        return payloads, problems
+    for i in present:
         try:
-            payload = validate_payload(
-                payload,
-                kind=options.kind,
-                labels=options.labels,
-                width=sizes[0] or math.inf,
-                height=sizes[1] or math.inf,
-                max_boxes=options.max_boxes,
+            payloads[i] = validate_payload(
+                raws[i], kind=options.kind, labels=options.labels, width=math.inf, height=math.inf
             )
         except PayloadError as exc:
-            problems = [f"{'.'.join(filter(None, ('annotation', p)))}: {m[0]}" for p, m in exc.errors.items()]
-            raise ValueError("; ".join(problems)) from exc
+            problems[i] = _payload_problem(exc.errors)
+    return payloads, problems
+
+
+def _item(
+    number: int, row: Mapping[str, Any], sizes: list[int | None], payload: Any, options: ParseOptions
+) -> SourceItem:
     scores = row.get("scores")
     if scores is not None:
         if not isinstance(scores, list) or not all(is_number(s) and 0 <= s <= 1 for s in scores):
             raise ValueError("scores: must be a list of numbers in [0, 1]")
         if payload is None or options.kind != "bbox" or len(scores) != len(payload["boxes"]):
             raise ValueError("scores: one per box of the annotation")
-    metadata = row.get("metadata") or {}
-    if not isinstance(metadata, Mapping):
-        raise ValueError("metadata: must be an object")
     return SourceItem(
         row=f"line {number}",
-        external_id=external_id,
-        image=image,
+        external_id=row["external_id"],
+        image=row.get("image_url") or row["image"],
         width=sizes[0],
         height=sizes[1],
         payload=payload,
         scores=tuple(float(s) for s in scores) if scores is not None else None,
-        metadata=dict(metadata),
+        metadata=dict(row.get("metadata") or {}),
     )
 
 
@@ -104,19 +132,39 @@ def parse_jsonl(raw: bytes, options: ParseOptions) -> ParseResult:
         raise FormatError(
             "this looks like one JSON document over several lines, not JSON Lines (one object a line)"
         )
-    items: list[SourceItem] = []
-    rejected: list[Rejection] = []
-    seen: dict[str, str] = {}
+    # Each line on its own first; then the annotations of all lines at once; then, in line order,
+    # what depends on them (scores per box) and on earlier lines (duplicate ids).
+    outcome: list[tuple[int, tuple[dict[str, Any], list[int | None]] | str]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            item = _line(number, line, options)
+            outcome.append((number, _line(number, line)))
         except ValueError as exc:
             if number == 1 and line.lstrip().startswith("["):
                 raise FormatError(
                     f"line 1 is a JSON list, not one item: {describe_json(_loads(line))}"
                 ) from exc
+            outcome.append((number, str(exc)))
+    parsed = [
+        (position, fields) for position, (_, fields) in enumerate(outcome) if not isinstance(fields, str)
+    ]
+    payloads, problems = _validated_payloads([fields for _, fields in parsed], options)
+    by_position = {position: k for k, (position, _) in enumerate(parsed)}
+    items: list[SourceItem] = []
+    rejected: list[Rejection] = []
+    seen: dict[str, str] = {}
+    for position, (number, fields) in enumerate(outcome):
+        if isinstance(fields, str):
+            rejected.append(Rejection(f"line {number}", fields))
+            continue
+        k = by_position[position]
+        if k in problems:
+            rejected.append(Rejection(f"line {number}", problems[k]))
+            continue
+        try:
+            item = _item(number, fields[0], fields[1], payloads[k], options)
+        except ValueError as exc:
             rejected.append(Rejection(f"line {number}", str(exc)))
             continue
         if item.external_id in seen:

@@ -257,7 +257,7 @@ def _existing_sizes(project_id: int, external_ids: list[str]) -> dict[str, tuple
         chunk = external_ids[start : start + WRITE_BATCH]
         found.update(
             (eid, (w, h))
-            for eid, w, h in Item.objects.filter(project_id=project_id, external_id__in=chunk).values_list(
+            for eid, w, h in Item.objects.filter(project_id=project_id, external_id__any=chunk).values_list(
                 "external_id", "width", "height"
             )
         )

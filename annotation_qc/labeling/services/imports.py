@@ -20,7 +20,7 @@ from django.utils import timezone
 from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.core.tokens import public_token
 from annotation_qc.domain.dispatch import required_annotations
-from annotation_qc.domain.payloads import PayloadError, validate_payload
+from annotation_qc.domain.payloads import PayloadError, validate_box_payloads, validate_payload
 from annotation_qc.labeling.models import Item, Prediction
 from annotation_qc.labeling.services.model_versions import model_version_uploaded
 from annotation_qc.projects.models import Project
@@ -127,7 +127,7 @@ def _check_items(*, project: Project, rows: list[dict[str, Any]]) -> None:
             errors[f"items[{index}].external_id"] = [f"duplicates items[{seen[eid]}]"]
         seen[eid] = index
     existing = set(
-        Item.objects.filter(project=project, external_id__in=external_ids).values_list(
+        Item.objects.filter(project=project, external_id__any=external_ids).values_list(
             "external_id", flat=True
         )
     )
@@ -200,34 +200,36 @@ def predictions_import(
     items = {
         eid: (pk, width, height)
         for eid, pk, width, height in Item.objects.filter(
-            project=project, external_id__in=[r["external_id"] for r in rows]
+            project=project, external_id__any=[r["external_id"] for r in rows]
         ).values_list("external_id", "pk", "width", "height")
     }
     errors: dict[str, list[str]] = {}
-    predictions: list[Prediction] = []
+    known: list[int] = []  # positions of rows naming an item of this project, once each
     seen: set[str] = set()
     for index, row in enumerate(rows):
         eid = row["external_id"]
         if eid not in items:
             errors[f"predictions[{index}].external_id"] = [f"no item '{eid}' in this project"]
-            continue
-        if eid in seen:
+        elif eid in seen:
             errors[f"predictions[{index}].external_id"] = ["appears twice in this request"]
-            continue
-        seen.add(eid)
-        pk, width, height = items[eid]
-        try:
-            payload = validate_payload(
-                row["payload"],
-                kind=project.payload_kind,
-                labels=project.labels,
-                width=width,
-                height=height,
-                max_boxes=project.max_boxes,
+        else:
+            seen.add(eid)
+            known.append(index)
+    payloads, payload_errors = _payloads_validated(
+        project, [rows[i] for i in known], [items[rows[i]["external_id"]] for i in known]
+    )
+    predictions: list[Prediction] = []
+    for position, index in enumerate(known):
+        row = rows[index]
+        if position in payload_errors:
+            errors.update(
+                {
+                    f"predictions[{index}].payload.{p}".rstrip("."): m
+                    for p, m in payload_errors[position].items()
+                }
             )
-        except PayloadError as exc:
-            errors.update({f"predictions[{index}].payload.{p}".rstrip("."): m for p, m in exc.errors.items()})
             continue
+        payload = payloads[position]
         scores, proba = row.get("scores"), row.get("proba")
         if scores is not None:
             if project.kind != Project.Kind.BBOX or len(scores) != len(payload["boxes"]):
@@ -237,13 +239,48 @@ def predictions_import(
         if proba is not None and (problem := _check_probabilities(proba, len(project.labels))):
             errors[f"predictions[{index}].proba"] = [problem]
         predictions.append(
-            Prediction(item_id=pk, model_version=model_version, payload=payload, scores=scores, proba=proba)
+            Prediction(
+                item_id=items[row["external_id"]][0],
+                model_version=model_version,
+                payload=payload,
+                scores=scores,
+                proba=proba,
+            )
         )
     if errors:
         raise ServiceError(f"{len(errors)} prediction(s) rejected; nothing was imported.", errors=errors)
     model_version_uploaded(project=project, name=model_version, owner_id=owner_id)
     _write_predictions(predictions)
     return len(predictions)
+
+
+def _payloads_validated(
+    project: Project, rows: list[dict[str, Any]], items: list[tuple[int, int, int]]
+) -> tuple[list[Any], dict[int, dict[str, list[str]]]]:
+    """The rows' payloads checked against their items' sizes: bbox payloads all at once."""
+    if project.payload_kind == "bbox":
+        return validate_box_payloads(
+            [row["payload"] for row in rows],
+            labels=project.labels,
+            widths=[width for _, width, _ in items],
+            heights=[height for _, _, height in items],
+            max_boxes=project.max_boxes,
+        )
+    payloads: list[Any] = [None] * len(rows)
+    errors: dict[int, dict[str, list[str]]] = {}
+    for position, (row, (_, width, height)) in enumerate(zip(rows, items, strict=True)):
+        try:
+            payloads[position] = validate_payload(
+                row["payload"],
+                kind=project.payload_kind,
+                labels=project.labels,
+                width=width,
+                height=height,
+                max_boxes=project.max_boxes,
+            )
+        except PayloadError as exc:
+            errors[position] = exc.errors
+    return payloads, errors
 
 
 def _write_predictions(predictions: list[Prediction]) -> None:

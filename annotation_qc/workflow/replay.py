@@ -20,6 +20,7 @@ from annotation_qc.domain.seeding import SeedingError
 from annotation_qc.domain.seeding_profile import SeedingProfile
 from annotation_qc.labeling.models import Task
 from annotation_qc.projects.models import Project
+from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
 from annotation_qc.workflow.models import DispatchSecret
 
 
@@ -53,6 +54,10 @@ def dispatch_replay(*, project: Project, annotator_id: int | None = None) -> lis
     if annotator_id is not None:
         tasks = tasks.filter(annotator_id=annotator_id)
     rows = list(tasks.values_list("pk", "public_id", "annotator_id", "ordinal", "secret_version", "kind"))
+    for served_to in sorted(
+        {row[2] for row in rows}
+    ):  # bound off the request: bind what a worker has not yet
+        benchmarks_bind_served(project=project, annotator_id=served_to)
     benchmarks = {
         b.task_id: b
         for b in BenchmarkTask.objects.filter(task_id__in=[r[0] for r in rows]).select_related("gold__item")

@@ -35,6 +35,7 @@ from annotation_qc.labeling.models import Annotation, Task
 from annotation_qc.labeling.services import dispatch as labeling_dispatch
 from annotation_qc.labeling.services.submit import annotation_store, payload_clean, task_lock_for_submit
 from annotation_qc.linting.services import findings_check_and_store, lint_payload
+from annotation_qc.projects.models import Project
 from annotation_qc.review.services.reviews import review_sample_on_submit
 from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
 
@@ -163,11 +164,13 @@ def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:
 
 def after_skip(*, task_id: int) -> None:
     """What follows a skip, in a worker: scoring records it (a skipped benchmark is a miss)."""
-    task = Task.objects.filter(pk=task_id).values_list("project_id", "annotator_id", "finished_at").first()
+    task = Task.objects.select_related("project").filter(pk=task_id).first()
     if task is None:
         return
-    project_id, annotator_id, finished_at = task
+    project_id, annotator_id, finished_at = task.project_id, task.annotator_id, task.finished_at
     with transaction.atomic():
+        # A benchmark is bound to its task off the request (dispatch_pipeline); bind before scoring.
+        benchmarks_bind_served(project=task.project, annotator_id=annotator_id)
         scoring.benchmark_skip_record(
             task_id=task_id,
             project_id=project_id,
@@ -192,6 +195,16 @@ def unscored_benchmarks_sweep(*, now: datetime | None = None, limit: int = UNSCO
 
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=UNSCORED_GRACE_SECONDS)
+    # Prepared benchmarks are bound to their served tasks by the worker; bind any a lost job left.
+    unbound = list(
+        BenchmarkTask.objects.filter(task__isnull=True)
+        .values_list("project_id", "annotator_id")
+        .distinct()
+        .order_by("project_id", "annotator_id")[:limit]
+    )
+    projects = Project.objects.in_bulk({project_id for project_id, _ in unbound})
+    for project_id, annotator_id in unbound:
+        benchmarks_bind_served(project=projects[project_id], annotator_id=annotator_id)
     lost = list(
         BenchmarkTask.objects.filter(
             scored_at__isnull=True,

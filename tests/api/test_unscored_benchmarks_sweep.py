@@ -58,6 +58,25 @@ def test_lost_follow_ups_are_scored_by_the_sweep_once_their_grace_is_over(bench_
     assert sorted(finished.values_list("task_id", "fixed", "scored_at")) == outcomes
 
 
+def test_a_benchmark_whose_every_job_was_lost_is_bound_and_scored_by_the_sweep(bench_world: World) -> None:
+    """Serving binds nothing (the worker does): with the preparation and skip jobs both lost, the sweep
+    still finds the served benchmark, binds it to its task and scores the skip as a miss."""
+    client = bench_world.client("annotator")
+    task = client.post(f"/api/v1/projects/{bench_world.project.pk}/next-task/").json()
+    assert Task.objects.get(public_id=task["id"]).kind == "benchmark"  # the qualification set comes first
+    prepared = BenchmarkTask.objects.get(task__isnull=True, ordinal=0)
+    assert (
+        client.post(f"/api/v1/tasks/{task['id']}/skip/", {"reason": "unclear"}, format="json").status_code
+        == 200
+    )
+    later = timezone.now() + timedelta(seconds=UNSCORED_GRACE_SECONDS + 1)
+    assert unscored_benchmarks_sweep(now=later) == 1
+    prepared.refresh_from_db()
+    assert prepared.task is not None
+    assert prepared.task.public_id == task["id"]
+    assert (prepared.fixed, prepared.skipped) == (False, True)
+
+
 def test_sweep_is_scheduled() -> None:
     from django.conf import settings
 

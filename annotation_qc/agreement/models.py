@@ -47,6 +47,7 @@ class Consensus(models.Model):
         MAJORITY = "majority"
         FUSED_BOXES = "fused_boxes"
         MANUAL = "manual"
+        REVIEW_FIX = "review_fix"  # a reviewer's fix: the item's label of record
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     item = models.OneToOneField("labeling.Item", on_delete=models.CASCADE, related_name="consensus")

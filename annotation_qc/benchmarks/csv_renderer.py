@@ -38,6 +38,11 @@ def scorecard_csv_row(row: dict[str, Any]) -> dict[str, Any]:
     flat["agreement"] = row["agreement"]
     flat["peer_score"] = (row.get("peer") or {}).get("score")
     flat["peer_items"] = (row.get("peer") or {}).get("items")
+    review = row.get("review") or {}
+    flat["reviews"] = review.get("reviews")
+    flat["first_pass_acceptance"] = (review.get("first_pass_acceptance") or {}).get("value")
+    flat["review_rejection_rate"] = (review.get("rejection_rate") or {}).get("value")
+    flat["skill_with_reviews"] = (review.get("skill_with_reviews") or {}).get("value")
     return flat
 
 

@@ -165,6 +165,7 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
     skipping = _skipping(project)
     peer = _peer(project)
     extra = _extra_columns(project)
+    reviewed = _review_evidence(project)
     has_gold = GoldAnnotation.objects.filter(project=project).exists()
     note = None
     if not has_gold:
@@ -196,10 +197,54 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
                 "lint_finding_rate": extra.get(user_id, {}).get("lint_finding_rate"),
                 "agreement": extra.get(user_id, {}).get("agreement"),
                 "peer": peer.get(user_id),
+                "review": reviewed.get(user_id),
                 "note": note,
             }
         )
     return rows
+
+
+def _review_evidence(project: Project) -> dict[int, dict[str, Any]]:
+    """Per annotator with reviewed work: the review record as skill evidence, apart from benchmark
+    accuracy: reviews, first-pass acceptance and rejection rate (Wilson intervals), and the skill
+    that weights consensus (benchmarks and first-pass reviews pooled)."""
+    from annotation_qc.domain.review_quality import pooled_evidence
+    from annotation_qc.domain.skill import wilson_interval
+    from annotation_qc.review.models import Review
+    from annotation_qc.review.selectors import first_pass_evidence
+
+    first = first_pass_evidence(project=project)
+    if not first:
+        return {}
+    rejected = dict(
+        Review.objects.filter(
+            project=project, benchmark_kind="", annotator_id__in=list(first), rounds__action="reject"
+        )
+        .values_list("annotator_id")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("annotator_id")
+    )
+    benchmarks = {
+        a: (fixed, n)
+        for a, fixed, n in AnnotatorQuality.objects.filter(
+            project=project, annotator_id__in=list(first), benchmarks__gt=0
+        ).values_list("annotator_id", "fixed", "benchmarks")
+    }
+    pooled = pooled_evidence(benchmarks, first)
+
+    def rate(k: int, n: int) -> dict[str, float]:
+        low, high = wilson_interval(k, n)
+        return {"value": round(k / n, 4), "low": round(low, 4), "high": round(high, 4)}
+
+    return {
+        a: {
+            "reviews": n,
+            "first_pass_acceptance": rate(ok, n),
+            "rejection_rate": rate(min(rejected.get(a, 0), n), n),
+            "skill_with_reviews": rate(*pooled[a]),
+        }
+        for a, (ok, n) in first.items()
+    }
 
 
 def annotator_benchmarks(*, project: Project, annotator_id: int) -> list[dict[str, Any]]:

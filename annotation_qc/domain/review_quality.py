@@ -137,3 +137,17 @@ def first_pass_acceptance_below(
             )
         )
     return tuple(conditions)
+
+
+def pooled_evidence(
+    benchmarks: dict[int, tuple[int, int]], reviews: dict[int, tuple[int, int]]
+) -> dict[int, tuple[int, int]]:
+    """Per person: (successes, trials) of benchmark outcomes and review outcomes (accepted at the first
+    review) added together; a person with only one kind of evidence keeps it."""
+    pooled: dict[int, tuple[int, int]] = {}
+    for person in sorted(set(benchmarks) | set(reviews)):
+        b_ok, b_n = benchmarks.get(person, (0, 0))
+        r_ok, r_n = reviews.get(person, (0, 0))
+        if b_n + r_n > 0:
+            pooled[person] = (b_ok + r_ok, b_n + r_n)
+    return pooled

@@ -228,6 +228,32 @@ def review_outcomes(*, project: Project, benchmarks: bool = False) -> list[tuple
     return list(rows)
 
 
+def first_pass_evidence(
+    *, project: Project, annotator_ids: list[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per annotator: (reviews accepted at the first review, reviews acted on in round 1), benchmarks
+    of reviewers left out."""
+    from django.db.models import Count, Q
+
+    from annotation_qc.review.models import ReviewRound
+
+    rounds = ReviewRound.objects.filter(
+        review__project=project,
+        review__benchmark_kind="",
+        review__annotator__isnull=False,
+        round=1,
+        action__in=REVIEWER_ACTIONS,
+    )
+    if annotator_ids is not None:
+        rounds = rounds.filter(review__annotator_id__in=annotator_ids)
+    return {
+        annotator: (ok, n)
+        for annotator, n, ok in rounds.values_list("review__annotator_id")
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(action="accept")))
+        .order_by("review__annotator_id")
+    }
+
+
 def review_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict[str, Any]]:
     """Per annotator with reviewed work: first-pass acceptance, rejection rate, objects fixed per
     review, time in review and rework rounds (with intervals), beside benchmark skill, and a weekly trend."""

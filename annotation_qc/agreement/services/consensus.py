@@ -32,13 +32,36 @@ def consensus_due(*, item_id: int, required: int) -> bool:
     return Annotation.objects.filter(item_id=item_id, is_benchmark=False).count() >= required
 
 
-def _skills(project: Project, annotator_ids: list[int]) -> dict[int, tuple[int, int]]:
-    return {
+def annotator_skills(project: Project, annotator_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per annotator with any evidence: (successes, trials) over their benchmarks (seeded errors
+    fixed) and their reviewed work (accepted at the first review), pooled."""
+    from annotation_qc.domain.review_quality import pooled_evidence
+    from annotation_qc.review.selectors import first_pass_evidence
+
+    benchmarks = {
         a: (fixed, total)
         for a, fixed, total in AnnotatorQuality.objects.filter(
             project=project, annotator_id__in=annotator_ids, benchmarks__gt=0
         ).values_list("annotator_id", "fixed", "benchmarks")
     }
+    return pooled_evidence(benchmarks, first_pass_evidence(project=project, annotator_ids=annotator_ids))
+
+
+def _review_fix(item: Item) -> dict[str, Any] | None:
+    """The newest reviewer's fix of one of the item's answers: its label of record."""
+    from annotation_qc.review.models import Review, ReviewRound
+
+    return (
+        ReviewRound.objects.filter(
+            review__item=item,
+            review__status=Review.Status.FIXED,
+            review__benchmark_kind="",
+            action=ReviewRound.Action.FIX,
+        )
+        .order_by("-acted_at", "-pk")
+        .values_list("payload_after", flat=True)
+        .first()
+    )
 
 
 def _one_more_annotation(item: Item) -> None:
@@ -57,7 +80,8 @@ def consensus_update(*, item_id: int) -> Consensus | None:
     the consensus waits for it: classification items whose leading label's posterior (from each
     annotator's smoothed benchmark accuracy) is below the project's target, and bbox items where
     some object, or a box's label, is near an even split between the annotators. A manual
-    resolution is final.
+    resolution is final; a reviewer's fix of an answer is the label of record; an answer a reviewer
+    rejected is left out until reworked. Skill weights pool benchmarks and first-pass review outcomes.
     """
     # Lock the item only: FOR UPDATE on the joined project row would block every concurrent insert
     # that references the project (their foreign-key checks) and can deadlock with them.
@@ -65,15 +89,35 @@ def consensus_update(*, item_id: int) -> Consensus | None:
     project = item.project
     if Consensus.objects.filter(item=item, method=Consensus.Method.MANUAL).exists():
         return None
+    answers = Annotation.objects.filter(item=item, is_benchmark=False)
+    fix = _review_fix(item)
+    if fix is not None:
+        consensus, _ = Consensus.objects.update_or_create(
+            item=item,
+            defaults={
+                "project": project,
+                "payload": fix,
+                "posterior": None,
+                "method": Consensus.Method.REVIEW_FIX,
+                "n_annotations": answers.count(),
+                "computed_at": timezone.now(),
+                "resolved_by": None,
+            },
+        )
+        return consensus
+    from annotation_qc.review.models import Review
+
+    # An answer a reviewer rejected is out until its annotator reworks it.
     rows = list(
-        Annotation.objects.filter(item=item, is_benchmark=False)
+        answers.exclude(review__status=Review.Status.REWORK)
         .order_by("annotator_id")
         .values_list("annotator_id", "payload")
     )
     if len(rows) < 2:
+        Consensus.objects.filter(item=item).delete()  # none stands on a rejected answer
         return None
     annotators = [a for a, _ in rows]
-    skills = _skills(project, annotators)
+    skills = annotator_skills(project, annotators)
     n_labels = max(2, len(project.labels))
     weights = [skill_weight(*skills[a], n_labels=n_labels) if a in skills else None for a in annotators]
     codes = {label: code for code, label in enumerate(project.labels)}

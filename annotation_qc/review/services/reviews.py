@@ -428,9 +428,11 @@ def review_act(
         review.save(update_fields=fields)
         if review.benchmark_kind:
             reviewer_status_refresh(project=review.project, reviewer_id=reviewer_id, now=now)
+        # Review outcomes are consensus evidence: a fix is the label of record, a rejected answer
+        # leaves the consensus until reworked.
         if (
             annotation is not None
-            and action == ReviewRound.Action.FIX
+            and action in (ReviewRound.Action.FIX, ReviewRound.Action.REJECT)
             and review.item.required_annotations >= 2
         ):
             from annotation_qc.agreement.tasks import consensus_update
@@ -514,6 +516,11 @@ def rework_submit(
             review.pending_since = now
             review.opened_at, review.opened_by_id = None, None
             review.save(update_fields=["round", "status", "pending_since", "opened_at", "opened_by"])
+            if review.item.required_annotations >= 2:  # the reworked answer is back in the consensus
+                from annotation_qc.agreement.tasks import consensus_update
+                from annotation_qc.core.queue import enqueue_on_commit
+
+                enqueue_on_commit(consensus_update, review.item_id, review.item.required_annotations)
             return review, [f.to_dict() for f in findings]
     if review.status == Review.Status.PENDING:
         raise Conflict("Your rework was already submitted; it is waiting for review.")

@@ -19,7 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("annotation_qc.datahealth.urls")),
     path("", include("annotation_qc.drafts.urls")),
     path("", include("annotation_qc.charts.urls")),
-    path("jobs/<int:job_id>/", JobDetailApi.as_view(), name="job-detail"),
+    path("jobs/<id:job_id>/", JobDetailApi.as_view(), name="job-detail"),
     path("version/", ApiVersionApi.as_view(), name="api-version"),
 ]
 

@@ -13,7 +13,10 @@ CONSENSUS_SWEEP_LIMIT = 5000
 @shared_task(name="agreement.report", acks_late=True)
 def agreement_report(project_id: int, job_id: int | None = None) -> None:
     try:
-        reports.agreement_report_compute(project_id=project_id, job_id=job_id)
+        if job_id:
+            reports.agreement_report_job(project_id=project_id, job_id=job_id)
+        else:
+            reports.agreement_report_compute(project_id=project_id)
     except Exception as exc:
         if job_id:
             jobs.job_fail(job_id=job_id, message=f"{exc.__class__.__name__}: {exc}")

@@ -15,9 +15,13 @@ WEBHOOK_MAX_RETRIES = 5
 
 @shared_task(name="alerts.check_all")
 def alerts_check_all() -> int:
-    """Beat: check every project that has an enabled rule, one task per project; resend lost deliveries."""
-    for alert_id, webhook_id in webhooks.missed_deliveries(now=timezone.now()):
+    """Beat: check every project that has an enabled rule, one task per project; resend lost deliveries
+    (never attempted, or a promised retry that never came: its worker died)."""
+    now = timezone.now()
+    for alert_id, webhook_id in webhooks.missed_deliveries(now=now):
         send_task(webhook_deliver, alert_id, webhook_id)
+    for alert_id, webhook_id, attempt in webhooks.stalled_deliveries(now=now):
+        send_task(webhook_deliver, alert_id, webhook_id, attempt)
     project_ids = checks.projects_to_check()
     for project_id in project_ids:
         send_task(alerts_check_project, project_id)
@@ -38,7 +42,7 @@ def alerts_check_project(project_id: int) -> None:
     acks_late=True,
     ignore_result=True,
 )
-def webhook_deliver(self: Any, alert_id: int, webhook_id: int) -> Any:
+def webhook_deliver(self: Any, alert_id: int, webhook_id: int, first_attempt: int = 1) -> Any:
     """Post one alert to one webhook, retrying failures with exponential back-off.
 
     On a worker a retry is re-sent with a countdown (see ``webhooks.retry_countdown``). When the
@@ -47,8 +51,12 @@ def webhook_deliver(self: Any, alert_id: int, webhook_id: int) -> Any:
     first attempt. Returning the ``Retry`` (``throw=False``) instead makes ``Task.apply`` run the
     next attempt at once, inline, ignoring the countdown: every attempt still happens and is
     recorded, and nothing sleeps.
+
+    Safe to run twice: a receiver tells a repeat by the delivery header (the alert and the webhook).
+    A worker killed mid-post leaves no record and the beat sends it again (``missed_deliveries``);
+    one killed while holding a retry leaves a record promising it (``stalled_deliveries``).
     """
-    retries = self.request.retries
+    retries = self.request.retries + first_attempt - 1  # a stalled delivery resumes at its next attempt
     outcome = webhooks.webhook_attempt(
         alert_id=alert_id, webhook_id=webhook_id, attempt=retries + 1, last=retries >= self.max_retries
     )

@@ -5,7 +5,7 @@ from annotation_qc.charts.selectors import CHARTS
 
 urlpatterns = [
     path(
-        f"projects/<int:project_id>/charts/{name}/",
+        f"projects/<id:project_id>/charts/{name}/",
         apis.ChartDataApi.as_view(chart=name),
         name=f"chart-{name}",
     )

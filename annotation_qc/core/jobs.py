@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,29 +61,92 @@ def job_fail(*, job_id: int, message: str, result: dict[str, Any] | None = None)
 
 
 @dataclass(frozen=True)
-class Recovery:
-    """How the watchdog retries a job of one kind (re-enqueue its task) and gives it up (fail it)."""
+class JobKind:
+    """How the watchdog treats one kind of job, and the windows sized to it.
+
+    Why per job and not the broker's visibility timeout. Tasks are acknowledged late
+    (``acks_late``), so a message whose worker died is redelivered by the broker, but only after its
+    ``visibility_timeout``, which kombu's Redis transport applies to every message alike. No single
+    value fits: one shorter than the longest job (a 200,000-item export) hands a live job's message
+    to a second worker; one longer than the shortest leaves a crashed agreement report "running" for
+    an hour. So the broker's timeout is only a backstop (``CELERY_BROKER_TRANSPORT_OPTIONS``,
+    3600 s), and what decides when a job is lost is per job:
+
+    - ``stale_seconds``: the heartbeat window. A running job's worker beats every
+      ``JOB_HEARTBEAT_SECONDS`` from a thread; silent for this long, the worker is taken for dead and
+      the job is retried by the watchdog (beat, every ``JOB_WATCHDOG_SECONDS``), however long the job
+      itself is. Kinds whose work waits in the queue between beats (prioritisation's chunks) get a
+      longer window. None: ``JOB_STALE_SECONDS``.
+    - ``deadline_seconds``: the longest one attempt may run. It is sent as the task's hard
+      ``time_limit`` (a prefork worker kills the process running it), and the heartbeat stops at
+      it too (pools without time limits), so a hung attempt is lost like a dead one: retried, or
+      failed with a message saying it ran out of time.
+
+    A redelivered message (the backstop) finds the job claimed by a live worker, or finished, and
+    does nothing; so does the watchdog's retry of a job that finished meanwhile. ``JOB_WINDOWS``
+    (``{"prioritize": {"stale_seconds": 600, "deadline_seconds": 7200}}``) overrides these per kind.
+    """
 
     retry: Callable[[Job], None]
     give_up: Callable[[Job, str], None]
+    stale_seconds: float | None = None
+    deadline_seconds: float = 3600.0
 
 
 #: Filled by the apps whose jobs the watchdog may retry (their AppConfig.ready), keyed by Job.kind.
-RECOVERIES: dict[str, Recovery] = {}
+JOB_KINDS: dict[str, JobKind] = {}
 
 
-def register_recovery(
-    kind: str, *, retry: Callable[[Job], None], give_up: Callable[[Job, str], None]
+def register_job_kind(
+    kind: str,
+    *,
+    retry: Callable[[Job], None],
+    give_up: Callable[[Job, str], None],
+    stale_seconds: float | None = None,
+    deadline_seconds: float = 3600.0,
 ) -> None:
-    RECOVERIES[kind] = Recovery(retry=retry, give_up=give_up)
+    JOB_KINDS[kind] = JobKind(
+        retry=retry, give_up=give_up, stale_seconds=stale_seconds, deadline_seconds=deadline_seconds
+    )
 
 
 def _setting(name: str, default: float) -> float:
     return float(settings.ANNOTATION_QC.get(name, default))
 
 
-def stale_after() -> timedelta:
-    return timedelta(seconds=_setting("JOB_STALE_SECONDS", 120))
+def _override(kind: str, name: str) -> float | None:
+    value = settings.ANNOTATION_QC.get("JOB_WINDOWS", {}).get(kind, {}).get(name)
+    return None if value is None else float(value)
+
+
+def stale_after(kind: str | None = None) -> timedelta:
+    """The heartbeat window of a kind of job (the default window without a kind)."""
+    seconds = _override(kind, "stale_seconds") if kind else None
+    if seconds is None and kind in JOB_KINDS:
+        seconds = JOB_KINDS[kind].stale_seconds
+    return timedelta(seconds=seconds if seconds is not None else _setting("JOB_STALE_SECONDS", 120))
+
+
+def deadline(kind: str) -> float:
+    """Seconds one attempt of a kind of job may run (its task's hard time limit)."""
+    seconds = _override(kind, "deadline_seconds")
+    if seconds is None:
+        seconds = JOB_KINDS[kind].deadline_seconds if kind in JOB_KINDS else 3600.0
+    return seconds
+
+
+def task_options(kind: str) -> dict[str, Any]:
+    """Options of a job's task message: its hard time limit, sized to the kind of job."""
+    return {"time_limit": deadline(kind)}
+
+
+def _stale_q(now: Any) -> Q:
+    """Running jobs silent for longer than their kind's window."""
+    kinds = set(JOB_KINDS) | set(settings.ANNOTATION_QC.get("JOB_WINDOWS", {}))
+    q = Q(heartbeat_at__lt=now - stale_after()) & ~Q(kind__in=kinds)
+    for kind in kinds:
+        q |= Q(kind=kind, heartbeat_at__lt=now - stale_after(kind))
+    return Q(status=Job.Status.RUNNING) & q
 
 
 def job_claim(*, job_id: int) -> bool:
@@ -92,8 +156,12 @@ def job_claim(*, job_id: int) -> bool:
     finished or failed, claims nothing, so no job runs twice at once.
     """
     now = timezone.now()
+    kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first()
+    if kind is None:
+        return False
     claimable = Q(status=Job.Status.PENDING) | Q(
-        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - stale_after()), status=Job.Status.RUNNING
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - stale_after(kind)),
+        status=Job.Status.RUNNING,
     )
     return bool(Job.objects.filter(claimable, pk=job_id).update(status=Job.Status.RUNNING, heartbeat_at=now))
 
@@ -103,15 +171,20 @@ def job_beat(*, job_id: int) -> None:
 
 
 class _Heartbeat(threading.Thread):
-    """Beats for a job from its own thread (its own database connection, outside the job's transaction)."""
+    """Beats for a job from its own thread (its own database connection, outside the job's transaction),
+    until stopped or until ``until`` (monotonic seconds): past its deadline an attempt is left to die."""
 
-    def __init__(self, job_id: int, interval: float) -> None:
+    def __init__(self, job_id: int, interval: float, until: float) -> None:
         super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)
-        self.job_id, self.interval, self.stopped = job_id, interval, threading.Event()
+        self.job_id, self.interval, self.until = job_id, interval, until
+        self.stopped = threading.Event()
 
     def run(self) -> None:
         try:
             while not self.stopped.wait(self.interval):
+                if time.monotonic() > self.until:
+                    logger.warning("job past its deadline: heartbeat stopped", extra={"job_id": self.job_id})
+                    return
                 try:
                     job_beat(job_id=self.job_id)
                 except DatabaseError as exc:  # a locked SQLite file, a dropped connection: beat again later
@@ -129,6 +202,22 @@ def _in_worker() -> bool:
 
 
 @contextmanager
+def _beating(job_id: int) -> Iterator[None]:
+    interval = _setting("JOB_HEARTBEAT_SECONDS", 10)
+    beat = None
+    if interval > 0 and _in_worker():
+        kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first() or ""
+        beat = _Heartbeat(job_id, interval, until=time.monotonic() + deadline(kind))
+        beat.start()
+    try:
+        yield
+    finally:
+        if beat is not None:
+            beat.stopped.set()
+            beat.join(timeout=interval + 5)
+
+
+@contextmanager
 def job_running(*, job_id: int) -> Iterator[bool]:
     """``with job_running(job_id=...) as mine:`` claims the job and, in a worker, beats while the block runs.
 
@@ -137,16 +226,30 @@ def job_running(*, job_id: int) -> Iterator[bool]:
     if not job_claim(job_id=job_id):
         yield False
         return
-    interval = _setting("JOB_HEARTBEAT_SECONDS", 10)
-    beat = _Heartbeat(job_id, interval) if interval > 0 and _in_worker() else None
-    if beat is not None:
-        beat.start()
-    try:
+    with _beating(job_id):
         yield True
-    finally:
-        if beat is not None:
-            beat.stopped.set()
-            beat.join(timeout=interval + 5)
+
+
+@contextmanager
+def job_working(*, job_id: int) -> Iterator[None]:
+    """Beat for a job while one of its parts runs, without claiming it (a job fanned out over several
+    tasks at once, as prioritisation's chunks are); the job's first task claimed it. In a worker it
+    beats as the part starts and ends too, so a job whose parts are all short still shows alive."""
+    in_worker = _in_worker()
+    if in_worker:
+        job_beat(job_id=job_id)
+    with _beating(job_id):
+        yield
+    if in_worker:
+        job_beat(job_id=job_id)
+
+
+def _lost_message(job: Job, now: Any) -> str:
+    limit = deadline(job.kind)
+    if job.started_at is not None and (now - job.started_at).total_seconds() > limit:
+        return f"The job ran past its deadline of {limit:.0f} s"
+    silent = stale_after(job.kind).total_seconds()
+    return f"The worker running this job stopped (no heartbeat for {silent:.0f} s)"
 
 
 def jobs_watchdog(*, now: Any = None) -> dict[str, list[int]]:
@@ -157,11 +260,10 @@ def jobs_watchdog(*, now: Any = None) -> dict[str, list[int]]:
     """
     now = now or timezone.now()
     max_attempts = int(_setting("JOB_MAX_ATTEMPTS", 3))
-    silent_for = int(stale_after().total_seconds())
-    stale = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=now - stale_after()).order_by("pk")
     outcome: dict[str, list[int]] = {"retried": [], "failed": []}
-    for job in stale:
-        recovery = RECOVERIES.get(job.kind)
+    for job in Job.objects.filter(_stale_q(now)).order_by("pk"):
+        kind = JOB_KINDS.get(job.kind)
+        lost = _lost_message(job, now)
         with transaction.atomic():
             # Only if it is still stale (a worker may have claimed it since the query).
             taken = Job.objects.filter(
@@ -169,23 +271,20 @@ def jobs_watchdog(*, now: Any = None) -> dict[str, list[int]]:
             ).update(heartbeat_at=now)
             if not taken:
                 continue
-            if recovery is not None and job.attempts < max_attempts:
+            if kind is not None and job.attempts < max_attempts:
                 Job.objects.filter(pk=job.pk).update(
                     status=Job.Status.PENDING,
-                    message=(
-                        f"The worker running this job stopped (no heartbeat for {silent_for} s); "
-                        f"retrying (attempt {job.attempts + 1} of {max_attempts})."
-                    ),
+                    message=f"{lost}; retrying (attempt {job.attempts + 1} of {max_attempts}).",
                 )
-                recovery.retry(job)
+                kind.retry(job)
                 outcome["retried"].append(job.pk)
             else:
                 message = (
-                    f"The worker running this job stopped (no heartbeat for {silent_for} s) "
-                    f"{job.attempts} time(s); the job was given up. Start it again."
+                    f"{lost}, on attempt {job.attempts} of {max_attempts}; "
+                    "the job was given up. Start it again."
                 )
-                if recovery is not None:
-                    recovery.give_up(job, message)
+                if kind is not None:
+                    kind.give_up(job, message)
                 else:
                     job_fail(job_id=job.pk, message=message)
                 outcome["failed"].append(job.pk)

@@ -23,14 +23,20 @@ logger = logging.getLogger(__name__)
 BROKER_DOWN = "The task queue is unreachable, so the job was not started; try again later."
 
 
-def send_task(task: Any, *args: Any, on_unavailable: Callable[[], None] | None = None) -> bool:
+def send_task(
+    task: Any,
+    *args: Any,
+    on_unavailable: Callable[[], None] | None = None,
+    options: dict[str, Any] | None = None,
+) -> bool:
     """Send now; False (and a warning in the log, and ``on_unavailable()``) when the broker is unreachable.
 
     Nothing waits on these results, so the sender never subscribes to the result backend: with
     Redis down that subscription would retry for ~20 s and then raise, failing the request.
+    ``options`` go to ``apply_async`` (a job's time limit: ``core.jobs.task_options``).
     """
     try:
-        task.apply_async(args=args, ignore_result=True)
+        task.apply_async(args=args, ignore_result=True, **(options or {}))
     except OperationalError as exc:
         outcome = "its job is marked failed" if on_unavailable else "deferred to the periodic sweep"
         logger.warning("broker unavailable; %s not sent: %s", task.name, outcome, extra={"error": str(exc)})
@@ -40,8 +46,13 @@ def send_task(task: Any, *args: Any, on_unavailable: Callable[[], None] | None =
     return True
 
 
-def enqueue_on_commit(task: Any, *args: Any, on_unavailable: Callable[[], None] | None = None) -> None:
-    transaction.on_commit(lambda: send_task(task, *args, on_unavailable=on_unavailable))
+def enqueue_on_commit(
+    task: Any,
+    *args: Any,
+    on_unavailable: Callable[[], None] | None = None,
+    options: dict[str, Any] | None = None,
+) -> None:
+    transaction.on_commit(lambda: send_task(task, *args, on_unavailable=on_unavailable, options=options))
 
 
 def enqueue_name_on_commit(name: str, *args: Any) -> None:

@@ -160,8 +160,10 @@ class BatchAnalyseApi(ProjectApi):
         from django.db import transaction
 
         with transaction.atomic():
-            analysis.batch_analyse_enqueue(data_import_id=import_id)
-        return Response({"batch": import_id, "queued": True}, status=status.HTTP_202_ACCEPTED)
+            job_id = analysis.batch_analyse_enqueue(data_import_id=import_id, user_id=request.user.pk)
+        return Response(
+            {"batch": import_id, "queued": True, "job_id": job_id}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class DriftSeriesApi(ProjectApi):

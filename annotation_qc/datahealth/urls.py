@@ -2,7 +2,7 @@ from django.urls import path
 
 from annotation_qc.datahealth import apis
 
-BASE = "projects/<int:project_id>/data-health"
+BASE = "projects/<id:project_id>/data-health"
 
 urlpatterns = [
     path(f"{BASE}/settings/", apis.HealthSettingsApi.as_view(), name="data-health-settings"),
@@ -11,9 +11,9 @@ urlpatterns = [
     path(f"{BASE}/coverage/", apis.CoverageApi.as_view(), name="data-health-coverage"),
     path(f"{BASE}/coverage/boost/", apis.CoverageBoostApi.as_view(), name="data-health-coverage-boost"),
     path(f"{BASE}/batches/", apis.BatchReportListApi.as_view(), name="data-health-batches"),
-    path(f"{BASE}/batches/<int:import_id>/", apis.BatchReportDetailApi.as_view(), name="data-health-batch"),
+    path(f"{BASE}/batches/<id:import_id>/", apis.BatchReportDetailApi.as_view(), name="data-health-batch"),
     path(
-        f"{BASE}/batches/<int:import_id>/analyse/",
+        f"{BASE}/batches/<id:import_id>/analyse/",
         apis.BatchAnalyseApi.as_view(),
         name="data-health-batch-analyse",
     ),

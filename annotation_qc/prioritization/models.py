@@ -30,6 +30,9 @@ class PriorityRun(models.Model):
     labels_used = models.PositiveIntegerField(default=0)
     fallback_reason = models.TextField(blank=True)
     diversity_k = models.PositiveIntegerField(default=0)
+    #: Which preparation of the run its chunks and activation belong to: the watchdog's retry of a run
+    #: whose worker died prepares it again, and the parts of an earlier attempt then write nothing.
+    attempt = models.PositiveIntegerField(default=0)
     committee = models.BinaryField(
         null=True, blank=True, help_text="The trained committee, for the chunk workers."
     )

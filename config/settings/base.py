@@ -200,6 +200,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every integer path parameter is an ``<id:...>`` (annotation_qc.core.converters): a positive bigint.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
 }
 
 # Celery: with no broker the tasks run eagerly, in-process (the embedded default). `make run` instead
@@ -308,6 +312,9 @@ ANNOTATION_QC = {
     "SHED_FINISH_FACTOR": env.float("AQC_SHED_FINISH_FACTOR", default=2.0),
     "SHED_RETRY_AFTER_SECONDS": env.int("AQC_SHED_RETRY_AFTER", default=1),
     "SHED_TRUST_REQUEST_START": env.bool("AQC_SHED_TRUST_REQUEST_START", default=False),
+    # Per kind of job, the heartbeat window and the longest one attempt may run, over the kinds' own
+    # (core.jobs.JobKind), as JSON: '{"prioritize": {"stale_seconds": 900, "deadline_seconds": 7200}}'.
+    "JOB_WINDOWS": env.json("AQC_JOB_WINDOWS", default={}),
     # JSON bodies nested deeper than this are refused before parsing (annotation_qc/core/parsers.py).
     "JSON_MAX_DEPTH": env.int("AQC_JSON_MAX_DEPTH", default=64),
 }

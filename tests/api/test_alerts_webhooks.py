@@ -273,3 +273,51 @@ def test_beat_resends_deliveries_lost_while_the_broker_was_down(world: World, re
     alerts_check_all.apply()
     assert [json.loads(r["body"])["alert"]["id"] for r in receiver.requests] == [lost.pk]
     assert [r["path"] for r in receiver.requests] == ["/hook"]
+
+
+def test_beat_resumes_a_retry_lost_with_its_worker_and_the_attempts_stay_bounded(
+    world: World, receiver: Receiver, fast_backoff: None
+) -> None:
+    """A worker killed while it held a delivery's retry (a countdown message): the record promises a
+    retry that never comes. Beat sends the next attempt, never more than the last allowed one."""
+    now = timezone.now()
+    receiver.statuses = [503]
+    hook = Webhook.objects.create(project=world.project, url=receiver.url)
+    Webhook.objects.filter(pk=hook.pk).update(created_at=now - timedelta(hours=2))
+    alert = Alert.objects.create(
+        project=world.project,
+        kind="queue_dry",
+        subject="p",
+        message="Dry.",
+        fired_at=now - timedelta(hours=1),
+    )
+    for attempt in (1, 2):
+        WebhookDelivery.objects.create(
+            alert=alert,
+            webhook=hook,
+            attempt=attempt,
+            ok=False,
+            status_code=503,
+            duration_ms=5,
+            will_retry=True,
+            attempted_at=now - timedelta(minutes=50 - attempt),
+        )
+    recent = Alert.objects.create(
+        project=world.project,
+        kind="queue_dry",
+        subject="q",
+        message="Dry.",
+        fired_at=now - timedelta(hours=1),
+    )
+    WebhookDelivery.objects.create(  # its retry is still due within the back-off: left alone
+        alert=recent, webhook=hook, attempt=1, ok=False, duration_ms=5, will_retry=True, attempted_at=now
+    )
+    alerts_check_all.apply()
+    attempts = list(
+        WebhookDelivery.objects.filter(alert=alert).order_by("attempt").values_list("attempt", "will_retry")
+    )
+    assert attempts == [(i, i <= WEBHOOK_MAX_RETRIES) for i in range(1, WEBHOOK_MAX_RETRIES + 2)]
+    assert WebhookDelivery.objects.filter(alert=recent).count() == 1
+    assert len(receiver.requests) == WEBHOOK_MAX_RETRIES + 1 - 2
+    alerts_check_all.apply()  # nothing more: the last attempt promised no retry
+    assert WebhookDelivery.objects.filter(alert=alert).count() == WEBHOOK_MAX_RETRIES + 1

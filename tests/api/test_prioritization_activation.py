@@ -42,8 +42,14 @@ def start(world: World) -> PriorityRun:
     return runs.prioritize_start(project=world.project, strategy="random", trigger="manual", user_id=None)
 
 
+def prepare(run: PriorityRun) -> list[tuple[int, int]]:
+    prepared = runs.prioritize_prepare(run_id=run.pk)
+    assert prepared is not None
+    return prepared[1]
+
+
 def score_all(run: PriorityRun) -> list[tuple[int, int]]:
-    ranges = runs.prioritize_prepare(run_id=run.pk)
+    ranges = prepare(run)
     for lo, hi in ranges:
         runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
     return ranges
@@ -84,7 +90,7 @@ def test_second_start_answers_409_with_the_running_job(many: World) -> None:
 
 def test_a_failed_run_redelivered_after_a_newer_one_went_live_changes_nothing(many: World) -> None:
     old = start(many)
-    ranges = runs.prioritize_prepare(run_id=old.pk)
+    ranges = prepare(old)
     half = len(ranges) // 2 or 1
     for lo, hi in ranges[:half]:
         runs.prioritize_score_chunk(run_id=old.pk, lo=lo, hi=hi)
@@ -122,7 +128,7 @@ def test_a_retried_old_run_never_activates_over_a_newer_live_one(many: World) ->
     assert PriorityRun.objects.get(pk=new.pk).status == "active"
     # Restarted from the top, it stops at once and does not hold the project busy.
     PriorityRun.objects.filter(pk=old.pk).update(status="pending")
-    assert runs.prioritize_prepare(run_id=old.pk) == []
+    assert runs.prioritize_prepare(run_id=old.pk) is None
     assert PriorityRun.objects.get(pk=old.pk).status == "superseded"
     assert start(many).status == "pending"
 
@@ -141,8 +147,7 @@ def test_a_redelivered_activation_flips_only_once(many: World) -> None:
 
 def test_a_redelivered_chunk_counts_once_in_the_progress(many: World) -> None:
     run = start(many)
-    ranges = runs.prioritize_prepare(run_id=run.pk)
-    lo, hi = ranges[0]
+    lo, hi = prepare(run)[0]
     runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
     runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
     assert Job.objects.get(pk=run.job_id).done == 1

@@ -59,7 +59,7 @@ ACCOUNT_ROUTES = {
     ("POST", "api/v1/auth/logout/"),
     ("GET", "api/v1/auth/me/"),
     ("POST", "api/v1/auth/token/"),
-    ("DELETE", "api/v1/auth/tokens/<int:token_id>/"),
+    ("DELETE", "api/v1/auth/tokens/<id:token_id>/"),
     ("GET", "api/v1/version/"),
 }
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -1,4 +1,5 @@
-"""A worker killed with SIGKILL mid-import and mid-export: the job finishes after a restart, exactly once.
+"""A worker killed with SIGKILL mid-import, mid-export and mid-prioritisation: the job finishes after a
+restart, exactly once (or fails with a message), and a queue order is never a mix of two runs.
 
 Real Celery worker subprocesses on Redis (database 14) and the PostgreSQL test database. The worker is
 killed while it runs the job (claimed, beating, inside the import's transaction or writing the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -30,9 +32,19 @@ from annotation_qc.exchange.services.exports import export_start
 from annotation_qc.exchange.services.uploads import import_start
 from annotation_qc.labeling.models import Item
 from annotation_qc.labeling.services.imports import items_import
+from annotation_qc.prioritization.models import PriorityRun
+from annotation_qc.prioritization.services.runs import prioritize_start
 from annotation_qc.projects.models import Project
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.integration.conftest import redis_db_url
+from tests.integration.test_celery_worker import (  # the digits project and its queue checks
+    CHUNK_ITEMS,
+    MORE_LABELS,
+    Digits,
+    _assert_queue_is_run,
+    _priorities,
+    digits,  # noqa: F401 (a fixture)
+)
 from tests.integration.workers import Workers, worker_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -213,3 +225,142 @@ def test_a_job_killed_on_its_last_attempt_fails_with_a_message(
     assert Item.objects.filter(project=project).count() == 0
     assert DataImport.objects.get(pk=data_import.pk).status == DataImport.Status.FAILED
     assert django_settings.ANNOTATION_QC["JOB_MAX_ATTEMPTS"] == 1
+
+
+# --- prioritisation ------------------------------------------------------------------------------
+
+
+def _prioritization_workers(tmp_path: Path, crash_settings: Any, visibility_timeout: float) -> Workers:
+    """Workers scoring in small chunks, with the prioritisation window of the test settings."""
+    windows = {"prioritize": {"stale_seconds": STALE_S}}
+    crash_settings.ANNOTATION_QC = {**crash_settings.ANNOTATION_QC, "JOB_WINDOWS": windows}
+    env = worker_env(
+        MEDIA_ROOT=str(crash_settings.MEDIA_ROOT),
+        AQC_JOB_HEARTBEAT_SECONDS=str(JOB_SETTINGS["JOB_HEARTBEAT_SECONDS"]),
+        AQC_JOB_STALE_SECONDS=str(STALE_S),
+        AQC_JOB_WINDOWS=json.dumps(windows),
+        PRIORITY_CHUNK_ITEMS=str(CHUNK_ITEMS),
+        CELERY_BROKER_TRANSPORT_OPTIONS=json.dumps(
+            {"visibility_timeout": visibility_timeout, "unacked_restore_interval": 1}
+        ),
+    )
+    return Workers(logs=tmp_path, env=env)
+
+
+def _kill_mid_chunks(process: Any, job_id: int, workers: Workers) -> None:
+    """SIGKILL the worker while it scores the run's chunks: some done, not all (frozen while checked)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        process.send_signal(signal.SIGSTOP)
+        job = Job.objects.get(pk=job_id)
+        if _running_with_a_heartbeat(job) and 1 <= job.done < job.total:
+            workers.kill(process)
+            return
+        if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
+            pytest.fail(f"the run ended ({job.status}) before the kill could land\n{workers.log_tail()}")
+        process.send_signal(signal.SIGCONT)
+        time.sleep(0.003)
+    pytest.fail(f"never caught the worker mid-run {job_id}\n{workers.log_tail()}")
+
+
+def _start_on_the_broker(
+    world: Digits, celery_sending_to: Callable[..., AbstractContextManager[None]]
+) -> PriorityRun:
+    with celery_sending_to(redis_db_url()):
+        return prioritize_start(project=world.project, strategy="entropy", trigger="manual", user_id=None)
+
+
+def _live_and_standby(project: Project) -> tuple[dict[int, float], dict[int, float]]:
+    project.refresh_from_db()
+    rows = Item.objects.filter(project=project).values_list(
+        "pk", project.priority_field, project.standby_priority_field
+    )
+    return {pk: live for pk, live, _ in rows}, {pk: standby for pk, _, standby in rows}
+
+
+def test_a_prioritisation_killed_midway_is_prepared_again_by_the_watchdog(
+    digits: Digits,  # noqa: F811 (the fixture imported above)
+    crash_settings: Any,
+    redis_db: redis.Redis,
+    tmp_path: Path,
+    celery_sending_to: Callable[..., AbstractContextManager[None]],
+) -> None:
+    """With the broker's backstop an hour away (visibility timeout), only the heartbeat window brings the
+    run back: the watchdog prepares it again as attempt 2 and the new worker completes it."""
+    previous = prioritize_start(project=digits.project, strategy="entropy", trigger="manual", user_id=None)
+    previous.refresh_from_db()
+    assert previous.status == PriorityRun.Status.ACTIVE
+    digits.label(MORE_LABELS)  # new labels, so the next run trains another committee
+    before = _priorities(digits.project)
+    workers = _prioritization_workers(tmp_path, crash_settings, visibility_timeout=3600)
+    try:
+        first = workers.start()
+        run = _start_on_the_broker(digits, celery_sending_to)
+        _kill_mid_chunks(first, run.job_id, workers)
+        assert _priorities(digits.project) == before, "a half-done run touched the live queue"
+
+        workers.start()
+        seen: list[dict[int, float]] = []
+        deadline = time.monotonic() + RECOVERY_TIMEOUT_S
+        with celery_sending_to(redis_db_url()):
+            while time.monotonic() < deadline:
+                jobs.jobs_watchdog()
+                seen.append(_priorities(digits.project))
+                job = Job.objects.get(pk=run.job_id)
+                if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
+                    break
+                time.sleep(0.5)
+        assert job.status == Job.Status.SUCCEEDED, f"{job.status}: {job.message}\n{workers.log_tail()}"
+    finally:
+        workers.kill_all()
+    assert job.attempts == 2, "the run should come back through the watchdog, not the broker"
+    run.refresh_from_db()
+    previous.refresh_from_db()
+    assert (run.status, run.attempt, previous.status) == ("active", 2, "superseded")
+    _assert_queue_is_run(digits.project, run)
+    after = _priorities(digits.project)
+    assert after != before
+    assert all(order in (before, after) for order in seen), "the live queue was a mix of two orders"
+
+
+def test_a_run_given_up_then_redelivered_after_a_newer_one_went_live_never_activates(
+    digits: Digits,  # noqa: F811 (the fixture imported above)
+    crash_settings: Any,
+    redis_db: redis.Redis,
+    tmp_path: Path,
+    celery_sending_to: Callable[..., AbstractContextManager[None]],
+) -> None:
+    """The issue's case: the killed run's lost chunks come back (short visibility timeout) after a newer
+    run went live. The dead run was failed with a message; its parts write nothing, activate nothing."""
+    crash_settings.ANNOTATION_QC = {**crash_settings.ANNOTATION_QC, "JOB_MAX_ATTEMPTS": 1}
+    workers = _prioritization_workers(tmp_path, crash_settings, visibility_timeout=2)
+    try:
+        first = workers.start()
+        stale = _start_on_the_broker(digits, celery_sending_to)
+        _kill_mid_chunks(first, stale.job_id, workers)
+        # No worker: the watchdog gives the run up, with a message the manager sees.
+        job = _watchdog_until_finished(stale.job_id, workers, celery_sending_to)
+        assert job.status == Job.Status.FAILED
+        assert "worker running this job stopped" in job.message
+        # A newer run goes live (computed in-process).
+        newer = prioritize_start(project=digits.project, strategy="entropy", trigger="manual", user_id=None)
+        newer.refresh_from_db()
+        assert newer.status == PriorityRun.Status.ACTIVE
+        live, standby = _live_and_standby(digits.project)
+        # A worker comes back: the dead run's unacknowledged chunk and its queued ones are delivered.
+        workers.start()
+        quiet_since, deadline = time.monotonic(), time.monotonic() + RECOVERY_TIMEOUT_S
+        while time.monotonic() - quiet_since < 5:
+            assert time.monotonic() < deadline, f"the broker never drained\n{workers.log_tail()}"
+            if redis_db.llen("celery") or redis_db.hlen("unacked"):
+                quiet_since = time.monotonic()
+            time.sleep(0.2)
+        assert b"prioritization.chunk" in b"".join(p.read_bytes() for p in tmp_path.glob("worker-2.log"))
+    finally:
+        workers.kill_all()
+    stale.refresh_from_db()
+    newer.refresh_from_db()
+    assert (stale.status, newer.status) == ("failed", "active")
+    assert _live_and_standby(digits.project) == (live, standby), "the dead run wrote into the queue"
+    _assert_queue_is_run(digits.project, newer)
+    assert pickle.loads(newer.committee) is not None

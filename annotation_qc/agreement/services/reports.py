@@ -12,12 +12,45 @@ from annotation_qc.agreement.services.inputs import (
     repeated_boxes,
 )
 from annotation_qc.core import jobs
+from annotation_qc.core.models import Job
 from annotation_qc.domain.agreement import project_report
 from annotation_qc.projects.models import Project
 
 #: Items kept per snapshot for the review list (lowest agreement first).
 STORED_ITEMS = 5000
 REVIEW_BELOW = 0.999
+
+
+def agreement_report_job(*, project_id: int, job_id: int) -> AgreementSnapshot | None:
+    """The job a manager started. Safe to run twice: a job another live worker runs, or one that
+    finished or failed, is left alone (None); the snapshot and the job's end commit together, so a
+    worker killed midway leaves no snapshot and the watchdog's retry computes it whole."""
+    with jobs.job_running(job_id=job_id) as mine:
+        if not mine:
+            return None
+        return agreement_report_compute(project_id=project_id, job_id=job_id)
+
+
+def agreement_report_retry(job: Job) -> None:
+    """The watchdog's retry of a report whose worker died."""
+    _enqueue(job.project_id, job.pk)
+
+
+def agreement_report_give_up(job: Job, message: str) -> None:
+    jobs.job_fail(job_id=job.pk, message=message)
+
+
+def _enqueue(project_id: int, job_id: int) -> None:
+    from annotation_qc.agreement.tasks import agreement_report
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
+
+    enqueue_on_commit(
+        agreement_report,
+        project_id,
+        job_id,
+        on_unavailable=lambda: jobs.job_fail(job_id=job_id, message=BROKER_DOWN),
+        options=jobs.task_options("agreement"),
+    )
 
 
 def agreement_report_compute(*, project_id: int, job_id: int | None = None) -> AgreementSnapshot:
@@ -68,15 +101,7 @@ def agreement_report_compute(*, project_id: int, job_id: int | None = None) -> A
 
 def agreement_report_start(*, project: Project, user_id: int | None) -> int:
     """Create the job and enqueue the computation once the transaction commits; returns the job id."""
-    from annotation_qc.agreement.tasks import agreement_report
-    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
-
     with transaction.atomic():
         job = jobs.job_create(kind="agreement", project_id=project.pk, created_by_id=user_id, params={})
-        enqueue_on_commit(
-            agreement_report,
-            project.pk,
-            job.pk,
-            on_unavailable=lambda: jobs.job_fail(job_id=job.pk, message=BROKER_DOWN),
-        )
+        _enqueue(project.pk, job.pk)
     return job.pk

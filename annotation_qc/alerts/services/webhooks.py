@@ -294,3 +294,23 @@ def missed_deliveries(*, now: datetime) -> list[tuple[int, int]]:
         )
     )
     return sorted(pairs - attempted)
+
+
+def stalled_deliveries(*, now: datetime) -> list[tuple[int, int, int]]:
+    """(alert, webhook, next attempt) whose last attempt promised a retry that never came: the worker
+    holding the retry (a message with a countdown) died, or the retry was lost with the broker. Found
+    once the longest back-off plus ``MISSED_AFTER`` has passed since that attempt; the beat sends the
+    next attempt, so the attempts stay bounded (the last one is still number ``max retries + 1``)."""
+    quiet_since = now - MISSED_AFTER - timedelta(seconds=_setting("WEBHOOK_BACKOFF_MAX_SECONDS", 600.0))
+    latest: dict[tuple[int, int], tuple[int, bool, datetime]] = {}
+    for alert_id, webhook_id, attempt, will_retry, at in (
+        WebhookDelivery.objects.filter(attempted_at__gte=now - MISSED_UNTIL, webhook__active=True)
+        .order_by("attempted_at", "pk")
+        .values_list("alert_id", "webhook_id", "attempt", "will_retry", "attempted_at")
+    ):
+        latest[(alert_id, webhook_id)] = (attempt, will_retry, at)
+    return sorted(
+        (alert_id, webhook_id, attempt + 1)
+        for (alert_id, webhook_id), (attempt, will_retry, at) in latest.items()
+        if will_retry and at < quiet_since
+    )

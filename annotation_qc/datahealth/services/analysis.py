@@ -18,6 +18,8 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from numpy.typing import NDArray
 
+from annotation_qc.core import jobs
+from annotation_qc.core.models import Job
 from annotation_qc.datahealth.models import BatchReport, ItemHealth, Quarantine
 from annotation_qc.datahealth.services.checks import quarantine_items
 from annotation_qc.datahealth.services.config import project_config
@@ -37,12 +39,62 @@ CHUNK = 5000
 OUTLIER_SHIFT = 1_000_000.0
 
 
-def batch_analyse_enqueue(*, data_import_id: int) -> None:
-    """Queue the drift and outlier job for a batch once the surrounding transaction commits."""
-    from annotation_qc.core.queue import enqueue_on_commit
+def batch_analyse_enqueue(*, data_import_id: int, user_id: int | None = None) -> int:
+    """Queue the drift and outlier job for a batch once the surrounding transaction commits; its job id."""
+    project_id = DataImport.objects.values_list("project_id", flat=True).get(pk=data_import_id)
+    job = jobs.job_create(
+        kind="batch_analyse",
+        project_id=project_id,
+        created_by_id=user_id,
+        params={"import_id": data_import_id},
+    )
+    _enqueue(data_import_id, job.pk)
+    return job.pk
+
+
+def _enqueue(data_import_id: int, job_id: int) -> None:
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
     from annotation_qc.datahealth.tasks import batch_analyse_task
 
-    enqueue_on_commit(batch_analyse_task, data_import_id)
+    enqueue_on_commit(
+        batch_analyse_task,
+        data_import_id,
+        job_id,
+        on_unavailable=lambda: jobs.job_fail(job_id=job_id, message=BROKER_DOWN),
+        options=jobs.task_options("batch_analyse"),
+    )
+
+
+def batch_analyse_job(*, data_import_id: int, job_id: int) -> dict[str, Any]:
+    """The job. Safe to run twice: one another live worker runs (or that ended) is left alone; the
+    report is replaced, and outliers already placed in the queue are not shifted again."""
+    with jobs.job_running(job_id=job_id) as mine:
+        if not mine:
+            return {}
+        jobs.job_start(job_id=job_id, total=1)
+        try:
+            result = batch_analyse(data_import_id=data_import_id)
+        except Exception as exc:
+            jobs.job_fail(job_id=job_id, message=f"{exc.__class__.__name__}: {exc}")
+            raise
+        summary = {
+            "import_id": data_import_id,
+            "batch_items": result["batch_items"],
+            "drifted": bool(result.get("drift", {}).get("drifted")),
+            "outliers": result.get("outliers", {}).get("outliers", 0),
+        }
+        jobs.job_advance(job_id=job_id, by=1)
+        jobs.job_finish(job_id=job_id, result=summary)
+        return result
+
+
+def batch_analyse_retry(job: Job) -> None:
+    """The watchdog's retry of an analysis whose worker died."""
+    _enqueue(int(job.params["import_id"]), job.pk)
+
+
+def batch_analyse_give_up(job: Job, message: str) -> None:
+    jobs.job_fail(job_id=job.pk, message=message)
 
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
@@ -220,9 +272,23 @@ def _outliers(
     except TooFewToFit as exc:
         return {"status": "too few to fit", "detail": str(exc)}
     scores, flagged = model.flag(batch_matrix)
-    outlier_scores_store(project=project, item_ids=ids, scores=scores, flagged=flagged)
     outlier_ids = [ids[i] for i in np.flatnonzero(flagged).tolist()]
-    placed = outliers_place(project=project, item_ids=outlier_ids, placement=settings["placement"])
+    with transaction.atomic():
+        # Placed once: an item an earlier analysis (or a retried one) already flagged keeps its place
+        # and is not shifted again; scores and places commit together.
+        already = {
+            pk
+            for chunk in _chunks(outlier_ids)
+            for pk in ItemHealth.objects.filter(item_id__in=chunk, is_outlier=True).values_list(
+                "item_id", flat=True
+            )
+        }
+        outlier_scores_store(project=project, item_ids=ids, scores=scores, flagged=flagged)
+        placed = outliers_place(
+            project=project,
+            item_ids=[pk for pk in outlier_ids if pk not in already],
+            placement=settings["placement"],
+        )
     return {
         "status": "scored",
         "threshold": model.threshold,

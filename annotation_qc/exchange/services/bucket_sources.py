@@ -173,6 +173,7 @@ def source_sync_start(*, source: BucketSource, user_id: int | None, full: bool =
             source_sync_task,
             sync_id,
             on_unavailable=lambda: source_sync_fail(sync_id=sync_id, message=BROKER_DOWN),
+            options=jobs.task_options("source_sync"),
         )
     return sync
 
@@ -259,10 +260,40 @@ def _measure(client: Any, bucket: str, key: str) -> tuple[int, int, str] | str:
     return width, height, IMAGE_MEDIA_TYPES[kind]
 
 
+def source_sync_retry(job: Job) -> None:
+    """The watchdog's retry of a sync whose worker died: the keys it wrote are skipped (idempotent)."""
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
+    from annotation_qc.exchange.tasks import source_sync_task
+
+    sync_id = SourceSync.objects.values_list("pk", flat=True).get(job_id=job.pk)
+    enqueue_on_commit(
+        source_sync_task,
+        sync_id,
+        on_unavailable=lambda: source_sync_fail(sync_id=sync_id, message=BROKER_DOWN),
+        options=jobs.task_options("source_sync"),
+    )
+
+
+def source_sync_give_up(job: Job, message: str) -> None:
+    sync_id = SourceSync.objects.values_list("pk", flat=True).get(job_id=job.pk)
+    source_sync_fail(sync_id=sync_id, message=message)
+
+
 def source_sync_run(*, sync_id: int) -> dict[str, Any]:
+    """The job. Safe to run twice: a finished sync is left alone, a sync another live worker runs is
+    left to it, and a retry after a crash lists from the same cursor and skips the keys already
+    written (each batch of items and the cursor move commit together)."""
     sync = SourceSync.objects.select_related("source", "source__project").get(pk=sync_id)
     if sync.finished_at is not None:
         return sync.report
+    with jobs.job_running(job_id=sync.job_id) as mine:
+        if not mine:
+            return sync.report
+        return _sync(sync)
+
+
+def _sync(sync: SourceSync) -> dict[str, Any]:
+    sync_id = sync.pk
     source = sync.source
     jobs.job_start(job_id=sync.job_id, total=0)
     report = SyncReport()

@@ -91,6 +91,7 @@ def export_start(
             export_build_task,
             export_id,
             on_unavailable=lambda: export_fail(export_id=export_id, message=BROKER_DOWN),
+            options=jobs.task_options("export"),
         )
     return export
 
@@ -146,6 +147,7 @@ def export_retry(job: Job) -> None:
         export_build_task,
         export_id,
         on_unavailable=lambda: export_fail(export_id=export_id, message=BROKER_DOWN),
+        options=jobs.task_options("export"),
     )
 
 

@@ -104,7 +104,10 @@ def import_retry(job: Job) -> None:
 
     import_id = DataImport.objects.values_list("pk", flat=True).get(job_id=job.pk)
     enqueue_on_commit(
-        import_task, import_id, on_unavailable=lambda: import_fail(import_id=import_id, message=BROKER_DOWN)
+        import_task,
+        import_id,
+        on_unavailable=lambda: import_fail(import_id=import_id, message=BROKER_DOWN),
+        options=jobs.task_options("import"),
     )
 
 

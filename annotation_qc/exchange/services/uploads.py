@@ -273,5 +273,8 @@ def _enqueue(data_import: DataImport) -> None:
 
     import_id = data_import.pk
     enqueue_on_commit(
-        import_run, import_id, on_unavailable=lambda: import_fail(import_id=import_id, message=BROKER_DOWN)
+        import_run,
+        import_id,
+        on_unavailable=lambda: import_fail(import_id=import_id, message=BROKER_DOWN),
+        options=jobs.task_options("import"),
     )

@@ -21,6 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from annotation_qc.core import jobs
+from annotation_qc.core.models import Job
 from annotation_qc.domain.label_errors import (
     BoxScoringConfig,
     LabelErrorInputError,
@@ -92,8 +93,30 @@ def label_errors_start(*, project: Project, user_id: int | None, model_version: 
         def unavailable() -> None:
             label_errors_fail(run_id=run.pk, message=BROKER_DOWN)
 
-        enqueue_on_commit(label_errors_detect, run.pk, on_unavailable=unavailable)
+        enqueue_on_commit(
+            label_errors_detect, run.pk, on_unavailable=unavailable, options=jobs.task_options("label_errors")
+        )
     return run
+
+
+def label_errors_retry(job: Job) -> None:
+    """The watchdog's retry of a detection whose worker died (its suspects and its end commit together,
+    so the dead attempt left none)."""
+    from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
+    from annotation_qc.review.tasks import label_errors_detect as detect_task
+
+    run_id = LabelErrorRun.objects.values_list("pk", flat=True).get(job_id=job.pk)
+    enqueue_on_commit(
+        detect_task,
+        run_id,
+        on_unavailable=lambda: label_errors_fail(run_id=run_id, message=BROKER_DOWN),
+        options=jobs.task_options("label_errors"),
+    )
+
+
+def label_errors_give_up(job: Job, message: str) -> None:
+    run_id = LabelErrorRun.objects.values_list("pk", flat=True).get(job_id=job.pk)
+    label_errors_fail(run_id=run_id, message=message)
 
 
 def label_errors_fail(*, run_id: int, message: str) -> None:
@@ -106,8 +129,22 @@ def label_errors_fail(*, run_id: int, message: str) -> None:
 
 
 def label_errors_detect(*, run_id: int) -> LabelErrorRun:
-    """Score every accepted item; a run that cannot be scored fails with the reason, never crashes."""
+    """Score every accepted item; a run that cannot be scored fails with the reason, never crashes.
+
+    Safe to run twice: a finished or failed run is left alone, and one another live worker runs
+    (its job claimed, see ``core.jobs``) is left to it.
+    """
     run = LabelErrorRun.objects.select_related("project").get(pk=run_id)
+    if run.status in (LabelErrorRun.Status.SUCCEEDED, LabelErrorRun.Status.FAILED):
+        return run
+    if not run.job_id:
+        return _detect(run)
+    with jobs.job_running(job_id=run.job_id) as mine:
+        return _detect(run) if mine else run
+
+
+def _detect(run: LabelErrorRun) -> LabelErrorRun:
+    run_id = run.pk
     project = run.project
     accepted = accepted_items(project)
     LabelErrorRun.objects.filter(pk=run_id).update(status=LabelErrorRun.Status.RUNNING)

@@ -181,18 +181,21 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self.stopped.wait(self.interval):
-                if time.monotonic() > self.until:
-                    logger.warning("job past its deadline: heartbeat stopped", extra={"job_id": self.job_id})
-                    return
-                try:
-                    job_beat(job_id=self.job_id)
-                except DatabaseError as exc:  # a locked SQLite file, a dropped connection: beat again later
-                    logger.warning(
-                        "job heartbeat not written", extra={"job_id": self.job_id, "error": str(exc)}
-                    )
+            while not self.stopped.wait(self.interval) and self.beat_once():
+                pass
         finally:
             connections.close_all()
+
+    def beat_once(self) -> bool:
+        """One beat; False (and no beat) once the attempt is past its deadline."""
+        if time.monotonic() > self.until:
+            logger.warning("job past its deadline: heartbeat stopped", extra={"job_id": self.job_id})
+            return False
+        try:
+            job_beat(job_id=self.job_id)
+        except DatabaseError as exc:  # a locked SQLite file, a dropped connection: beat again later
+            logger.warning("job heartbeat not written", extra={"job_id": self.job_id, "error": str(exc)})
+        return True
 
 
 def _in_worker() -> bool:
@@ -244,9 +247,13 @@ def job_working(*, job_id: int) -> Iterator[None]:
         job_beat(job_id=job_id)
 
 
-def _lost_message(job: Job, now: Any) -> str:
+def _lost_message(job: Job) -> str:
+    """Why the job is lost: its last beat came at its deadline (the attempt ran out of time and its
+    heartbeat stopped there), or earlier (the worker died)."""
     limit = deadline(job.kind)
-    if job.started_at is not None and (now - job.started_at).total_seconds() > limit:
+    slack = 2 * _setting("JOB_HEARTBEAT_SECONDS", 10)
+    started, last = job.started_at, job.heartbeat_at
+    if started is not None and last is not None and (last - started).total_seconds() >= limit - slack:
         return f"The job ran past its deadline of {limit:.0f} s"
     silent = stale_after(job.kind).total_seconds()
     return f"The worker running this job stopped (no heartbeat for {silent:.0f} s)"
@@ -263,7 +270,7 @@ def jobs_watchdog(*, now: Any = None) -> dict[str, list[int]]:
     outcome: dict[str, list[int]] = {"retried": [], "failed": []}
     for job in Job.objects.filter(_stale_q(now)).order_by("pk"):
         kind = JOB_KINDS.get(job.kind)
-        lost = _lost_message(job, now)
+        lost = _lost_message(job)
         with transaction.atomic():
             # Only if it is still stale (a worker may have claimed it since the query).
             taken = Job.objects.filter(

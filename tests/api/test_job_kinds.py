@@ -88,8 +88,11 @@ def test_an_attempt_past_its_deadline_stops_beating_and_is_given_up_saying_so(
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     before = Job.objects.get(pk=job.pk).heartbeat_at
     # A worker still alive but past the attempt's deadline: its heartbeat thread beats no more.
-    jobs._Heartbeat(job.pk, interval=0.001, until=time.monotonic() - 1).run()
+    assert not jobs._Heartbeat(job.pk, interval=1, until=time.monotonic() - 1).beat_once()
     assert Job.objects.get(pk=job.pk).heartbeat_at == before
+    assert jobs._Heartbeat(job.pk, interval=1, until=time.monotonic() + 60).beat_once()  # before it: beats
+    assert Job.objects.get(pk=job.pk).heartbeat_at > before
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=before)
     settings.ANNOTATION_QC = {**settings.ANNOTATION_QC, "JOB_MAX_ATTEMPTS": 1}
     Job.objects.filter(pk=job.pk).update(attempts=1, started_at=timezone.now() - timedelta(hours=2))
     assert jobs.jobs_watchdog()["failed"] == [job.pk]

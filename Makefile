@@ -75,8 +75,9 @@ migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Unit and API tests on the embedded default (SQLite).
+# Two processes (pytest-xdist): each has its own in-memory SQLite database and media folder.
 test-python: $(STAMP)
-	$(VENV)/bin/pytest -m "not postgres and not redis and not browser" -q
+	$(VENV)/bin/pytest -n 2 -m "not postgres and not redis and not browser" -q
 
 # Everything that touches the database again on PostgreSQL, plus the PostgreSQL- and Redis-only tests.
 test-services: $(STAMP)

@@ -1,5 +1,6 @@
-"""End to end in Chromium: a reviewer rejects with a comment pinned on a box (hotkey R), the annotator sees
-it on the rework page and sends a fix, and the reviewer accepts the second round (hotkey A)."""
+"""End to end in Chromium: a reviewer rejects with a comment pinned on a box (hotkey R), the annotator
+reworks it in the labeling workspace (the comment pinned over the image, live lint while fixing) and sends
+the fix, and the reviewer accepts the second round (hotkey A)."""
 
 from __future__ import annotations
 
@@ -61,23 +62,40 @@ def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None
     review.refresh_from_db()
     assert review.status == Review.Status.REWORK
 
-    # The annotator: the rework page shows the comment pinned on box 2; relabel it and send.
+    # The annotator: the labeling workspace links to the rework, which opens in the same workspace: the
+    # comment pinned on box 2 over the image and listed beside it, live lint on every change.
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     other = context.new_page()
     sign_in(other, live_server.url, "ann")
-    other.goto(f"{live_server.url}/projects/{project.pk}/rework")
-    other.get_by_test_id("rework-editor").wait_for()
-    assert other.get_by_test_id("comment-pin").get_attribute("data-box") == "1"
+    other.goto(f"{live_server.url}/projects/{project.pk}/label")
+    other.get_by_test_id("rework-notice").wait_for()
+    other.get_by_test_id("rework-link").click()
+    workspace = other.get_by_test_id("workspace")
+    workspace.wait_for()
+    assert workspace.get_attribute("data-task-id") == task.public_id
+    stage = other.get_by_test_id("canvas-stage")
+    assert stage.get_attribute("data-pins") == "1:box:2"
     assert "This is a person" in other.get_by_test_id("comment-list").inner_text()
+    assert other.get_by_test_id("box-row").count() == 2
+    assert other.get_by_test_id("skip-button").count() == 0
     shot(other, "rework")
-    # Relabel box 2 and draw the car the reviewer's comment says is missing, on the labeling canvas.
-    other.get_by_test_id("toggle-box-editor").click()
-    other.get_by_test_id("box-editor").wait_for()
-    other.get_by_test_id("canvas-stage").scroll_into_view_if_needed()
+    # Live lint while fixing: a box over most of the image draws the oversized warning on the canvas at once.
+    drag(other, (10, 10), (630, 470))
+    warning = other.locator('[data-testid="finding-item"][data-code="oversized_box"]')
+    warning.wait_for()
+    assert stage.get_attribute("data-highlighted") == "3:warning"
+    other.keyboard.press("Control+z")
+    warning.wait_for(state="detached")
+    # Relabel box 2 as the comment says and draw the car that was missing.
+    row = other.locator('[data-testid="box-row"][data-index="2"]')
+    row.get_by_test_id("box-row-select").click()
+    row.get_by_test_id("box-row-label").select_option("person")
     drag(other, (500, 60), (600, 140))
+    assert other.get_by_test_id("box-row").count() == 3
+    other.get_by_test_id("findings-empty").wait_for()
     shot(other, "rework-drawn")
-    other.get_by_test_id("rework-submit").click()
-    other.get_by_text("Nothing to rework.").wait_for()
+    other.get_by_test_id("submit-button").click()
+    other.get_by_test_id("rework-empty").wait_for()
     context.close()
     review.refresh_from_db()
     assert (review.status, review.round) == (Review.Status.PENDING, 2)
@@ -92,4 +110,4 @@ def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None
     page.get_by_text("Nothing waiting for review.").wait_for()
     review.refresh_from_db()
     assert review.status == Review.Status.ACCEPTED
-    assert [b["label"] for b in review.annotation.payload["boxes"]] == ["car", "car", "car"]
+    assert [b["label"] for b in review.annotation.payload["boxes"]] == ["car", "person", "car"]

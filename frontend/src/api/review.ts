@@ -1,6 +1,6 @@
 // The review stage and label-error endpoints (docs/api.md "Review" and "ML teams").
 import { apiRequest } from "./http";
-import type { Item, Payload, Task } from "./types";
+import type { Finding, Item, Payload, Task } from "./types";
 
 export type ReviewOrder = "suspicion" | "agreement" | "model_confidence" | "age";
 export const REVIEW_ORDERS: readonly ReviewOrder[] = ["suspicion", "agreement", "model_confidence", "age"];
@@ -121,9 +121,13 @@ export const review = {
   myRework(projectId: number): Promise<{ count: number; results: ReworkEntry[] }> {
     return must(apiRequest<{ count: number; results: ReworkEntry[] }>("GET", `/projects/${projectId}/my-rework/`));
   },
-  submitRework(taskId: string, payload: Payload, timeSpentMs: number): Promise<{ status: string; round: number }> {
+  submitRework(
+    taskId: string,
+    payload: Payload,
+    timeSpentMs: number,
+  ): Promise<{ status: string; round: number; findings?: Finding[] }> {
     return must(
-      apiRequest<{ status: string; round: number }>("POST", `/tasks/${taskId}/rework/`, {
+      apiRequest<{ status: string; round: number; findings?: Finding[] }>("POST", `/tasks/${taskId}/rework/`, {
         body: { payload, time_spent_ms: Math.round(timeSpentMs) },
       }),
     );

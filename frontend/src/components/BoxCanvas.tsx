@@ -10,12 +10,16 @@ import { clampMove, clampPoint, clampRect, rectFromPoints, type Point, type Rect
 import { labelColor, SEVERITY_COLOR } from "../editor/labels";
 import { panBy, screenToImage, zoomAt, ZOOM_STEP, type View } from "../editor/viewTransform";
 import { targetOwnsKey } from "../editor/hotkeys";
+import type { ReworkPin } from "../review/reworkPins";
 import { useHtmlImage } from "./useHtmlImage";
 
 /** A drag shorter than this (screen pixels, either side) is a click, not a new box. */
 const MIN_DRAW_SCREEN_PX = 4;
 // A click on a box with a little jitter must not move it (and leave an undo step).
 Konva.dragDistance = 3;
+
+/** The colour of the reviewer's comment pins (the review workspace's). */
+const PIN_COLOR = "#e4572e";
 
 export interface BoxCanvasProps {
   imageUrl: string | null;
@@ -37,6 +41,8 @@ export interface BoxCanvasProps {
   colours?: Record<string, string>;
   /** A CSS filter for the image only (brightness, contrast, gamma); the boxes keep their colours. */
   imageFilter?: string;
+  /** A reviewer's comments pinned over the image while reworking (numbered like the comment list). */
+  pins?: ReworkPin[];
 }
 
 type Interaction = { kind: "draw"; start: Point } | { kind: "pan"; last: Point };
@@ -258,6 +264,7 @@ export function BoxCanvas(props: BoxCanvasProps) {
       data-image-width={image.width}
       data-image-height={image.height}
       data-box-count={boxes.length}
+      data-pins={(props.pins ?? []).map((p) => `${p.number}:${p.kind}${p.box !== null ? `:${p.box + 1}` : ""}`).join(",")}
       data-highlighted={[...highlights.entries()]
         .sort((a, b) => a[0] - b[0])
         .map(([index, severity]) => `${index + 1}:${severity}`)
@@ -327,6 +334,24 @@ export function BoxCanvas(props: BoxCanvasProps) {
                 </Label>
               );
             })}
+            {(props.pins ?? []).map((pin) => (
+              <Group key={`pin-${pin.number}`} listening={false} name="review-pin">
+                <KonvaRect
+                  x={pin.x}
+                  y={pin.y}
+                  width={pin.w}
+                  height={pin.h}
+                  stroke={PIN_COLOR}
+                  strokeWidth={2}
+                  dash={pin.kind === "region" ? [6, 4] : [2, 3]}
+                  strokeScaleEnabled={false}
+                />
+                <Label x={pin.x + pin.w} y={pin.y} scaleX={1 / view.scale} scaleY={1 / view.scale} offsetX={-2} offsetY={8}>
+                  <Tag fill={PIN_COLOR} cornerRadius={8} />
+                  <Text text={String(pin.number)} fontSize={12} fontStyle="bold" padding={3} fill="#fff" />
+                </Label>
+              </Group>
+            ))}
             {draft && (
               <KonvaRect
                 x={draft.x}

@@ -15,7 +15,8 @@ export function SubmitBar({
   busy: boolean;
   error: string | null;
   onSubmit: () => void;
-  onSkip: () => void;
+  /** None: nothing to skip (a rework). */
+  onSkip?: () => void;
 }) {
   const reason =
     disabledReason ??
@@ -29,7 +30,7 @@ export function SubmitBar({
       )}
       <ErrorNote error={error} testId="submit-error" />
       <div className="actions">
-        <button
+        {onSkip && <button
           type="button"
           onClick={onSkip}
           disabled={busy}
@@ -39,7 +40,7 @@ export function SubmitBar({
           title="Skip this task (S): you will be asked for a reason"
         >
           Skip…
-        </button>
+        </button>}
         <button
           type="button"
           className="primary"

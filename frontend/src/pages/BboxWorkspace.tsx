@@ -28,6 +28,8 @@ import type { Size } from "../editor/geometry";
 import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
 import { keyMap, labelDetails } from "../editor/labels";
 import { newBoxInView } from "../editor/keyboardBox";
+import { CommentList } from "../review/ReviewOverlay";
+import { reworkPins, type ReworkContext } from "../review/reworkPins";
 import { fitView, IDENTITY_VIEW, stageCenter, zoomAt, ZOOM_STEP, type View } from "../editor/viewTransform";
 
 export interface WorkspaceProps {
@@ -44,6 +46,21 @@ export interface WorkspaceProps {
   revise?: (taskId: string, payload: Payload, timeSpentMs: number) => Promise<SubmitResult>;
   /** Opens the list of one's recent answers. */
   onPrevious?: () => void;
+  /** Reworking a rejected answer (sent with `revise`): the reviewer's comments, pinned over the image. */
+  rework?: ReworkContext;
+}
+
+/** The reviewer's comments beside the canvas while reworking (numbered like the pins on the image). */
+export function ReworkNote({ rework }: { rework: ReworkContext }) {
+  return (
+    <section className="panel" aria-label="Reviewer's comments" data-testid="rework-note">
+      <p className="warn-text" role="status">
+        Rework, round {rework.round}: a reviewer sent this answer back. Their comments are numbered on the image;
+        Submit sends your corrected answer back to review.
+      </p>
+      <CommentList comments={rework.comments} />
+    </section>
+  );
 }
 
 /** "Previous answers" (or, when changing one, the note saying so and the way back). */
@@ -72,6 +89,7 @@ export function BboxWorkspace({
   onRemap,
   revise,
   onPrevious,
+  rework,
 }: WorkspaceProps) {
   const labels = useMemo(() => given ?? labelDetails(task.labels), [given, task.labels]);
   const image = useMemo(() => ({ width: task.item.width, height: task.item.height }), [task.item]);
@@ -97,6 +115,7 @@ export function BboxWorkspace({
   const payload = useMemo(() => editorPayload(state), [state]);
   const lint = useLiveLint(task.id, payload, startedAt);
   const highlights = useMemo(() => highlightByBox(lint.findings), [lint.findings]);
+  const pins = useMemo(() => (rework ? reworkPins(rework.comments, rework.pinned) : undefined), [rework]);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
   const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings, revise);
   const draftStatus = useDraft(task.id, payload, startedAt, undefined, !revise);
@@ -111,8 +130,9 @@ export function BboxWorkspace({
   };
 
   // Keyboard shortcuts (see editor/hotkeys.ts).
-  const keyState = useRef({ state, stageSize, view, blocking, skipping, submit, keys });
-  keyState.current = { state, stageSize, view, blocking, skipping, submit, keys };
+  const noSkip = !!rework; // a rework is not a queued task: nothing to skip
+  const keyState = useRef({ state, stageSize, view, blocking, skipping, submit, keys, noSkip });
+  keyState.current = { state, stageSize, view, blocking, skipping, submit, keys, noSkip };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const current = keyState.current;
@@ -147,7 +167,7 @@ export function BboxWorkspace({
           current.submit();
           break;
         case "skip":
-          setSkipping(true);
+          if (!current.noSkip) setSkipping(true);
           break;
         case "deselect":
           dispatch({ type: "select", id: null });
@@ -208,7 +228,7 @@ export function BboxWorkspace({
         </button>
         {showHelp && <HelpPanel kind="bbox" onClose={() => setShowHelp(false)} />}
         <ImageAdjustPanel value={adjust} onChange={setAdjust} />
-        <PreviousAnswers revising={!!revise} onPrevious={onPrevious} />
+        {rework ? <ReworkNote rework={rework} /> : <PreviousAnswers revising={!!revise} onPrevious={onPrevious} />}
       </aside>
 
       <section className="ws-center" aria-label="Image">
@@ -262,6 +282,7 @@ export function BboxWorkspace({
           onDraw={(rect) => dispatch({ type: "add", rect })}
           onMove={(id, rect) => dispatch({ type: "moveTo", id, rect })}
           onResize={(id, rect) => dispatch({ type: "setRect", id, rect })}
+          pins={pins}
         />
       </section>
 
@@ -288,7 +309,7 @@ export function BboxWorkspace({
           busy={actions.busy}
           error={actions.error}
           onSubmit={submit}
-          onSkip={() => setSkipping(true)}
+          onSkip={noSkip ? undefined : () => setSkipping(true)}
         />
       </aside>
       {skipping && (

@@ -16,7 +16,7 @@ import { useDraft } from "../components/workspace/useDraft";
 import { blockingFindings } from "../editor/findings";
 import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
 import { keyMap, labelDetails } from "../editor/labels";
-import { PreviousAnswers, type WorkspaceProps } from "./BboxWorkspace";
+import { PreviousAnswers, ReworkNote, type WorkspaceProps } from "./BboxWorkspace";
 
 export function ClassificationWorkspace({
   task,
@@ -27,6 +27,7 @@ export function ClassificationWorkspace({
   onRemap,
   revise,
   onPrevious,
+  rework,
 }: WorkspaceProps) {
   const labels = useMemo(() => given ?? labelDetails(task.labels), [given, task.labels]);
   const [label, setLabel] = useState<string | null>(() => {
@@ -52,8 +53,9 @@ export function ClassificationWorkspace({
     if (payload && blocking.length === 0) void actions.submit(payload);
   };
 
-  const keyState = useRef({ submit, skipping, keys });
-  keyState.current = { submit, skipping, keys };
+  const noSkip = !!rework; // a rework is not a queued task: nothing to skip
+  const keyState = useRef({ submit, skipping, keys, noSkip });
+  keyState.current = { submit, skipping, keys, noSkip };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (keyState.current.skipping || targetOwnsKey(e.target, e.key)) return;
@@ -62,7 +64,7 @@ export function ClassificationWorkspace({
       e.preventDefault();
       if (action.type === "label") setLabel(task.labels[action.index]);
       else if (action.type === "submit") keyState.current.submit();
-      else if (action.type === "skip") setSkipping(true);
+      else if (action.type === "skip" && !keyState.current.noSkip) setSkipping(true);
       else if (action.type === "help") setShowHelp((s) => !s);
     };
     window.addEventListener("keydown", onKey);
@@ -113,7 +115,7 @@ export function ClassificationWorkspace({
           busy={actions.busy}
           error={actions.error}
           onSubmit={submit}
-          onSkip={() => setSkipping(true)}
+          onSkip={noSkip ? undefined : () => setSkipping(true)}
         />
         <button
           type="button"
@@ -132,7 +134,7 @@ export function ClassificationWorkspace({
         </button>
         {showHelp && <HelpPanel kind="classification" onClose={() => setShowHelp(false)} />}
         <ImageAdjustPanel value={adjust} onChange={setAdjust} />
-        <PreviousAnswers revising={!!revise} onPrevious={onPrevious} />
+        {rework ? <ReworkNote rework={rework} /> : <PreviousAnswers revising={!!revise} onPrevious={onPrevious} />}
       </aside>
       {skipping && (
         <SkipDialog

@@ -1,13 +1,12 @@
 // @vitest-environment jsdom
-// The review workspace, the rework view and the suspects list against the shapes of annotation_qc/review/selectors.py.
+// The review workspace and the suspects list (the rework: ReworkPage.test.tsx) against the shapes of annotation_qc/review/selectors.py.
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import type { ReviewDetail, ReworkEntry } from "../api/review";
+import type { ReviewDetail } from "../api/review";
 import { mockFetch } from "../test/mockFetch";
-import { annotatorMe, memberOf, renderAs, resetApiAroundEachTest } from "../test/session";
+import { memberOf, renderAs, resetApiAroundEachTest } from "../test/session";
 import type { BoxCanvasProps } from "../components/BoxCanvas";
 import { ReviewPanel } from "./ReviewWorkspacePage";
-import { ReworkEditor } from "./ReworkPage";
 
 // Konva needs a real canvas: the stage is a stub whose button "draws" a box, as in BboxWorkspace.test.tsx.
 vi.mock("../components/BoxCanvas", () => ({
@@ -164,63 +163,6 @@ describe("ReviewPanel box editor", () => {
     await waitFor(() => expect(onDone).toHaveBeenCalled());
     const body = api.callsTo(`POST ${P}/reviews/11/fix/`)[0].body as { payload: { boxes: { label: string }[] } };
     expect(body.payload.boxes).toHaveLength(3);
-  });
-});
-
-describe("ReworkEditor", () => {
-  const entry: ReworkEntry = {
-    task: {
-      id: "t42",
-      project_id: 2,
-      kind: "bbox",
-      labels: ["car", "person", "bike"],
-      item: { ...item, id: "i42" },
-      pre_annotation: null,
-      status: "submitted",
-      served_at: "2026-12-07T09:00:00Z",
-      lease_expires_at: "2026-12-07T09:30:00Z",
-    },
-    rework: {
-      status: "rework",
-      round: 1,
-      payload: { boxes: [CAR, PERSON] },
-      comments: [
-        { box: 1, region: null, text: "not a person" },
-        { box: null, region: [500, 300, 50, 50], text: "missed car" },
-      ],
-      rejected_at: "2026-12-07T10:00:00Z",
-    },
-  };
-
-  it("shows the comments on the boxes and sends the corrected answer", async () => {
-    const api = mockFetch({
-      "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/t42/rework/": { status: 200, body: { status: "pending", round: 2 } },
-    });
-    const onDone = vi.fn();
-    renderAs(annotatorMe, <ReworkEditor entry={entry} onDone={onDone} />);
-    expect(screen.getAllByTestId("comment-pin").map((p) => p.dataset.box)).toEqual(["1"]);
-    expect(screen.getAllByTestId("comment-region")).toHaveLength(1);
-    expect(screen.getAllByTestId("rework-box").map((r) => r.dataset.commented)).toEqual(["no", "yes"]);
-    expect(screen.getByTestId("comment-list").textContent).toContain("missed car");
-    fireEvent.change(screen.getByLabelText("Label of box 2"), { target: { value: "bike" } });
-    fireEvent.click(screen.getByTestId("rework-submit"));
-    await waitFor(() => expect(onDone).toHaveBeenCalled());
-    const body = api.callsTo("POST /api/v1/tasks/t42/rework/")[0].body as { payload: unknown };
-    expect(body.payload).toEqual({ boxes: [CAR, { ...PERSON, label: "bike" }] });
-  });
-
-  it("says so when the item was resolved elsewhere", async () => {
-    mockFetch({
-      "GET /api/v1/auth/csrf/": { status: 204 },
-      "POST /api/v1/tasks/t42/rework/": {
-        status: 409,
-        body: { detail: "This item was resolved elsewhere while it was with you for rework." },
-      },
-    });
-    renderAs(annotatorMe, <ReworkEditor entry={entry} onDone={() => undefined} />);
-    fireEvent.click(screen.getByTestId("rework-submit"));
-    await waitFor(() => expect(screen.getByTestId("rework-message").textContent).toContain("resolved elsewhere"));
   });
 });
 

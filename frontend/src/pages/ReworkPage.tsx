@@ -1,154 +1,110 @@
-// The annotator's rework: annotations a reviewer rejected, with the comments pinned on the boxes. The annotator
-// relabels, removes or redraws nothing they disagree with, and sends the corrected answer back to review.
-import { useCallback, useState } from "react";
-import { ApiError, errorMessage } from "../api";
-import { isBboxPayload, type BboxPayload } from "../api/types";
+// The annotator's rework, in the labeling workspace itself: the rejected answer is the starting point, the
+// reviewer's comments are pinned over the image (and listed beside it), the same live lint runs as on any task,
+// and Submit sends the corrected answer back to review. One rework at a time, oldest first.
+import { useEffect, useState } from "react";
+import { projects } from "../api";
+import type { Payload, Project, SubmitResult, Task } from "../api/types";
 import { review, type ReworkEntry } from "../api/review";
 import { Layout } from "../components/Layout";
-import { BoxEditor } from "../review/BoxEditor";
-import { CommentList, ReviewOverlay } from "../review/ReviewOverlay";
-import { applyFix, splitComments, type FixEdits } from "../review/reviewLogic";
+import type { DoneHow } from "../components/useSubmit";
+import { labelDetails } from "../editor/labels";
 import { Link } from "../router";
 import { useAsync } from "../useAsync";
+import { BboxWorkspace } from "./BboxWorkspace";
+import { ClassificationWorkspace } from "./ClassificationWorkspace";
+
+/** Sends a rework through the workspace's submit path (its 400 findings and 409 handled there). */
+async function sendRework(taskId: string, payload: Payload, timeSpentMs: number): Promise<SubmitResult> {
+  const done = await review.submitRework(taskId, payload, timeSpentMs);
+  return { annotation_id: 0, task_id: taskId, findings: done.findings ?? [] } as SubmitResult;
+}
 
 export function ReworkPage({ projectId }: { projectId: number }) {
   const list = useAsync(() => review.myRework(projectId), [projectId]);
+  const [project, setProject] = useState<Project | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
   const entries = list.data?.results ?? [];
+
+  useEffect(() => {
+    let live = true;
+    projects.get(projectId).then(
+      (p) => live && setProject(p),
+      () => undefined, // the workspace works with the task's labels alone
+    );
+    return () => {
+      live = false;
+    };
+  }, [projectId]);
+
+  const onDone = (_result: SubmitResult | null, how: DoneHow) => {
+    setStatus(
+      how === "closed"
+        ? "That item was resolved elsewhere while it was with you: your rework is not needed."
+        : "Sent back to review.",
+    );
+    list.reload();
+  };
+
+  const labels = project ? labelDetails(project.labels, project.label_details) : undefined;
   return (
-    <Layout title="Rework">
-      <main className="page" data-testid="rework-page">
-        <h1>Annotations to rework</h1>
-        {list.error && (
-          <p className="error" role="alert">
-            {list.error}
-          </p>
-        )}
-        {list.data && entries.length === 0 && (
-          <p className="muted">
+    <Layout
+      title={
+        <span>
+          Rework{entries.length > 0 && <span className="muted"> · {entries.length} waiting</span>}
+          <span className="status-note" role="status" data-testid="rework-status">
+            {status}
+          </span>
+        </span>
+      }
+    >
+      {list.error && (
+        <p className="page error" role="alert">
+          {list.error}
+        </p>
+      )}
+      {list.data && entries.length === 0 && (
+        <main className="page" data-testid="rework-empty">
+          <p>
             Nothing to rework. <Link href={`/projects/${projectId}/label`}>Back to labeling</Link>
           </p>
-        )}
-        {entries[0] && <ReworkEditor key={entries[0].task.id} entry={entries[0]} onDone={list.reload} />}
-      </main>
+        </main>
+      )}
+      {entries[0] && (
+        <ReworkWorkspace
+          key={`${entries[0].task.id}-${entries[0].rework.round}`}
+          entry={entries[0]}
+          labels={labels}
+          instructions={project?.instructions}
+          onDone={onDone}
+        />
+      )}
     </Layout>
   );
 }
 
-export function ReworkEditor({ entry, onDone }: { entry: ReworkEntry; onDone: () => void }) {
-  const { task, rework } = entry;
-  const [edits, setEdits] = useState<FixEdits>({ relabel: {}, remove: [] });
-  const [startedAt] = useState(() => performance.now());
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const { byBox, other } = splitComments(rework.comments);
-  const boxes = isBboxPayload(rework.payload) ? rework.payload.boxes : [];
-  const [editing, setEditing] = useState(false);
-  const [drawn, setDrawn] = useState<BboxPayload | null>(null);
-  const onDrawn = useCallback((p: BboxPayload) => setDrawn(p), []);
-
-  const send = async () => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      const answer = editing && drawn ? drawn : applyFix(rework.payload, edits);
-      await review.submitRework(task.id, answer, performance.now() - startedAt);
-      onDone();
-    } catch (err) {
-      setBusy(false);
-      setMessage(
-        err instanceof ApiError && err.status === 409 ? `${err.message} It is no longer needed.` : errorMessage(err),
-      );
-      if (err instanceof ApiError && err.status === 409) onDone();
-    }
-  };
-
+export function ReworkWorkspace({
+  entry,
+  labels,
+  instructions,
+  onDone,
+}: {
+  entry: ReworkEntry;
+  labels?: ReturnType<typeof labelDetails>;
+  instructions?: string;
+  onDone: (result: SubmitResult | null, how: DoneHow) => void;
+}) {
+  // The rejected answer is where the annotator starts (like changing an earlier answer).
+  const task: Task = { ...entry.task, pre_annotation: entry.rework.payload };
+  const rework = { round: entry.rework.round, comments: entry.rework.comments, pinned: entry.rework.payload };
+  const Workspace = task.kind === "classification" ? ClassificationWorkspace : BboxWorkspace;
   return (
-    <section data-testid="rework-editor">
-      <p className="muted small">Round {rework.round} · the reviewer's comments are numbered on the image.</p>
-      <ReviewOverlay
-        item={task.item}
-        layers={[{ key: "answer", name: "Your answer", payload: rework.payload, color: "#1f77b4", width: 3 }]}
-        pinned={rework.payload}
-        comments={rework.comments}
-      />
-      <CommentList comments={rework.comments} />
-      {boxes.length > 0 || isBboxPayload(rework.payload) ? (
-        <button type="button" onClick={() => setEditing((e) => !e)} data-testid="toggle-box-editor">
-          {editing ? "Back to the quick edits" : "Edit boxes (draw, move, resize)"}
-        </button>
-      ) : null}
-      {editing && isBboxPayload(rework.payload) && (
-        <BoxEditor
-          item={task.item}
-          labels={task.labels}
-          initial={rework.payload.boxes}
-          commented={[...byBox.keys()]}
-          onChange={onDrawn}
-        />
-      )}
-      {task.kind === "classification" && "label" in rework.payload && (
-        <label>
-          Class{" "}
-          <select value={edits.label ?? rework.payload.label} onChange={(e) => setEdits({ ...edits, label: e.target.value })}>
-            {task.labels.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </label>
-      )}
-      {boxes.length > 0 && !editing && (
-        <table className="data-table" data-testid="rework-boxes">
-          <thead>
-            <tr>
-              <th>Box</th>
-              <th>Label</th>
-              <th>Remove</th>
-              <th>Reviewer's comment</th>
-            </tr>
-          </thead>
-          <tbody>
-            {boxes.map((b, i) => (
-              <tr key={i} data-testid="rework-box" data-commented={byBox.has(i) ? "yes" : "no"}>
-                <td>{i + 1}</td>
-                <td>
-                  <select
-                    value={edits.relabel[i] ?? b.label}
-                    onChange={(e) => setEdits({ ...edits, relabel: { ...edits.relabel, [i]: e.target.value } })}
-                    aria-label={`Label of box ${i + 1}`}
-                  >
-                    {task.labels.map((l) => (
-                      <option key={l}>{l}</option>
-                    ))}
-                  </select>
-                </td>
-                <td>
-                  <input
-                    type="checkbox"
-                    checked={edits.remove.includes(i)}
-                    aria-label={`Remove box ${i + 1}`}
-                    onChange={(e) =>
-                      setEdits({
-                        ...edits,
-                        remove: e.target.checked ? [...edits.remove, i] : edits.remove.filter((x) => x !== i),
-                      })
-                    }
-                  />
-                </td>
-                <td>{(byBox.get(i) ?? []).join(" · ")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {other.length > 0 && <p className="muted small">{other.length} comment(s) on regions or the whole answer above.</p>}
-      {message && (
-        <p className="error" role="alert" data-testid="rework-message">
-          {message}
-        </p>
-      )}
-      <button type="button" className="primary" disabled={busy} onClick={() => void send()} data-testid="rework-submit">
-        Send back to review
-      </button>
-    </section>
+    <Workspace
+      task={task}
+      labels={labels}
+      instructions={instructions}
+      revise={sendRework}
+      rework={rework}
+      onDone={onDone}
+    />
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { auth, errorMessage, projects, tasks } from "../api";
+import { review } from "../api/review";
 import type { Draft, MyAnswer, OwnScore, Payload, Project, SubmitResult, Task } from "../api/types";
 import { formatTime } from "../manager/format";
 import { useAuth } from "../auth";
@@ -57,6 +58,20 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
       live = false;
     };
   }, [projectId]);
+
+  // Answers a reviewer sent back: reworked in this same workspace, from the rework link.
+  // Asked once the first task request has answered (never racing the dispatch's write).
+  const [reworkCount, setReworkCount] = useState(0);
+  const settled = phase.kind !== "loading";
+  const reworkAsked = useRef(false);
+  useEffect(() => {
+    if (!settled || reworkAsked.current) return;
+    reworkAsked.current = true;
+    review.myRework(projectId).then(
+      (r) => setReworkCount(r.count),
+      () => undefined, // review off or unreachable: no link
+    );
+  }, [settled, projectId]);
 
   const refreshScore = useCallback(() => {
     projects.myScore(projectId).then(setScore, () => setScore(null)); // 403: the project does not show it
@@ -251,6 +266,14 @@ export function WorkspacePage({ projectId }: { projectId: number }) {
             onDone={onRevised}
           />
         ))}
+      {reworkCount > 0 && (
+        <p className="notice" role="status" data-testid="rework-notice">
+          A reviewer sent {reworkCount === 1 ? "an answer" : `${reworkCount} answers`} back to you.{" "}
+          <Link href={`/projects/${projectId}/rework`} data-testid="rework-link">
+            Rework {reworkCount === 1 ? "it" : "them"}
+          </Link>
+        </p>
+      )}
       {phase.kind === "task" && phase.task.phase === "qualification" && (
         <p className="notice" role="status" data-testid="qualification-notice">
           Qualification: your first tasks in this project are checked against known answers.

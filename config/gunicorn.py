@@ -37,4 +37,5 @@ def post_worker_init(worker: Any) -> None:
     if worker is not None:
         from annotation_qc.core.overload import listeners_set
 
-        listeners_set(worker.sockets, concurrency=worker.cfg.workers * worker.cfg.threads)
+        threads = worker.cfg.threads
+        listeners_set(worker.sockets, concurrency=worker.cfg.workers * threads, threads=threads)

@@ -38,6 +38,7 @@ def test_post_worker_init_hands_the_listeners_to_load_shedding() -> None:
         settings["post_worker_init"](worker)
         assert overload.accept_backlog() == 3
         assert overload._server["concurrency"] == 6
+        assert overload._server["threads"] == 2
     finally:
         gc.unfreeze()
         overload.listeners_set([])
@@ -64,12 +65,20 @@ def test_the_thread_worker_hands_each_request_its_queue_time(monkeypatch: Any) -
     from annotation_qc.core import overload
     from config.gunicorn_workers import QueueTimedThreadWorker
 
-    seen: list[float | None] = []
+    seen: list[tuple[float | None, int]] = []
     monkeypatch.setattr(ThreadWorker, "enqueue_req", lambda self, conn: None)
-    monkeypatch.setattr(ThreadWorker, "handle", lambda self, conn: seen.append(overload.queued_at()))
+    monkeypatch.setattr(
+        ThreadWorker,
+        "handle",
+        lambda self, conn: seen.append((overload.queued_at(), overload.waiting_in_process())),
+    )
     worker = QueueTimedThreadWorker.__new__(QueueTimedThreadWorker)
-    conn = SimpleNamespace()
-    worker.enqueue_req(conn)
-    worker.handle(conn)
-    assert seen == [conn.aqc_queued_at]
+    first, second = SimpleNamespace(), SimpleNamespace()
+    worker.enqueue_req(first)
+    worker.enqueue_req(second)
+    assert overload.waiting_in_process() == 2
+    worker.handle(first)
+    worker.handle(second)
+    # Each request knows when it was queued and how many still wait behind it.
+    assert seen == [(first.aqc_queued_at, 1), (second.aqc_queued_at, 0)]
     assert overload.queued_at() is None  # cleared once the request is done

@@ -60,7 +60,10 @@ EXEMPT_PATHS = frozenset({"/healthz"})
 FINISHING = re.compile(r"^/api/v1/tasks/[^/]+/(?:submit|skip)/$")
 
 _listeners: list[Any] = []
-_server = {"concurrency": 1}
+_server = {"concurrency": 1, "threads": 1}
+#: Requests queued in this process for one of its threads (gthread workers), not yet picked up.
+_waiting = {"count": 0}
+_waiting_lock = threading.Lock()
 _local = threading.local()
 #: This process's mean service time (ms), an exponential average with this weight per request.
 SERVICE_WEIGHT = 0.05
@@ -71,11 +74,22 @@ _shed_log = {"count": 0, "logged_at": 0.0}
 _shed_log_lock = threading.Lock()
 
 
-def listeners_set(sockets: Iterable[Any], *, concurrency: int = 1) -> None:
-    """The listening sockets of this server process and how many requests the whole server serves
-    at once (gunicorn hands its worker's after start-up)."""
+def listeners_set(sockets: Iterable[Any], *, concurrency: int = 1, threads: int = 1) -> None:
+    """The listening sockets of this server process, how many requests the whole server serves at
+    once and this process's threads (gunicorn hands its worker's after start-up)."""
     _listeners[:] = [s for s in sockets if _backlog_of(s) is not None]
     _server["concurrency"] = max(1, int(concurrency))
+    _server["threads"] = max(1, int(threads))
+
+
+def waiting_add(n: int) -> None:
+    """A request queued in this process for a thread (+1), or picked up by one (-1)."""
+    with _waiting_lock:
+        _waiting["count"] = max(0, _waiting["count"] + n)
+
+
+def waiting_in_process() -> int:
+    return _waiting["count"]
 
 
 def service_observe(ms: float) -> None:
@@ -161,14 +175,16 @@ def overloaded(request: HttpRequest) -> dict[str, Any] | None:
     limit = int(int(_conf("SHED_BACKLOG") or 0) * factor)
     if limit_ms <= 0 and limit <= 0:
         return None
-    backlog = accept_backlog()
-    if not backlog:
+    backlog = accept_backlog() or 0
+    waiting = waiting_in_process()
+    if not backlog and not waiting:
         return None
-    if limit > 0 and backlog > limit:
-        return {"measure": "backlog", "value": backlog, "limit": limit}
+    if limit > 0 and backlog + waiting > limit:
+        return {"measure": "backlog", "value": backlog + waiting, "limit": limit}
     mean_ms = service_mean_ms()
     if limit_ms > 0 and mean_ms is not None:
-        expected = backlog * mean_ms / _server["concurrency"]
+        # Behind the accept queue (served by every process) and then this process's own queue.
+        expected = backlog * mean_ms / _server["concurrency"] + waiting * mean_ms / _server["threads"]
         if expected > limit_ms:
             return {"measure": "expected_queue_ms", "value": round(expected, 1), "limit": limit_ms}
     return None

@@ -131,6 +131,23 @@ def test_answers_to_held_tasks_are_shed_last(
     assert_shed(client.post(f"/api/v1/tasks/{task['id']}/skip/", {}, format="json"))
 
 
+def test_requests_queued_in_the_process_count_for_its_threads(world: World, shedding: dict[str, Any]) -> None:
+    shedding["SHED_BACKLOG"] = 0
+    client = world.client("annotator")
+    overload.listeners_set([], concurrency=8, threads=4)
+    overload.service_reset(500.0)
+    try:
+        overload.waiting_add(9)  # 9 x 500 ms / 4 threads = 1.125 s > 1 s
+        assert_shed(client.post(next_task_url(world)))
+        overload.waiting_add(-1)  # 1 s: served
+        assert client.post(next_task_url(world)).status_code == 200
+        shedding["SHED_BACKLOG"] = 6  # the cap counts them too
+        assert_shed(client.post(next_task_url(world)))
+    finally:
+        overload.waiting_add(-100)
+        overload.listeners_set([])
+
+
 def test_served_requests_are_timed(world: World, shedding: dict[str, Any]) -> None:
     assert overload.service_mean_ms() is None
     assert world.client("annotator").post(next_task_url(world)).status_code == 200

@@ -358,7 +358,11 @@ class SourceOutputSerializer(serializers.Serializer):
     has_secret = serializers.SerializerMethodField()
     pattern = serializers.CharField()
     manifest = serializers.CharField()
+    annotation_suffix = serializers.CharField()
+    prediction_suffix = serializers.CharField()
+    model_version = serializers.CharField()
     cursor = serializers.CharField()
+    folder_cursors = serializers.DictField(child=serializers.CharField(allow_blank=True))
     created_at = serializers.DateTimeField()
 
     def get_has_secret(self, obj: BucketSource) -> bool:
@@ -388,6 +392,27 @@ class ProjectSourcesApi(ProjectApi):
         )
         pattern = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         manifest = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        annotation_suffix = serializers.CharField(
+            max_length=50,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="An annotation file beside each image (a.png and a<suffix>, JSON): the item is gold.",
+        )
+        prediction_suffix = serializers.CharField(
+            max_length=50,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="A prediction file beside each image (a.png and a<suffix>, JSON).",
+        )
+        model_version = serializers.CharField(
+            max_length=100,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="The predictions' model version.",
+        )
 
     @extend_schema(responses=SourceOutputSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -424,7 +449,8 @@ class SourceDetailApi(APIView):
 
 
 class SourceSyncApi(APIView):
-    """Start a sync: a job lists the keys after the source's cursor and creates their items."""
+    """Start a sync: a job lists the keys after the source's cursors, creates their items and updates
+    those whose object changed."""
 
     permission_classes = [IsAuthenticated]
 

@@ -80,7 +80,9 @@ class BucketSource(models.Model):
     """A prefix of an S3-compatible bucket whose images become items, synced incrementally.
 
     The secret key is stored sealed (annotation_qc.core.sealed) and never returned by the API.
-    ``cursor`` is the last key a sync listed: the next sync lists only keys after it.
+    A flat prefix keeps one cursor (``cursor``, the last key a sync listed): the next sync lists only
+    keys after it. A prefix with folders keeps one per folder (``folder_cursors``), so a key added to
+    any folder is found by the next sync, even one that sorts before the last key overall.
     """
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="bucket_sources")
@@ -95,7 +97,17 @@ class BucketSource(models.Model):
     manifest = models.CharField(
         max_length=200, blank=True, help_text="Key of a JSON Lines file in the bucket: key, width, height."
     )
-    cursor = models.CharField(max_length=1024, blank=True)
+    annotation_suffix = models.CharField(
+        max_length=50, blank=True, help_text="Annotation file beside each image (a.png: a<suffix>): gold."
+    )
+    prediction_suffix = models.CharField(
+        max_length=50, blank=True, help_text="Prediction file beside each image (a.png: a<suffix>)."
+    )
+    model_version = models.CharField(max_length=100, blank=True, help_text="The predictions' model version.")
+    cursor = models.CharField(max_length=1024, blank=True, help_text="The last key listed, over all folders.")
+    folder_cursors = models.JSONField(
+        default=dict, blank=True, help_text='{folder: last key listed in it}; "" for keys not in a folder.'
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -129,6 +141,7 @@ class SourceObject(models.Model):
     token = models.CharField(max_length=32, unique=True)
     etag = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    last_modified = models.DateTimeField(null=True, blank=True)
     item = models.OneToOneField("labeling.Item", on_delete=models.CASCADE, related_name="source_object")
 
     class Meta:

@@ -1,12 +1,16 @@
 """Bucket sources: a prefix of an S3-compatible bucket whose images become items, synced incrementally.
 
-A sync lists only the keys after the source's cursor (``StartAfter``, S3 lists keys in order), keeps
-those matching the file pattern, measures each new image (a ranged GET of its head, or its size from
-the source's manifest file) and creates items that reference the objects: no copy. It writes a batch
-of items, their ``SourceObject`` rows and the advanced cursor in one transaction, so a sync that dies
-half-way leaves a consistent cursor and the next one picks up after it; a key already synced is
-skipped, so syncing again never duplicates items. Keys that cannot be used (not an image, deleted
-between the list and the read, an external id taken by another import) are listed in the report.
+A sync lists only the keys after the source's cursors (``StartAfter``, S3 lists keys in order; one
+cursor per folder when the prefix has folders, listed in parallel: ``bucket_listing``), keeps those
+matching the file pattern, measures each new image (a ranged GET of its head, or its size from the
+source's manifest file) and creates items that reference the objects: no copy. It writes a batch of
+items, their ``SourceObject`` rows (COPY on PostgreSQL) and the advanced cursors in one transaction,
+while the next pages are listed, so a sync that dies half-way leaves consistent cursors and the next
+one picks up after them. A key already synced is skipped unless its object changed (another ETag or
+a later LastModified): then its item takes the new size and a new image token. Annotation and
+prediction files beside the images (sidecars, ``a.png`` and ``a<suffix>``) become gold answers and
+predictions. Keys that cannot be used (not an image, deleted between the list and the read, an
+external id taken by another import, a bad sidecar) are listed in the report.
 """
 
 from __future__ import annotations
@@ -15,33 +19,38 @@ import fnmatch
 import io
 import json
 import posixpath
-import secrets
+import re
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.client import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
+from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.core import jobs
 from annotation_qc.core.exceptions import Conflict, ServiceError
 from annotation_qc.core.models import Job
 from annotation_qc.core.outbound import is_public_address, literal_host_problem, private_allowed
 from annotation_qc.core.sealed import seal, unseal
 from annotation_qc.core.storage import IMAGE_MEDIA_TYPES, StorageUnavailable
+from annotation_qc.core.tokens import hex_tokens, public_token
 from annotation_qc.domain.formats import sniff_image
+from annotation_qc.domain.formats.sidecar import MAX_SIDECAR_BYTES, Sidecar, parse_sidecar, stem
 from annotation_qc.exchange.limits import import_limits
 from annotation_qc.exchange.models import BucketSource, SourceObject, SourceSync
+from annotation_qc.exchange.services.bucket_listing import Listed, folder_of, list_in_order, plan
 from annotation_qc.exchange.services.images import inspect_image
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.imports import items_import
+from annotation_qc.labeling.services.imports import items_insert, predictions_import
 from annotation_qc.projects.models import Project
 
 #: ``Item.image`` of an item whose image is an object of a bucket source.
@@ -53,6 +62,8 @@ HEAD_BYTES = 64 * 1024
 #: Rejected keys kept in a report (the total is always given).
 REPORT_MAX_KEYS = 1000
 MAX_EXTERNAL_ID = 255
+#: Extensions an image beside a sidecar may have (to find an image synced before its sidecar).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".PNG", ".JPG", ".JPEG", ".WEBP", ".GIF")
 
 
 class SourceUnreachable(Exception):
@@ -72,7 +83,20 @@ def source_create(
     secret_access_key: str = "",
     pattern: str = "",
     manifest: str = "",
+    annotation_suffix: str = "",
+    prediction_suffix: str = "",
+    model_version: str = "",
 ) -> BucketSource:
+    errors: dict[str, list[str]] = {}
+    if prediction_suffix and not model_version:
+        errors["model_version"] = ["required with a prediction_suffix: the predictions' model version"]
+    for name_, suffix in (("annotation_suffix", annotation_suffix), ("prediction_suffix", prediction_suffix)):
+        if suffix and ("/" in suffix or "." not in suffix):
+            errors[name_] = ["a file ending such as .json or .pred.json (no /)"]
+    if annotation_suffix and annotation_suffix == prediction_suffix:
+        errors["prediction_suffix"] = ["must differ from annotation_suffix"]
+    if errors:
+        raise ServiceError("Bad sidecar settings.", errors=errors)
     if endpoint_url:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -91,6 +115,9 @@ def source_create(
         secret_access_key=seal(secret_access_key),
         pattern=pattern or BucketSource._meta.get_field("pattern").get_default(),
         manifest=manifest,
+        annotation_suffix=annotation_suffix,
+        prediction_suffix=prediction_suffix,
+        model_version=model_version,
         created_by_id=user_id,
     )
 
@@ -120,16 +147,10 @@ def bucket_client(source: BucketSource) -> Any:
     )
 
 
-def _matches(key: str, patterns: list[str]) -> bool:
-    base = posixpath.basename(key).lower()
-    return any(fnmatch.fnmatchcase(base, pattern) for pattern in patterns)
-
-
-@dataclass
-class Listed:
-    key: str
-    etag: str
-    size: int
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """One regex for the source's file patterns (matched against the lowercased base name)."""
+    parts = [fnmatch.translate(p.lower()) for p in pattern.split() if p]
+    return re.compile("|".join(f"(?:{part})" for part in parts) or "(?!)")
 
 
 @dataclass
@@ -137,7 +158,10 @@ class SyncReport:
     listed: int = 0
     matched: int = 0
     created: int = 0
+    updated: int = 0
     already_synced: int = 0
+    gold: int = 0
+    predictions: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
     rejected_total: int = 0
 
@@ -148,7 +172,8 @@ class SyncReport:
 
 
 def source_sync_start(*, source: BucketSource, user_id: int | None, full: bool = False) -> SourceSync:
-    """Enqueue a sync of the keys after the cursor (``full``: of every key; those synced are skipped)."""
+    """Enqueue a sync of the keys after the cursors (``full``: of every key; those synced and
+    unchanged are skipped, changed ones updated)."""
     from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
     from annotation_qc.exchange.tasks import source_sync_task
 
@@ -184,21 +209,6 @@ def source_sync_fail(*, sync_id: int, message: str, report: dict[str, Any] | Non
     jobs.job_fail(job_id=sync.job_id, message=message, result=report)
 
 
-def _pages(client: Any, source: BucketSource, start_after: str) -> Iterator[list[Listed]]:
-    kwargs: dict[str, Any] = {"Bucket": source.bucket, "Prefix": source.prefix, "MaxKeys": 1000}
-    if start_after:
-        kwargs["StartAfter"] = start_after
-    while True:
-        page = client.list_objects_v2(**kwargs)
-        yield [
-            Listed(key=entry["Key"], etag=entry.get("ETag", "").strip('"'), size=int(entry.get("Size", 0)))
-            for entry in page.get("Contents", [])
-        ]
-        if not page.get("IsTruncated"):
-            return
-        kwargs["ContinuationToken"] = page["NextContinuationToken"]
-
-
 def _manifest_sizes(client: Any, source: BucketSource) -> dict[str, tuple[int, int]]:
     """{key: (width, height)} from the source's manifest: a key of the bucket holding JSON Lines
     ``{"key", "width", "height"}`` (keys relative to the prefix)."""
@@ -208,7 +218,7 @@ def _manifest_sizes(client: Any, source: BucketSource) -> dict[str, tuple[int, i
     try:
         body = client.get_object(Bucket=source.bucket, Key=key)["Body"].read()
     except ClientError as exc:
-        raise SourceUnreachable(f"manifest {key}: {exc}") from exc
+        raise SourceUnreachable(f"manifest {key}: {describe_error(exc)}") from exc
     sizes: dict[str, tuple[int, int]] = {}
     for number, line in enumerate(body.decode("utf-8", "replace").splitlines(), start=1):
         if not line.strip():
@@ -296,42 +306,30 @@ def _sync(sync: SourceSync) -> dict[str, Any]:
     sync_id = sync.pk
     source = sync.source
     jobs.job_start(job_id=sync.job_id, total=0)
-    report = SyncReport()
+    full = bool(sync.job.params.get("full")) if sync.job.params else False
     where = f"bucket {source.bucket}" + (f" (prefix {source.prefix})" if source.prefix else "")
+    run: _Run | None = None
     try:
         client = bucket_client(source)
         client.head_bucket(Bucket=source.bucket)
-        sizes = _manifest_sizes(client, source)
-        manifest_key = source.manifest or None
-        patterns = [p.lower() for p in source.pattern.split() if p]
-        pending: list[Listed] = []
-        last_listed: str | None = None
-        for page in _pages(client, source, sync.cursor_before):
-            report.listed += len(page)
-            for entry in page:
-                if entry.key != manifest_key and _matches(entry.key, patterns):
-                    pending.append(entry)
-                    report.matched += 1
-            if page:
-                last_listed = page[-1].key
-            if len(pending) >= WRITE_BATCH:
-                _write(client, source, pending, sizes, report, last=last_listed)
-                pending = []
-        _write(client, source, pending, sizes, report, last=last_listed)
+        run = _Run(client, source, _manifest_sizes(client, source), full=full)
+        run.sync()
     except (BotoCoreError, ClientError, SourceUnreachable) as exc:
         message = f"{where}: {describe_error(exc)}"
-        result = _result(report, source)
+        result = _result(run.report if run else SyncReport(), source)
         source_sync_fail(sync_id=sync_id, message=message, report=result)
         return result
+    report = run.report
     result = _result(report, source)
     SourceSync.objects.filter(pk=sync_id).update(
         finished_at=timezone.now(), cursor_after=source.cursor, report=result
     )
-    message = (
-        f"{report.created} item(s) created from {where}."
-        if report.matched
-        else f"No new keys under {where} match {source.pattern!r}."
-    )
+    if report.matched:
+        message = f"{report.created} item(s) created from {where}."
+        if report.updated:
+            message += f" {report.updated} changed object(s) updated."
+    else:
+        message = f"No new keys under {where} match {source.pattern!r}."
     jobs.job_finish(job_id=sync.job_id, result=result, message=message)
     return result
 
@@ -354,92 +352,400 @@ def _result(report: SyncReport, source: BucketSource) -> dict[str, Any]:
         "listed": report.listed,
         "matched": report.matched,
         "created": report.created,
+        "updated": report.updated,
         "already_synced": report.already_synced,
+        "gold": report.gold,
+        "predictions": report.predictions,
         "rejected": report.rejected,
         "rejected_total": report.rejected_total,
         "cursor": source.cursor,
     }
 
 
-def _advance(source: BucketSource, key: str) -> None:
-    """Move the cursor forward to ``key`` (a full resync re-listing older keys never moves it back)."""
-    BucketSource.objects.filter(pk=source.pk, cursor__lt=key).update(cursor=key)
-    source.cursor = max(source.cursor, key)
-
-
 def _external_id(source: BucketSource, key: str) -> str:
     return key[len(source.prefix) :].lstrip("/") if source.prefix and key.startswith(source.prefix) else key
 
 
-def _write(
-    client: Any,
-    source: BucketSource,
-    entries: list[Listed],
-    sizes: dict[str, tuple[int, int]],
-    report: SyncReport,
-    last: str | None,
-) -> None:
-    """Measure and create the items of a batch of keys, then move the cursor past them (one transaction)."""
-    if entries:
-        known = set(
-            SourceObject.objects.filter(source=source, key__in=[e.key for e in entries]).values_list(
-                "key", flat=True
-            )
+@dataclass
+class _Known:
+    pk: int
+    etag: str
+    last_modified: datetime | None
+    item_id: int
+
+
+def _changed(entry: Listed, known: _Known) -> bool:
+    """Whether the object behind a synced key was replaced: another ETag, or a later LastModified."""
+    if entry.etag and known.etag and entry.etag != known.etag:
+        return True
+    return bool(entry.modified and known.last_modified and entry.modified > known.last_modified)
+
+
+class _Run:
+    """One sync: reads the ordered listing, writes it in batches (items, their objects, the cursors)."""
+
+    def __init__(
+        self, client: Any, source: BucketSource, sizes: dict[str, tuple[int, int]], *, full: bool
+    ) -> None:
+        self.client, self.source, self.sizes, self.full = client, source, sizes, full
+        self.report = SyncReport()
+        self.matches = _pattern_regex(source.pattern)
+        self.suffixes = [s for s in (source.annotation_suffix, source.prediction_suffix) if s]
+        #: Every key ever listed sorts at or before this: a key after it was never synced.
+        self.synced_upto = source.cursor
+        self.folder_cursors: dict[str, str] = dict(source.folder_cursors or {})
+
+    def sync(self) -> None:
+        source = self.source
+        listing = plan(
+            prefix=source.prefix, cursor=source.cursor, folder_cursors=self.folder_cursors, full=self.full
         )
-        report.already_synced += len(known)
-        fresh = [e for e in entries if e.key not in known]
-        ids = {e.key: _external_id(source, e.key) for e in fresh}
-        taken = set(
-            Item.objects.filter(project_id=source.project_id, external_id__in=list(ids.values())).values_list(
-                "external_id", flat=True
-            )
-        )
-        usable: list[Listed] = []
-        for entry in fresh:
-            external_id = ids[entry.key]
-            if len(external_id) > MAX_EXTERNAL_ID:
-                report.reject(entry.key, f"longer than {MAX_EXTERNAL_ID} characters as an external id")
-            elif external_id in taken:
-                report.reject(
-                    entry.key, f"the project already has an item '{external_id}' from another import"
-                )
+        pending: list[Listed] = []
+        pages = list_in_order(self.client, bucket=source.bucket, listing=listing)
+        try:
+            for page in pages:
+                self.report.listed += len(page)
+                pending.extend(page)
+                if len(pending) >= WRITE_BATCH:
+                    cut = self._cut(pending)
+                    self._write(pending[:cut])
+                    pending = pending[cut:]
+            self._write(pending)
+        finally:
+            pages.close()  # type: ignore[attr-defined]
+
+    def _cut(self, entries: list[Listed]) -> int:
+        """Where to end a batch: before the trailing keys that share a stem (an image and its sidecars
+        are written together)."""
+        if not self.suffixes:
+            return len(entries)
+        last = stem(entries[-1].key, self.suffixes)
+        cut = len(entries)
+        while cut > 0 and stem(entries[cut - 1].key, self.suffixes) == last:
+            cut -= 1
+        return cut or len(entries)
+
+    def _is_image(self, key: str) -> bool:
+        if key == self.source.manifest:
+            return False
+        if any(key.endswith(suffix) for suffix in self.suffixes):
+            return False
+        return self.matches.fullmatch(posixpath.basename(key).lower()) is not None
+
+    def _write(self, entries: list[Listed]) -> None:
+        """Measure and create (or update) the items of a batch of keys, then move the cursors past them
+        (one transaction)."""
+        source, report = self.source, self.report
+        images = [e for e in entries if self._is_image(e.key)]
+        report.matched += len(images)
+        sidecars = self._sidecars(entries)
+        maybe_known = [e.key for e in images if self.full or e.key <= self.synced_upto]
+        known = _known(source, maybe_known) if maybe_known else {}
+        fresh: list[Listed] = []
+        changed: list[tuple[Listed, _Known]] = []
+        for entry in images:
+            old = known.get(entry.key)
+            if old is None:
+                fresh.append(entry)
+            elif _changed(entry, old):
+                changed.append((entry, old))
             else:
-                usable.append(entry)
-        measured = _sizes(client, source, usable, sizes)
-        rows, objects = [], []
-        for entry in usable:
+                report.already_synced += 1
+        usable = self._usable(fresh)
+        measured = _sizes(self.client, source, usable + [e for e, _ in changed], self.sizes)
+        rows: list[dict[str, Any]] = []
+        gold_rows: list[dict[str, Any]] = []
+        objects: list[tuple[Listed, str]] = []
+        gold_objects: list[tuple[Listed, str]] = []
+        stems = {stem(e.key, self.suffixes): e for e in usable}
+        parsed = self._read_sidecars(sidecars, stems, measured)
+        tokens = hex_tokens(len(usable))
+        for entry, token in zip(usable, tokens, strict=True):
             size = measured[entry.key]
             if isinstance(size, str):
                 report.reject(entry.key, size)
                 continue
-            token = secrets.token_hex(16)
-            rows.append(
-                {
-                    "external_id": ids[entry.key],
-                    "image": REFERENCE_PREFIX + token,
-                    "width": size[0],
-                    "height": size[1],
-                    "metadata": {"source": {"bucket_source": source.pk}},
-                }
+            row = {
+                "external_id": _external_id(source, entry.key),
+                "image": REFERENCE_PREFIX + token,
+                "width": size[0],
+                "height": size[1],
+                "metadata": {"source": {"bucket_source": source.pk}},
+            }
+            gold = parsed.gold.get(entry.key)
+            if gold is not None:
+                gold_rows.append({**row, "payload": gold.payload})
+                gold_objects.append((entry, token))
+            else:
+                rows.append(row)
+                objects.append((entry, token))
+        updates = [
+            (entry, old, size) for entry, old in changed if not isinstance(size := measured[entry.key], str)
+        ]
+        for entry, _ in changed:
+            if isinstance(measured[entry.key], str):
+                report.reject(entry.key, f"changed since the last sync: {measured[entry.key]}")
+        with transaction.atomic():
+            if rows:
+                ids = items_insert(project=source.project, rows=rows)
+                _write_objects(source, objects, ids)
+                report.created += len(ids)
+            if gold_rows:
+                golds = gold_import(project=source.project, rows=gold_rows, user=source.created_by)
+                _write_objects(source, gold_objects, [g.item_id for g in golds])
+                report.created += len(golds)
+                report.gold += len(golds)
+            if updates:
+                _update_changed(updates)
+                report.updated += len(updates)
+            if parsed.predictions:
+                report.predictions += self._write_predictions(parsed.predictions)
+            if entries:
+                self._advance(entries)
+
+    def _usable(self, fresh: list[Listed]) -> list[Listed]:
+        """The new keys that can become items (external id free and short enough)."""
+        if not fresh:
+            return []
+        source = self.source
+        ids = [_external_id(source, e.key) for e in fresh]
+        taken = set(
+            Item.objects.filter(project_id=source.project_id, external_id__any=ids).values_list(
+                "external_id", flat=True
             )
-            objects.append((entry, token))
-    else:
-        rows, objects = [], []
-    with transaction.atomic():
-        if rows:
-            items = items_import(project=source.project, rows=rows)
-            SourceObject.objects.bulk_create(
-                [
-                    SourceObject(
-                        source=source, key=entry.key, token=token, etag=entry.etag, size=entry.size, item=item
+        )
+        usable = []
+        for entry, external_id in zip(fresh, ids, strict=True):
+            if len(external_id) > MAX_EXTERNAL_ID:
+                self.report.reject(entry.key, f"longer than {MAX_EXTERNAL_ID} characters as an external id")
+            elif external_id in taken:
+                self.report.reject(
+                    entry.key, f"the project already has an item '{external_id}' from another import"
+                )
+            else:
+                usable.append(entry)
+        return usable
+
+    def _sidecars(self, entries: list[Listed]) -> dict[str, dict[str, Listed]]:
+        """{stem: {"annotation" | "prediction": listed sidecar}} of a batch."""
+        found: dict[str, dict[str, Listed]] = {}
+        source = self.source
+        roles = (("annotation", source.annotation_suffix), ("prediction", source.prediction_suffix))
+        for role, suffix in roles:
+            if not suffix:
+                continue
+            for entry in entries:
+                if entry.key.endswith(suffix) and len(entry.key) > len(suffix):
+                    found.setdefault(entry.key[: -len(suffix)], {})[role] = entry
+        return found
+
+    def _read_sidecars(
+        self,
+        sidecars: dict[str, dict[str, Listed]],
+        stems: dict[str, Listed],
+        measured: dict[str, tuple[int, int] | str],
+    ) -> _Sidecars:
+        """Read and check the sidecars of a batch: an annotation for a new image of the batch (gold), a
+        prediction for a new image or for one synced earlier."""
+        out = _Sidecars()
+        if not sidecars:
+            return out
+        source, project = self.source, self.source.project
+        earlier: dict[str, tuple[int, int, int]] = {}
+        orphans = [s for s in sidecars if s not in stems]
+        if orphans:
+            earlier = _earlier_images(source, orphans, self.matches)
+        todo: list[tuple[Listed, str, tuple[int, int], str]] = []  # sidecar, role, size, image key/item
+        for sidecar_stem, roles in sidecars.items():
+            image = stems.get(sidecar_stem)
+            for role, entry in roles.items():
+                if image is not None:
+                    size = measured.get(image.key)
+                    if isinstance(size, tuple):
+                        todo.append((entry, role, size, image.key))
+                    continue
+                found = earlier.get(sidecar_stem)
+                if found is None:
+                    self.report.reject(entry.key, "no new image beside it")
+                elif role == "annotation":
+                    self.report.reject(
+                        entry.key,
+                        "its image was synced before it: an annotation file must come with its image",
                     )
-                    for (entry, token), item in zip(objects, items, strict=True)
-                ],
-                batch_size=WRITE_BATCH,
+                else:
+                    todo.append((entry, role, (found[1], found[2]), f"item:{found[0]}"))
+        bodies = _read_objects(self.client, source.bucket, [t[0].key for t in todo])
+        for entry, role, (width, height), target in todo:
+            body = bodies[entry.key]
+            if isinstance(body, str):
+                self.report.reject(entry.key, body)
+                continue
+            try:
+                sidecar = parse_sidecar(
+                    body,
+                    kind=project.payload_kind,
+                    labels=project.labels,
+                    width=width,
+                    height=height,
+                    max_boxes=project.max_boxes,
+                    prediction=role == "prediction",
+                )
+            except ValueError as exc:
+                self.report.reject(entry.key, f"not a usable {role} file: {exc}")
+                continue
+            if role == "annotation":
+                out.gold[target] = sidecar
+            else:
+                out.predictions.append((target, sidecar))
+        return out
+
+    def _write_predictions(self, predictions: list[tuple[str, Sidecar]]) -> int:
+        source = self.source
+        by_item = {int(t[5:]): s for t, s in predictions if t.startswith("item:")}
+        by_key = {t: s for t, s in predictions if not t.startswith("item:")}
+        if by_key:
+            for key, item_id in SourceObject.objects.filter(source=source, key__in=list(by_key)).values_list(
+                "key", "item_id"
+            ):
+                by_item[item_id] = by_key[key]
+        external = dict(Item.objects.filter(pk__in=list(by_item)).values_list("pk", "external_id"))
+        rows = [
+            {"external_id": external[pk], "payload": s.payload, "scores": s.scores, "proba": s.proba}
+            for pk, s in by_item.items()
+            if pk in external
+        ]
+        if not rows:
+            return 0
+        return predictions_import(
+            project=source.project,
+            model_version=source.model_version,
+            rows=rows,
+            owner_id=source.created_by_id,
+        )
+
+    def _advance(self, entries: list[Listed]) -> None:
+        """Move the cursors forward past a written batch (a full resync never moves one back)."""
+        source = self.source
+        latest: dict[str, str] = {}
+        for entry in entries:
+            latest[folder_of(source.prefix, entry.key)] = entry.key  # listed in order: the last wins
+        for folder, key in latest.items():
+            if key > self.folder_cursors.get(folder, ""):
+                self.folder_cursors[folder] = key
+        source.cursor = max(source.cursor, entries[-1].key, *latest.values())
+        source.folder_cursors = self.folder_cursors
+        BucketSource.objects.filter(pk=source.pk).update(
+            cursor=source.cursor, folder_cursors=self.folder_cursors
+        )
+
+
+@dataclass
+class _Sidecars:
+    gold: dict[str, Sidecar] = field(default_factory=dict)  # image key: annotation
+    predictions: list[tuple[str, Sidecar]] = field(default_factory=list)  # image key or "item:<id>"
+
+
+def _known(source: BucketSource, keys: list[str]) -> dict[str, _Known]:
+    rows = SourceObject.objects.filter(source=source, key__in=keys).values_list(
+        "key", "pk", "etag", "last_modified", "item_id"
+    )
+    return {key: _Known(pk, etag, modified, item_id) for key, pk, etag, modified, item_id in rows}
+
+
+def _earlier_images(
+    source: BucketSource, stems: list[str], matches: re.Pattern[str]
+) -> dict[str, tuple[int, int, int]]:
+    """{stem: (item id, width, height)} of images synced before whose stem a sidecar shares."""
+    candidates = {f"{s}{ext}": s for s in stems for ext in IMAGE_EXTENSIONS}
+    found: dict[str, tuple[int, int, int]] = {}
+    for key, item_id, width, height in SourceObject.objects.filter(
+        source=source, key__in=list(candidates)
+    ).values_list("key", "item_id", "item__width", "item__height"):
+        found[candidates[key]] = (item_id, width, height)
+    return found
+
+
+def _write_objects(source: BucketSource, objects: list[tuple[Listed, str]], item_ids: list[int]) -> None:
+    """The ``SourceObject`` rows of new items: COPY on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        SourceObject.objects.bulk_create(
+            [
+                SourceObject(
+                    source=source,
+                    key=entry.key,
+                    token=token,
+                    etag=entry.etag,
+                    size=entry.size,
+                    last_modified=entry.modified,
+                    item_id=item_id,
+                )
+                for (entry, token), item_id in zip(objects, item_ids, strict=True)
+            ],
+            batch_size=WRITE_BATCH,
+        )
+        return
+    table = SourceObject._meta.db_table
+    source_id = str(source.pk)
+    lines = [
+        "\t".join(
+            (
+                source_id,
+                _copy_text(entry.key),
+                token,
+                _copy_text(entry.etag),
+                str(entry.size),
+                entry.modified.isoformat() if entry.modified else r"\N",
+                str(item_id),
             )
-            report.created += len(items)
-        if last is not None:
-            _advance(source, last)
+        )
+        for (entry, token), item_id in zip(objects, item_ids, strict=True)
+    ]
+    columns = "source_id, key, token, etag, size, last_modified, item_id"
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write("\n".join(lines) + "\n")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_text(value: str) -> str:
+    """A text value for COPY's text format (backslash, tab and line breaks escaped)."""
+    return value if _NEEDS_ESCAPE.search(value) is None else value.translate(_COPY_ESCAPES)
+
+
+def _update_changed(updates: list[tuple[Listed, _Known, tuple[int, int]]]) -> None:
+    """A replaced object: its item takes the new size and a new image token (no stale cached image)."""
+    items = Item.objects.in_bulk([old.item_id for _, old, _ in updates])
+    objects = SourceObject.objects.in_bulk([old.pk for _, old, _ in updates])
+    for entry, old, (width, height) in updates:
+        item = items[old.item_id]
+        item.width, item.height, item.image_token = width, height, public_token()
+        obj = objects[old.pk]
+        obj.etag, obj.size, obj.last_modified = entry.etag, entry.size, entry.modified
+    Item.objects.bulk_update(items.values(), ["width", "height", "image_token"])
+    SourceObject.objects.bulk_update(objects.values(), ["etag", "size", "last_modified"])
+
+
+def _read_objects(client: Any, bucket: str, keys: list[str]) -> dict[str, bytes | str]:
+    """The bodies of small objects (sidecars), read in parallel, or why one cannot be read."""
+
+    def read(key: str) -> bytes | str:
+        try:
+            return bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read(MAX_SIDECAR_BYTES + 1))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchKey", "404", "NotFound"):
+                return "deleted before it could be imported"
+            return f"cannot be read: {code or exc}"
+
+    if not keys:
+        return {}
+    workers = max(1, import_limits().fetch_concurrency)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(keys, pool.map(read, keys), strict=True))
 
 
 def _sizes(

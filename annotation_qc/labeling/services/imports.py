@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from annotation_qc.core.exceptions import ServiceError
-from annotation_qc.core.tokens import public_token
+from annotation_qc.core.tokens import public_tokens
 from annotation_qc.domain.dispatch import required_annotations
 from annotation_qc.domain.payloads import PayloadError, validate_box_payloads, validate_payload
 from annotation_qc.labeling.models import Item, Prediction
@@ -59,6 +59,13 @@ def items_write(*, project: Project, rows: list[dict[str, Any]], is_gold: bool =
     return len(_items_checked_write(project=project, rows=rows, is_gold=is_gold)[0])
 
 
+@transaction.atomic
+def items_insert(*, project: Project, rows: list[dict[str, Any]], is_gold: bool = False) -> list[int]:
+    """:func:`items_import` returning only the new ids (in row order), for bulk imports that link
+    other rows to the items."""
+    return _items_checked_write(project=project, rows=rows, is_gold=is_gold)[0]
+
+
 #: The item columns an import writes (``project_id`` and ``created_at`` added by the writer).
 _ITEM_FIELDS = (
     "external_id",
@@ -94,7 +101,8 @@ def _items_checked_write(
             project.pk, external_ids, overlap=project.overlap, overlap_fraction=project.overlap_fraction
         )
     values = []
-    for row, req in zip(rows, required.tolist(), strict=True):
+    tokens = public_tokens(2 * len(rows))
+    for index, (row, req) in enumerate(zip(rows, required.tolist(), strict=True)):
         priority = float(row.get("priority") or 0.0)
         features = row.get("features")
         values.append(
@@ -111,8 +119,8 @@ def _items_checked_write(
                 int(req),
                 int(req),
                 is_gold,
-                public_token(),  # what annotators know the item by: random, no order or count
-                public_token(),  # its image URL's token
+                tokens[2 * index],  # what annotators know the item by: random, no order or count
+                tokens[2 * index + 1],  # its image URL's token
             )
         )
     return _write_items(project, values), values

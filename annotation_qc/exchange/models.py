@@ -142,6 +142,7 @@ class SourceObject(models.Model):
     etag = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     last_modified = models.DateTimeField(null=True, blank=True)
+    sidecars = models.JSONField(default=dict, blank=True, help_text="{role: ETag} of the sidecar files read.")
     item = models.OneToOneField("labeling.Item", on_delete=models.CASCADE, related_name="source_object")
 
     class Meta:

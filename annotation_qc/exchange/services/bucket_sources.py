@@ -488,18 +488,18 @@ class _Run:
         with transaction.atomic():
             if rows:
                 ids = items_insert(project=source.project, rows=rows)
-                _write_objects(source, objects, ids)
+                _write_objects(source, objects, ids, parsed.etags)
                 report.created += len(ids)
             if gold_rows:
                 golds = gold_import(project=source.project, rows=gold_rows, user=source.created_by)
-                _write_objects(source, gold_objects, [g.item_id for g in golds])
+                _write_objects(source, gold_objects, [g.item_id for g in golds], parsed.etags)
                 report.created += len(golds)
                 report.gold += len(golds)
             if updates:
                 _update_changed(updates)
                 report.updated += len(updates)
             if parsed.predictions:
-                report.predictions += self._write_predictions(parsed.predictions)
+                report.predictions += self._write_predictions(parsed)
             if entries:
                 self._advance(entries)
 
@@ -551,7 +551,7 @@ class _Run:
         if not sidecars:
             return out
         source, project = self.source, self.source.project
-        earlier: dict[str, tuple[int, int, int]] = {}
+        earlier: dict[str, _Earlier] = {}
         orphans = [s for s in sidecars if s not in stems]
         if orphans:
             earlier = _earlier_images(source, orphans, self.matches)
@@ -567,13 +567,17 @@ class _Run:
                 found = earlier.get(sidecar_stem)
                 if found is None:
                     self.report.reject(entry.key, "no new image beside it")
+                elif found.sidecars.get(role) == entry.etag:
+                    continue  # read with its image already, unchanged since
                 elif role == "annotation":
                     self.report.reject(
                         entry.key,
-                        "its image was synced before it: an annotation file must come with its image",
+                        "added or changed after its image was synced: a sync does not make an item gold "
+                        "afterwards nor replace a gold answer",
                     )
                 else:
-                    todo.append((entry, role, (found[1], found[2]), f"item:{found[0]}"))
+                    todo.append((entry, role, (found.width, found.height), f"item:{found.item_id}"))
+                    out.earlier[found.item_id] = found
         bodies = _read_objects(self.client, source.bucket, [t[0].key for t in todo])
         for entry, role, (width, height), target in todo:
             body = bodies[entry.key]
@@ -597,10 +601,19 @@ class _Run:
                 out.gold[target] = sidecar
             else:
                 out.predictions.append((target, sidecar))
+            out.etags.setdefault(target, {})[role] = entry.etag
         return out
 
-    def _write_predictions(self, predictions: list[tuple[str, Sidecar]]) -> int:
-        source = self.source
+    def _write_predictions(self, parsed: _Sidecars) -> int:
+        """The predictions of a batch's sidecars; the sidecars' ETags noted on the objects synced
+        before (those of new objects are written with them)."""
+        source, predictions = self.source, parsed.predictions
+        earlier = [
+            SourceObject(pk=found.pk, sidecars={**found.sidecars, **parsed.etags[f"item:{item_id}"]})
+            for item_id, found in parsed.earlier.items()
+            if f"item:{item_id}" in parsed.etags
+        ]
+        SourceObject.objects.bulk_update(earlier, ["sidecars"])
         by_item = {int(t[5:]): s for t, s in predictions if t.startswith("item:")}
         by_key = {t: s for t, s in predictions if not t.startswith("item:")}
         if by_key:
@@ -640,9 +653,22 @@ class _Run:
 
 
 @dataclass
+class _Earlier:
+    """An image synced before a sidecar of it was listed."""
+
+    pk: int
+    item_id: int
+    width: int
+    height: int
+    sidecars: dict[str, str]
+
+
+@dataclass
 class _Sidecars:
     gold: dict[str, Sidecar] = field(default_factory=dict)  # image key: annotation
     predictions: list[tuple[str, Sidecar]] = field(default_factory=list)  # image key or "item:<id>"
+    etags: dict[str, dict[str, str]] = field(default_factory=dict)  # image key or "item:<id>": role: ETag
+    earlier: dict[int, _Earlier] = field(default_factory=dict)  # item id: its object
 
 
 def _known(source: BucketSource, keys: list[str]) -> dict[str, _Known]:
@@ -652,21 +678,25 @@ def _known(source: BucketSource, keys: list[str]) -> dict[str, _Known]:
     return {key: _Known(pk, etag, modified, item_id) for key, pk, etag, modified, item_id in rows}
 
 
-def _earlier_images(
-    source: BucketSource, stems: list[str], matches: re.Pattern[str]
-) -> dict[str, tuple[int, int, int]]:
-    """{stem: (item id, width, height)} of images synced before whose stem a sidecar shares."""
+def _earlier_images(source: BucketSource, stems: list[str], matches: re.Pattern[str]) -> dict[str, _Earlier]:
+    """{stem: image} of the images synced before whose stem a sidecar shares."""
     candidates = {f"{s}{ext}": s for s in stems for ext in IMAGE_EXTENSIONS}
-    found: dict[str, tuple[int, int, int]] = {}
-    for key, item_id, width, height in SourceObject.objects.filter(
-        source=source, key__in=list(candidates)
-    ).values_list("key", "item_id", "item__width", "item__height"):
-        found[candidates[key]] = (item_id, width, height)
-    return found
+    rows = SourceObject.objects.filter(source=source, key__in=list(candidates)).values_list(
+        "key", "pk", "item_id", "item__width", "item__height", "sidecars"
+    )
+    return {
+        candidates[key]: _Earlier(pk, item_id, w, h, sidecars or {})
+        for key, pk, item_id, w, h, sidecars in rows
+    }
 
 
-def _write_objects(source: BucketSource, objects: list[tuple[Listed, str]], item_ids: list[int]) -> None:
-    """The ``SourceObject`` rows of new items: COPY on PostgreSQL."""
+def _write_objects(
+    source: BucketSource,
+    objects: list[tuple[Listed, str]],
+    item_ids: list[int],
+    sidecars: dict[str, dict[str, str]],
+) -> None:
+    """The ``SourceObject`` rows of new items (with the ETags of the sidecars read): COPY on PostgreSQL."""
     if connection.vendor != "postgresql":
         SourceObject.objects.bulk_create(
             [
@@ -677,6 +707,7 @@ def _write_objects(source: BucketSource, objects: list[tuple[Listed, str]], item
                     etag=entry.etag,
                     size=entry.size,
                     last_modified=entry.modified,
+                    sidecars=sidecars.get(entry.key, {}),
                     item_id=item_id,
                 )
                 for (entry, token), item_id in zip(objects, item_ids, strict=True)
@@ -695,12 +726,13 @@ def _write_objects(source: BucketSource, objects: list[tuple[Listed, str]], item
                 _copy_text(entry.etag),
                 str(entry.size),
                 entry.modified.isoformat() if entry.modified else r"\N",
+                _copy_text(json.dumps(sidecars.get(entry.key, {}))),
                 str(item_id),
             )
         )
         for (entry, token), item_id in zip(objects, item_ids, strict=True)
     ]
-    columns = "source_id, key, token, etag, size, last_modified, item_id"
+    columns = "source_id, key, token, etag, size, last_modified, sidecars, item_id"
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         copy.write("\n".join(lines) + "\n")
 

@@ -311,7 +311,9 @@ def _sync(sync: SourceSync) -> dict[str, Any]:
     run: _Run | None = None
     try:
         client = bucket_client(source)
-        client.head_bucket(Bucket=source.bucket)
+        # A listing, not HEAD: a refused HEAD has no body, so the server's reason (a wrong secret, an
+        # unknown key, a policy) would be lost; the listing's error names it.
+        client.list_objects_v2(Bucket=source.bucket, Prefix=source.prefix, MaxKeys=1)
         run = _Run(client, source, _manifest_sizes(client, source), full=full)
         run.sync()
     except (BotoCoreError, ClientError, SourceUnreachable) as exc:

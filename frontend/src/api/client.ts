@@ -360,6 +360,51 @@ export function importFormData(request: ImportRequest): FormData {
   return form;
 }
 
+/** One presigned POST slot of `POST /projects/{id}/uploads/`: the file goes straight to the bucket. */
+export interface UploadSlot {
+  name: string;
+  size: number;
+  /** Names the uploaded object in the import request (`uploads`). */
+  token: string;
+  url: string;
+  fields: Record<string, string>;
+  expires_in: number;
+}
+
+/** Files sent to the bucket at once. */
+export const UPLOAD_CONCURRENCY = 4;
+
+/** Sends a file to its slot: a plain form POST to the bucket (its own origin: no cookie, no CSRF token). */
+export async function sendToSlot(slot: UploadSlot, file: File, signal?: AbortSignal): Promise<void> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(slot.fields)) form.append(name, value);
+  form.append("file", file, file.name);
+  const response = await fetch(slot.url, { method: "POST", body: form, credentials: "omit", signal });
+  if (!response.ok) {
+    const reason = response.status === 403 ? "the upload slot expired or was refused; start the import again" : "";
+    throw new ApiError(response.status, {
+      detail: `The bucket refused ${file.name} (${response.status})${reason ? `: ${reason}` : ""}.`,
+      errors: { file: [`not uploaded (the bucket answered ${response.status})`] },
+    });
+  }
+}
+
+async function eachLimited<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index], index);
+    }
+  });
+  await Promise.all(runners);
+}
+
+/** The files of an import request, the annotation file or archive first. */
+function importFiles(request: ImportRequest): File[] {
+  return [...(request.file ? [request.file] : []), ...(request.images ?? [])];
+}
+
 export const exchange = {
   /** Newest first. */
   exports(projectId: number, window: ListWindow = {}): Promise<Page<ExportRecord>> {
@@ -391,11 +436,46 @@ export const exchange = {
   import(importId: number): Promise<ImportRecord> {
     return must(apiRequest<ImportRecord>("GET", `/imports/${importId}/`));
   },
-  /** Uploads the files as multipart; poll `/jobs/{job_id}/`, whose `result` is the import's report. */
-  startImport(projectId: number, request: ImportRequest): Promise<ImportStarted> {
+  /** Upload slots for the files (409 when the server keeps files on its own disk). */
+  uploadSlots(projectId: number, files: File[]): Promise<{ uploads: UploadSlot[] }> {
     return must(
-      apiRequest<ImportStarted>("POST", `/projects/${projectId}/imports/`, { body: importFormData(request) }),
+      apiRequest<{ uploads: UploadSlot[] }>("POST", `/projects/${projectId}/uploads/`, {
+        body: { files: files.map((f) => ({ name: f.name, size: f.size })) },
+      }),
     );
+  },
+  /**
+   * Starts an import; poll `/jobs/{job_id}/`, whose `result` is the import's report.
+   *
+   * With object storage the files go straight to the bucket (presigned POST slots, a few at a time), and
+   * the import names them by their tokens: no web worker holds the bytes. A server that keeps files on
+   * its disk answers the slots request 409: then the files go with the import request, as multipart.
+   */
+  async startImport(projectId: number, request: ImportRequest): Promise<ImportStarted> {
+    const files = importFiles(request);
+    let slots: UploadSlot[] | null = null;
+    if (files.length > 0) {
+      try {
+        slots = (await exchange.uploadSlots(projectId, files)).uploads;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 409)) throw err;
+      }
+    }
+    if (!slots) {
+      return must(
+        apiRequest<ImportStarted>("POST", `/projects/${projectId}/imports/`, { body: importFormData(request) }),
+      );
+    }
+    const sent = slots;
+    await eachLimited(files, UPLOAD_CONCURRENCY, (file, index) => sendToSlot(sent[index], file));
+    const body: Record<string, unknown> = {
+      format: request.format,
+      as: request.as,
+      uploads: sent.map((slot) => slot.token),
+    };
+    if (request.modelVersion) body.model_version = request.modelVersion;
+    if (request.copyImages) body.copy_images = true;
+    return must(apiRequest<ImportStarted>("POST", `/projects/${projectId}/imports/`, { body }));
   },
 };
 

@@ -1,5 +1,6 @@
 // Read-only view of one image with several annotations drawn over it in distinct styles (inline SVG).
 import { isBboxPayload, isClassificationPayload, type Item, type Payload, type TaskItem } from "../api/types";
+import { useFreshImage } from "./freshImage";
 
 export interface OverlayLayer {
   key: string;
@@ -20,9 +21,14 @@ export function AnnotationOverlay({
   maxWidth?: number;
 }) {
   const { width, height } = item;
+  const image = useFreshImage(item.image_url);
   return (
     <div className="overlay" style={{ maxWidth, aspectRatio: `${width} / ${height}` }} data-testid="overlay">
-      {item.image_url ? <img src={item.image_url} alt={`Item ${item.id}`} /> : <div className="no-image" />}
+      {image.src ? (
+        <img src={image.src} alt={`Item ${item.id}`} onError={image.onError} />
+      ) : (
+        <div className="no-image" />
+      )}
       <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" aria-hidden>
         {layers.map((layer) =>
           isBboxPayload(layer.payload)

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { isClassificationPayload } from "../api/types";
 import { FindingsPanel } from "../components/FindingsPanel";
+import { useFreshImage } from "../components/freshImage";
 import { HelpPanel } from "../components/HelpPanel";
 import { LabelPalette } from "../components/LabelPalette";
 import { SkipDialog } from "../components/SkipDialog";
@@ -39,6 +40,7 @@ export function ClassificationWorkspace({
   const [showInstructions, setShowInstructions] = useState(false);
   const [adjust, setAdjust] = useState(NO_ADJUSTMENT);
   const [skipping, setSkipping] = useState(false);
+  const image = useFreshImage(task.item.image_url);
   const payload = useMemo(() => (label === null ? null : { label }), [label]);
   const lint = useLiveLint(task.id, payload, startedAt);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
@@ -84,7 +86,8 @@ export function ClassificationWorkspace({
         <div className="class-image-frame">
           {task.item.image_url ? (
             <img
-              src={task.item.image_url}
+              src={image.src ?? undefined}
+              onError={image.onError}
               alt={`Item ${task.item.id}`}
               data-testid="class-image"
               style={{ filter: cssFilter(adjust) }}

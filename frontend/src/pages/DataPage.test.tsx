@@ -22,6 +22,8 @@ function mockDataApi(extra: Record<string, Route> = {}) {
     "GET /api/v1/auth/csrf/": { status: 204 },
     [`GET ${P}/exports/`]: { status: 200, body: fixtures.exports() },
     [`GET ${P}/imports/`]: { status: 200, body: fixtures.imports() },
+    // Files on the server's disk (no object storage): no upload slots, the files go as multipart.
+    [`POST ${P}/uploads/`]: { status: 409, body: { detail: "Direct uploads need object storage." } },
     ...extra,
   });
 }
@@ -199,6 +201,65 @@ describe("DataPage exports", () => {
     expect(within(row).queryByTestId("export-download")).toBeNull();
     await waitFor(() => expect(screen.getAllByTestId("export-row")[0].dataset.status).toBe("ready"));
     expect(within(screen.getAllByTestId("export-row")[0]).getByTestId("export-download")).toBeTruthy();
+  });
+});
+
+describe("DataPage imports with object storage", () => {
+  const slot = (name: string, size: number, token: string) => ({
+    name,
+    size,
+    token,
+    url: "http://bucket.test:9000/aqc-bucket",
+    fields: { key: `ab/cd/${token}`, policy: "p0", "x-amz-signature": "s0" },
+    expires_in: 3600,
+  });
+
+  it("sends the files straight to the bucket's presigned slots, then starts the import with their tokens", async () => {
+    const start = fixtures.importStart();
+    const archive = new File(["PK\u0003\u0004 zip"], "frames.zip", { type: "application/zip" });
+    const api = mockDataApi({
+      [`POST ${P}/uploads/`]: (call) => {
+        expect(call.body).toEqual({ files: [{ name: "frames.zip", size: archive.size }] });
+        return { status: 201, body: { uploads: [slot("frames.zip", archive.size, "tok-1")] } };
+      },
+      "POST /aqc-bucket": { status: 204 },
+      [`POST ${P}/imports/`]: { status: 202, body: start },
+      [`GET /api/v1/jobs/${start.job_id}/`]: jobRoute(fixtures.jobImportRejected()).route,
+    });
+    renderData();
+    await screen.findAllByTestId("import-row");
+    choose("import-format", "coco");
+    pick("import-file", [archive]);
+    fireEvent.click(screen.getByTestId("import-start"));
+
+    await waitFor(() => expect(api.callsTo(`POST ${P}/imports/`)).toHaveLength(1));
+    const [toBucket] = api.callsTo("POST /aqc-bucket");
+    expect(toBucket.headers["X-CSRFToken"]).toBeUndefined(); // the bucket is another origin: no app token
+    const form = toBucket.form!;
+    expect([...form.keys()]).toEqual(["key", "policy", "x-amz-signature", "file"]); // the file comes last
+    expect((form.get("file") as File).name).toBe("frames.zip");
+    const calls = api.calls.map((c) => `${c.method} ${c.path}`);
+    expect(calls.indexOf("POST /aqc-bucket")).toBeLessThan(calls.indexOf(`POST ${P}/imports/`));
+    const [started] = api.callsTo(`POST ${P}/imports/`);
+    expect(started.form).toBeNull(); // no bytes through the web app
+    expect(started.body).toEqual({ format: "coco", as: "items", uploads: ["tok-1"] });
+  });
+
+  it("says so when the bucket refuses an upload (an expired slot) and starts no import", async () => {
+    const api = mockDataApi({
+      [`POST ${P}/uploads/`]: { status: 201, body: { uploads: [slot("a.json", 9, "tok-2")] } },
+      "POST /aqc-bucket": { status: 403, body: {} },
+    });
+    renderData();
+    await screen.findAllByTestId("import-row");
+    choose("import-format", "coco");
+    pick("import-file", [new File(['{"a": 1}'], "a.json", { type: "application/json" })]);
+    fireEvent.click(screen.getByTestId("import-start"));
+
+    const error = await screen.findByTestId("import-error");
+    expect(error.textContent).toContain("The bucket refused a.json (403)");
+    expect(error.textContent).toContain("start the import again");
+    expect(api.callsTo(`POST ${P}/imports/`)).toHaveLength(0);
   });
 });
 

@@ -66,6 +66,8 @@ describe("apiRequest", () => {
   it("sends FormData as multipart: the CSRF token, no Content-Type of its own, the fields as given", async () => {
     const api = mockFetch({
       "GET /api/v1/auth/csrf/": { status: 204 },
+      // Files kept on the server's disk: no direct upload slots, so the import goes as multipart.
+      "POST /api/v1/projects/2/uploads/": { status: 409, body: { detail: "Direct uploads need object storage." } },
       "POST /api/v1/projects/2/imports/": { status: 202, body: { import_id: 1, job_id: 2, status: "pending" } },
     });
     const file = new File(["{}"], "coco.json", { type: "application/json" });

@@ -12,8 +12,8 @@ spreads the keys over K folders (``frames/camNN/``), which the sync lists in par
 Prints the wall time and keys per second end to end of the first sync and of the resync; the floor:
 the same bucket listed by plain boto3 (``list_objects_v2`` pages, no app code), serially and, with
 folders, one thread per folder as the sync does; and the app side alone: a sync of all the keys
-into a fresh project whose listing was done beforehand (matching, measuring by the manifest, the
-items, their objects and the cursors).
+into a fresh project with the listing's pages handed in ready-made (matching, measuring by the
+manifest, the items, their objects and the cursors).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from _moto_bucket import key_of
 from _setup import django_setup, fresh_database
 
 HERE = Path(__file__).resolve().parent
@@ -50,14 +51,16 @@ def main() -> None:
     parser.add_argument("--added", type=int, default=1_000)
     parser.add_argument("--folders", type=int, default=0, help="spread the keys over this many folders")
     parser.add_argument("--measure", action="store_true", help="read every image's head, no manifest")
+    parser.add_argument("--app-only", action="store_true", help="only the app side (no listing timed)")
     args = parser.parse_args()
-    django_setup(fresh_database(args.database, "aqc_bench_bucket_sync"))
+    name = "aqc_bench_bucket_sync_app" if args.app_only else "aqc_bench_bucket_sync"
+    django_setup(fresh_database(args.database, name))
 
     import boto3
 
     from annotation_qc.exchange.models import BucketSource, SourceSync
     from annotation_qc.exchange.services import bucket_sources
-    from annotation_qc.exchange.services.bucket_listing import LIST_WORKERS
+    from annotation_qc.exchange.services.bucket_listing import LIST_WORKERS, Listed
     from annotation_qc.labeling.models import Item
     from tests.factories import ProjectFactory
 
@@ -111,47 +114,58 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         return row
 
-    fill(0, args.keys)
-    run("first", source.pk)
     client = boto3.client(
         "s3", endpoint_url=endpoint, aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1"
     )
-    start = time.perf_counter()
-    count = raw_listing(client, PREFIX)
-    serial = time.perf_counter() - start
-    floor: dict[str, Any] = {
-        "floor": "plain boto3 listing",
-        "keys": count,
-        "serial_s": round(serial, 2),
-        "serial_keys_per_s": round(count / serial),
-    }
-    if args.folders:
-        folders = [f"{PREFIX}cam{i:02d}/" for i in range(args.folders)]
+
+    def floor() -> None:
         start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=LIST_WORKERS) as pool:
-            count = sum(pool.map(lambda folder: raw_listing(client, folder), folders))
-        parallel = time.perf_counter() - start
-        floor.update(parallel_s=round(parallel, 2), parallel_keys_per_s=round(count / parallel))
-    print(json.dumps(floor), flush=True)
-    fill(args.keys, args.added)
-    run("resync", source.pk)
-    assert Item.objects.filter(project=project).count() == args.keys + args.added
+        count = raw_listing(client, PREFIX)
+        serial = time.perf_counter() - start
+        row: dict[str, Any] = {
+            "floor": "plain boto3 listing",
+            "keys": count,
+            "serial_s": round(serial, 2),
+            "serial_keys_per_s": round(count / serial),
+        }
+        if args.folders:
+            folders = [f"{PREFIX}cam{i:02d}/" for i in range(args.folders)]
+            start = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=LIST_WORKERS) as pool:
+                count = sum(pool.map(lambda folder: raw_listing(client, folder), folders))
+            parallel = time.perf_counter() - start
+            row.update(parallel_s=round(parallel, 2), parallel_keys_per_s=round(count / parallel))
+        print(json.dumps(row), flush=True)
 
-    # The app side alone: the same keys into a fresh project, the listing done beforehand (not timed).
-    other = BucketSource.objects.get(pk=source.pk)
-    other.pk, other.project, other.cursor, other.folder_cursors = None, ProjectFactory(name="app"), "", {}
-    other.save()
-    listing = bucket_sources.plan(prefix=PREFIX, cursor="", folder_cursors={}, full=False)
-    pages = list(
-        bucket_sources.list_in_order(bucket_sources.bucket_client(other), bucket=BUCKET, listing=listing)
-    )
+    def app_side() -> None:
+        """The same keys into a fresh project, without the listing: its pages are built here as the
+        listing gives them (keys in order, ETag, size, LastModified), so only the app's work is timed."""
+        other = BucketSource.objects.get(pk=source.pk)
+        other.pk, other.project, other.cursor, other.folder_cursors = None, ProjectFactory(name="app"), "", {}
+        other.save()
+        head = client.head_object(Bucket=BUCKET, Key=key_of(0, args.folders))
+        keys = sorted(key_of(i, args.folders) for i in range(args.keys + args.added))
+        etag, size, modified = head["ETag"].strip('"'), head["ContentLength"], head["LastModified"]
+        entries = [Listed(key=key, etag=etag, size=size, modified=modified) for key in keys]
+        pages = [entries[i : i + 1000] for i in range(0, len(entries), 1000)]
 
-    def listed_already(*_: Any, **__: Any) -> Any:
-        yield from pages
+        def listed_already(*_: Any, **__: Any) -> Any:
+            yield from pages
 
-    bucket_sources.list_in_order = listed_already  # type: ignore[assignment]
-    app = run("app side only (listed beforehand)", other.pk)
-    assert app["created"] == args.keys + args.added
+        bucket_sources.list_in_order = listed_already  # type: ignore[assignment]
+        app = run("app side only (no listing)", other.pk)
+        assert app["created"] == args.keys + args.added
+
+    if args.app_only:
+        fill(0, args.keys + args.added)
+    else:
+        fill(0, args.keys)
+        run("first", source.pk)
+        floor()
+        fill(args.keys, args.added)
+        run("resync", source.pk)
+        assert Item.objects.filter(project=project).count() == args.keys + args.added
+    app_side()
     child.stdin.write("quit\n")
     child.stdin.flush()
     child.wait(timeout=30)

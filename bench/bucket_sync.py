@@ -168,7 +168,10 @@ def main() -> None:
     app_side()
     child.stdin.write("quit\n")
     child.stdin.flush()
-    child.wait(timeout=30)
+    try:
+        child.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
 
 
 if __name__ == "__main__":

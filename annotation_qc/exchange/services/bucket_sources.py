@@ -311,9 +311,7 @@ def _sync(sync: SourceSync) -> dict[str, Any]:
     run: _Run | None = None
     try:
         client = bucket_client(source)
-        # A listing, not HEAD: a refused HEAD has no body, so the server's reason (a wrong secret, an
-        # unknown key, a policy) would be lost; the listing's error names it.
-        client.list_objects_v2(Bucket=source.bucket, Prefix=source.prefix, MaxKeys=1)
+        _check_bucket(client, source)
         run = _Run(client, source, _manifest_sizes(client, source), full=full)
         run.sync()
     except (BotoCoreError, ClientError, SourceUnreachable) as exc:
@@ -334,6 +332,19 @@ def _sync(sync: SourceSync) -> dict[str, Any]:
         message = f"No new keys under {where} match {source.pattern!r}."
     jobs.job_finish(job_id=sync.job_id, result=result, message=message)
     return result
+
+
+def _check_bucket(client: Any, source: BucketSource) -> None:
+    """HEAD the bucket; when it is refused, ask again with a listing of one key: a refused HEAD has no
+    body, so the server's reason (a wrong secret, an unknown key, a policy) comes only with the listing's
+    error."""
+    try:
+        client.head_bucket(Bucket=source.bucket)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("403", "400"):
+            raise
+        client.list_objects_v2(Bucket=source.bucket, Prefix=source.prefix, MaxKeys=1)
+        raise
 
 
 def describe_error(exc: Exception) -> str:

@@ -89,6 +89,46 @@ export interface SuspectsPage {
   results: Suspect[];
 }
 
+export interface RateEstimate {
+  value: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface TimeSummary {
+  median: number | null;
+  mean: number | null;
+  n: number;
+}
+
+/** One annotator's review outcomes (annotation_qc/review/selectors.py review_scorecard). */
+export interface ReviewScorecardRow {
+  user_id: number;
+  username: string | null;
+  reviews: number;
+  first_pass_acceptance: RateEstimate;
+  rejection_rate: RateEstimate;
+  objects_fixed_per_review: RateEstimate;
+  rework_rounds_per_review: RateEstimate;
+  time_in_review_seconds: TimeSummary;
+  time_in_queue_seconds?: TimeSummary;
+  benchmark_accuracy: RateEstimate & { n: number };
+  trend: { week: string; reviews: number; first_pass_accepted: number }[];
+}
+
+/** One reviewer's record (reviewer_scorecard). */
+export interface ReviewerScorecardRow {
+  user_id: number;
+  username: string | null;
+  status: "calibrating" | "ok" | "flagged";
+  flag_reason: string | null;
+  reviews: number;
+  accepted: number;
+  fixed: number;
+  rejected: number;
+  benchmarks: { n: number; caught: number; accuracy: number | null; low: number | null; high: number | null };
+}
+
 async function must<T>(promise: Promise<T | null>): Promise<T> {
   const value = await promise;
   if (value === null) throw new Error("Empty response from the server.");
@@ -131,6 +171,12 @@ export const review = {
         body: { payload, time_spent_ms: Math.round(timeSpentMs) },
       }),
     );
+  },
+  reviewScorecard(projectId: number): Promise<{ results: ReviewScorecardRow[] }> {
+    return must(apiRequest<{ results: ReviewScorecardRow[] }>("GET", `/projects/${projectId}/review-scorecard/`));
+  },
+  reviewerScorecard(projectId: number): Promise<{ results: ReviewerScorecardRow[] }> {
+    return must(apiRequest<{ results: ReviewerScorecardRow[] }>("GET", `/projects/${projectId}/reviewer-scorecard/`));
   },
   suspects(projectId: number, limit = 200): Promise<SuspectsPage> {
     return must(apiRequest<SuspectsPage>("GET", `/projects/${projectId}/label-errors/`, { query: { limit } }));

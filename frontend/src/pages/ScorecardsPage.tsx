@@ -1,5 +1,6 @@
 import { manager } from "../api";
 import { ScorecardsTable } from "../components/ScorecardsTable";
+import { ReviewScorecards } from "../review/ReviewScorecards";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
 
@@ -34,6 +35,7 @@ export function ScorecardsPage({ projectId }: { projectId: number }) {
           {cards.loading && !cards.data && <p>Loading…</p>}
           {cards.data && cards.data.length === 0 && <p>No annotators in this project yet.</p>}
           {cards.data && cards.data.length > 0 && <ScorecardsTable projectId={projectId} cards={cards.data} />}
+          <ReviewScorecards projectId={projectId} />
         </section>
       )}
     </ManagerPage>

@@ -27,5 +27,8 @@ export default defineConfig(({ command }) => ({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    // A page test renders the whole page in jsdom: on a loaded 2-core CI box that can pass 5 s (the default)
+    // without anything being wrong. Waits inside tests stay short; this only bounds a hung test.
+    testTimeout: 20_000,
   },
 }));

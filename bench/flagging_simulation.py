@@ -44,8 +44,9 @@ from scipy.stats import spearmanr
 from simulated_annotators import SimulatedAnnotator, make_gold_scenes, make_population, respond
 
 from annotation_qc.domain.benchmark_schedule import benchmark_due
-from annotation_qc.domain.flagging import FlagRule, flag_paths
-from annotation_qc.domain.peer_skill import pairs_of_rows, peer_skill
+from annotation_qc.domain.flagging import FlagRule, benchmark_evidence, evidence_flag_paths, flag_paths
+from annotation_qc.domain.peer_skill import PeerRows, pairs_of_rows, peer_fit, peer_skill
+from annotation_qc.domain.skill import evidence_log_likelihood, population_prior, shrunk_estimates
 from annotation_qc.domain.scoring import score_submission
 from annotation_qc.domain.seeding import (
     applicable_error_kinds,
@@ -58,6 +59,7 @@ LABELS = ("circle", "square", "triangle")
 DROP_AFTER_TASKS = 40
 DROPPED_RATE = 0.3
 MODEL_RIGHT = 0.6
+WRONG_CHANGE = 0.1
 
 
 @dataclass
@@ -67,7 +69,9 @@ class Simulated:
     fixed: list[bool] = field(default_factory=list)
     task_of_benchmark: list[int] = field(default_factory=list)
     regular_tasks: int = 0
-    first_flag: int | None = None  # benchmark number (1-based)
+    work_tasks: list[int] = field(default_factory=list)  # ordinals of regular tasks
+    first_flag: int | None = None  # benchmark number (1-based), benchmarks and peers
+    first_flag_benchmarks_only: int | None = None  # the same test on benchmarks alone
     drop_benchmark: int | None = None  # benchmarks done before the drop (degraders)
 
     @property
@@ -119,6 +123,7 @@ def run_benchmarks(
         task += 1
         if not due:
             person.regular_tasks += 1
+            person.work_tasks.append(task)
             continue
         who = person.annotator
         if person.group == "degrader" and task > DROP_AFTER_TASKS:
@@ -134,50 +139,96 @@ def run_benchmarks(
         person.fixed.append(score_submission(gold, answer).fixed)
         person.task_of_benchmark.append(task)
     _, _, flagged = flag_paths(person.fixed, rule)
-    person.first_flag = int(np.argmax(flagged)) + 1 if flagged.any() else None
+    person.first_flag_benchmarks_only = int(np.argmax(flagged)) + 1 if flagged.any() else None
 
 
-def peer_estimates(people: list[Simulated], shared_share: float, rng: np.random.Generator) -> dict[str, Any]:
-    """Shared regular items between random pairs; returns the peer estimate and plain agreement."""
-    n = len(people)
-    per_person = np.array([round(p.regular_tasks * shared_share) for p in people])
-    slots = np.repeat(np.arange(n), per_person)
-    rng.shuffle(slots)
-    if len(slots) % 2:
-        slots = slots[:-1]
-    a, b = slots[0::2], slots[1::2]
-    ok = a != b
-    a, b = a[ok], b[ok]
-    n_items = len(a)
-    model_right = rng.random(n_items) < MODEL_RIGHT
+def work_rate(person: Simulated, task: np.ndarray) -> np.ndarray:
+    """The annotator's fix rate on regular work at these task ordinals (a spammer fixes nothing)."""
+    if person.group == "spammer":
+        return np.zeros(len(task))
+    if person.group == "degrader":
+        return np.where(task > DROP_AFTER_TASKS, DROPPED_RATE, person.true_skill)
+    return np.full(len(task), person.true_skill)
 
-    def fix_rate(index: np.ndarray, position: np.ndarray) -> np.ndarray:
-        skill = np.array([0.0 if p.group == "spammer" else p.true_skill for p in people])[index]
-        degr = np.array([p.group == "degrader" for p in people])[index]
-        late = position > DROP_AFTER_TASKS  # the item's place in the annotator's sequence
-        return np.where(degr & late, DROPPED_RATE, skill)
 
-    position_a = rng.integers(1, 600, size=n_items)
-    position_b = rng.integers(1, 600, size=n_items)
-    fixes_a = ~model_right & (rng.random(n_items) < fix_rate(a, position_a))
-    fixes_b = ~model_right & (rng.random(n_items) < fix_rate(b, position_b))
-    # Answer codes: 0 = the truth, 1 = the (wrong) pre-annotation kept.
-    answer_a = np.where(model_right | fixes_a, 0, 1)
-    answer_b = np.where(model_right | fixes_b, 0, 1)
-    item = np.concatenate([np.arange(n_items), np.arange(n_items)])
-    annotator = np.concatenate([a, b])
-    answers = np.concatenate([answer_a, answer_b])
-    kept = np.concatenate([~fixes_a, ~fixes_b])  # right pre-annotations are kept unchanged too
-    first, second = pairs_of_rows(item)
-    agreement = (answers[first] == answers[second]).astype(np.float64)
-    estimate = peer_skill(
-        n_annotators=n, annotator=annotator, kept=kept, first=first, second=second, agreement=agreement
-    )
-    plain_sum = np.bincount(annotator[first], weights=agreement, minlength=n) + np.bincount(
-        annotator[second], weights=agreement, minlength=n
-    )
-    plain_n = np.bincount(annotator[first], minlength=n) + np.bincount(annotator[second], minlength=n)
-    return {"peer": estimate.score, "plain": plain_sum / np.maximum(plain_n, 1), "items": n_items}
+def shared_work(people: list[Simulated], shared_share: float, rng: np.random.Generator) -> dict[str, Any]:
+    """Regular items answered by two annotators at about the same time, answered by the model.
+
+    Each regular task is on a shared item with probability ``shared_share`` (the service's default
+    overlap 2 on 10% of items makes about 18% of answers shared). Shared slots are sorted by task
+    ordinal (annotators work side by side, so ordinal stands for time) and paired with a neighbour
+    of another annotator. The pre-annotation is wrong with probability ``1 - MODEL_RIGHT``. On a
+    wrong one the annotator fixes it with its current rate, else changes it to something else wrong
+    with probability ``WRONG_CHANGE`` or keeps it; on a right one it spoils it with probability
+    ``0.05 * (1 - rate)`` (careless annotators spoil more), else keeps it. A spammer always keeps it.
+    Two fixes agree; any other two changes do not. The peer row counts from the later of the two.
+    """
+    owner_list, task_list, single_owner, single_task = [], [], [], []
+    for index, person in enumerate(people):
+        tasks = np.asarray(person.work_tasks, dtype=np.int64)
+        shared = rng.random(len(tasks)) < shared_share
+        owner_list.append(np.full(int(shared.sum()), index))
+        task_list.append(tasks[shared])
+        single_owner.append(np.full(int((~shared).sum()), index))
+        single_task.append(tasks[~shared])
+    owner, task = np.concatenate(owner_list), np.concatenate(task_list)
+    order = np.lexsort((rng.random(len(task)), task))
+    owner, task = owner[order], task[order]
+    if len(owner) % 2:
+        owner, task = owner[:-1], task[:-1]
+    first, second = np.arange(0, len(owner), 2), np.arange(1, len(owner), 2)
+    ok = owner[first] != owner[second]
+    first, second = first[ok], second[ok]
+    n_shared = len(first)
+    rows = np.concatenate([first, second])
+    lone_owner, lone_task = np.concatenate(single_owner), np.concatenate(single_task)
+    n_items = n_shared + len(lone_owner)
+    item = np.concatenate([np.arange(n_shared), np.arange(n_shared), np.arange(n_shared, n_items)])
+    who = np.concatenate([owner[rows], lone_owner])
+    when = np.concatenate([task[rows], lone_task])
+    rate = np.empty(len(who))
+    for index, person in enumerate(people):
+        mine = who == index
+        rate[mine] = work_rate(person, when[mine])
+    spammer = np.array([p.group == "spammer" for p in people])[who]
+    wrong = (rng.random(n_items) >= MODEL_RIGHT)[item]
+    draw = rng.random(len(who))
+    fix = wrong & (draw < rate)
+    wrong_change = wrong & ~fix & (rng.random(len(who)) < WRONG_CHANGE)
+    spoil = ~wrong & (draw < 0.05 * (1.0 - rate))
+    changed = (fix | wrong_change | spoil) & ~spammer
+    # Cluster ids: a fix is the item's truth (id = item); every other change is unique.
+    cluster = np.where(fix & ~spammer, item, n_items + np.arange(len(who)))
+    cluster = np.where(changed, cluster, -1)
+    partner_time = np.concatenate([task[second], task[first], lone_task])
+    return {
+        "rows": PeerRows.build(item=item, annotator=who, changed=changed, cluster=cluster),
+        "time": np.maximum(when, partner_time),
+        "items": n_shared,
+        "shared": np.arange(len(who)) < 2 * n_shared,
+        "answer": np.where(changed, cluster, -1),
+    }
+
+
+def flag_with_peers(
+    person_index: int, person: Simulated, work: dict[str, Any], fit: Any, rule: FlagRule
+) -> tuple[int | None, np.ndarray, np.ndarray]:
+    """First flag (in benchmarks done) of the test over benchmarks and peer rows in time order.
+
+    The status is refreshed when a benchmark is scored (as the service does), so the flag is read
+    at benchmark events; peer rows count from the time the item's second answer came in.
+    """
+    mine = work["rows"].annotator == person_index
+    bench_a, bench_b = benchmark_evidence(person.fixed)
+    a = np.concatenate([bench_a, fit.row_a[mine]])
+    b = np.concatenate([bench_b, fit.row_b[mine]])
+    time = np.concatenate([np.asarray(person.task_of_benchmark, dtype=np.float64), work["time"][mine] + 0.5])
+    is_bench = np.concatenate([np.ones(len(bench_a), bool), np.zeros(int(mine.sum()), bool)])
+    order = np.argsort(time, kind="stable")
+    _, _, flagged = evidence_flag_paths(a[order], b[order], rule)
+    at_benchmarks = flagged[is_bench[order]]
+    first = int(np.argmax(at_benchmarks)) + 1 if at_benchmarks.any() else None
+    return first, a, b
 
 
 def simulate_seed(seed: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -187,11 +238,50 @@ def simulate_seed(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     scenes = make_gold_scenes(max(args.benchmarks + 20, 200), rng, width=WIDTH, height=HEIGHT, labels=LABELS)
     for person, own in zip(people, rng.spawn(len(people)), strict=True):
         run_benchmarks(person, scenes, rule, args.benchmarks, own)
-    stable = [p for p in people if p.group != "degrader"]
+    work = shared_work(people, args.shared_share, rng)
+    rows = work["rows"]
+    n = len(people)
+    bench_n = np.array([len(p.fixed) for p in people], dtype=np.float64)
+    bench_fixed = np.array([sum(p.fixed) for p in people], dtype=np.float64)
+    fit = peer_fit(
+        rows, n_annotators=n, bench_fixed=bench_fixed, bench_n=bench_n, single_items=args.single_items
+    )
+    owners, evidence_a, evidence_b = [], [], []
+    for index, person in enumerate(people):
+        person.first_flag, a, b = flag_with_peers(index, person, work, fit, rule)
+        if args.benchmarks_only:
+            person.first_flag = person.first_flag_benchmarks_only
+        owners.append(np.full(len(a), index))
+        evidence_a.append(a)
+        evidence_b.append(b)
+    # The scorecard's estimate: posterior mean under the population prior, all evidence.
+    log_lik = evidence_log_likelihood(
+        np.concatenate(owners), np.concatenate(evidence_a), np.concatenate(evidence_b), n_owners=n
+    )
+    shrunk = shrunk_estimates(log_lik, population_prior(log_lik))
+    peer_only = peer_fit(rows, n_annotators=n)  # peer agreement alone: shared items only
+    stable_index = [i for i, p in enumerate(people) if p.group != "degrader"]
+    stable = [people[i] for i in stable_index]
     true = np.array([p.true_skill for p in stable])
     accuracy = np.array([np.mean(p.fixed) for p in stable])
-    peers = peer_estimates(people, args.shared_share, rng)
-    stable_index = [i for i, p in enumerate(people) if p.group != "degrader"]
+    # The previous peer column (domain.peer_skill.peer_skill) on the same answers, for comparison.
+    first, second = pairs_of_rows(rows.item)  # pairs of rows of shared items
+    answer = work["answer"]
+    agreement = (answer[first] == answer[second]).astype(np.float64)
+    old = peer_skill(
+        n_annotators=n, annotator=rows.annotator, kept=~rows.changed, first=first, second=second,
+        agreement=agreement,
+    )
+    plain_sum = np.bincount(rows.annotator[first], weights=agreement, minlength=n) + np.bincount(
+        rows.annotator[second], weights=agreement, minlength=n
+    )
+    plain_n = np.bincount(rows.annotator[first], minlength=n) + np.bincount(rows.annotator[second], minlength=n)
+    peers = {
+        "peer": peer_only.rate,
+        "old": old.score,
+        "plain": plain_sum / np.maximum(plain_n, 1),
+        "items": work["items"],
+    }
     spammers = [p for p in people if p.group == "spammer"]
     weak = [p for p in people if p.group not in ("spammer", "degrader") and p.true_skill <= 0.45]
     good = [p for p in people if p.group != "degrader" and p.true_skill >= 0.65]
@@ -208,6 +298,11 @@ def simulate_seed(seed: int, args: argparse.Namespace) -> dict[str, Any]:
         "spammer_flag_benchmark_max": max((p.first_flag or 10**6) for p in spammers),
         "weak": len(weak),
         "weak_flagged_within_30": sum(within(p, 30) for p in weak),
+        "weak_flagged_within_30_benchmarks_only": sum(
+            p.first_flag_benchmarks_only is not None and p.first_flag_benchmarks_only <= 30 for p in weak
+        ),
+        "good_ever_flagged_benchmarks_only": sum(p.first_flag_benchmarks_only is not None for p in good),
+        "model": fit.model.to_dict(),
         "weak_rates": [round(p.true_skill, 3) for p in weak],
         "weak_flagged_by_rate": [(round(p.true_skill, 3), p.first_flag) for p in weak],
         "good": len(good),
@@ -226,7 +321,9 @@ def simulate_seed(seed: int, args: argparse.Namespace) -> dict[str, Any]:
             for p in degraders
         ],
         "spearman_accuracy": float(spearmanr(true, accuracy).statistic),
+        "spearman_shrunk": float(spearmanr(true, shrunk.mean[stable_index]).statistic),
         "spearman_peer": float(spearmanr(true, peers["peer"][stable_index]).statistic),
+        "spearman_peer_previous": float(spearmanr(true, peers["old"][stable_index]).statistic),
         "spearman_plain_agreement": float(spearmanr(true, peers["plain"][stable_index]).statistic),
         "shared_items": peers["items"],
     }
@@ -242,6 +339,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shared-share", type=float, default=0.2, help="share of regular tasks double-labeled"
     )
+    parser.add_argument(
+        "--benchmarks-only", action="store_true", help="flag on benchmarks alone (the previous test)"
+    )
+    parser.add_argument(
+        "--single-items",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="count regular items answered by one annotator as evidence too (Dawid-Skene)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -254,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
             "spammers_flagged_within_8",
             "weak",
             "weak_flagged_within_30",
+            "weak_flagged_within_30_benchmarks_only",
             "good",
+            "good_ever_flagged_benchmarks_only",
             "good_ever_flagged",
             "degraders",
             "degraders_flagged_within_15_of_drop",
@@ -266,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - started, 1),
         "pooled": total,
         "spearman_accuracy": [round(r["spearman_accuracy"], 3) for r in runs],
+        "spearman_shrunk": [round(r["spearman_shrunk"], 3) for r in runs],
         "spearman_peer": [round(r["spearman_peer"], 3) for r in runs],
+        "spearman_peer_previous": [round(r["spearman_peer_previous"], 3) for r in runs],
         "spearman_plain_agreement": [round(r["spearman_plain_agreement"], 3) for r in runs],
         "weak_flagged_by_rate": sorted(
             (x for r in runs for x in r["weak_flagged_by_rate"]), key=lambda x: (x[0], x[1] or 10**6)
@@ -284,7 +394,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     t = total
     print(f"spammers flagged within 8 benchmarks: {t['spammers_flagged_within_8']} / {t['spammers']}")
-    print(f"true rate <= 0.45 flagged within 30 benchmarks: {t['weak_flagged_within_30']} / {t['weak']}")
+    print(
+        f"true rate <= 0.45 flagged within 30 benchmarks: {t['weak_flagged_within_30']} / {t['weak']} "
+        f"(benchmarks alone: {t['weak_flagged_within_30_benchmarks_only']})"
+    )
     bins = [(0.0, 0.3), (0.3, 0.35), (0.35, 0.4), (0.4, 0.45)]
     for low, high in bins:
         group = [
@@ -294,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  true rate in ({low}, {high}]: {hit} / {len(group)}")
     print(
         f"true rate >= 0.65 ever flagged (false flags): {t['good_ever_flagged']} / {t['good']} "
-        f"(rates {summary['good_flagged_rates']})"
+        f"(rates {summary['good_flagged_rates']}; benchmarks alone: {t['good_ever_flagged_benchmarks_only']})"
     )
     print(
         f"degraders flagged within 15 benchmarks of the drop: {t['degraders_flagged_within_15_of_drop']} / "
@@ -302,7 +415,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{sorted(d for d in summary['degrader_delays'] if d is not None)}, "
         f"never {summary['degrader_delays'].count(None)}"
     )
-    for key in ("spearman_accuracy", "spearman_peer", "spearman_plain_agreement"):
+    for key in (
+        "spearman_accuracy",
+        "spearman_shrunk",
+        "spearman_peer",
+        "spearman_peer_previous",
+        "spearman_plain_agreement",
+    ):
         values = summary[key]
         middle = float(np.median(values))
         print(f"{key}: min {min(values):.3f} median {middle:.3f} max {max(values):.3f} {values}")

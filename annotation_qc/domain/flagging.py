@@ -157,6 +157,72 @@ class FlagDecision:
         }
 
 
+def benchmark_evidence(fixed: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Benchmark outcomes as linear likelihoods ``a + b * p``: a fix is ``p``, a miss ``1 - p``."""
+    x = np.asarray(fixed, dtype=np.bool_).reshape(-1)
+    return np.where(x, 0.0, 1.0), np.where(x, 1.0, -1.0)
+
+
+def _evidence(a: ArrayLike, b: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    a_arr = np.asarray(a, dtype=np.float64).reshape(-1)
+    b_arr = np.asarray(b, dtype=np.float64).reshape(-1)
+    if len(a_arr) != len(b_arr):
+        raise ValueError("a and b need one entry per piece of evidence")
+    if not (np.isfinite(a_arr).all() and np.isfinite(b_arr).all()):
+        raise ValueError("a and b must be finite")
+    if (a_arr < -1e-12).any() or (a_arr + b_arr < -1e-12).any():
+        raise ValueError("a + b * p must be a probability: a >= 0 and a + b >= 0")
+    return a_arr, b_arr
+
+
+def _log_lik(a: FloatArray, b: FloatArray, p: float | FloatArray) -> FloatArray:
+    return np.asarray(np.log(np.maximum(a + b * p, 1e-300)), dtype=np.float64)
+
+
+#: Gauss-Legendre nodes for the mixture over ``[0, threshold]`` (exact for up to 255 pieces of evidence).
+MIXTURE_NODES = 128
+
+
+def evidence_mixture_path(a: FloatArray, b: FloatArray, *, p_good: float, p_max: float) -> FloatArray:
+    """The overall statistic after each piece of evidence ``a + b * p`` (in time order).
+
+    ``log ∫_0^p_max Π (a_i + b_i p) dp / p_max - Σ log(a_i + b_i p_good)``; for benchmark outcomes
+    alone this is :func:`mixture_log_lr`. Every piece's probability is linear in the rate, so under
+    a rate of ``p_good`` or more each factor has conditional mean at most 1 whatever came before,
+    and Ville's inequality bounds the chance the path ever reaches ``log(1 / alpha)`` by ``alpha``.
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(MIXTURE_NODES)
+    grid = (nodes + 1.0) * p_max / 2.0
+    log_w = np.log(weights / 2.0)
+    cumulative = np.cumsum(_log_lik(a[:, None], b[:, None], grid[None, :]), axis=0)
+    top = cumulative.max(axis=1, keepdims=True) if len(a) else np.zeros((0, 1))
+    mixture = np.log(np.exp(cumulative - top + log_w).sum(axis=1)) + top[:, 0]
+    null = np.cumsum(_log_lik(a, b, p_good))
+    return np.asarray(mixture - null, dtype=np.float64)
+
+
+def evidence_cusum_path(a: FloatArray, b: FloatArray, *, p_good: float, p_bad: float) -> FloatArray:
+    """Page's CUSUM of ``log((a + b p_bad) / (a + b p_good))`` after each piece of evidence."""
+    walk = np.cumsum(_log_lik(a, b, p_bad) - _log_lik(a, b, p_good))
+    floor = np.minimum(np.minimum.accumulate(walk), 0.0) if len(walk) else walk
+    return np.asarray(walk - floor, dtype=np.float64)
+
+
+def evidence_flag_paths(
+    a: ArrayLike, b: ArrayLike, rule: FlagRule
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Overall and recent statistics and the flag after each piece of evidence (in time order).
+
+    Benchmarks (:func:`benchmark_evidence`) and peer evidence
+    (``domain.peer_skill.PeerFit.row_a`` / ``row_b``) interleaved in the order they arrived.
+    """
+    a_arr, b_arr = _evidence(a, b)
+    overall = evidence_mixture_path(a_arr, b_arr, p_good=rule.p_good, p_max=rule.threshold)
+    recent = evidence_cusum_path(a_arr, b_arr, p_good=rule.p_good, p_bad=rule.p_bad)
+    flagged = _held(overall, rule.overall_boundary) | _held(recent, rule.recent_boundary)
+    return overall, recent, flagged
+
+
 def flag_paths(fixed: ArrayLike, rule: FlagRule) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Overall and recent statistics and the flag after each outcome (in time order)."""
     x = np.asarray(fixed, dtype=np.bool_).reshape(-1)
@@ -171,6 +237,33 @@ def flag_paths(fixed: ArrayLike, rule: FlagRule) -> tuple[FloatArray, FloatArray
 def sequential_flag(fixed: ArrayLike, rule: FlagRule) -> FlagDecision:
     """Both tests over ``fixed`` (outcomes in time order; skipped benchmarks as misses)."""
     overall, recent, flagged = flag_paths(fixed, rule)
+    return _decision(overall, recent, flagged, rule)
+
+
+def evidence_flag(
+    a: ArrayLike, b: ArrayLike, rule: FlagRule, *, is_benchmark: ArrayLike | None = None
+) -> FlagDecision:
+    """Both tests over benchmark and peer evidence in time order (see :func:`evidence_flag_paths`).
+
+    With ``is_benchmark`` (one entry per piece), the decision's ``n`` and ``first_flagged_at`` count
+    benchmarks (what the calibration rule counts) rather than pieces of evidence.
+    """
+    overall, recent, flagged = evidence_flag_paths(a, b, rule)
+    decision = _decision(overall, recent, flagged, rule)
+    if is_benchmark is None:
+        return decision
+    bench = np.asarray(is_benchmark, dtype=np.bool_).reshape(-1)
+    if len(bench) != len(overall):
+        raise ValueError("is_benchmark needs one entry per piece of evidence")
+    done = np.cumsum(bench)
+    first = int(done[np.argmax(flagged)]) if flagged.any() else None
+    n = int(done[-1]) if len(done) else 0
+    return FlagDecision(n, decision.flagged, decision.reason, decision.overall, decision.recent, first, rule)
+
+
+def _decision(
+    overall: FloatArray, recent: FloatArray, flagged: NDArray[np.bool_], rule: FlagRule
+) -> FlagDecision:
     n = len(overall)
     if n == 0:
         return FlagDecision(0, False, None, 0.0, 0.0, None, rule)

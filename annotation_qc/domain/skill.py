@@ -307,3 +307,97 @@ def annotator_status(estimate: AccuracyEstimate, *, threshold: float, min_benchm
     if estimate.high < threshold:
         return "flagged"
     return "ok"
+
+
+# ---------------------------------------------------------------------------------------------
+# Shrinkage toward the project's population (empirical Bayes over all evidence)
+# ---------------------------------------------------------------------------------------------
+
+#: Grid of fix rates on which the population prior and the posteriors live.
+RATE_GRID = np.linspace(0.0025, 0.9975, 200)
+PRIOR_ITERATIONS = 300
+
+
+def evidence_log_likelihood(
+    owner: ArrayLike, a: ArrayLike, b: ArrayLike, *, n_owners: int, grid: FloatArray = RATE_GRID
+) -> FloatArray:
+    """Per owner (annotator index), ``Σ log(a_i + b_i p)`` of its evidence at every grid rate.
+
+    Evidence is linear in the rate: a benchmark fix is ``(0, 1)``, a miss ``(1, -1)``, a peer row
+    its leave-one-out ``(a, b)`` from ``domain.peer_skill.peer_fit``. Shape ``(n_owners, len(grid))``.
+    """
+    who = np.asarray(owner, dtype=np.int64).reshape(-1)
+    a_arr = np.asarray(a, dtype=np.float64).reshape(-1)
+    b_arr = np.asarray(b, dtype=np.float64).reshape(-1)
+    if not len(who) == len(a_arr) == len(b_arr):
+        raise ValueError("owner, a and b need one entry per piece of evidence")
+    if len(who) and (who.min() < 0 or who.max() >= n_owners):
+        raise ValueError(f"owner indices must lie in [0, {n_owners})")
+    log_lik = np.log(np.maximum(a_arr[:, None] + b_arr[:, None] * grid[None, :], 1e-300))
+    out = np.zeros((n_owners, len(grid)))
+    np.add.at(out, who, log_lik)
+    return out
+
+
+def population_prior(
+    log_lik: FloatArray, *, iterations: int = PRIOR_ITERATIONS, smoothing: float = 1.0
+) -> FloatArray:
+    """The population's distribution of rates on the grid, fitted to everyone's evidence.
+
+    A nonparametric maximum-likelihood mixing distribution (EM over grid weights), with
+    ``smoothing`` pseudo-annotators spread uniformly so no rate gets weight 0. Rows of owners
+    without evidence (all zeros) do not move it.
+    """
+    rows = log_lik[np.ptp(log_lik, axis=1) > 0] if len(log_lik) else log_lik
+    g = log_lik.shape[1]
+    weights = np.full(g, 1.0 / g)
+    if len(rows) == 0:
+        return weights
+    lik = np.exp(rows - rows.max(axis=1, keepdims=True))
+    for _ in range(iterations):
+        joint = lik * weights[None, :]
+        responsibility = joint / np.maximum(joint.sum(axis=1, keepdims=True), 1e-300)
+        weights = (responsibility.sum(axis=0) + smoothing / g) / (len(rows) + smoothing)
+    return np.asarray(weights, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ShrunkEstimate:
+    """Posterior mean and equal-tailed interval of each owner's rate under the population prior."""
+
+    mean: FloatArray
+    low: FloatArray
+    high: FloatArray
+
+    def row(self, index: int) -> dict[str, float]:
+        return {
+            "estimate": round(float(self.mean[index]), 4),
+            "low": round(float(self.low[index]), 4),
+            "high": round(float(self.high[index]), 4),
+        }
+
+
+def shrunk_estimates(
+    log_lik: FloatArray, prior: FloatArray, *, grid: FloatArray = RATE_GRID, confidence: float = 0.95
+) -> ShrunkEstimate:
+    """Posterior of every owner's rate given its evidence and the population prior (vectorised)."""
+    alpha = _alpha(confidence)
+    post = np.exp(log_lik - log_lik.max(axis=1, keepdims=True)) * prior[None, :]
+    post /= np.maximum(post.sum(axis=1, keepdims=True), 1e-300)
+    mean = post @ grid
+    cdf = np.cumsum(post, axis=1)
+    low = grid[np.minimum((cdf < alpha / 2).sum(axis=1), len(grid) - 1)]
+    high = grid[np.minimum((cdf < 1 - alpha / 2).sum(axis=1), len(grid) - 1)]
+    return ShrunkEstimate(mean.astype(np.float64), low.astype(np.float64), high.astype(np.float64))
+
+
+def posterior_below_path(
+    a: ArrayLike, b: ArrayLike, prior: FloatArray, threshold: float, *, grid: FloatArray = RATE_GRID
+) -> FloatArray:
+    """After each piece of evidence (in time order): P(rate < threshold | evidence so far, prior)."""
+    a_arr = np.asarray(a, dtype=np.float64).reshape(-1)
+    b_arr = np.asarray(b, dtype=np.float64).reshape(-1)
+    cumulative = np.cumsum(np.log(np.maximum(a_arr[:, None] + b_arr[:, None] * grid[None, :], 1e-300)), axis=0)
+    post = np.exp(cumulative - cumulative.max(axis=1, keepdims=True)) * prior[None, :]
+    below = post[:, grid < threshold].sum(axis=1)
+    return np.asarray(below / np.maximum(post.sum(axis=1), 1e-300), dtype=np.float64)

@@ -2,7 +2,8 @@
 submit or skip transaction).
 
 The status comes from the sequential tests of :mod:`annotation_qc.domain.flagging` over the
-annotator's outcomes in time order (a skipped benchmark is a miss). A change is recorded as an
+annotator's benchmark outcomes (a skipped benchmark is a miss) and its peer evidence (each regular
+annotation judged against the others of its item, ``benchmarks.services.evidence``), in time order. A change is recorded as an
 :class:`AnnotatorStatusChange`; with the project's ``flag_action`` "alert", turning ``flagged``
 opens an alert (sent to the project's webhooks) and leaving it resolves the alert.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from django.utils import timezone
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, AnnotatorStatusChange, BenchmarkTask
-from annotation_qc.domain.flagging import FlagRule, flag_status, sequential_flag
+from annotation_qc.benchmarks.services.evidence import PeerEvidence, annotator_peer_evidence
+from annotation_qc.domain.flagging import FlagDecision, FlagRule, benchmark_evidence, evidence_flag, flag_status
 from annotation_qc.domain.scoring import score_submission
 from annotation_qc.domain.skill import wilson_interval
 from annotation_qc.projects.models import Project
@@ -75,19 +78,25 @@ def annotator_status_refresh(
     rows = list(
         BenchmarkTask.objects.filter(project=project, annotator_id=annotator_id, fixed__isnull=False)
         .order_by("scored_at", "pk")
-        .values_list("fixed", "skipped")
+        .values_list("fixed", "skipped", "scored_at")
     )
-    fixed = [bool(f) for f, _ in rows]
-    n, correct, skipped = len(rows), sum(fixed), sum(bool(s) for _, s in rows)
+    fixed = [bool(f) for f, _, _ in rows]
+    n, correct, skipped = len(rows), sum(fixed), sum(bool(s) for _, s, _ in rows)
     rule = project_flag_rule(project)
     min_benchmarks = max(1, project.calibration_benchmarks)
     if rule is None:
         status = "calibrating" if n < min_benchmarks else "ok"
         evidence: dict[str, Any] = {"n": n, "flagged": False, "reason": None}
     else:
-        decision = sequential_flag(fixed, rule)
+        peer = annotator_peer_evidence(project=project, annotator_id=annotator_id)
+        decision = _decision_with_peers(fixed, [t.timestamp() for _, _, t in rows], peer, rule)
         status = flag_status(decision, min_benchmarks=min_benchmarks)
-        evidence = decision.to_dict()
+        evidence = {
+            **decision.to_dict(),
+            "peer_rows": len(peer.a),
+            "peer_shared_rows": peer.shared,
+            "peer_model": peer.model.to_dict(),
+        }
     evidence = {**evidence, "benchmarks": n, "fixed": correct, "skipped": skipped}
     if quality.status != status:
         _, high = wilson_interval(correct, n)
@@ -106,6 +115,19 @@ def annotator_status_refresh(
     quality.skipped, quality.flag = skipped, evidence
     quality.save(update_fields=["status", "benchmarks", "fixed", "skipped", "flag", "updated_at"])
     return quality
+
+
+def _decision_with_peers(
+    fixed: list[bool], scored_at: list[float], peer: PeerEvidence, rule: FlagRule
+) -> FlagDecision:
+    """The sequential tests over benchmarks and peer evidence interleaved in time order."""
+    bench_a, bench_b = benchmark_evidence(fixed)
+    a = np.concatenate([bench_a, peer.a])
+    b = np.concatenate([bench_b, peer.b])
+    at = np.concatenate([np.asarray(scored_at, dtype=np.float64), peer.at])
+    is_benchmark = np.concatenate([np.ones(len(bench_a), bool), np.zeros(len(peer.a), bool)])
+    order = np.argsort(at, kind="stable")
+    return evidence_flag(a[order], b[order], rule, is_benchmark=is_benchmark[order])
 
 
 def _flag_alert(

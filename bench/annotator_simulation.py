@@ -13,9 +13,11 @@ does. A simulated annotator knows the truth of what it is shown (the gold answer
 error kind of a benchmark, the true scene of a regular item), which is the only use of the
 task's kind; what it submits is :func:`simulated_annotators.respond`'s answer.
 
-The figures are then read from the database: estimated skill is the scorecard's benchmark
-accuracy (``benchmarks.selectors.scorecards``), compared with true skill by Spearman
-correlation (goal >= 0.9); the task at which each spammer was first flagged comes from
+The figures are then read from the database: estimated skill is the scorecard's skill estimate
+(``benchmarks.selectors.scorecards``: benchmarks and peer evidence, shrunk toward the project's
+population; plain benchmark accuracy is printed beside it), compared with true skill by Spearman
+correlation (goal >= 0.9); ``--overlap-fraction`` of the regular items (default 0.2) go to two
+annotators, whose answers are the peer evidence; the task at which each spammer was first flagged comes from
 ``AnnotatorStatusChange`` and the count of its tasks served by then (goal <= 30), cross-checked
 against ``AnnotatorQuality`` read after every submit.
 
@@ -56,6 +58,7 @@ class BenchSettings:
     calibration_benchmarks: int = 5
     calibration_window: int = 10
     flag_threshold: float = 0.5
+    overlap_fraction: float = 0.2
     min_iou: float = 0.7
     gold: int = 400
     width: int = 640
@@ -70,8 +73,9 @@ class BenchSettings:
             "flag_threshold": self.flag_threshold,
             "flag_action": "alert",
             "benchmark_min_iou": self.min_iou,
-            "overlap": 1,  # one annotation per regular item: the queue never runs dry
-            "overlap_fraction": 0.0,
+            # Two annotators on a share of the regular items: peer evidence for flags and scorecards.
+            "overlap": 2 if self.overlap_fraction > 0 else 1,
+            "overlap_fraction": self.overlap_fraction,
         }
 
 
@@ -158,6 +162,7 @@ class Timings:
 class RunResult:
     seed: int
     spearman: float
+    spearman_accuracy: float
     spammer_flag_tasks: list[int | None]
     loop_agrees_with_status_changes: bool
     benchmarks_per_annotator: dict[str, float]
@@ -388,8 +393,10 @@ def measure(
     cards = {row["user_id"]: row for row in scorecards(project=project)}
     flagged_at = first_flags_from_status_changes(project)
     true_skill = [trace.annotator.true_skill() for trace in traces]
-    estimated = [cards[trace.user_id]["benchmarks"]["accuracy"] or 0.0 for trace in traces]
+    accuracy = [cards[trace.user_id]["benchmarks"]["accuracy"] or 0.0 for trace in traces]
+    estimated = [(cards[trace.user_id]["skill"] or {}).get("estimate", 0.0) for trace in traces]
     rho = float(spearmanr(true_skill, estimated).statistic)
+    rho_accuracy = float(spearmanr(true_skill, accuracy).statistic)
     benchmark_counts = [cards[trace.user_id]["benchmarks"]["n"] for trace in traces]
     kinds = Counter(
         BenchmarkTask.objects.filter(project=project).values_list("error_kind", flat=True).iterator()
@@ -420,6 +427,7 @@ def measure(
     return RunResult(
         seed=seed,
         spearman=rho,
+        spearman_accuracy=rho_accuracy,
         spammer_flag_tasks=[flagged_at.get(trace.user_id) for trace in by_behaviour["spammer"]],
         loop_agrees_with_status_changes=all(
             flagged_at.get(trace.user_id) == trace.first_flagged_in_loop for trace in traces
@@ -483,8 +491,9 @@ def print_run(result: RunResult, *, table: bool) -> None:
     t = result.timings
     bench = result.benchmarks_per_annotator
     print(
-        f"seed {result.seed}: Spearman {result.spearman:.3f} (goal >= {SPEARMAN_GOAL}: "
-        f"{_verdict(goals['spearman'])}); spammers first flagged at task {result.spammer_flag_tasks} "
+        f"seed {result.seed}: Spearman of the scorecard's skill estimate {result.spearman:.3f} (goal >= "
+        f"{SPEARMAN_GOAL}: {_verdict(goals['spearman'])}; benchmark accuracy alone "
+        f"{result.spearman_accuracy:.3f}); spammers first flagged at task {result.spammer_flag_tasks} "
         f"(goal <= {SPAMMER_FLAG_GOAL}: {_verdict(goals['spammers'])})"
     )
     print(
@@ -559,6 +568,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=0.1, help="project benchmark_rate")
     parser.add_argument("--flag-threshold", type=float, default=0.5, help="project flag_threshold")
     parser.add_argument("--gold", type=int, default=400, help="gold scenes in the project")
+    parser.add_argument(
+        "--overlap-fraction", type=float, default=0.2, help="share of regular items answered by two (0: none)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=1, help="independent runs (seed, seed + 1, ...)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the report")
@@ -569,6 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate=args.rate,
         flag_threshold=args.flag_threshold,
         gold=args.gold,
+        overlap_fraction=args.overlap_fraction,
     )
     django_setup(fresh_database(args.database, f"aqc_bench_annotator_simulation_{args.database}"))
     if not args.json:

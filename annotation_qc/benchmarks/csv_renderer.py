@@ -43,6 +43,7 @@ def scorecard_csv_row(row: dict[str, Any]) -> dict[str, Any]:
     flat["first_pass_acceptance"] = (review.get("first_pass_acceptance") or {}).get("value")
     flat["review_rejection_rate"] = (review.get("rejection_rate") or {}).get("value")
     flat["skill_with_reviews"] = (review.get("skill_with_reviews") or {}).get("value")
+    flat["skill_estimate"] = (row.get("skill") or {}).get("estimate")
     return flat
 
 

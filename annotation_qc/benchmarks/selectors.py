@@ -11,7 +11,14 @@ from django.db.models import Count, Q
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkAudit, BenchmarkTask, GoldAnnotation
 from annotation_qc.domain.peer_skill import peer_skill_of_annotations
 from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
-from annotation_qc.domain.skill import estimate_accuracy, skill_summary
+from annotation_qc.domain.flagging import benchmark_evidence
+from annotation_qc.domain.skill import (
+    estimate_accuracy,
+    evidence_log_likelihood,
+    population_prior,
+    shrunk_estimates,
+    skill_summary,
+)
 from annotation_qc.domain.skipping import skip_signals
 from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.labeling.selectors import item_image_url
@@ -114,7 +121,43 @@ def _peer(project: Project) -> dict[int, dict[str, Any]]:
         annotator_ids=annotators,
         payloads=payloads,
         pre_annotations=pre,
+        min_iou=project.benchmark_min_iou,
     )
+
+
+def _skill(project: Project) -> dict[int, dict[str, Any]]:
+    """Each annotator's fix rate from benchmarks and peer evidence together, shrunk toward the
+    project's population (``domain.skill.shrunk_estimates`` under ``population_prior``)."""
+    from annotation_qc.benchmarks.services.evidence import scorecard_evidence
+
+    bench = np.array(
+        BenchmarkTask.objects.filter(project=project, fixed__isnull=False).values_list("annotator_id", "fixed"),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    found = scorecard_evidence(project)
+    peer_people = found[0].table.people if found is not None else np.zeros(0, dtype=np.int64)
+    people = np.union1d(bench[:, 0], peer_people)
+    if len(people) == 0:
+        return {}
+    bench_a, bench_b = benchmark_evidence(bench[:, 1].astype(bool))
+    owners = [np.searchsorted(people, bench[:, 0])]
+    a_parts, b_parts = [bench_a], [bench_b]
+    peer_rows = np.zeros(len(people), dtype=np.int64)
+    if found is not None:
+        rows, fit = found
+        peer_owner = np.searchsorted(people, rows.table.people[rows.table.rows.annotator])
+        owners.append(peer_owner)
+        a_parts.append(fit.row_a)
+        b_parts.append(fit.row_b)
+        peer_rows = np.bincount(peer_owner, minlength=len(people))
+    log_lik = evidence_log_likelihood(
+        np.concatenate(owners), np.concatenate(a_parts), np.concatenate(b_parts), n_owners=len(people)
+    )
+    shrunk = shrunk_estimates(log_lik, population_prior(log_lik))
+    return {
+        int(person): {**shrunk.row(index), "peer_rows": int(peer_rows[index])}
+        for index, person in enumerate(people.tolist())
+    }
 
 
 def _skipping(project: Project) -> dict[int, dict[str, Any]]:
@@ -164,6 +207,7 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
     }
     skipping = _skipping(project)
     peer = _peer(project)
+    skill = _skill(project)
     extra = _extra_columns(project)
     reviewed = _review_evidence(project)
     has_gold = GoldAnnotation.objects.filter(project=project).exists()
@@ -198,6 +242,7 @@ def scorecards(*, project: Project) -> list[dict[str, Any]]:
                 "agreement": extra.get(user_id, {}).get("agreement"),
                 "peer": peer.get(user_id),
                 "review": reviewed.get(user_id),
+                "skill": skill.get(user_id),
                 "note": note,
             }
         )

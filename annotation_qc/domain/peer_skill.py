@@ -325,7 +325,7 @@ DEFAULT_WRONG_CHANGE_RATE = 0.1
 RATE_CLIP = (0.02, 0.98)
 #: Pseudo-counts of the population mean added to every annotator's rate in the EM (Beta prior weight).
 RATE_PRIOR_WEIGHT = 2.0
-#: Pseudo-items at the project's spoil rate behind every annotator's own spoil rate.
+#: Pseudo-items at the project's rates behind every annotator's own spoil and wrong-change rates.
 SPOIL_PRIOR_WEIGHT = 20.0
 EM_ITERATIONS = 40
 
@@ -429,17 +429,21 @@ def _hypotheses(rows: PeerRows, n_items: int) -> _Hypotheses:
 
 
 def _row_factors(
-    rows: PeerRows, hyps: _Hypotheses, model: PreAnnotationModel, spoil: FloatArray | None = None
+    rows: PeerRows,
+    hyps: _Hypotheses,
+    model: PreAnnotationModel,
+    spoil: FloatArray | None = None,
+    wrong_change: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Per (row, hypothesis) pair: the row's probability ``u + v * p`` under the hypothesis.
 
-    ``spoil`` is each annotator's own spoil rate (the project's when omitted).
+    ``spoil`` and ``wrong_change`` are each annotator's own rates (the project's when omitted).
     """
     changed = rows.changed[hyps.row]
     wrong = hyps.wrong[hyps.hyp]
     fixer = changed & (rows.cluster[hyps.row] == hyps.fix_cluster[hyps.hyp]) & wrong
     eps = model.spoil_rate if spoil is None else spoil[rows.annotator[hyps.row]]
-    omega = model.wrong_change_rate
+    omega = model.wrong_change_rate if wrong_change is None else wrong_change[rows.annotator[hyps.row]]
     not_fixed = np.where(changed, omega, 1.0 - omega)  # (1 - p) times this
     u = np.where(wrong, np.where(fixer, 0.0, not_fixed), np.where(changed, eps, 1.0 - eps))
     v = np.where(wrong, np.where(fixer, 1.0, -not_fixed), 0.0)
@@ -491,12 +495,16 @@ def peer_fit(
     M-step: each annotator's rate is its expected fixes over its expected W items, benchmarks
     counting as W items with a known outcome, plus :data:`RATE_PRIOR_WEIGHT` pseudo-items at the
     population mean; with ``fit_model`` also the project's wrong, spoil and wrong-change rates.
-    Each annotator also gets its own spoil rate (how often it changes a right pre-annotation,
-    :data:`SPOIL_PRIOR_WEIGHT` pseudo-items at the project's rate), so one who changes everything
-    gains nothing from changing. With ``single_items`` the rows of items nobody else answered are
-    evidence too (through the fitted wrong rate and the annotator's spoil rate, as Dawid-Skene
-    counts singly labelled items); without, they carry none. Then every row's leave-one-out
-    likelihood at the fitted rates. Only the iterations loop.
+    Each annotator also gets its own spoil and wrong-change rates (how often it changes a right
+    pre-annotation, and a wrong one into something else wrong; :data:`SPOIL_PRIOR_WEIGHT`
+    pseudo-items at the project's rates), so one who changes everything gains nothing from
+    changing: its full confusion matrix, as Dawid-Skene has it. Rates and model are fitted on shared items and benchmarks only:
+    there the others' answers say whether a change was a fix, while on an item nobody else
+    answered an annotator's change would vouch for itself. With ``single_items`` the rows of items
+    nobody else answered are then evidence too (their likelihood through the fitted wrong rate and
+    the annotator's own spoil rate, as Dawid-Skene counts singly labelled items); without, they
+    carry none. Then every row's leave-one-out likelihood at the fitted rates. Only the
+    iterations loop.
     """
     model = model or PreAnnotationModel()
     if len(rows.annotator) and (rows.annotator.min() < 0 or rows.annotator.max() >= n_annotators):
@@ -513,7 +521,8 @@ def peer_fit(
     evidence_row = np.ones(len(rows.item), bool) if single_items else shared_row
     hyps = _hypotheses(rows, n_items)
     spoil = np.full(n_annotators, model.spoil_rate)
-    u, v = _row_factors(rows, hyps, model, spoil)
+    wrong_change = np.full(n_annotators, model.wrong_change_rate)
+    u, v = _row_factors(rows, hyps, model, spoil, wrong_change)
     n_hyp = len(hyps.item)
     rate = np.clip((fixed_b + 0.5) / (n_b + 1.0), *RATE_CLIP)
     rate = np.where(n_b > 0, rate, 0.5)
@@ -525,7 +534,7 @@ def peer_fit(
         log_h = prior + np.bincount(hyps.hyp, weights=log_f, minlength=n_hyp)
         norm = _logsumexp_groups(log_h, hyps.item, n_items)
         posterior_hyp = np.exp(log_h - norm[hyps.item])
-        post_pair = posterior_hyp[hyps.hyp] * evidence_row[hyps.row]
+        post_pair = posterior_hyp[hyps.hyp] * shared_row[hyps.row]
         wrong_pair = post_pair * hyps.wrong[hyps.hyp]
         fixer_pair = wrong_pair * (v > 0)
         who = rows.annotator[hyps.row]
@@ -539,7 +548,7 @@ def peer_fit(
         if fit_model:
             non_fix = wrong_pair - fixer_pair
             item_wrong = np.bincount(hyps.item, weights=posterior_hyp * hyps.wrong, minlength=n_items)
-            shared_items = per_item >= 2 if not single_items else per_item >= 1
+            shared_items = per_item >= 2
             model = PreAnnotationModel(
                 wrong_rate=float(np.clip(item_wrong[shared_items].mean(), 0.01, 0.99))
                 if shared_items.any()
@@ -550,9 +559,17 @@ def peer_fit(
         right = np.bincount(who, weights=right_pair, minlength=n_annotators)
         spoiled = np.bincount(who, weights=right_pair * changed_pair, minlength=n_annotators)
         spoil = np.clip(
-            (spoiled + SPOIL_PRIOR_WEIGHT * model.spoil_rate) / (right + SPOIL_PRIOR_WEIGHT), 0.001, 0.9
+            (spoiled + SPOIL_PRIOR_WEIGHT * model.spoil_rate) / (right + SPOIL_PRIOR_WEIGHT), 0.001, 0.999
         )
-        u, v = _row_factors(rows, hyps, model, spoil)
+        missed = wrong_pair - fixer_pair
+        missed_n = np.bincount(who, weights=missed, minlength=n_annotators)
+        missed_changed = np.bincount(who, weights=missed * changed_pair, minlength=n_annotators)
+        wrong_change = np.clip(
+            (missed_changed + SPOIL_PRIOR_WEIGHT * model.wrong_change_rate) / (missed_n + SPOIL_PRIOR_WEIGHT),
+            0.001,
+            0.999,
+        )
+        u, v = _row_factors(rows, hyps, model, spoil, wrong_change)
     # Leave-one-out likelihood per row at the fitted rates.
     p_row = np.clip(rate, *RATE_CLIP)[rows.annotator[hyps.row]] if len(rows.item) else np.zeros(0)
     log_f = np.log(np.maximum(u + v * p_row, 1e-300))

@@ -203,3 +203,67 @@ def test_skip_record_runs_the_same_statements_for_work_and_benchmarks(bench_worl
     assert counts["regular"]
     assert counts["benchmark"] == counts["regular"], counts
     assert len(counts["benchmark"]) == 1
+
+
+def test_peer_evidence_turns_an_undecided_annotator_flagged(world: World) -> None:
+    """Benchmarks alone leave the annotator ok; keeping wrong pre-annotations that two skilled partners
+    fixed on shared work flags it (and the flag raises its alert), through ``annotator_status_refresh``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotation_qc.benchmarks.models import GoldAnnotation
+    from annotation_qc.benchmarks.services.scoring import annotator_status_refresh
+    from annotation_qc.labeling.models import Annotation
+    from tests.factories import ItemFactory, MembershipFactory, TaskFactory, UserFactory
+
+    project, subject = world.project, world.users["annotator"]
+    now = timezone.now()
+    box = {"x": 10.0, "y": 10.0, "w": 50.0, "h": 40.0, "label": "car"}
+    gold_item = ItemFactory(project=project, is_gold=True)
+    gold = GoldAnnotation.objects.create(project=project, item=gold_item, payload={"boxes": [box]})
+    for number, fixed in enumerate([True, False] * 4):  # 4 of 8: undecided at threshold 0.6
+        BenchmarkTask.objects.create(
+            project=project,
+            annotator=subject,
+            gold=gold,
+            gold_payload=gold.payload,
+            error_kind="relabel",
+            fixed=fixed,
+            scored_at=now - timedelta(minutes=60 - number),
+        )
+    before = annotator_status_refresh(project=project, annotator_id=subject.pk, now=now)
+    assert before.status == "ok"
+    assert before.flag["peer_rows"] == 0
+
+    partners = [UserFactory(username="partner-1"), UserFactory(username="partner-2")]
+    for partner in partners:
+        MembershipFactory(project=project, user=partner, role="annotator")
+        AnnotatorQuality.objects.create(project=project, annotator=partner, status="ok", benchmarks=30, fixed=28)
+    pre = {"boxes": [box]}
+    fixed_payload = {"boxes": [{**box, "label": "person"}]}
+    for number in range(15):
+        item = ItemFactory(project=project)
+        for user, payload in ((subject, pre), (partners[0], fixed_payload), (partners[1], fixed_payload)):
+            task = TaskFactory(item=item, annotator=user, pre_annotation=pre, status="submitted")
+            Annotation.objects.create(
+                task=task,
+                project=project,
+                item=item,
+                annotator=user,
+                payload=payload,
+                server_time_ms=1000,
+                submitted_at=now - timedelta(minutes=30 - number),
+            )
+    after = annotator_status_refresh(project=project, annotator_id=subject.pk, now=now)
+    assert after.status == "flagged"
+    assert after.flag["peer_rows"] == 15 and after.flag["peer_shared_rows"] == 15
+    assert after.flag["benchmarks"] == 8 and after.flag["n"] == 8
+    assert after.flag["overall_log_lr"] > after.flag["overall_boundary"]
+    assert Alert.objects.filter(project=project, kind="annotator_flagged", resolved_at__isnull=True).count() == 1
+    # The partners who fixed the same items are not flagged by the same evidence.
+    partner = annotator_status_refresh(project=project, annotator_id=partners[0].pk, now=now)
+    assert partner.status != "flagged"
+    rows = {r["username"]: r for r in world.client("manager").get(f"/api/v1/projects/{project.pk}/annotators/").json()}
+    assert rows["annotator"]["skill"]["estimate"] < 0.5 < rows["partner-1"]["skill"]["estimate"]
+    assert rows["annotator"]["skill"]["peer_rows"] == 15

@@ -5,7 +5,12 @@ import pytest
 from scipy.stats import spearmanr
 
 from annotation_qc.domain.agreement.box_matching import BoxAnnotationTable
+from tests.domain.peer_simulation import work_world
 from annotation_qc.domain.peer_skill import (
+    PeerRows,
+    PreAnnotationModel,
+    annotation_rows,
+    peer_fit,
     box_pair_agreement,
     pairs_of_rows,
     peer_skill,
@@ -124,3 +129,121 @@ def test_of_annotations_from_payloads_detects_kept_pre_annotations():
         )
         == {}
     )
+
+
+# --- The pre-annotation model (Dawid-Skene) ---------------------------------------------------------
+
+
+def test_row_likelihood_is_linear_leave_one_out_and_weighs_the_partner():
+    """Item 0: the partner (good) fixed, the subject kept. Item 1: both fixed alike. Item 2: both
+    kept. Item 3: the partner is a spammer who kept, the subject fixed."""
+    rows = PeerRows.build(
+        item=[0, 0, 1, 1, 2, 2, 3, 3],
+        annotator=[0, 1, 0, 1, 0, 1, 0, 2],
+        changed=[False, True, True, True, False, False, True, False],
+        cluster=[-1, 0, 1, 1, -1, -1, 3, -1],
+    )
+    fit = peer_fit(
+        rows,
+        n_annotators=3,
+        bench_fixed=[5, 45, 0],
+        bench_n=[10, 50, 50],
+        model=PreAnnotationModel(wrong_rate=0.4, spoil_rate=0.02, wrong_change_rate=0.1),
+        fit_model=False,
+    )
+    a, b = fit.row_a, fit.row_b
+    assert np.all(a >= 0) and np.all(a + b >= 0)
+    assert np.allclose(np.maximum(a, a + b), 1.0)
+    # Kept what a good partner fixed: strong evidence of a low rate, about (1 - p).
+    assert b[0] < -0.8
+    # Fixed alike with a good partner: strong evidence of a high rate, about p.
+    assert b[2] > 0.8
+    # Both kept: what a right pre-annotation predicts whatever the rate, so only weak evidence.
+    assert abs(b[4]) < 0.3
+    # Fixed where a spammer kept: still evidence for the fixer, nothing against it.
+    assert b[6] > 0.5
+
+
+def test_peer_fit_recovers_rates_the_model_and_ranks_spammers_last():
+    rng = np.random.default_rng(4)
+    rates = np.concatenate([np.zeros(6), rng.uniform(0.25, 0.97, size=54)])
+    world = work_world(rates, items_each=300, shared_share=0.2, rng=rng)
+    fit = peer_fit(world.rows, n_annotators=len(rates))
+    assert spearmanr(rates, fit.rate).statistic > 0.9
+    assert fit.rate[:6].max() < fit.rate[6:].min()
+    assert abs(fit.model.wrong_rate - 0.4) < 0.05
+    assert fit.model.spoil_rate < 0.06
+    assert np.all(fit.items > 0)
+
+
+def test_changing_every_pre_annotation_earns_nothing():
+    """A vandal changes every answer (never to the fix of a wrong one): its own spoil rate absorbs it.
+
+    Without benchmarks the two explanations (the vandal fixes everything and the partners miss, or
+    the reverse) are symmetric on shared items, which is why the service always fits with them."""
+    rng = np.random.default_rng(5)
+    rates = np.concatenate([np.zeros(4), np.full(36, 0.85)])
+    vandal = np.zeros(len(rates), bool)
+    vandal[:4] = True
+    world = work_world(rates, items_each=300, shared_share=0.2, rng=rng, changes_everything=vandal)
+    # With benchmarks behind every rate (as the service always has them): the vandal fails its 10.
+    bench_n = np.full(len(rates), 10)
+    bench_fixed = np.where(vandal, 0, 9)
+    fit = peer_fit(
+        world.rows, n_annotators=len(rates), bench_fixed=bench_fixed, bench_n=bench_n, single_items=True
+    )
+    assert fit.rate[:4].max() < 0.3 < 0.7 < fit.rate[4:].min()
+    assert fit.spoil[:4].min() > 0.5
+    # Changing all 300 answers is worth almost nothing against a low rate; fixing is worth a lot.
+    log_lr = np.log(fit.row_a + fit.row_b * 0.3) - np.log(fit.row_a + fit.row_b * 0.65)
+    per_annotator = np.bincount(world.rows.annotator, weights=log_lr, minlength=len(rates))
+    assert per_annotator[:4].min() > -3.0
+    assert per_annotator[4:].max() < -5.0
+
+
+def test_single_items_are_evidence_only_when_asked():
+    rows = PeerRows.build(item=[0, 1, 1], annotator=[0, 0, 1], changed=[False, True, True], cluster=[-1, 5, 5])
+    without = peer_fit(rows, n_annotators=2)
+    assert without.row_a[0] == 1.0 and without.row_b[0] == 0.0
+    with_single = peer_fit(rows, n_annotators=2, single_items=True)
+    assert with_single.row_b[0] < 0  # keeping counts (a little) against a high rate
+
+
+def test_peer_rows_reject_inconsistent_clusters():
+    with pytest.raises(ValueError, match="cluster"):
+        PeerRows.build(item=[0], annotator=[0], changed=[False], cluster=[3])
+    with pytest.raises(ValueError, match="one entry"):
+        PeerRows.build(item=[0, 1], annotator=[0], changed=[False], cluster=[-1])
+    rows = PeerRows.build(item=[0], annotator=[3], changed=[False], cluster=[-1])
+    with pytest.raises(ValueError, match="annotator indices"):
+        peer_fit(rows, n_annotators=2)
+
+
+def test_annotation_rows_count_material_changes_and_cluster_agreeing_fixes():
+    pre = {"boxes": [{"x": 0, "y": 0, "w": 100, "h": 100, "label": "car"}]}
+    redrawn = {"boxes": [{"x": 2, "y": 1, "w": 99, "h": 101, "label": "car"}]}  # IoU > 0.9: not a change
+    fix = {"boxes": [{"x": 0, "y": 0, "w": 100, "h": 100, "label": "bike"}]}
+    fix_redrawn = {"boxes": [{"x": 1, "y": 1, "w": 100, "h": 100, "label": "bike"}]}
+    moved = {"boxes": [{"x": 300, "y": 300, "w": 100, "h": 100, "label": "car"}]}
+    table = annotation_rows(
+        kind="bbox",
+        labels=["car", "bike"],
+        item_ids=[9, 9, 9, 9],
+        annotator_ids=[1, 2, 3, 4],
+        payloads=[redrawn, fix, fix_redrawn, moved],
+        pre_annotations=[pre] * 4,
+    )
+    changed = dict(zip(table.people[table.rows.annotator].tolist(), table.rows.changed.tolist(), strict=True))
+    assert changed == {1: False, 2: True, 3: True, 4: True}
+    cluster = dict(zip(table.people[table.rows.annotator].tolist(), table.rows.cluster.tolist(), strict=True))
+    assert cluster[1] == -1 and cluster[2] == cluster[3] != cluster[4]
+    assert table.kept.tolist() == [False, False, False, False]
+    labels = annotation_rows(
+        kind="classification",
+        labels=["a", "b"],
+        item_ids=[1, 1],
+        annotator_ids=[5, 6],
+        payloads=[{"label": "a"}, {"label": "b"}],
+        pre_annotations=[{"label": "a"}, {"label": "a"}],
+    )
+    assert labels.rows.changed.tolist() == [False, True]

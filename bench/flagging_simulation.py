@@ -46,13 +46,13 @@ from simulated_annotators import SimulatedAnnotator, make_gold_scenes, make_popu
 from annotation_qc.domain.benchmark_schedule import benchmark_due
 from annotation_qc.domain.flagging import FlagRule, benchmark_evidence, evidence_flag_paths, flag_paths
 from annotation_qc.domain.peer_skill import PeerRows, pairs_of_rows, peer_fit, peer_skill
-from annotation_qc.domain.skill import evidence_log_likelihood, population_prior, shrunk_estimates
 from annotation_qc.domain.scoring import score_submission
 from annotation_qc.domain.seeding import (
     applicable_error_kinds,
     choose_error_kind,
     seed_error_detailed,
 )
+from annotation_qc.domain.skill import evidence_log_likelihood, population_prior, shrunk_estimates
 
 WIDTH, HEIGHT = 640.0, 480.0
 LABELS = ("circle", "square", "triangle")
@@ -269,13 +269,19 @@ def simulate_seed(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     answer = work["answer"]
     agreement = (answer[first] == answer[second]).astype(np.float64)
     old = peer_skill(
-        n_annotators=n, annotator=rows.annotator, kept=~rows.changed, first=first, second=second,
+        n_annotators=n,
+        annotator=rows.annotator,
+        kept=~rows.changed,
+        first=first,
+        second=second,
         agreement=agreement,
     )
     plain_sum = np.bincount(rows.annotator[first], weights=agreement, minlength=n) + np.bincount(
         rows.annotator[second], weights=agreement, minlength=n
     )
-    plain_n = np.bincount(rows.annotator[first], minlength=n) + np.bincount(rows.annotator[second], minlength=n)
+    plain_n = np.bincount(rows.annotator[first], minlength=n) + np.bincount(
+        rows.annotator[second], minlength=n
+    )
     peers = {
         "peer": peer_only.rate,
         "old": old.score,

@@ -9,9 +9,9 @@ import numpy as np
 from django.db.models import Count, Q
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkAudit, BenchmarkTask, GoldAnnotation
+from annotation_qc.domain.flagging import benchmark_evidence
 from annotation_qc.domain.peer_skill import peer_skill_of_annotations
 from annotation_qc.domain.seeding import BOX_ERROR_KINDS, CLASS_ERROR_KINDS
-from annotation_qc.domain.flagging import benchmark_evidence
 from annotation_qc.domain.skill import (
     estimate_accuracy,
     evidence_log_likelihood,
@@ -131,7 +131,9 @@ def _skill(project: Project) -> dict[int, dict[str, Any]]:
     from annotation_qc.benchmarks.services.evidence import scorecard_evidence
 
     bench = np.array(
-        BenchmarkTask.objects.filter(project=project, fixed__isnull=False).values_list("annotator_id", "fixed"),
+        BenchmarkTask.objects.filter(project=project, fixed__isnull=False).values_list(
+            "annotator_id", "fixed"
+        ),
         dtype=np.int64,
     ).reshape(-1, 2)
     found = scorecard_evidence(project)

@@ -38,6 +38,7 @@ favours a bad rate), so the status does not flap on a single fix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -183,6 +184,13 @@ def _log_lik(a: FloatArray, b: FloatArray, p: float | FloatArray) -> FloatArray:
 MIXTURE_NODES = 128
 
 
+@lru_cache(maxsize=1)
+def _legendre() -> tuple[FloatArray, FloatArray]:
+    """Gauss-Legendre nodes on [-1, 1] and the logs of their weights over 2 (an average over [0, 1])."""
+    nodes, weights = np.polynomial.legendre.leggauss(MIXTURE_NODES)
+    return nodes.astype(np.float64), np.log(weights / 2.0).astype(np.float64)
+
+
 def evidence_mixture_path(a: FloatArray, b: FloatArray, *, p_good: float, p_max: float) -> FloatArray:
     """The overall statistic after each piece of evidence ``a + b * p`` (in time order).
 
@@ -191,9 +199,8 @@ def evidence_mixture_path(a: FloatArray, b: FloatArray, *, p_good: float, p_max:
     a rate of ``p_good`` or more each factor has conditional mean at most 1 whatever came before,
     and Ville's inequality bounds the chance the path ever reaches ``log(1 / alpha)`` by ``alpha``.
     """
-    nodes, weights = np.polynomial.legendre.leggauss(MIXTURE_NODES)
+    nodes, log_w = _legendre()
     grid = (nodes + 1.0) * p_max / 2.0
-    log_w = np.log(weights / 2.0)
     cumulative = np.cumsum(_log_lik(a[:, None], b[:, None], grid[None, :]), axis=0)
     top = cumulative.max(axis=1, keepdims=True) if len(a) else np.zeros((0, 1))
     mixture = np.log(np.exp(cumulative - top + log_w).sum(axis=1)) + top[:, 0]

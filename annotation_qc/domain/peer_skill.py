@@ -470,12 +470,93 @@ class PeerFit:
     items: IntArray  # shared items per annotator
 
 
-def _logsumexp_groups(values: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
+def _group_max(values: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
+    """Per group the largest value (``group`` sorted, every group present): ``reduceat``, no ``.at``."""
     top = np.full(n_groups, -np.inf)
-    np.maximum.at(top, group, values)
+    if len(values):
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        top[group[starts]] = np.maximum.reduceat(values, starts)
+    return top
+
+
+def _logsumexp_groups(values: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
+    top = _group_max(values, group, n_groups)
     top = np.where(np.isfinite(top), top, 0.0)
     total = np.bincount(group, weights=np.exp(values - top[group]), minlength=n_groups)
     return np.asarray(np.log(np.maximum(total, 1e-300)) + top, dtype=np.float64)
+
+
+def _subset(rows: PeerRows, keep: BoolArray) -> PeerRows:
+    _, item = np.unique(rows.item[keep], return_inverse=True)
+    return PeerRows(
+        item=item.astype(np.int64),
+        annotator=rows.annotator[keep],
+        changed=rows.changed[keep],
+        cluster=rows.cluster[keep],
+    )
+
+
+def _em(
+    rows: PeerRows,
+    n_annotators: int,
+    fixed_b: FloatArray,
+    n_b: FloatArray,
+    model: PreAnnotationModel,
+    *,
+    fit_model: bool,
+    iterations: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, PreAnnotationModel]:
+    """The EM of :func:`peer_fit` over rows of shared items: rates, spoil and wrong-change rates, model."""
+    n_items = int(rows.item.max()) + 1 if len(rows.item) else 0
+    hyps = _hypotheses(rows, n_items)
+    spoil = np.full(n_annotators, model.spoil_rate)
+    wrong_change = np.full(n_annotators, model.wrong_change_rate)
+    u, v = _row_factors(rows, hyps, model, spoil, wrong_change)
+    n_hyp = len(hyps.item)
+    rate = np.clip((fixed_b + 0.5) / (n_b + 1.0), *RATE_CLIP)
+    rate = np.where(n_b > 0, rate, 0.5)
+    posterior_hyp = np.zeros(n_hyp)
+    for _ in range(max(1, iterations) if len(rows.item) else 0):
+        p_row = np.clip(rate, *RATE_CLIP)[rows.annotator[hyps.row]]
+        log_f = np.log(np.maximum(u + v * p_row, 1e-300))
+        prior = np.where(hyps.wrong, np.log(model.wrong_rate), np.log1p(-model.wrong_rate))
+        log_h: FloatArray = prior + np.bincount(hyps.hyp, weights=log_f, minlength=n_hyp).astype(np.float64)
+        norm = _logsumexp_groups(log_h, hyps.item, n_items)
+        posterior_hyp = np.exp(log_h - norm[hyps.item])
+        post_pair = posterior_hyp[hyps.hyp]
+        wrong_pair = post_pair * hyps.wrong[hyps.hyp]
+        fixer_pair = wrong_pair * (v > 0)
+        who = rows.annotator[hyps.row]
+        expected_w = np.bincount(who, weights=wrong_pair, minlength=n_annotators)
+        expected_fix = np.bincount(who, weights=fixer_pair, minlength=n_annotators)
+        total_w, total_fix = expected_w + n_b, expected_fix + fixed_b
+        mean = float(total_fix.sum() / total_w.sum()) if total_w.sum() > 0 else 0.5
+        rate = (total_fix + RATE_PRIOR_WEIGHT * mean) / (total_w + RATE_PRIOR_WEIGHT)
+        changed_pair = rows.changed[hyps.row]
+        right_pair = post_pair * ~hyps.wrong[hyps.hyp]
+        if fit_model:
+            non_fix = wrong_pair - fixer_pair
+            item_wrong = np.bincount(hyps.item, weights=posterior_hyp * hyps.wrong, minlength=n_items)
+            model = PreAnnotationModel(
+                wrong_rate=float(np.clip(item_wrong.mean(), 0.01, 0.99)),
+                spoil_rate=_ratio(right_pair * changed_pair, right_pair, model.spoil_rate),
+                wrong_change_rate=_ratio(non_fix * changed_pair, non_fix, model.wrong_change_rate),
+            )
+        right = np.bincount(who, weights=right_pair, minlength=n_annotators)
+        spoiled = np.bincount(who, weights=right_pair * changed_pair, minlength=n_annotators)
+        spoil = np.clip(
+            (spoiled + SPOIL_PRIOR_WEIGHT * model.spoil_rate) / (right + SPOIL_PRIOR_WEIGHT), 0.001, 0.999
+        )
+        missed = wrong_pair - fixer_pair
+        missed_n = np.bincount(who, weights=missed, minlength=n_annotators)
+        missed_changed = np.bincount(who, weights=missed * changed_pair, minlength=n_annotators)
+        wrong_change = np.clip(
+            (missed_changed + SPOIL_PRIOR_WEIGHT * model.wrong_change_rate) / (missed_n + SPOIL_PRIOR_WEIGHT),
+            0.001,
+            0.999,
+        )
+        u, v = _row_factors(rows, hyps, model, spoil, wrong_change)
+    return rate, spoil, wrong_change, model
 
 
 def peer_fit(
@@ -494,17 +575,17 @@ def peer_fit(
     E-step: per item, the posterior over its hypotheses given every annotator's current rate.
     M-step: each annotator's rate is its expected fixes over its expected W items, benchmarks
     counting as W items with a known outcome, plus :data:`RATE_PRIOR_WEIGHT` pseudo-items at the
-    population mean; with ``fit_model`` also the project's wrong, spoil and wrong-change rates.
-    Each annotator also gets its own spoil and wrong-change rates (how often it changes a right
-    pre-annotation, and a wrong one into something else wrong; :data:`SPOIL_PRIOR_WEIGHT`
-    pseudo-items at the project's rates), so one who changes everything gains nothing from
-    changing: its full confusion matrix, as Dawid-Skene has it. Rates and model are fitted on shared items and benchmarks only:
-    there the others' answers say whether a change was a fix, while on an item nobody else
-    answered an annotator's change would vouch for itself. With ``single_items`` the rows of items
-    nobody else answered are then evidence too (their likelihood through the fitted wrong rate and
-    the annotator's own spoil rate, as Dawid-Skene counts singly labelled items); without, they
-    carry none. Then every row's leave-one-out likelihood at the fitted rates. Only the
-    iterations loop.
+    population mean; with ``fit_model`` also the project's wrong, spoil and wrong-change rates. Each
+    annotator also gets its own spoil and wrong-change rates (how often it changes a right pre-
+    annotation, and a wrong one into something else wrong; :data:`SPOIL_PRIOR_WEIGHT` pseudo-items
+    at the project's rates), so one who changes everything gains nothing from changing: its full
+    confusion matrix, as Dawid-Skene has it. Rates and model are fitted on shared items and
+    benchmarks only: there the others' answers say whether a change was a fix, while on an item
+    nobody else answered an annotator's change would vouch for itself. With ``single_items`` the
+    rows of items nobody else answered are then evidence too (their likelihood through the fitted
+    wrong rate and the annotator's own spoil rate, as Dawid-Skene counts singly labelled items);
+    without, they carry none. Then every row's leave-one-out likelihood at the fitted rates. Only
+    the iterations loop.
     """
     model = model or PreAnnotationModel()
     if len(rows.annotator) and (rows.annotator.min() < 0 or rows.annotator.max() >= n_annotators):
@@ -515,69 +596,29 @@ def peer_fit(
     if len(fixed_b) != n_annotators or len(n_b) != n_annotators or (fixed_b > n_b).any():
         raise ValueError("bench_fixed and bench_n need one entry per annotator, fixed <= n")
     n_items = int(rows.item.max()) + 1 if len(rows.item) else 0
-    # Only items with two or more answers are peer evidence.
+    # Only items with two or more answers are peer evidence; the EM runs on them alone.
     per_item = np.bincount(rows.item, minlength=n_items)
     shared_row = per_item[rows.item] >= 2 if len(rows.item) else np.zeros(0, bool)
     evidence_row = np.ones(len(rows.item), bool) if single_items else shared_row
+    rate, spoil, wrong_change, model = _em(
+        _subset(rows, shared_row),
+        n_annotators,
+        fixed_b,
+        n_b,
+        model,
+        fit_model=fit_model,
+        iterations=iterations,
+    )
     hyps = _hypotheses(rows, n_items)
-    spoil = np.full(n_annotators, model.spoil_rate)
-    wrong_change = np.full(n_annotators, model.wrong_change_rate)
-    u, v = _row_factors(rows, hyps, model, spoil, wrong_change)
     n_hyp = len(hyps.item)
-    rate = np.clip((fixed_b + 0.5) / (n_b + 1.0), *RATE_CLIP)
-    rate = np.where(n_b > 0, rate, 0.5)
-    posterior_hyp = np.zeros(n_hyp)
-    for _ in range(max(1, iterations) if len(rows.item) else 0):
-        p_row = np.clip(rate, *RATE_CLIP)[rows.annotator[hyps.row]]
-        log_f = np.log(np.maximum(u + v * p_row, 1e-300))
-        prior = np.where(hyps.wrong, np.log(model.wrong_rate), np.log1p(-model.wrong_rate))
-        log_h = prior + np.bincount(hyps.hyp, weights=log_f, minlength=n_hyp)
-        norm = _logsumexp_groups(log_h, hyps.item, n_items)
-        posterior_hyp = np.exp(log_h - norm[hyps.item])
-        post_pair = posterior_hyp[hyps.hyp] * shared_row[hyps.row]
-        wrong_pair = post_pair * hyps.wrong[hyps.hyp]
-        fixer_pair = wrong_pair * (v > 0)
-        who = rows.annotator[hyps.row]
-        expected_w = np.bincount(who, weights=wrong_pair, minlength=n_annotators)
-        expected_fix = np.bincount(who, weights=fixer_pair, minlength=n_annotators)
-        total_w, total_fix = expected_w + n_b, expected_fix + fixed_b
-        mean = float(total_fix.sum() / total_w.sum()) if total_w.sum() > 0 else 0.5
-        rate = (total_fix + RATE_PRIOR_WEIGHT * mean) / (total_w + RATE_PRIOR_WEIGHT)
-        changed_pair = rows.changed[hyps.row]
-        right_pair = post_pair * ~hyps.wrong[hyps.hyp]
-        if fit_model:
-            non_fix = wrong_pair - fixer_pair
-            item_wrong = np.bincount(hyps.item, weights=posterior_hyp * hyps.wrong, minlength=n_items)
-            shared_items = per_item >= 2
-            model = PreAnnotationModel(
-                wrong_rate=float(np.clip(item_wrong[shared_items].mean(), 0.01, 0.99))
-                if shared_items.any()
-                else model.wrong_rate,
-                spoil_rate=_ratio(right_pair * changed_pair, right_pair, model.spoil_rate),
-                wrong_change_rate=_ratio(non_fix * changed_pair, non_fix, model.wrong_change_rate),
-            )
-        right = np.bincount(who, weights=right_pair, minlength=n_annotators)
-        spoiled = np.bincount(who, weights=right_pair * changed_pair, minlength=n_annotators)
-        spoil = np.clip(
-            (spoiled + SPOIL_PRIOR_WEIGHT * model.spoil_rate) / (right + SPOIL_PRIOR_WEIGHT), 0.001, 0.999
-        )
-        missed = wrong_pair - fixer_pair
-        missed_n = np.bincount(who, weights=missed, minlength=n_annotators)
-        missed_changed = np.bincount(who, weights=missed * changed_pair, minlength=n_annotators)
-        wrong_change = np.clip(
-            (missed_changed + SPOIL_PRIOR_WEIGHT * model.wrong_change_rate) / (missed_n + SPOIL_PRIOR_WEIGHT),
-            0.001,
-            0.999,
-        )
-        u, v = _row_factors(rows, hyps, model, spoil, wrong_change)
+    u, v = _row_factors(rows, hyps, model, spoil, wrong_change)
     # Leave-one-out likelihood per row at the fitted rates.
     p_row = np.clip(rate, *RATE_CLIP)[rows.annotator[hyps.row]] if len(rows.item) else np.zeros(0)
     log_f = np.log(np.maximum(u + v * p_row, 1e-300))
     prior = np.where(hyps.wrong, np.log(model.wrong_rate), np.log1p(-model.wrong_rate))
-    log_h = prior + np.bincount(hyps.hyp, weights=log_f, minlength=n_hyp)
+    log_h: FloatArray = prior + np.bincount(hyps.hyp, weights=log_f, minlength=n_hyp).astype(np.float64)
     log_others = log_h[hyps.hyp] - log_f  # the hypothesis without this row
-    row_top = np.full(len(rows.item), -np.inf)
-    np.maximum.at(row_top, hyps.row, log_others)
+    row_top = _group_max(log_others, hyps.row, len(rows.item))
     weight = np.exp(log_others - row_top[hyps.row]) if len(hyps.row) else np.zeros(0)
     row_a = np.bincount(hyps.row, weights=weight * u, minlength=len(rows.item))
     row_b = np.bincount(hyps.row, weights=weight * v, minlength=len(rows.item))
@@ -585,6 +626,7 @@ def peer_fit(
     row_a, row_b = row_a / scale, row_b / scale
     row_a = np.where(evidence_row, row_a, 1.0)
     row_b = np.where(evidence_row, row_b, 0.0)
+    posterior_hyp = np.exp(log_h - _logsumexp_groups(log_h, hyps.item, n_items)[hyps.item])
     item_wrong = np.bincount(hyps.item, weights=posterior_hyp * hyps.wrong, minlength=n_items)
     items = np.bincount(rows.annotator[shared_row], minlength=n_annotators).astype(np.int64)
     return PeerFit(

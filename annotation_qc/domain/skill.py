@@ -333,9 +333,14 @@ def evidence_log_likelihood(
         raise ValueError("owner, a and b need one entry per piece of evidence")
     if len(who) and (who.min() < 0 or who.max() >= n_owners):
         raise ValueError(f"owner indices must lie in [0, {n_owners})")
-    log_lik = np.log(np.maximum(a_arr[:, None] + b_arr[:, None] * grid[None, :], 1e-300))
     out = np.zeros((n_owners, len(grid)))
-    np.add.at(out, who, log_lik)
+    if len(who) == 0:
+        return out
+    order = np.argsort(who, kind="stable")
+    who, a_arr, b_arr = who[order], a_arr[order], b_arr[order]
+    log_lik = np.log(np.maximum(a_arr[:, None] + b_arr[:, None] * grid[None, :], 1e-300))
+    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+    out[who[starts]] = np.add.reduceat(log_lik, starts, axis=0)
     return out
 
 
@@ -397,7 +402,9 @@ def posterior_below_path(
     """After each piece of evidence (in time order): P(rate < threshold | evidence so far, prior)."""
     a_arr = np.asarray(a, dtype=np.float64).reshape(-1)
     b_arr = np.asarray(b, dtype=np.float64).reshape(-1)
-    cumulative = np.cumsum(np.log(np.maximum(a_arr[:, None] + b_arr[:, None] * grid[None, :], 1e-300)), axis=0)
+    cumulative = np.cumsum(
+        np.log(np.maximum(a_arr[:, None] + b_arr[:, None] * grid[None, :], 1e-300)), axis=0
+    )
     post = np.exp(cumulative - cumulative.max(axis=1, keepdims=True)) * prior[None, :]
     below = post[:, grid < threshold].sum(axis=1)
     return np.asarray(below / np.maximum(post.sum(axis=1), 1e-300), dtype=np.float64)

@@ -239,7 +239,9 @@ def test_peer_evidence_turns_an_undecided_annotator_flagged(world: World) -> Non
     partners = [UserFactory(username="partner-1"), UserFactory(username="partner-2")]
     for partner in partners:
         MembershipFactory(project=project, user=partner, role="annotator")
-        AnnotatorQuality.objects.create(project=project, annotator=partner, status="ok", benchmarks=30, fixed=28)
+        AnnotatorQuality.objects.create(
+            project=project, annotator=partner, status="ok", benchmarks=30, fixed=28
+        )
     pre = {"boxes": [box]}
     fixed_payload = {"boxes": [{**box, "label": "person"}]}
     for number in range(15):
@@ -257,13 +259,20 @@ def test_peer_evidence_turns_an_undecided_annotator_flagged(world: World) -> Non
             )
     after = annotator_status_refresh(project=project, annotator_id=subject.pk, now=now)
     assert after.status == "flagged"
-    assert after.flag["peer_rows"] == 15 and after.flag["peer_shared_rows"] == 15
-    assert after.flag["benchmarks"] == 8 and after.flag["n"] == 8
+    assert after.flag["peer_rows"] == 15
+    assert after.flag["peer_shared_rows"] == 15
+    assert after.flag["benchmarks"] == 8
+    assert after.flag["n"] == 8
     assert after.flag["overall_log_lr"] > after.flag["overall_boundary"]
-    assert Alert.objects.filter(project=project, kind="annotator_flagged", resolved_at__isnull=True).count() == 1
+    assert (
+        Alert.objects.filter(project=project, kind="annotator_flagged", resolved_at__isnull=True).count() == 1
+    )
     # The partners who fixed the same items are not flagged by the same evidence.
     partner = annotator_status_refresh(project=project, annotator_id=partners[0].pk, now=now)
     assert partner.status != "flagged"
-    rows = {r["username"]: r for r in world.client("manager").get(f"/api/v1/projects/{project.pk}/annotators/").json()}
+    rows = {
+        r["username"]: r
+        for r in world.client("manager").get(f"/api/v1/projects/{project.pk}/annotators/").json()
+    }
     assert rows["annotator"]["skill"]["estimate"] < 0.5 < rows["partner-1"]["skill"]["estimate"]
     assert rows["annotator"]["skill"]["peer_rows"] == 15

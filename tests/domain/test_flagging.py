@@ -6,13 +6,17 @@ from scipy.integrate import quad
 
 from annotation_qc.domain.flagging import (
     FlagRule,
+    benchmark_evidence,
     cusum_path,
+    evidence_flag,
+    evidence_flag_paths,
     first_flag_index,
     flag_paths,
     flag_status,
     mixture_log_lr,
     sequential_flag,
 )
+from annotation_qc.domain.peer_skill import peer_fit
 
 RULE = FlagRule(threshold=0.6)
 
@@ -135,3 +139,87 @@ def test_skipping_alike_is_rarely_called_selective():
     bn, wn = np.full(2000, 20), np.full(2000, 180)
     p = selective_skip_p_values(bn, rng.binomial(bn, 0.1), wn, rng.binomial(wn, 0.1))
     assert np.mean(p < 0.01) <= 0.01  # Fisher's test is conservative
+
+
+# --- benchmarks and peer evidence together -------------------------------------------------------
+
+
+def test_evidence_path_of_benchmarks_alone_is_the_closed_form_mixture():
+    rng = np.random.default_rng(7)
+    outcomes = rng.random(120) < 0.5
+    overall, recent, flagged = flag_paths(outcomes, RULE)
+    a, b = benchmark_evidence(outcomes)
+    e_overall, e_recent, e_flagged = evidence_flag_paths(a, b, RULE)
+    assert np.allclose(e_overall, overall, atol=1e-6)
+    assert np.allclose(e_recent, recent)
+    assert (e_flagged == flagged).all()
+
+
+def test_evidence_flag_counts_benchmarks_not_pieces():
+    a, b = benchmark_evidence([False] * 8)
+    peer_a, peer_b = np.ones(5), -np.full(5, 0.9)  # five answers that say "low rate"
+    order_a = np.concatenate([a[:2], peer_a, a[2:]])
+    order_b = np.concatenate([b[:2], peer_b, b[2:]])
+    is_benchmark = np.concatenate([[True, True], np.zeros(5, bool), np.ones(6, bool)])
+    decision = evidence_flag(order_a, order_b, RULE, is_benchmark=is_benchmark)
+    assert decision.n == 8
+    assert decision.flagged
+    assert decision.first_flagged_at is not None
+    assert decision.first_flagged_at <= 8
+    with pytest.raises(ValueError, match="probability"):
+        evidence_flag([0.5], [-0.9], RULE)
+    with pytest.raises(ValueError, match="is_benchmark"):
+        evidence_flag([1.0], [-1.0], RULE, is_benchmark=[True, False])
+
+
+def _population_first_flags(
+    subject_rate: float, *, subjects: int, benchmarks: int, seed: int, rule: FlagRule
+) -> tuple[np.ndarray, np.ndarray]:
+    """First flag (in benchmarks) of each subject, with peers and with benchmarks alone (0: never).
+
+    Subjects of one rate work beside partners of rate 0.85 (a third of the population); one benchmark per
+    ten tasks, nine regular items in between, 20% of them shared (the flagging simulation's world).
+    """
+    from tests.domain.peer_simulation import work_world
+
+    rng = np.random.default_rng(seed)
+    rates = np.concatenate([np.full(subjects, subject_rate), np.full(subjects // 2, 0.85)])
+    world = work_world(rates, items_each=9 * benchmarks, shared_share=0.2, rng=rng)
+    outcomes = rng.random((len(rates), benchmarks)) < rates[:, None]
+    fit = peer_fit(
+        world.rows,
+        n_annotators=len(rates),
+        bench_fixed=outcomes.sum(axis=1),
+        bench_n=np.full(len(rates), benchmarks),
+        single_items=True,
+    )
+    with_peers, alone = np.zeros(subjects, int), np.zeros(subjects, int)
+    bench_time = 9 * np.arange(1, benchmarks + 1) - 0.5
+    for person in range(subjects):
+        mine = world.rows.annotator == person
+        a_b, b_b = benchmark_evidence(outcomes[person])
+        a = np.concatenate([a_b, fit.row_a[mine]])
+        b = np.concatenate([b_b, fit.row_b[mine]])
+        at = np.concatenate([bench_time, world.order[mine]])
+        is_bench = np.concatenate([np.ones(benchmarks, bool), np.zeros(int(mine.sum()), bool)])
+        order = np.argsort(at, kind="stable")
+        _, _, flagged = evidence_flag_paths(a[order], b[order], rule)
+        at_bench = flagged[is_bench[order]]
+        with_peers[person] = int(np.argmax(at_bench)) + 1 if at_bench.any() else 0
+        alone[person] = first_flag_index(outcomes[person], rule) or 0
+    return with_peers, alone
+
+
+def test_false_flags_with_peer_evidence_stay_at_most_alpha_at_the_good_rate():
+    rule = FlagRule(threshold=0.6, recent_alpha=1e-9)  # the overall test, whose bound is Ville's
+    with_peers, _ = _population_first_flags(0.65, subjects=300, benchmarks=40, seed=11, rule=rule)
+    rate = float(np.mean(with_peers > 0))
+    assert rate <= 0.01 + 3 * np.sqrt(0.01 * 0.99 / 300)
+
+
+def test_peer_evidence_flags_weak_annotators_sooner_than_benchmarks_alone():
+    with_peers, alone = _population_first_flags(0.45, subjects=100, benchmarks=30, seed=12, rule=RULE)
+    peers_rate = float(np.mean((with_peers > 0) & (with_peers <= 30)))
+    alone_rate = float(np.mean((alone > 0) & (alone <= 30)))
+    assert peers_rate >= alone_rate + 0.2
+    assert peers_rate >= 0.6

@@ -5,17 +5,17 @@ import pytest
 from scipy.stats import spearmanr
 
 from annotation_qc.domain.agreement.box_matching import BoxAnnotationTable
-from tests.domain.peer_simulation import work_world
 from annotation_qc.domain.peer_skill import (
     PeerRows,
     PreAnnotationModel,
     annotation_rows,
-    peer_fit,
     box_pair_agreement,
     pairs_of_rows,
+    peer_fit,
     peer_skill,
     peer_skill_of_annotations,
 )
+from tests.domain.peer_simulation import work_world
 
 
 def simulate(skills, *, n_items, model_right, seed, spammers=()):
@@ -152,7 +152,8 @@ def test_row_likelihood_is_linear_leave_one_out_and_weighs_the_partner():
         fit_model=False,
     )
     a, b = fit.row_a, fit.row_b
-    assert np.all(a >= 0) and np.all(a + b >= 0)
+    assert np.all(a >= 0)
+    assert np.all(a + b >= 0)
     assert np.allclose(np.maximum(a, a + b), 1.0)
     # Kept what a good partner fixed: strong evidence of a low rate, about (1 - p).
     assert b[0] < -0.8
@@ -202,9 +203,12 @@ def test_changing_every_pre_annotation_earns_nothing():
 
 
 def test_single_items_are_evidence_only_when_asked():
-    rows = PeerRows.build(item=[0, 1, 1], annotator=[0, 0, 1], changed=[False, True, True], cluster=[-1, 5, 5])
+    rows = PeerRows.build(
+        item=[0, 1, 1], annotator=[0, 0, 1], changed=[False, True, True], cluster=[-1, 5, 5]
+    )
     without = peer_fit(rows, n_annotators=2)
-    assert without.row_a[0] == 1.0 and without.row_b[0] == 0.0
+    assert without.row_a[0] == 1.0
+    assert without.row_b[0] == 0.0
     with_single = peer_fit(rows, n_annotators=2, single_items=True)
     assert with_single.row_b[0] < 0  # keeping counts (a little) against a high rate
 
@@ -236,7 +240,8 @@ def test_annotation_rows_count_material_changes_and_cluster_agreeing_fixes():
     changed = dict(zip(table.people[table.rows.annotator].tolist(), table.rows.changed.tolist(), strict=True))
     assert changed == {1: False, 2: True, 3: True, 4: True}
     cluster = dict(zip(table.people[table.rows.annotator].tolist(), table.rows.cluster.tolist(), strict=True))
-    assert cluster[1] == -1 and cluster[2] == cluster[3] != cluster[4]
+    assert cluster[1] == -1
+    assert cluster[2] == cluster[3] != cluster[4]
     assert table.kept.tolist() == [False, False, False, False]
     labels = annotation_rows(
         kind="classification",

@@ -167,3 +167,55 @@ def test_status_rules():
     assert annotator_status(estimate_accuracy(0, 0), threshold=0.9, min_benchmarks=0) == "ok"
     with pytest.raises(ValueError, match="threshold"):
         annotator_status(spammer, threshold=1.5, min_benchmarks=5)
+
+
+# --- Shrinkage toward the population ------------------------------------------------------------
+
+
+def test_population_prior_and_shrunk_estimates_rank_better_than_raw_accuracy():
+    from scipy.stats import spearmanr
+
+    from annotation_qc.domain.flagging import benchmark_evidence
+    from annotation_qc.domain.skill import (
+        RATE_GRID,
+        evidence_log_likelihood,
+        population_prior,
+        shrunk_estimates,
+    )
+
+    rng = np.random.default_rng(3)
+    rates = np.concatenate([np.zeros(10), rng.uniform(0.25, 0.65, 30), rng.uniform(0.75, 0.97, 60)])
+    outcomes = rng.random((len(rates), 40)) < rates[:, None]
+    done = rng.integers(5, 41, size=len(rates))  # unequal evidence: where shrinkage reorders
+    taken = np.arange(40)[None, :] < done[:, None]
+    a, b = benchmark_evidence(outcomes[taken])
+    owner = np.repeat(np.arange(len(rates)), done)
+    log_lik = evidence_log_likelihood(owner, a, b, n_owners=len(rates) + 1)  # one owner without evidence
+    prior = population_prior(log_lik)
+    assert prior.sum() == pytest.approx(1.0)
+    assert (prior > 0).all()
+    assert prior[RATE_GRID < 0.05].sum() > 0.05  # the spammers' mode is found
+    shrunk = shrunk_estimates(log_lik, prior)
+    raw = (outcomes & taken).sum(axis=1) / done
+    true_rank = spearmanr(rates, shrunk.mean[:-1]).statistic
+    assert true_rank > spearmanr(rates, raw).statistic
+    # Posterior mean squared error beats the raw share's.
+    assert np.mean((shrunk.mean[:-1] - rates) ** 2) < np.mean((raw - rates) ** 2)
+    # 95% intervals cover the truth about as often as they should.
+    covered = np.mean((shrunk.low[:-1] <= rates + 0.01) & (rates - 0.01 <= shrunk.high[:-1]))
+    assert covered >= 0.88
+    # No evidence: the population's mean, with the population's spread.
+    assert shrunk.mean[-1] == pytest.approx(float(prior @ RATE_GRID))
+    with pytest.raises(ValueError, match="owner"):
+        evidence_log_likelihood([0, 1], [1.0], [0.0], n_owners=2)
+
+
+def test_posterior_below_path_grows_with_misses():
+    from annotation_qc.domain.flagging import benchmark_evidence
+    from annotation_qc.domain.skill import RATE_GRID, posterior_below_path
+
+    prior = np.full(len(RATE_GRID), 1.0 / len(RATE_GRID))
+    a, b = benchmark_evidence([False] * 10)
+    path = posterior_below_path(a, b, prior, 0.6)
+    assert np.all(np.diff(path) > 0)
+    assert path[-1] > 0.99

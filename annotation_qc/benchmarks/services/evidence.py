@@ -76,12 +76,12 @@ def _rows_of_items(project: Project, item_ids: list[int]) -> ProjectRows | None:
         pre_annotations=pre,
         min_iou=project.benchmark_min_iou,
     )
-    counts = dict(
-        (a, (f, n))
+    counts = {
+        a: (f, n)
         for a, f, n in AnnotatorQuality.objects.filter(
             project=project, annotator_id__in=table.people.tolist()
         ).values_list("annotator_id", "fixed", "benchmarks")
-    )
+    }
     fixed = np.array([counts.get(p, (0, 0))[0] for p in table.people.tolist()], dtype=np.float64)
     n = np.array([counts.get(p, (0, 0))[1] for p in table.people.tolist()], dtype=np.float64)
     return ProjectRows(table=table, submitted_at=list(submitted), bench_fixed=fixed, bench_n=n)

@@ -3,9 +3,10 @@ submit or skip transaction).
 
 The status comes from the sequential tests of :mod:`annotation_qc.domain.flagging` over the
 annotator's benchmark outcomes (a skipped benchmark is a miss) and its peer evidence (each regular
-annotation judged against the others of its item, ``benchmarks.services.evidence``), in time order. A change is recorded as an
-:class:`AnnotatorStatusChange`; with the project's ``flag_action`` "alert", turning ``flagged``
-opens an alert (sent to the project's webhooks) and leaving it resolves the alert.
+annotation judged against the others of its item, ``benchmarks.services.evidence``), in time order.
+A change is recorded as an :class:`AnnotatorStatusChange`; with the project's ``flag_action``
+"alert", turning ``flagged`` opens an alert (sent to the project's webhooks) and leaving it resolves
+the alert.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from django.utils import timezone
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, AnnotatorStatusChange, BenchmarkTask
 from annotation_qc.benchmarks.services.evidence import PeerEvidence, annotator_peer_evidence
-from annotation_qc.domain.flagging import FlagDecision, FlagRule, benchmark_evidence, evidence_flag, flag_status
+from annotation_qc.domain.flagging import (
+    FlagDecision,
+    FlagRule,
+    benchmark_evidence,
+    evidence_flag,
+    flag_status,
+)
 from annotation_qc.domain.scoring import score_submission
 from annotation_qc.domain.skill import wilson_interval
 from annotation_qc.projects.models import Project
@@ -89,7 +96,7 @@ def annotator_status_refresh(
         evidence: dict[str, Any] = {"n": n, "flagged": False, "reason": None}
     else:
         peer = annotator_peer_evidence(project=project, annotator_id=annotator_id)
-        decision = _decision_with_peers(fixed, [t.timestamp() for _, _, t in rows], peer, rule)
+        decision = _decision_with_peers(fixed, [(t or now).timestamp() for _, _, t in rows], peer, rule)
         status = flag_status(decision, min_benchmarks=min_benchmarks)
         evidence = {
             **decision.to_dict(),

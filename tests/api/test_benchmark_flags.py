@@ -264,6 +264,8 @@ def test_peer_evidence_turns_an_undecided_annotator_flagged(world: World) -> Non
     assert after.flag["benchmarks"] == 8
     assert after.flag["n"] == 8
     assert after.flag["overall_log_lr"] > after.flag["overall_boundary"]
+    # The project's model was fitted on the shared items: every pre-annotation there was wrong.
+    assert after.flag["peer_model"]["wrong_rate"] > 0.5
     assert (
         Alert.objects.filter(project=project, kind="annotator_flagged", resolved_at__isnull=True).count() == 1
     )

@@ -5,21 +5,21 @@ pre-annotation model) and :mod:`annotation_qc.domain.flagging` (which folds each
 leave-one-out likelihood into the sequential tests). Reads only; scoring persists what they give.
 
 - The project's model (how often its pre-annotations are wrong, how often a right one is
-  spoiled, how often a wrong one is changed to something else wrong) is fitted on its latest
-  :data:`MODEL_ITEMS` items answered by two or more annotators, with every annotator's benchmark
-  counts.
+  spoiled, how often a wrong one is changed to something else wrong) is fitted on up to
+  :data:`MODEL_ITEMS` items answered by two or more annotators among its latest regular answers,
+  with every annotator's benchmark counts.
 - One annotator's evidence is its latest :data:`ANNOTATOR_ROWS` regular annotations, judged with
   the others of each item at their fitted rates; an item counts from when its last answer came in.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q
 
 from annotation_qc.benchmarks.models import AnnotatorQuality
 from annotation_qc.domain.peer_skill import (
@@ -29,11 +29,13 @@ from annotation_qc.domain.peer_skill import (
     annotation_rows,
     peer_fit,
 )
-from annotation_qc.labeling.models import Annotation, Item
+from annotation_qc.labeling.models import Annotation
 from annotation_qc.projects.models import Project
 
 #: Latest shared items the project's pre-annotation model is fitted on.
 MODEL_ITEMS = 500
+#: The shared items are looked for among this many latest regular answers per item wanted.
+RECENT_ANSWERS_PER_ITEM = 6
 #: Latest regular annotations of one annotator that count as evidence for its flag.
 ANNOTATOR_ROWS = 600
 #: Latest regular items (shared or not) behind the scorecards' skill estimates.
@@ -88,13 +90,14 @@ def _rows_of_items(project: Project, item_ids: list[int]) -> ProjectRows | None:
 
 
 def _shared_items(project: Project, limit: int) -> list[int]:
-    return list(
-        Item.objects.filter(project=project)
-        .annotate(n=Count("annotations", filter=Q(annotations__is_benchmark=False)))
-        .filter(n__gte=2)
+    """Items answered twice or more among the project's latest ``RECENT_ANSWERS_PER_ITEM * limit``
+    regular answers (a bounded read, whatever the project's size)."""
+    recent = Counter(
+        Annotation.objects.filter(project=project, is_benchmark=False)
         .order_by("-pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("item_id", flat=True)[: RECENT_ANSWERS_PER_ITEM * limit]
     )
+    return [item for item, n in recent.items() if n >= 2][:limit]
 
 
 def project_peer_model(project: Project) -> PreAnnotationModel:

@@ -190,6 +190,10 @@ def overloaded(request: HttpRequest) -> dict[str, Any] | None:
     return None
 
 
+#: Set on a shed answer only, so a client tells it from a 503 of a store that failed mid-request.
+SHED_HEADER = "X-Load-Shed"
+
+
 def retry_after_seconds() -> int:
     """1-2x the configured pause, drawn per answer so shed clients spread their retries."""
     base = max(1, int(_conf("SHED_RETRY_AFTER_SECONDS") or 1))
@@ -205,6 +209,8 @@ def shed_response(reason: dict[str, Any]) -> JsonResponse:
         status=503,
     )
     response["Retry-After"] = str(retry_after_seconds())
+    # Marks a shed answer (nothing ran): clients may repeat even a write (frontend/src/api/http.ts).
+    response[SHED_HEADER] = "1"
     response._has_been_logged = True  # type: ignore[attr-defined]  # a shed is not a server error
     return response
 

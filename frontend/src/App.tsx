@@ -3,6 +3,7 @@ import { ApiError, auth, errorMessage } from "./api";
 import type { Me } from "./api/types";
 import { AuthContext, projectRole } from "./auth";
 import { Layout } from "./components/Layout";
+import { ServerBusy } from "./components/ServerBusy";
 import { canOpen, rolesFor, rolesText, type ManagerTab } from "./manager/access";
 import { AlertsPage } from "./pages/AlertsPage";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -32,6 +33,15 @@ const ChartsPage = lazy(() => import("./pages/ChartsPage").then((m) => ({ defaul
 type Session = { status: "checking" } | { status: "anonymous" } | { status: "signed-in"; me: Me } | { status: "error"; message: string };
 
 export function App() {
+  return (
+    <>
+      <ServerBusy />
+      <SessionGate />
+    </>
+  );
+}
+
+function SessionGate() {
   const [session, setSession] = useState<Session>({ status: "checking" });
 
   useEffect(() => {

@@ -61,6 +61,7 @@ def assert_shed(response: Any) -> None:
     assert response.status_code == 503
     assert 2 <= int(response["Retry-After"]) <= 4  # 1-2x the configured 2 s
     assert response["X-Request-ID"]
+    assert response[overload.SHED_HEADER] == "1"  # the front end repeats even a write on this mark
     assert "overloaded" in response.json()["detail"]
 
 

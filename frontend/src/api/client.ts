@@ -205,7 +205,8 @@ export const jobs = {
 export const tasks = {
   /** The next task, or null when the queue is empty for this annotator (204). */
   next(projectId: number): Promise<Task | null> {
-    return apiRequest<Task>("POST", `/projects/${projectId}/next-task/`);
+    // Idempotent on the server: any number of calls answer the same open task, so a busy answer is retried.
+    return apiRequest<Task>("POST", `/projects/${projectId}/next-task/`, { idempotent: true });
   },
   lint(taskId: string, payload: Payload, timeSpentMs?: number, signal?: AbortSignal): Promise<LintResult> {
     const body: Record<string, unknown> = { payload };

@@ -70,6 +70,89 @@ export interface RequestOptions {
   body?: unknown;
   query?: Query;
   signal?: AbortSignal;
+  /** The request may be repeated whatever the answer (e.g. next-task: any number of calls answer the same task). */
+  idempotent?: boolean;
+}
+
+// Retrying a busy server (docs/api.md: 503 and 429 carry Retry-After). A request safe to repeat (GET, HEAD,
+// OPTIONS, or one marked idempotent) is repeated after 503, 429 and 409-with-Retry-After (a lost race, rolled
+// back). Any other request only after 429 (the rate limit acts before any work) or a 503 marked by the load
+// shedder (X-Load-Shed: nothing ran); never after a 503 from a store that failed part-way, nor after a 500.
+export const RETRY = {
+  /** Attempts in all, the first included. */
+  attempts: 4,
+  /** No single wait is longer (ms), whatever Retry-After says. */
+  maxDelayMs: 10_000,
+  /** The wait when Retry-After is missing or unreadable (ms); doubles per attempt. */
+  defaultDelayMs: 1_000,
+  /** Up to this fraction is added at random to each wait, so shed clients do not come back together. */
+  jitter: 0.5,
+};
+
+export const SHED_HEADER = "X-Load-Shed";
+
+/** The wait Retry-After asks for, in ms (seconds or an HTTP date), or null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | null {
+  if (header === null) return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+function retryable(idempotent: boolean, response: Response): boolean {
+  if (response.status === 429) return true;
+  if (response.status === 503) return idempotent || response.headers.get(SHED_HEADER) === "1";
+  if (response.status === 409) return idempotent && response.headers.has("Retry-After");
+  return false;
+}
+
+/** The wait before attempt `attempt + 1` (attempt counts from 1): Retry-After, capped, plus jitter. */
+export function retryDelayMs(response: Response, attempt: number, random: () => number = Math.random): number {
+  const asked = retryAfterMs(response.headers.get("Retry-After"));
+  const base = asked ?? RETRY.defaultDelayMs * 2 ** (attempt - 1);
+  return Math.min(RETRY.maxDelayMs, base * (1 + RETRY.jitter * random()));
+}
+
+// "Server busy, retrying": how many requests are now waiting to be repeated; the UI shows a notice while any are.
+let waiting = 0;
+const busyListeners = new Set<(busy: boolean) => void>();
+
+function waitingAdd(delta: number): void {
+  const before = waiting > 0;
+  waiting += delta;
+  const after = waiting > 0;
+  if (before !== after) for (const listener of busyListeners) listener(after);
+}
+
+/** Calls `listener(true)` when a request starts waiting to be retried and `listener(false)` when none is. */
+export function onServerBusy(listener: (busy: boolean) => void): () => void {
+  busyListeners.add(listener);
+  return () => {
+    busyListeners.delete(listener);
+  };
+}
+
+export function serverBusy(): boolean {
+  return waiting > 0;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** Sends one request; resolves to the parsed JSON body, or null for 204; throws ApiError otherwise. */
@@ -89,13 +172,19 @@ export async function apiRequest<T>(method: string, path: string, options: Reque
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(options.body);
   }
-  const response = await fetch(buildUrl(path, options.query), {
-    method,
-    headers,
-    body,
-    credentials: "same-origin",
-    signal: options.signal,
-  });
+  const url = buildUrl(path, options.query);
+  const idempotent = !unsafe || options.idempotent === true;
+  let response: Response;
+  for (let attempt = 1; ; attempt++) {
+    response = await fetch(url, { method, headers, body, credentials: "same-origin", signal: options.signal });
+    if (attempt >= RETRY.attempts || !retryable(idempotent, response)) break;
+    waitingAdd(1);
+    try {
+      await sleep(retryDelayMs(response, attempt), options.signal);
+    } finally {
+      waitingAdd(-1);
+    }
+  }
   if (response.status === 204) return null;
   const text = await response.text();
   let data: unknown = null;

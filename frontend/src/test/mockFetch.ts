@@ -12,7 +12,7 @@ export interface RecordedCall {
   headers: Record<string, string>;
 }
 
-export type Reply = { status: number; body?: unknown };
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
 export type Route = Reply | ((call: RecordedCall) => Reply);
 
 export function mockFetch(routes: Record<string, Route>) {
@@ -32,8 +32,9 @@ export function mockFetch(routes: Record<string, Route>) {
     const route = routes[`${method} ${url.pathname}`];
     if (!route) return new Response(JSON.stringify({ detail: `no mock for ${method} ${url.pathname}` }), { status: 404 });
     const reply = typeof route === "function" ? route(call) : route;
-    if (reply.status === 204) return new Response(null, { status: 204 });
-    return new Response(reply.body === undefined ? "" : JSON.stringify(reply.body), { status: reply.status });
+    if (reply.status === 204) return new Response(null, { status: 204, headers: reply.headers });
+    const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
+    return new Response(text, { status: reply.status, headers: reply.headers });
   });
   vi.stubGlobal("fetch", fn);
   return {

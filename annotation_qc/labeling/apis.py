@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from annotation_qc.core.auth import user_id
 from annotation_qc.core.pagination import DefaultPagination
-from annotation_qc.core.serializers import StrictSerializer
+from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.core.storage import image_response
 from annotation_qc.core.throttles import AnnotatorLoopThrottle
 from annotation_qc.domain.payloads import canonical_payload
@@ -238,14 +238,25 @@ class ItemImageApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    class QueryInput(QuerySerializer):
+        size = serializers.ChoiceField(
+            choices=["full", "preview"],
+            default="full",
+            help_text="preview: the downscaled copy of a very large image if it has one, else the image.",
+        )
+
     @extend_schema(
+        parameters=[QueryInput],
         responses={
             (200, "image/png"): bytes,
             302: OpenApiResponse(description="A presigned URL (object storage) or the item's image URL."),
-        }
+        },
     )
     def get(self, request: Request, token: str | None = None, item_id: int | None = None) -> HttpResponseBase:
-        item = selectors.item_for_member(token=token, item_id=item_id, user=request.user)
+        item = selectors.item_for_member(token=token, item_id=item_id, user=request.user)  # 404 first
+        query = self.QueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        name = item.preview if query.validated_data["size"] == "preview" and item.preview else item.image.name
         if not item.image:
             if item.image_url:
                 return HttpResponseRedirect(item.image_url)
@@ -253,7 +264,7 @@ class ItemImageApi(APIView):
 
             raise NotFound("This item's image is not stored here.")
         try:
-            response = image_response(item.image.name)
+            response = image_response(name)
         except OSError as exc:
             from annotation_qc.core.exceptions import NotFound
 

@@ -24,6 +24,8 @@ class Item(models.Model):
     public_id = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=public_token, editable=False)
     image_token = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=public_token, editable=False)
     image = models.FileField(upload_to="items/%Y/%m/", blank=True)
+    # A downscaled copy of a very large stored image (labeling.services.previews), under its own key.
+    preview = models.CharField(max_length=500, blank=True, default="", db_default="")
     image_url = models.URLField(max_length=2000, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

@@ -248,6 +248,7 @@ else:
     }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "leases-sweep": {"task": "labeling.leases_sweep", "schedule": 60.0},
+    "image-previews": {"task": "labeling.previews_sweep", "schedule": 600.0},
     "lint-profiles": {"task": "linting.profiles_refresh_stale", "schedule": 300.0},
     "prioritize-on-new-labels": {"task": "prioritization.schedule", "schedule": 300.0},
     "agreement-reports": {"task": "agreement.reports_due", "schedule": 900.0},

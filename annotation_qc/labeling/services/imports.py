@@ -23,6 +23,7 @@ from annotation_qc.domain.dispatch import required_annotations
 from annotation_qc.domain.payloads import PayloadError, validate_box_payloads, validate_payload
 from annotation_qc.labeling.models import Item, Prediction
 from annotation_qc.labeling.services.model_versions import model_version_uploaded
+from annotation_qc.labeling.services.previews import needs_preview, previews_enqueue
 from annotation_qc.projects.models import Project
 
 BULK_BATCH = 2000
@@ -123,7 +124,16 @@ def _items_checked_write(
                 tokens[2 * index + 1],  # its image URL's token
             )
         )
-    return _write_items(project, values), values
+    ids = _write_items(project, values)
+    # Very large stored images get a downscaled preview, made in a worker.
+    previews_enqueue(
+        item_ids=[
+            pk
+            for pk, value in zip(ids, values, strict=True)
+            if value[2] and needs_preview(width=value[3], height=value[4])
+        ]
+    )
+    return ids, values
 
 
 def _check_items(*, project: Project, rows: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ import { clampMove, clampPoint, clampRect, rectFromPoints, type Point, type Rect
 import { labelColor, SEVERITY_COLOR } from "../editor/labels";
 import { panBy, screenToImage, zoomAt, ZOOM_STEP, type View } from "../editor/viewTransform";
 import { targetOwnsKey } from "../editor/hotkeys";
+import { needsFullResolution, previewUrl } from "../editor/imageLevel";
 import type { ReworkPin } from "../review/reworkPins";
 import { useHtmlImage } from "./useHtmlImage";
 
@@ -58,7 +59,16 @@ export function BoxCanvas(props: BoxCanvasProps) {
   const [spaceHeld, setSpaceHeld] = useState(false);
   const [shiftHeld, setShiftHeld] = useState(false);
   const [panning, setPanning] = useState(false);
-  const picture = useHtmlImage(props.imageUrl);
+  // Very large images: the preview first, the original once the view magnifies the preview's pixels.
+  const preview = useHtmlImage(props.imageUrl ? previewUrl(props.imageUrl) : null);
+  const [fullWanted, setFullWanted] = useState<string | null>(null);
+  const magnified = preview !== null && needsFullResolution(view.scale, preview.naturalWidth, image.width);
+  useEffect(() => {
+    if (magnified && props.imageUrl) setFullWanted(props.imageUrl);
+  }, [magnified, props.imageUrl]);
+  const full = useHtmlImage(fullWanted !== null && fullWanted === props.imageUrl ? fullWanted : null);
+  const picture = full ?? preview;
+  const imageLevel = full ? "full" : preview && preview.naturalWidth < image.width ? "preview" : "full";
 
   // Latest props for window listeners.
   const latest = useRef(props);
@@ -263,6 +273,7 @@ export function BoxCanvas(props: BoxCanvasProps) {
       data-view-y={view.y}
       data-image-width={image.width}
       data-image-height={image.height}
+      data-image-level={picture ? imageLevel : "loading"}
       data-box-count={boxes.length}
       data-pins={(props.pins ?? []).map((p) => `${p.number}:${p.kind}${p.box !== null ? `:${p.box + 1}` : ""}`).join(",")}
       data-highlighted={[...highlights.entries()]

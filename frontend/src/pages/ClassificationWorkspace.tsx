@@ -16,6 +16,7 @@ import { InstructionsPanel } from "../components/workspace/InstructionsPanel";
 import { useDraft } from "../components/workspace/useDraft";
 import { blockingFindings } from "../editor/findings";
 import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
+import { previewUrl } from "../editor/imageLevel";
 import { keyMap, labelDetails } from "../editor/labels";
 import { PreviousAnswers, ReworkNote, type WorkspaceProps } from "./BboxWorkspace";
 
@@ -40,7 +41,8 @@ export function ClassificationWorkspace({
   const [showInstructions, setShowInstructions] = useState(false);
   const [adjust, setAdjust] = useState(NO_ADJUSTMENT);
   const [skipping, setSkipping] = useState(false);
-  const image = useFreshImage(task.item.image_url);
+  // Fitted into the frame: a very large image's preview is enough (see editor/imageLevel).
+  const image = useFreshImage(task.item.image_url ? previewUrl(task.item.image_url) : null);
   const payload = useMemo(() => (label === null ? null : { label }), [label]);
   const lint = useLiveLint(task.id, payload, startedAt);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];

@@ -1,0 +1,19 @@
+/**
+ * Very large images come with a downscaled preview (the server's `?size=preview`; the image itself when it
+ * has none). The canvas shows the preview and loads the original only once the view magnifies the
+ * preview's pixels. Either is drawn at the original's size, so boxes stay in the original's pixels.
+ */
+
+/** The preview's URL for an image URL. */
+export function previewUrl(url: string): string {
+  return `${url}${url.includes("?") ? "&" : "?"}size=preview`;
+}
+
+/**
+ * Whether the original must replace what is shown: the shown image has fewer pixels than the original
+ * (`shownWidth` < `width`) and the view scale (screen pixels per original pixel) magnifies its pixels.
+ */
+export function needsFullResolution(scale: number, shownWidth: number, width: number): boolean {
+  if (shownWidth <= 0 || width <= 0 || shownWidth >= width) return false;
+  return scale > shownWidth / width;
+}

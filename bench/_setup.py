@@ -27,7 +27,7 @@ def fresh_database(kind: str, name: str) -> str:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-def django_setup(database_url: str) -> None:
+def django_setup(database_url: str, *, migrate: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -37,7 +37,8 @@ def django_setup(database_url: str) -> None:
     from django.core.management import call_command
 
     django.setup()
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:

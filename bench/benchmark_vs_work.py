@@ -6,15 +6,18 @@
 One annotator works through the full API stack (token auth, DRF, dispatch, JSON) in a project
 with a benchmark rate of 0.5, so benchmarks and work interleave call by call (decided by the
 keyed generator). The worker's job that prepares the next task runs between calls, outside the
-timing, as a Celery worker would. Prints p50/p95 per kind, the p50 difference and the statement
-count per call.
+timing, in a worker process of its own as Celery would run it (so neither its garbage nor its
+caches are the web process's). Prints p50/p95/p99 per kind of wall time and of the thread's CPU time (steadier on a loaded
+machine), their p50 differences and the statement count per call.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import time
+from multiprocessing.connection import Connection
 
 from _setup import django_setup, fresh_database, percentiles
 
@@ -72,38 +75,54 @@ def seed(items: int, gold: int) -> tuple[int, int, str]:
     return project.pk, user.pk, token
 
 
-def run(project_id: int, user_id: int, token: str, loops: int) -> dict[str, object]:
+def worker(database_url: str, jobs: Connection) -> None:
+    """The preparation worker, in a process of its own (as Celery runs it): one job per message."""
+    django_setup(database_url, migrate=False)
+    from annotation_qc.workflow.dispatch_pipeline import dispatch_prepare
+
+    while (job := jobs.recv()) is not None:
+        dispatch_prepare(project_id=job[0], annotator_id=job[1])
+        jobs.send(True)
+
+
+def run(project_id: int, user_id: int, token: str, loops: int, jobs: Connection) -> dict[str, object]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
     from annotation_qc.labeling.models import Task
-    from annotation_qc.workflow.dispatch_pipeline import dispatch_prepare
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     url = f"/api/v1/projects/{project_id}/next-task/"
     timings: dict[str, list[float]] = {"benchmark": [], "regular": []}
+    cpu: dict[str, list[float]] = {"benchmark": [], "regular": []}
     statements: dict[str, set[int]] = {"benchmark": set(), "regular": set()}
     for i in range(loops):
-        dispatch_prepare(project_id=project_id, annotator_id=user_id)  # the worker's job, not timed
+        jobs.send((project_id, user_id))  # the worker's job, in its own process, not timed
+        jobs.recv()
         with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             response = client.post(url)
             elapsed = (time.perf_counter() - start) * 1000
+            elapsed_cpu = (time.thread_time() - start_cpu) * 1000
         assert response.status_code == 200, response.status_code
         task_id = response.json()["id"]
         kind = Task.objects.filter(public_id=task_id).values_list("kind", flat=True).get()
         if i >= 30:  # warm-up excluded
             timings[kind].append(elapsed)
+            cpu[kind].append(elapsed_cpu)
             statements[kind].add(len(queries))
         skipped = client.post(f"/api/v1/tasks/{task_id}/skip/", {"reason": "bench"}, format="json")
         assert skipped.status_code == 200, skipped.content
     p = {kind: percentiles(values) for kind, values in timings.items()}
+    c = {kind: percentiles(values) for kind, values in cpu.items()}
     return {
         "calls": {kind: len(values) for kind, values in timings.items()},
         "latency_ms": p,
         "p50_difference_ms": round(p["benchmark"]["p50"] - p["regular"]["p50"], 3),
+        "cpu_ms": c,
+        "cpu_p50_difference_ms": round(c["benchmark"]["p50"] - c["regular"]["p50"], 3),
         "statements": {kind: sorted(values) for kind, values in statements.items()},
     }
 
@@ -116,14 +135,26 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--loops", type=int, default=1500)
     args = parser.parse_args()
-    django_setup(fresh_database(args.database, f"aqc_bench_secrecy_{args.database}"))
-    # The preparation job is run between calls, as a worker would; the enqueue on commit is dropped
-    # (test settings run Celery tasks eagerly, which would run the job inside the timed request).
+    database_url = fresh_database(args.database, f"aqc_bench_vs_work_{args.database}")
+    django_setup(database_url)
+    # The preparation job runs between calls in a worker process, as Celery would run it; the enqueue
+    # on commit is dropped (test settings run Celery tasks eagerly, which would run the job inside
+    # the timed request, and in the web process).
     from annotation_qc.workflow import tasks
 
     tasks.dispatch_prepare.apply_async = lambda *args, **kwargs: None  # type: ignore[method-assign]
     project_id, user_id, token = seed(args.items, gold=args.loops)
-    result = run(project_id, user_id, token, args.loops)
+    from django.db import connections
+
+    connections.close_all()
+    here, there = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=worker, args=(database_url, there))
+    process.start()
+    try:
+        result = run(project_id, user_id, token, args.loops, here)
+    finally:
+        here.send(None)
+        process.join(timeout=30)
     print(json.dumps({"database": args.database, "items": args.items, "loops": args.loops, **result}))
 
 

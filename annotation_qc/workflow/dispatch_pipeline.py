@@ -22,11 +22,12 @@ yet (its queue lags, or on an annotator's very first task) next-task prepares in
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from annotation_qc.benchmarks.models import BenchmarkTask
+from annotation_qc.benchmarks.models import BenchmarkTask, GoldAnnotation
 from annotation_qc.benchmarks.services.dispatch import (
     annotator_may_receive_tasks,
     benchmark_discard,
@@ -36,8 +37,15 @@ from annotation_qc.benchmarks.services.dispatch import (
 from annotation_qc.core.queue import enqueue_name_on_commit
 from annotation_qc.domain.benchmark_schedule import benchmark_due_at
 from annotation_qc.domain.keyed_random import keyed_uniform
-from annotation_qc.labeling.models import Task
-from annotation_qc.labeling.services.dispatch import leases_reclaim, slot_take, task_create, task_open
+from annotation_qc.labeling.models import Item, Prediction, Task
+from annotation_qc.labeling.services.dispatch import (
+    ITEM_FIELDS,
+    item_from_row,
+    leases_reclaim,
+    slot_take,
+    task_create,
+    task_open,
+)
 from annotation_qc.projects.models import Project
 from annotation_qc.workflow.models import DispatchPlan
 from annotation_qc.workflow.secrets import dispatch_secret_current
@@ -74,16 +82,14 @@ def _serve(project: Project, annotator_id: int, now: datetime) -> Task | None:
             return None
         if plan.prepared_for != plan.ordinal:  # no worker has prepared it yet
             _prepare(project, plan)
-        benchmark = plan.benchmark if plan.benchmark_id is not None else None
-        taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark is None)
+        benchmark_id = plan.benchmark_id
+        taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark_id is None)
         if taken is None and leases_reclaim(project_id=project.pk, now=now, force=True):
-            taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark is None)
+            taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark_id is None)
         if taken is None:
             return None
-        if benchmark is not None:
-            item, pre_annotation, kind = benchmark.gold.item, benchmark.seeded_payload, Task.Kind.BENCHMARK
-        else:
-            (item, pre_annotation), kind = taken, Task.Kind.REGULAR
+        item, pre_annotation = _served_item(project, benchmark_id, taken)
+        kind = Task.Kind.REGULAR if benchmark_id is None else Task.Kind.BENCHMARK
         task = task_create(
             project=project,
             annotator_id=annotator_id,
@@ -100,14 +106,46 @@ def _serve(project: Project, annotator_id: int, now: datetime) -> Task | None:
         return task
 
 
+def _served_sql() -> str:
+    """The served item's fields and its pre-annotation, one statement for both kinds: the work item
+    with its latest prediction, or the prepared benchmark's gold item with its seeded payload.
+
+    Parameters: the prepared benchmark's id (NULL for work) twice, then the work item's id. The
+    row has the same columns either way and one JSON document to decode, so serving a benchmark
+    builds and parses exactly what serving work does.
+    """
+    item, prediction = Item._meta.db_table, Prediction._meta.db_table
+    benchmark, gold = BenchmarkTask._meta.db_table, GoldAnnotation._meta.db_table
+    fields = ", ".join(f"i.{name}" for name in ITEM_FIELDS)
+    return f"""
+        SELECT {fields},
+            CASE WHEN b.id IS NULL
+                 THEN (SELECT p.payload FROM {prediction} AS p WHERE p.item_id = i.id
+                       ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
+                 ELSE b.seeded_payload END
+        FROM {item} AS i
+        LEFT JOIN {benchmark} AS b ON b.id = %s
+        LEFT JOIN {gold} AS g ON g.id = b.gold_id
+        WHERE i.id = CASE WHEN %s IS NULL THEN %s ELSE g.item_id END
+    """
+
+
+def _served_item(project: Project, benchmark_id: int | None, work_item_id: int) -> tuple[Item, Any]:
+    """The item to serve and its pre-annotation (see :func:`_served_sql`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_served_sql(), [benchmark_id, benchmark_id, work_item_id])
+        row = cursor.fetchone()
+    if row is None:  # the prepared benchmark vanished under us (its gold was deleted)
+        raise IntegrityError("the prepared benchmark is gone")
+    return item_from_row(project=project, row=row)
+
+
 def _plan_locked(project: Project, annotator_id: int) -> DispatchPlan:
-    """The annotator's plan row, locked (serialising their concurrent calls); made on first use."""
-    plan = (
-        DispatchPlan.objects.select_for_update(of=("self",))
-        .select_related("benchmark__gold__item")
-        .filter(project=project, annotator_id=annotator_id)
-        .first()
-    )
+    """The annotator's plan row, locked (serialising their concurrent calls); made on first use.
+
+    Only the row's own columns: nothing of a prepared benchmark is loaded here (see :func:`_served_item`).
+    """
+    plan = DispatchPlan.objects.select_for_update().filter(project=project, annotator_id=annotator_id).first()
     if plan is None:
         served = Task.objects.filter(project=project, annotator_id=annotator_id).count()
         plan = DispatchPlan.objects.create(project=project, annotator_id=annotator_id, ordinal=served)

@@ -387,6 +387,7 @@ def test_no_client_visible_feature_separates_benchmarks_from_work(played: list[d
     single, forest = _separation([{k: v for k, v in r.items() if k != COLLUSION} for r in played])
     telling = {name: round(auc, 3) for name, auc in single.items() if auc > MAX_AUC}
     worst = sorted(single.items(), key=lambda kv: -kv[1])[:5]
+    print(f"attacker: forest AUC {forest:.3f}; worst single:", [(n, round(a, 3)) for n, a in worst])
     assert not telling, f"single features separate benchmarks (ROC AUC > {MAX_AUC}): {telling}; " + "; ".join(
         f"{name}: {_by_class(played, name)}" for name in telling
     )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from annotation_qc.benchmarks.services.gold import gold_import
-from annotation_qc.labeling.models import Task
+from annotation_qc.labeling.models import Item, Task
 from annotation_qc.workflow.dispatch_pipeline import dispatch_prepare, task_next
 from annotation_qc.workflow.models import DispatchPlan
 from annotation_qc.workflow.submit_pipeline import annotation_submit, task_skip
@@ -21,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 GOLD = {"boxes": [{"x": 40, "y": 40, "w": 120, "h": 100, "label": "car"}]}
 #: Statements of a next-task that serves a new task, and of a submit (PostgreSQL and SQLite alike).
-NEXT_TASK_STATEMENTS = 7
+NEXT_TASK_STATEMENTS = 8
 SUBMIT_STATEMENTS = 6
 SKIP_STATEMENTS = 7
 
@@ -107,9 +113,58 @@ def test_a_dry_queue_answers_nothing_even_with_a_benchmark_prepared(mixed: World
     dispatch_prepare(project_id=mixed.project.pk, annotator_id=annotator.pk)
     assert DispatchPlan.objects.get(annotator=annotator).benchmark_id is not None
     # Regular work runs out: gold is left, but nothing is served (204 for everyone).
-    from annotation_qc.labeling.models import Item
-
     Item.objects.filter(project=mixed.project, is_gold=False).update(open_slots=0)
     assert task_next(project=mixed.project, annotator_id=annotator.pk) is None
     response = mixed.client("annotator").post(f"/api/v1/projects/{mixed.project.pk}/next-task/")
     assert response.status_code == 204
+
+
+class _Work:
+    """What one call builds besides its statements: model instances by class and JSON documents decoded."""
+
+    def __init__(self) -> None:
+        self.instances: Counter[str] = Counter()
+        self.decoded = 0
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        def built(sender: type, **kwargs: Any) -> None:
+            self.instances[sender.__name__] += 1
+
+        decode = json.JSONDecoder.decode
+
+        def counted(decoder: json.JSONDecoder, s: str, *args: Any, **kwargs: Any) -> Any:
+            self.decoded += 1
+            return decode(decoder, s, *args, **kwargs)
+
+        post_init.connect(built, weak=False)
+        try:
+            with mock.patch.object(json.JSONDecoder, "decode", counted):
+                yield
+        finally:
+            post_init.disconnect(built)
+
+
+def test_serving_a_benchmark_builds_and_decodes_what_serving_work_does(mixed: World) -> None:
+    """Same statements are not enough: a benchmark's prepared row, gold and item loaded beside the
+    work candidate (extra objects, extra JSON documents decoded) made it slower to serve."""
+    annotator = mixed.users["annotator"]
+    for item in Item.objects.filter(project=mixed.project, is_gold=False, predictions__isnull=True):
+        PredictionFactory(item=item)  # every work item pre-annotated, as every benchmark is
+    task_next(project=mixed.project, annotator_id=annotator.pk)
+    Task.objects.filter(annotator=annotator).delete()
+    DispatchPlan.objects.filter(annotator=annotator).update(prepared_for=-1)
+    dispatch_prepare(project_id=mixed.project.pk, annotator_id=annotator.pk)
+    seen: dict[str, set[tuple[tuple[tuple[str, int], ...], int]]] = {"benchmark": set(), "regular": set()}
+    for _ in range(16):
+        cache.add(f"aqc:reclaim:{mixed.project.pk}", 1, 60)
+        work = _Work()
+        with work.counting():
+            task = task_next(project=mixed.project, annotator_id=annotator.pk)
+        assert task is not None
+        seen[task.kind].add((tuple(sorted(work.instances.items())), work.decoded))
+        task_skip(task=task, reason="counted")
+        dispatch_prepare(project_id=mixed.project.pk, annotator_id=annotator.pk)
+    assert seen["benchmark"] and seen["regular"], seen
+    assert seen["benchmark"] == seen["regular"], seen
+    assert len(seen["regular"]) == 1, seen

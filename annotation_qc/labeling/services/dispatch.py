@@ -73,7 +73,7 @@ def latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
 
 
 def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
-    """One statement takes the best open slot for an annotator; returns the item and its latest prediction.
+    """One statement takes the best open slot for an annotator; returns the item's id.
 
     The slot is decremented by the second parameter: 1 to take it, 0 only to find and lock the
     candidate (a benchmark is served only when a regular task would be, and with the same statement).
@@ -82,7 +82,7 @@ def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
     its ``BEGIN IMMEDIATE`` transactions. The candidate scan follows the partial index
     ``item_queue_idx`` or ``item_queue_b_idx`` (open items by the project's live priority column).
     """
-    item, task, prediction = Item._meta.db_table, Task._meta.db_table, Prediction._meta.db_table
+    item, task = Item._meta.db_table, Task._meta.db_table
     lock = "FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
     return f"""
         UPDATE {item} SET open_slots = open_slots - %s
@@ -94,17 +94,16 @@ def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
             ORDER BY candidate.{priority_column} DESC, candidate.id ASC
             LIMIT 1 {lock}
         )
-        RETURNING id, public_id, image_token, image, image_url, width, height,
-            (SELECT p.payload FROM {prediction} AS p WHERE p.item_id = {item}.id
-             ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
+        RETURNING id
     """
 
 
+#: The item fields a served task needs (the rest stay deferred), in the model's field order.
 ITEM_FIELDS = ["id", "public_id", "image_token", "image", "image_url", "width", "height"]
 
 
-def slot_take(*, project: Project, annotator_id: int, take: bool = True) -> tuple[Item, Any] | None:
-    """The best open item for this annotator and its pre-annotation, taking one slot if ``take``.
+def slot_take(*, project: Project, annotator_id: int, take: bool = True) -> int | None:
+    """The id of the best open item for this annotator, taking one of its slots if ``take``.
 
     With ``take=False`` the candidate is found and locked but keeps its slot: the caller serves
     something else (a benchmark) exactly when this would have served work.
@@ -115,16 +114,19 @@ def slot_take(*, project: Project, annotator_id: int, take: bool = True) -> tupl
             [1 if take else 0, project.pk, annotator_id],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    *fields, prediction = row
+    return None if row is None else int(row[0])
+
+
+def item_from_row(*, project: Project, row: Any) -> tuple[Item, Any]:
+    """An item (:data:`ITEM_FIELDS`, the rest deferred) and the JSON payload that follows them in ``row``."""
+    *fields, payload = row
     # A model instance with the other fields deferred (loaded on access, like ``.only()``); from_db
     # takes the values in the model's field order.
     item = Item.from_db(connection.alias, ITEM_FIELDS, list(fields))
     item.project = project
-    if isinstance(prediction, str):  # SQLite hands JSON back as text
-        prediction = json.loads(prediction)
-    return item, prediction
+    if isinstance(payload, str):  # SQLite hands JSON back as text
+        payload = json.loads(payload)
+    return item, payload
 
 
 def task_open(*, project: Project, annotator_id: int) -> Task | None:

@@ -7,8 +7,8 @@ One annotator works through the full API stack (token auth, DRF, dispatch, JSON)
 with a benchmark rate of 0.5, so benchmarks and work interleave call by call (decided by the
 keyed generator). The worker's job that prepares the next task runs between calls, outside the
 timing, in a worker process of its own as Celery would run it (so neither its garbage nor its
-caches are the web process's). Prints p50/p95/p99 per kind of wall time and of the thread's CPU time (steadier on a loaded
-machine), their p50 differences and the statement count per call.
+caches are the web process's). Prints p50/p95/p99 per kind of wall time and of the thread's
+CPU time (steadier on a loaded machine), their p50 differences and the statement count per call.
 """
 
 from __future__ import annotations

@@ -34,8 +34,20 @@ class GoldAnnotation(models.Model):
         help_text="How many annotators may see it: drawn like a work item's annotations, so gold is not "
         "seen by more annotators than work is.",
     )
+    twin = models.ForeignKey(
+        "labeling.Item",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A served work item whose exposure this gold item follows: it may reach as many "
+        "annotators as the twin is required to (dynamic overlap included), read live.",
+    )
     retired_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set when the item reached its exposure cap; no longer served."
+        null=True,
+        blank=True,
+        help_text="Set when the item reached as many annotators as any work item may (the project's "
+        "max_overlap): over-exposed, no longer served.",
     )
 
     def __str__(self) -> str:

@@ -48,6 +48,17 @@ PRIOR_COUNT = 1.0
 UNTOUCHED_IOU = 0.95
 #: Noise keeps a box at least this close to its gold box (and above the scoring threshold).
 NOISE_MIN_IOU = 0.85
+#: Box orders a model may write, each a sort key over (x, y, w, h): position, size, or none found.
+BOX_ORDERS: dict[str, Any] = {
+    "x": lambda b: b[:, 0],
+    "y": lambda b: b[:, 1],
+    "y_then_x": lambda b: b[:, 1] * 1e6 + b[:, 0],
+    "area_desc": lambda b: -(b[:, 2] * b[:, 3]),
+    "area_asc": lambda b: b[:, 2] * b[:, 3],
+}
+#: Share of the multi-box predictions an order must hold in, and how many must be checked.
+BOX_ORDER_AGREEMENT = 0.95
+BOX_ORDER_MIN_PREDICTIONS = 10
 #: Which seeded kind each blocking linter would force every annotator to fix.
 RULE_KINDS: dict[str, tuple[str, ...]] = {
     "duplicate_box": ("duplicate",),
@@ -69,6 +80,8 @@ class SeedingProfile:
     excluded: dict[str, str] = field(default_factory=dict)
     #: Lint warning codes seen on the model's regular pre-annotations (``None``: none checked).
     regular_warnings: frozenset[str] | None = None
+    #: How the model orders its boxes (one of :data:`BOX_ORDERS`; ``given``: no order found).
+    box_order: str = "given"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +93,7 @@ class SeedingProfile:
             "learned": self.learned,
             "excluded": dict(self.excluded),
             "regular_warnings": None if self.regular_warnings is None else sorted(self.regular_warnings),
+            "box_order": self.box_order,
         }
 
 
@@ -136,6 +150,7 @@ def learn_profile(
 
     duplicate_share = _duplicate_share(predictions)
     decimals = _decimals(predictions)
+    box_order = learn_box_order(predictions)
     learned = usable >= MIN_PAIRS
     jitter = DEFAULT_JITTER
     if learned and deviations:
@@ -170,7 +185,39 @@ def learn_profile(
         pairs=usable,
         learned=learned,
         excluded=excluded,
+        box_order=box_order,
     )
+
+
+def learn_box_order(predictions: Sequence[Mapping[str, Any]]) -> str:
+    """How the model orders the boxes of a prediction: the first of :data:`BOX_ORDERS` that holds in
+    at least 95% of the predictions with two or more boxes (10 needed), else ``given`` (by score,
+    which annotators do not see, or no order at all: a shuffle is the faithful copy of that)."""
+    parsed = []
+    for payload in predictions:
+        raw = payload.get("boxes") if isinstance(payload, Mapping) else None
+        if isinstance(raw, list) and len(raw) >= 2:
+            try:
+                parsed.append(boxes_from_payload(raw)[0])
+            except (KeyError, TypeError, ValueError):
+                continue
+    if len(parsed) < BOX_ORDER_MIN_PREDICTIONS:
+        return "given"
+    for name, key in BOX_ORDERS.items():
+        held = sum(bool(np.all(np.diff(key(boxes)) >= 0)) for boxes in parsed)
+        if held >= BOX_ORDER_AGREEMENT * len(parsed):
+            return name
+    return "given"
+
+
+def order_boxes(payload: Mapping[str, Any], order: str) -> dict[str, Any]:
+    """``payload`` with its boxes sorted as the model sorts them (unchanged for ``given``)."""
+    raw = payload.get("boxes")
+    if order not in BOX_ORDERS or not isinstance(raw, list) or len(raw) < 2:
+        return dict(payload)
+    boxes, _ = boxes_from_payload(raw)
+    ranked = np.argsort(BOX_ORDERS[order](boxes), kind="stable")
+    return {**payload, "boxes": [raw[i] for i in ranked.tolist()]}
 
 
 def choose_weighted_kind(

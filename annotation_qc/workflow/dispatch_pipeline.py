@@ -48,7 +48,7 @@ from annotation_qc.labeling.services.dispatch import (
 )
 from annotation_qc.projects.models import Project
 from annotation_qc.workflow.models import DispatchPlan
-from annotation_qc.workflow.secrets import dispatch_secret_current
+from annotation_qc.workflow.secrets import DispatchVersion, dispatch_version_current
 
 PREPARE_TASK = "workflow.dispatch_prepare"
 
@@ -173,36 +173,43 @@ def dispatch_prepare(*, project_id: int, annotator_id: int) -> None:
 
 
 def _prepare(project: Project, plan: DispatchPlan) -> None:
-    """Decide the plan's ordinal with the keyed generator; prepare a benchmark if one is due."""
+    """Decide the plan's ordinal with the keyed schedule; prepare a benchmark if one is due."""
     benchmarks_bind_served(project=project, annotator_id=plan.annotator_id, before=plan.ordinal)
-    version, secret = dispatch_secret_current(project=project)
+    current = dispatch_version_current(project=project)
     benchmark: BenchmarkTask | None = None
-    if benchmark_is_due(project=project, annotator_id=plan.annotator_id, ordinal=plan.ordinal, secret=secret):
+    if benchmark_is_due(
+        project=project, annotator_id=plan.annotator_id, ordinal=plan.ordinal, version=current
+    ):
         benchmark = benchmark_prepare(
             project=project,
             annotator_id=plan.annotator_id,
             ordinal=plan.ordinal,
-            secret=secret,
-            secret_version=version,
+            secret=current.key,
+            secret_version=current.version,
         )
     plan.benchmark = benchmark
     plan.prepared_for = plan.ordinal
-    plan.secret_version = version
+    plan.secret_version = current.version
     plan.save(update_fields=["benchmark", "prepared_for", "secret_version"])
 
 
-def benchmark_is_due(*, project: Project, annotator_id: int, ordinal: int, secret: bytes) -> bool:
+def benchmark_is_due(*, project: Project, annotator_id: int, ordinal: int, version: DispatchVersion) -> bool:
     """Whether task ``ordinal`` of the annotator is a benchmark: the announced qualification set,
-    then the keyed draw at the project's rate."""
-    if project.benchmark_rate <= 0 and project.calibration_benchmarks <= 0:
+    then one at a keyed place in each block of ``1 / rate`` tasks (the version's rate and size)."""
+    if version.rate <= 0 and version.qualification <= 0:
         return False
     if not project_has_gold(project.pk):
         return False
+    return scheduled_benchmark(version=version, annotator_id=annotator_id, ordinal=ordinal)
+
+
+def scheduled_benchmark(*, version: DispatchVersion, annotator_id: int, ordinal: int) -> bool:
+    """The keyed schedule alone (replay recomputes it from the task's stored version)."""
     return benchmark_due_at(
         ordinal=ordinal,
-        qualification=project.calibration_benchmarks,
-        rate=project.benchmark_rate,
-        draw=keyed_uniform(secret, annotator_id, ordinal, "due"),
+        qualification=version.qualification,
+        rate=version.rate,
+        block_draw=lambda block: keyed_uniform(version.key, annotator_id, block, "due"),
     )
 
 

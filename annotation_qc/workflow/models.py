@@ -9,11 +9,21 @@ from django.db import models
 
 
 class DispatchSecret(models.Model):
-    """A per-project key for all dispatch randomness; rotating adds a version, old ones stay for replay."""
+    """A per-project key for all dispatch randomness, and the schedule it was used with.
+
+    Rotating the key adds a version; so does changing the project's benchmark rate or qualification
+    size (same key, new schedule). Old versions stay, and a task replays with the version it stores.
+    """
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     version = models.PositiveIntegerField()
     key = models.BinaryField(max_length=64)
+    benchmark_rate = models.FloatField(
+        null=True, blank=True, help_text="The project's benchmark rate this version schedules with."
+    )
+    qualification = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The qualification size this version schedules with."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,10 @@
 """Replaying dispatch: which tasks were benchmarks, and what was seeded, from the stored secrets.
 
 For every task served by keyed dispatch, the decision is recomputed from the secret version
-stored on the task, the annotator and the task's ordinal (with the project's current benchmark
-rate and qualification size), and every benchmark's pre-annotation is seeded again from its gold
-answer, kind and keyed stream and compared with what was served. Tasks served before keyed
+stored on the task, the annotator and the task's ordinal (with the benchmark rate and
+qualification size stored with that version, so changing them mid-project keeps old tasks
+replayable), and every benchmark's pre-annotation is seeded again from its gold answer, kind
+and keyed stream and compared with what was served. Tasks served before keyed
 dispatch (secret version 0) are listed as such.
 """
 
@@ -14,14 +15,12 @@ from typing import Any
 
 from annotation_qc.benchmarks.models import BenchmarkTask
 from annotation_qc.benchmarks.services.dispatch import seeded_pre_annotation
-from annotation_qc.domain.benchmark_schedule import benchmark_due_at
-from annotation_qc.domain.keyed_random import keyed_uniform
 from annotation_qc.domain.seeding import SeedingError
 from annotation_qc.domain.seeding_profile import SeedingProfile
 from annotation_qc.labeling.models import Task
 from annotation_qc.projects.models import Project
-from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
-from annotation_qc.workflow.models import DispatchSecret
+from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served, scheduled_benchmark
+from annotation_qc.workflow.secrets import dispatch_versions
 
 
 @dataclass(frozen=True)
@@ -62,25 +61,19 @@ def dispatch_replay(*, project: Project, annotator_id: int | None = None) -> lis
         b.task_id: b
         for b in BenchmarkTask.objects.filter(task_id__in=[r[0] for r in rows]).select_related("gold__item")
     }
-    keys = {
-        v: bytes(k) for v, k in DispatchSecret.objects.filter(project=project).values_list("version", "key")
-    }
+    versions = dispatch_versions(project=project)
     out = []
     for pk, public_id, annotator, ordinal, version, kind in rows:
-        key = keys.get(version)
-        if key is None:
+        stored = versions.get(version)
+        if stored is None:
             out.append(
                 ReplayedTask(
                     annotator, ordinal, public_id, version, kind, None, None, None, "before keyed dispatch"
                 )
             )
             continue
-        due = benchmark_due_at(
-            ordinal=ordinal,
-            qualification=project.calibration_benchmarks,
-            rate=project.benchmark_rate,
-            draw=keyed_uniform(key, annotator, ordinal, "due"),
-        )
+        key = stored.key
+        due = scheduled_benchmark(version=stored, annotator_id=annotator, ordinal=ordinal)
         replayed = Task.Kind.BENCHMARK if due else Task.Kind.REGULAR
         benchmark = benchmarks.get(pk)
         matches: bool | None = None
@@ -113,6 +106,7 @@ def _seed_again(project: Project, benchmark: BenchmarkTask, key: bytes) -> Any:
         weights=stored.get("weights", {}),
         jitter=float(stored.get("jitter", 0.0)),
         decimals=int(stored.get("decimals", 2)),
+        box_order=str(stored.get("box_order", "given")),
     )
     item = benchmark.gold.item
     try:

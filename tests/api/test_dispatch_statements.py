@@ -165,6 +165,7 @@ def test_serving_a_benchmark_builds_and_decodes_what_serving_work_does(mixed: Wo
         seen[task.kind].add((tuple(sorted(work.instances.items())), work.decoded))
         task_skip(task=task, reason="counted")
         dispatch_prepare(project_id=mixed.project.pk, annotator_id=annotator.pk)
-    assert seen["benchmark"] and seen["regular"], seen
+    assert seen["benchmark"], seen
+    assert seen["regular"], seen
     assert seen["benchmark"] == seen["regular"], seen
     assert len(seen["regular"]) == 1, seen

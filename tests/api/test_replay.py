@@ -167,3 +167,20 @@ def test_replay_command_bad_input(keyed: World) -> None:
             "nobody",
             stdout=io.StringIO(),
         )
+
+
+def test_changing_the_rate_and_qualification_mid_project_keeps_old_tasks_replayable(keyed: World) -> None:
+    """The schedule used is stored with the secret version: a change adds a version (same key)."""
+    _work(keyed, "annotator", 10)
+    keyed.project.benchmark_rate = 0.1
+    keyed.project.calibration_benchmarks = 5
+    keyed.project.save()
+    _work(keyed, "annotator", 10)
+    _work(keyed, "second", 8)
+    rows = dispatch_replay(project=keyed.project)
+    assert len({row.secret_version for row in rows}) == 2
+    assert all(row.consistent for row in rows), [r.to_dict() for r in rows if not r.consistent]
+    assert sum(row.served == "benchmark" for row in rows) >= 4
+    versions = DispatchSecret.objects.filter(project=keyed.project).order_by("version")
+    assert [(v.benchmark_rate, v.qualification) for v in versions] == [(0.3, 2), (0.1, 5)]
+    assert len({bytes(v.key) for v in versions}) == 1

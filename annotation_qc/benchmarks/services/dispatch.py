@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from django.core.cache import cache
 from django.db.models import Case, Count, F, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
@@ -25,6 +26,7 @@ from annotation_qc.domain.seeding_profile import (
     add_model_noise,
     choose_weighted_kind,
     learn_profile,
+    order_boxes,
 )
 from annotation_qc.labeling.models import Annotation, Item, Prediction
 from annotation_qc.linting.services import lint_profile
@@ -35,10 +37,6 @@ GOLD_CANDIDATES = 20
 #: Regular corrections and predictions the seeding profile learns from.
 PROFILE_SAMPLE = 300
 PROFILE_CACHE_SECONDS = 600
-#: How long the observed exposure of work items is reused (it drifts as consensus asks for more).
-EXPOSURE_CACHE_SECONDS = 60
-#: Served work items needed before gold caps follow their observed exposure (else the import rule).
-MIN_WORK_ITEMS = 20
 
 
 def annotator_may_receive_tasks(*, project: Project, annotator_id: int) -> bool:
@@ -119,58 +117,50 @@ def seeding_profile(project: Project) -> SeedingProfile:
     return profile
 
 
-def work_exposure(project: Project) -> dict[int, int]:
-    """How many work items (served at least once) need how many annotators, dynamic overlap included.
-
-    Cached for a while: it only drifts as consensus asks for more annotations.
-    """
-    key = f"aqc:work-exposure:{project.pk}"
-    cached = cache.get(key)
-    if isinstance(cached, dict):
-        return cached
-    counts = dict(
-        Item.objects.filter(project=project, is_gold=False, required_annotations__gte=1)
-        .exclude(open_slots=F("required_annotations"))
-        .values_list("required_annotations")
-        .annotate(n=Count("pk"))
-    )
-    if sum(counts.values()) >= MIN_WORK_ITEMS:  # too few to go by: look again next time
-        cache.set(key, counts, EXPOSURE_CACHE_SECONDS)
-    return counts
-
-
-def _exposure_cap(project: Project, gold: GoldAnnotation, rng: np.random.Generator) -> int:
-    """A fresh gold item's cap, drawn from how many annotators work items actually reach."""
-    counts = work_exposure(project)
-    if gold.exposure > 0 or sum(counts.values()) < MIN_WORK_ITEMS:
-        return gold.max_exposure
-    values = np.array(sorted(counts), dtype=np.int64)
-    weights = np.array([counts[v] for v in values.tolist()], dtype=np.float64)
-    return int(rng.choice(values, p=weights / weights.sum()))
+def _twin(project: Project, rng: np.random.Generator) -> int | None:
+    """A work item for a fresh gold item to follow, drawn by the keyed generator: one already served
+    (so dynamic overlap may have raised what it needs), else any, else None."""
+    for served in (True, False):
+        items = Item.objects.filter(project=project, is_gold=False)
+        if served:
+            items = items.exclude(open_slots=F("required_annotations"))
+        count = items.count()
+        if count:
+            offset = int(rng.integers(count))
+            return items.order_by("pk").values_list("pk", flat=True)[offset]
+    return None
 
 
 def _pick_gold(project: Project, annotator_id: int, secret: bytes, ordinal: int) -> GoldAnnotation | None:
     """A gold item this annotator has never seen and still under its exposure cap.
 
-    Items already served to someone come first, as in the work queue (an item with open slots
-    stays at the top until they are filled): so a gold item reaches its annotators at the same
-    pace, and shares annotators as often, as a work item does. Ties are broken by the keyed draw.
+    A gold item reaches as many annotators as its twin, a served work item drawn when the gold item
+    is first served, is required to reach, read live: so when consensus asks the twin for one more
+    annotation, the gold item may reach one more annotator too, and a skipped benchmark gives its
+    place back as a skipped work task gives its slot back. Items already served to someone (they have
+    a twin) come first, as in the work queue (an item with open slots stays at the top until they
+    are filled, and a skipped one goes back to the top).
+    Ties are broken by the keyed draw.
     """
+    cap = Coalesce(F("twin__required_annotations"), F("max_exposure"))
     candidates = list(
-        GoldAnnotation.objects.filter(
-            project=project, retired_at__isnull=True, exposure__lt=F("max_exposure")
-        )
+        GoldAnnotation.objects.filter(project=project, retired_at__isnull=True)
+        .annotate(cap=cap)
+        .filter(exposure__lt=F("cap"))
         .exclude(item__tasks__annotator_id=annotator_id)
         .exclude(benchmarks__annotator_id=annotator_id)
+        .annotate(fresh=Case(When(twin__isnull=True, then=1), default=0))
         .select_related("item")
-        .order_by("-exposure", "pk")[:GOLD_CANDIDATES]
+        .order_by("fresh", "-exposure", "pk")[:GOLD_CANDIDATES]
     )
     if not candidates:
         return None
-    least = [g for g in candidates if g.exposure == candidates[0].exposure]
+    first = candidates[0]
+    least = [g for g in candidates if (g.fresh, g.exposure) == (first.fresh, first.exposure)]
     rng = keyed_generator(secret, annotator_id, ordinal, "gold")
     gold = least[int(rng.integers(len(least)))]
-    gold.max_exposure = max(1, _exposure_cap(project, gold, rng))
+    if gold.exposure == 0 and gold.twin_id is None:
+        gold.twin_id = _twin(project, rng)
     return gold
 
 
@@ -205,6 +195,7 @@ def seeded_pre_annotation(
             min_iou=project.benchmark_min_iou if min_iou is None else min_iou,
             rng=rng,
         )
+        payload = order_boxes(payload, profile.box_order)  # as the model orders them (else shuffled)
     return payload, seeded.label
 
 
@@ -323,12 +314,13 @@ def benchmark_prepare(
         # Regular tasks come without a pre-annotation here, so a benchmark must too: it is scored
         # as an unassisted answer against gold.
         pre_annotation, error_kind, error_label = None, BenchmarkTask.UNASSISTED, ""
-    # Retired once it reaches its cap: the pool rotates like work does.
+    # Retired once it reached as many annotators as any work item may: the pool rotates like work does.
     GoldAnnotation.objects.filter(pk=gold.pk).update(
         exposure=F("exposure") + 1,
-        max_exposure=gold.max_exposure,
+        twin_id=gold.twin_id,
         retired_at=Case(
-            When(exposure__gte=gold.max_exposure - 1, then=timezone.now()), default=F("retired_at")
+            When(exposure__gte=max(project.max_overlap, 1) - 1, then=timezone.now()),
+            default=F("retired_at"),
         ),
     )
     return BenchmarkTask.objects.create(

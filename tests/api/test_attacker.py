@@ -377,17 +377,20 @@ def played(media: Any, settings: Any) -> list[dict[str, Any]]:
     return [r for r in rows if r["_phase"] != "qualification"]
 
 
-#: Known gap: colluding annotators who compare items still see gold shared by fewer of them than work
-#: (ROC AUC 0.60-0.63 on this feature alone); held apart in its own expected-failure test below.
+#: Colluding annotators compare the items they were served: gold must be shared like work.
 COLLUSION = "shared_with_others"
 
 
 def test_no_client_visible_feature_separates_benchmarks_from_work(played: list[dict[str, Any]]) -> None:
     assert len(played) >= 250
-    single, forest = _separation([{k: v for k, v in r.items() if k != COLLUSION} for r in played])
+    single, forest = _separation(played)
     telling = {name: round(auc, 3) for name, auc in single.items() if auc > MAX_AUC}
     worst = sorted(single.items(), key=lambda kv: -kv[1])[:5]
-    print(f"attacker: forest AUC {forest:.3f}; worst single:", [(n, round(a, 3)) for n, a in worst])
+    print(
+        f"attacker: forest AUC {forest:.3f}; next_ms {single['next_ms']:.3f}; "
+        f"{COLLUSION} {single[COLLUSION]:.3f}; worst single:",
+        [(n, round(a, 3)) for n, a in worst],
+    )
     assert not telling, f"single features separate benchmarks (ROC AUC > {MAX_AUC}): {telling}; " + "; ".join(
         f"{name}: {_by_class(played, name)}" for name in telling
     )
@@ -396,10 +399,6 @@ def test_no_client_visible_feature_separates_benchmarks_from_work(played: list[d
     )
 
 
-@pytest.mark.xfail(
-    reason="gold reaches fewer colluding annotators than work items (dynamic overlap not mirrored yet)",
-    strict=False,
-)
 def test_colluding_annotators_cannot_find_gold_by_comparing_items(played: list[dict[str, Any]]) -> None:
     rows = [{"_id": r["_id"], COLLUSION: r[COLLUSION]} for r in played]
     single, _ = _separation(rows)

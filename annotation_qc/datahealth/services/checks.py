@@ -1,6 +1,6 @@
 """The data-health checks of an import, before its write, and what they leave behind after it.
 
-The exchange import job measures each image it decodes (:func:`measure.measure_image`), then calls
+The exchange import job measures each image it decodes (:class:`measure.Measurer`), then calls
 :func:`batch_check` before writing: failures whose action is ``reject`` become rejected rows (the import
 writes nothing, as for a malformed row). Inside the import's transaction :func:`batch_record` stores the
 measurements (``ItemHealth``), quarantines the failing items (``open_slots`` 0 and a ``Quarantine`` row
@@ -87,8 +87,11 @@ def batch_check(
     measured: Mapping[str, Measurement],
     sizes: Mapping[str, tuple[int, int]],
     is_gold: bool = False,
+    features: Sequence[Sequence[float] | None] = (),
 ) -> BatchHealth:
-    """Run the project's checks on the new items of an import (nothing is written)."""
+    """Run the project's checks on the new items of an import (nothing is written).
+
+    ``features`` (in item order) are checked for finiteness and the project's dimension."""
     config = project_config(project.pk)
     batch_items = list(items)
     found = [measured.get(i.external_id) for i in batch_items]
@@ -102,6 +105,9 @@ def batch_check(
         metadata=[i.metadata for i in batch_items],
         scores=[list(i.scores) if i.scores is not None else None for i in batch_items],
         n_labels=len(project.labels),
+        features=list(features),
+        feature_dim=project.feature_dim,
+        undecodable=[m.undecodable if m else None for m in found],
     )
     outcome = evaluate(batch, config, _known(project.pk))
     health = BatchHealth(
@@ -154,7 +160,7 @@ def batch_record(*, data_import_id: int, project_id: int, health: BatchHealth) -
     ids = _item_ids(project_id, health.ids)
     _insert_item_health(
         [
-            (ids[eid], project_id, data_import_id, json.dumps(m.stats.to_dict()), m.dhash, m.phash, m.digest)
+            (ids[eid], project_id, data_import_id, json.dumps(m.row()["stats"]), m.dhash, m.phash, m.digest)
             for eid, m in ((eid, health.measured.get(eid)) for eid in health.ids)
             if m is not None and eid in ids
         ]
@@ -179,11 +185,12 @@ def _insert_item_health(rows: list[tuple[Any, ...]]) -> None:
     json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     sql = (
         f"INSERT INTO {table} (item_id, project_id, data_import_id, stats, dhash, phash, digest, "
-        f"is_outlier, priority_boost) VALUES (%s, %s, %s, {json_param}, %s, %s, %s, %s, %s)"
+        "is_outlier, priority_boost, placement_shift) "
+        f"VALUES (%s, %s, %s, {json_param}, %s, %s, %s, %s, %s, %s)"
     )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
-            cursor.executemany(sql, [(*row, False, 0.0) for row in rows[start : start + CHUNK]])
+            cursor.executemany(sql, [(*row, False, 0.0, 0.0) for row in rows[start : start + CHUNK]])
 
 
 def quarantine_items(

@@ -1,9 +1,11 @@
 """Measure images at import: statistics, perceptual hashes and file digest, a batch at a time.
 
-Each image is decoded once with Pillow and reduced (antialiased bilinear, in C) to ``MEASURE_SIDE`` x
-``MEASURE_SIDE``; :class:`Measurer` collects the reductions and measures them together with the
-vectorised domain functions (a few array operations per batch rather than per image). The statistics
-are of the reduced image, with the real width and height.
+The import decodes each image once (``exchange.services.images.decode_image``) and hands its pixels to
+:class:`Measurer`, which collects them and measures a batch together with the vectorised domain functions:
+every image reduced to ``MEASURE_SIDE`` x ``MEASURE_SIDE`` by area averaging (one array operation per
+distinct image size), then the statistics and both hashes of the whole stack. The statistics are of the
+reduced image, with the real width and height. An image that does not decode is recorded with its digest
+only (``stats`` None), for the ``decodes`` check.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import numpy as np
 from PIL import Image
 
 from annotation_qc.domain.data_health.hashing import dhash_batch, phash_batch, to_signed
-from annotation_qc.domain.data_health.images import EMPTY_STATS, ImageStats, batch_grey, batch_stats
+from annotation_qc.domain.data_health.images import (
+    EMPTY_STATS,
+    ImageStats,
+    batch_grey,
+    batch_stats,
+    reduce_images,
+)
 
 MEASURE_SIDE = 32
 #: Reductions held before they are measured together.
@@ -27,38 +35,37 @@ BATCH = 256
 
 @dataclass(frozen=True)
 class Measurement:
-    stats: ImageStats
+    #: None: the image did not decode (``undecodable`` says why).
+    stats: ImageStats | None
     dhash: int | None
     phash: int | None
     digest: str
+    undecodable: str | None = None
 
     def row(self) -> dict[str, Any]:
         return {
-            "stats": self.stats.to_dict(),
+            "stats": self.stats.to_dict() if self.stats is not None else {},
             "dhash": self.dhash,
             "phash": self.phash,
             "digest": self.digest,
         }
 
 
-def _reduce(content: bytes) -> tuple[np.ndarray[Any, Any], int, int] | None:
+def _decode(content: bytes) -> np.ndarray[Any, Any] | None:
+    """Pixels of an image given only as bytes (one-off use); None if it does not decode."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(content)) as image:
-                image.draft("RGB", (MEASURE_SIDE * 2, MEASURE_SIDE * 2))
-                width, height = image.size
-                if width == 0 or height == 0:
-                    return None
+                image.draft("RGB", (MEASURE_SIDE * 4, MEASURE_SIDE * 4))
                 rgb = image if image.mode == "RGB" else image.convert("RGB")
-                small = rgb.resize((MEASURE_SIDE, MEASURE_SIDE), Image.Resampling.BILINEAR)
-                return np.asarray(small, dtype=np.uint8), width, height
-    except (OSError, ValueError, SyntaxError):
+                return np.asarray(rgb, dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError, EOFError):
         return None
 
 
 class Measurer:
-    """Collects images by key and measures them a batch at a time into ``results``."""
+    """Collects decoded images by key and measures them a batch at a time into ``results``."""
 
     def __init__(self, batch: int = BATCH) -> None:
         self.batch = batch
@@ -68,23 +75,41 @@ class Measurer:
         self._sizes: list[tuple[int, int]] = []
         self._digests: list[str] = []
 
-    def add(self, key: str, content: bytes) -> None:
+    def add(
+        self,
+        key: str,
+        content: bytes,
+        pixels: np.ndarray[Any, Any] | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        """An image's file and its decoded pixels (H x W x 3 uint8, possibly shrunk; ``size`` is the real
+        width and height). Without pixels the content is decoded here."""
+        if pixels is None:
+            pixels = _decode(content)
+            if pixels is None:
+                self.add_undecodable(key, content, "does not decode")
+                return
         digest = hashlib.sha256(content).hexdigest()
-        reduced = _reduce(content)
-        if reduced is None:  # decodes to nothing: an empty image (fails the size check)
+        height, width = int(pixels.shape[0]), int(pixels.shape[1])
+        if size is None:
+            size = (width, height)
+        if width == 0 or height == 0 or size[0] == 0 or size[1] == 0:  # zero pixels: fails the size check
             self.results[key] = Measurement(stats=EMPTY_STATS, dhash=None, phash=None, digest=digest)
             return
-        pixels, width, height = reduced
         self._keys.append(key)
         self._pixels.append(pixels)
-        self._sizes.append((width, height))
+        self._sizes.append(size)
         self._digests.append(digest)
         if len(self._keys) >= self.batch:
             self.flush()
 
+    def add_undecodable(self, key: str, content: bytes, reason: str) -> None:
+        digest = hashlib.sha256(content).hexdigest()
+        self.results[key] = Measurement(stats=None, dhash=None, phash=None, digest=digest, undecodable=reason)
+
     def flush(self) -> dict[str, Measurement]:
         if self._keys:
-            stack = np.stack(self._pixels)
+            stack = reduce_images(self._pixels, MEASURE_SIDE)
             sizes = np.asarray(self._sizes, dtype=np.int64)
             grey = batch_grey(stack)  # 32 x 32: what the hashes need
             stats = batch_stats(stack, sizes[:, 0], sizes[:, 1], grey)

@@ -163,6 +163,9 @@ def _check(action: str, **params: Spec) -> dict[str, Spec]:
 
 
 CHECKS: Mapping[str, Mapping[str, Spec]] = {
+    # A file of an admitted type (PNG, JPEG, WebP, GIF by its signature) whose pixels do not decode:
+    # truncated or corrupt. Quarantined or warned items are imported with the stored file, unmeasured.
+    "decodes": _check("reject"),
     "image_size": _check(
         "reject",
         min_side=Num(1, 1, 100_000, "Smallest width or height in pixels (0-pixel images always fail)."),

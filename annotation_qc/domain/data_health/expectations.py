@@ -43,6 +43,8 @@ class Batch:
     scores: Sequence[Sequence[float] | None] = ()
     proba: Sequence[Sequence[float] | None] = ()
     n_labels: int = 0
+    #: Why each item's image did not decode (None: it decoded, or there was no image to decode).
+    undecodable: Sequence[str | None] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,12 @@ def _image_reasons(batch: Batch, checks: Mapping[str, Any], n: int) -> dict[str,
         [s.height if s is not None else (sz[1] if sz else -1) for s, sz in zip(stats, sizes, strict=True)]
     )
     known = width >= 0
+    if checks["decodes"]["enabled"]:
+        out["decodes"] = {
+            index: f"image does not decode: {reason}"
+            for index, reason in enumerate(_pad(batch.undecodable, n))
+            if reason is not None
+        }
     if checks["image_size"]["enabled"]:
         low, high = checks["image_size"]["min_side"], checks["image_size"]["max_side"]
         zero = known & ((width == 0) | (height == 0))

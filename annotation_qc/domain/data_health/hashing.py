@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.fft import dctn
 
 from annotation_qc.domain.data_health.images import as_rgb, grey_of, resize_area, resize_area_batch
 
@@ -41,10 +40,7 @@ def phash(pixels: NDArray[np.generic]) -> int:
     """Perceptual hash: the 8 x 8 lowest DCT frequencies of the 32 x 32 grey image against their median."""
     grey = grey_of(as_rgb(pixels))
     small = resize_area(grey, 32, 32)
-    low = dctn(small, type=2, norm="ortho")[:8, :8]
-    values = low.ravel()
-    median = float(np.median(values[1:]))  # the DC term only says how bright the image is
-    return _pack(values > median)
+    return int(_phash_bits(small[None])[0])
 
 
 def to_signed(value: int) -> int:
@@ -290,9 +286,33 @@ def dhash_batch(grey: NDArray[np.floating[Any]]) -> NDArray[np.uint64]:
     return _pack_rows((small[:, :, 1:] > small[:, :, :-1] + DHASH_MARGIN).reshape(-1, 64))
 
 
+def _dct_rows(size: int, count: int) -> NDArray[np.float64]:
+    """The first ``count`` rows of the orthonormal DCT-II matrix of ``size`` points (as ``scipy.fft.dct``)."""
+    k = np.arange(count, dtype=np.float64)[:, None]
+    n = np.arange(size, dtype=np.float64)[None, :]
+    basis: NDArray[np.float64] = np.sqrt(2.0 / size) * np.cos(np.pi * k * (2 * n + 1) / (2 * size))
+    basis[0] /= np.sqrt(2.0)
+    return basis
+
+
+_DCT_8_OF_32 = _dct_rows(32, 8)
+
+
 def phash_batch(grey: NDArray[np.floating[Any]]) -> NDArray[np.uint64]:
-    """:func:`phash` of an N x H x W grey stack (H, W >= 32), in one pass."""
-    small = resize_area_batch(grey, 32, 32)
-    low = dctn(small, type=2, norm="ortho", axes=(1, 2))[:, :8, :8].reshape(-1, 64)
+    """:func:`phash` of an N x H x W grey stack (H, W >= 32), in one pass.
+
+    Only the 8 x 8 lowest frequencies are needed, so they are computed as ``D @ X @ D.T`` with the
+    first 8 rows of the DCT matrix (the same values as the full 2-d DCT's corner, far fewer operations).
+    """
+    small = resize_area_batch(grey, 32, 32) if grey.shape[1:] != (32, 32) else grey
+    return _phash_bits(small)
+
+
+def _phash_bits(small: NDArray[np.floating[Any]]) -> NDArray[np.uint64]:
+    """pHash of an N x 32 x 32 grey stack: the low frequencies against their median (the DC term left out
+    of the median: it only says how bright the image is). Rounding noise (a flat image's zero frequencies)
+    is cut to 0 so that it sets no bits."""
+    low = np.matmul(np.matmul(_DCT_8_OF_32, small), _DCT_8_OF_32.T).reshape(-1, 64)
+    low = np.where(np.abs(low) < 1e-6, 0.0, low)
     median = np.median(low[:, 1:], axis=1, keepdims=True)
     return _pack_rows(low > median)

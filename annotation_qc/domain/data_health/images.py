@@ -181,8 +181,9 @@ def resize_area(grey: NDArray[np.float64], height: int, width: int) -> NDArray[n
     return out
 
 
-def resize_area_batch(grey: NDArray[np.floating[Any]], height: int, width: int) -> NDArray[np.floating[Any]]:
-    """:func:`resize_area` over the last two axes of an N x H x W stack (H >= height, W >= width)."""
+def resize_area_batch(grey: NDArray[Any], height: int, width: int) -> NDArray[np.floating[Any]]:
+    """:func:`resize_area` over axes 1 and 2 of an N x H x W (x C) stack: area average where a side
+    shrinks, nearest where it grows."""
     out = grey
     for axis, target in ((1, height), (2, width)):
         size = out.shape[axis]
@@ -191,10 +192,45 @@ def resize_area_batch(grey: NDArray[np.floating[Any]], height: int, width: int) 
             out = np.take(out, index, axis=axis)
             continue
         edges = np.floor(np.linspace(0, size, target + 1)).astype(np.int64)
-        sums = np.add.reduceat(out, edges[:-1], axis=axis)
-        shape = [1, 1, 1]
+        sums = np.add.reduceat(out, edges[:-1], axis=axis, dtype=np.float64)
+        shape = [1] * out.ndim
         shape[axis] = target
         out = sums / np.diff(edges).astype(np.float64).reshape(shape)
+    return out.astype(np.float64, copy=False)
+
+
+def _area_matrix(size: int, target: int) -> NDArray[np.float32]:
+    """``target`` x ``size`` weights of :func:`resize_area` along one axis (area average, or nearest)."""
+    matrix = np.zeros((target, size), dtype=np.float32)
+    if size >= target:
+        edges = np.floor(np.linspace(0, size, target + 1)).astype(np.int64)
+        owner = np.repeat(np.arange(target), np.diff(edges))
+        matrix[owner, np.arange(size)] = (1.0 / np.diff(edges))[owner]
+    else:
+        matrix[np.arange(target), np.floor(np.arange(target) * size / target).astype(np.int64)] = 1.0
+    return matrix
+
+
+def reduce_images(images: Sequence[NDArray[np.uint8]], side: int) -> NDArray[np.uint8]:
+    """N decoded H x W x 3 uint8 images (any sizes, none empty) to one N x side x side x 3 uint8 stack.
+
+    The same area average as :func:`resize_area`, written as two matrix products per distinct image
+    size (``A_h @ image @ A_w.T`` over the whole group), so a batch of equal-size images costs a few
+    array operations however many there are.
+    """
+    out = np.empty((len(images), side, side, 3), dtype=np.uint8)
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for index, image in enumerate(images):
+        groups.setdefault(image.shape, []).append(index)
+    for shape, members in groups.items():
+        stack = np.stack([images[i] for i in members]) if len(members) > 1 else images[members[0]][None]
+        if shape[0] == side and shape[1] == side:
+            out[members] = stack
+            continue
+        n, height, width = len(members), shape[0], shape[1]
+        rows = np.matmul(_area_matrix(height, side), stack.reshape(n, height, width * 3).astype(np.float32))
+        cols = np.matmul(rows.reshape(n, side, width, 3).transpose(0, 1, 3, 2), _area_matrix(width, side).T)
+        out[members] = np.clip(np.rint(cols.transpose(0, 1, 3, 2)), 0, 255).astype(np.uint8)
     return out
 
 
@@ -245,19 +281,31 @@ def batch_stats(
     spread = top - np.minimum(np.minimum(red, green), blue)
     saturation = (spread / np.maximum(top, 1.0)).mean(axis=1, dtype=np.float64)
     pixels_per_image = flat.shape[1]
-    keys = (flat >> 5).astype(np.int32)  # 8 bins of 32 levels
-    keys += (np.arange(3, dtype=np.int32) * HIST_BINS)[None, None, :]
-    keys += (np.arange(n, dtype=np.int32) * 3 * HIST_BINS)[:, None, None]
-    hist = np.bincount(keys.ravel(), minlength=n * 3 * HIST_BINS).reshape(n, 3 * HIST_BINS) / pixels_per_image
+    # One key per pixel for the joint 8 x 8 x 8 colour histogram (8 bins of 32 levels per channel), whose
+    # marginals are the three channel histograms: a third of the keys of counting each channel apart.
+    bins = HIST_BINS**3
+    keys = (red >> 5).astype(np.intp) * (HIST_BINS * HIST_BINS)
+    keys += (green >> 5) * HIST_BINS
+    keys += blue >> 5
+    keys += (np.arange(n, dtype=np.intp) * bins)[:, None]
+    joint = np.bincount(keys.ravel(), minlength=n * bins).reshape(n, HIST_BINS, HIST_BINS, HIST_BINS)
+    hist = (
+        np.concatenate([joint.sum(axis=(2, 3)), joint.sum(axis=(1, 3)), joint.sum(axis=(1, 2))], axis=1)
+        / pixels_per_image
+    )
+    columns = zip(
+        widths.tolist(),
+        heights.tolist(),
+        brightness.tolist(),
+        contrast.tolist(),
+        sharpness.tolist(),
+        saturation.tolist(),
+        hist.tolist(),
+        strict=True,
+    )
     return [
         ImageStats(
-            width=int(widths[i]),
-            height=int(heights[i]),
-            brightness=float(brightness[i]),
-            contrast=float(contrast[i]),
-            sharpness=float(sharpness[i]),
-            saturation=float(saturation[i]),
-            histogram=tuple(hist[i].tolist()),
+            width=w, height=h, brightness=b, contrast=c, sharpness=s, saturation=sat, histogram=tuple(hi)
         )
-        for i in range(n)
+        for w, h, b, c, s, sat, hi in columns
     ]

@@ -29,7 +29,7 @@ from annotation_qc.datahealth.services.checks import (
     batch_record,
     batch_record_rejected,
 )
-from annotation_qc.datahealth.services.measure import Measurer
+from annotation_qc.datahealth.services.measure import MEASURE_SIDE, Measurer
 from annotation_qc.domain.formats import (
     FormatError,
     ParseOptions,
@@ -43,7 +43,14 @@ from annotation_qc.domain.formats import (
 from annotation_qc.domain.formats.common import is_http_url
 from annotation_qc.exchange.limits import ImportLimits, import_limits
 from annotation_qc.exchange.models import DataImport
-from annotation_qc.exchange.services.images import ImageInfo, image_store, inspect_image, stored_delete
+from annotation_qc.exchange.services.images import (
+    DecodedImage,
+    ImageInfo,
+    Undecodable,
+    decode_image,
+    image_store,
+    stored_delete,
+)
 from annotation_qc.exchange.services.remote_images import images_fetch
 from annotation_qc.exchange.services.sources import Source, source_open
 from annotation_qc.labeling.models import Item
@@ -279,12 +286,37 @@ class CheckedImages:
     #: Statistics, hashes and digests of the decoded images (a batch at a time), for the data-health checks.
     measurer: Measurer = field(default_factory=Measurer)
 
-    def keep(self, item: SourceItem, content: bytes, info: ImageInfo, name: str, stored: list[str]) -> None:
-        self.measurer.add(item.external_id, content)
+    def keep(
+        self,
+        item: SourceItem,
+        content: bytes,
+        image: DecodedImage | Undecodable,
+        name: str,
+        stored: list[str],
+    ) -> None:
+        info = self.measure(item, content, image)
+        if info is None:
+            return
         if not self.rejected:  # once anything is rejected nothing is imported: stop storing
             name = image_store(content=content)
             stored.append(name)
         self.by_item[item.external_id] = (name, info)
+
+    def measure(
+        self, item: SourceItem, content: bytes, image: DecodedImage | Undecodable
+    ) -> ImageInfo | None:
+        """Hand the decoded pixels to the measurement; for an image that does not decode, record it for
+        the ``decodes`` check and return its size from the header or the file (None, rejected: neither)."""
+        if isinstance(image, DecodedImage):
+            self.measurer.add(item.external_id, content, image.pixels, (image.info.width, image.info.height))
+            return image.info
+        width = image.width if image.width else item.width
+        height = image.height if image.height else item.height
+        if not width or not height:
+            self.rejected.append(Rejection(item.row, f"{image.reason}; and the file states no size for it"))
+            return None
+        self.measurer.add_undecodable(item.external_id, content, image.reason)
+        return ImageInfo(kind=image.kind, width=width, height=height)
 
 
 def _needs_download(item: SourceItem, match: str | Rejection | None, copy_images: bool) -> bool:
@@ -329,16 +361,18 @@ def _images(
             except FormatError as exc:
                 checked.rejected.append(Rejection(item.row, str(exc)))
                 continue
-            info = _inspect(content, limits)
-            if isinstance(info, str):
-                checked.rejected.append(Rejection(item.row, f"image '{match}': {info}"))
+            decoded = _decode(content, limits)
+            if isinstance(decoded, str):
+                checked.rejected.append(Rejection(item.row, f"image '{match}': {decoded}"))
                 continue
-            checked.keep(item, content, info, match, stored)
+            checked.keep(item, content, decoded, match, stored)
     return checked
 
 
-def _inspect(content: bytes, limits: ImportLimits) -> ImageInfo | str:
-    return inspect_image(content, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels)
+def _decode(content: bytes, limits: ImportLimits) -> DecodedImage | Undecodable | str:
+    return decode_image(
+        content, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels, side=MEASURE_SIDE
+    )
 
 
 def _check_download(
@@ -349,16 +383,18 @@ def _check_download(
     stored: list[str],
     copy_images: bool,
 ) -> None:
-    info = body if isinstance(body, str) else _inspect(body, limits)
-    if isinstance(info, str):
-        checked.rejected.append(Rejection(item.row, f"image URL: {info}"))
-    elif copy_images and isinstance(body, bytes):
+    decoded = body if isinstance(body, str) else _decode(body, limits)
+    if isinstance(decoded, str):
+        checked.rejected.append(Rejection(item.row, f"image URL: {decoded}"))
+        return
+    assert isinstance(body, bytes)
+    if copy_images:
         name = posixpath.basename(urlsplit(item.image).path) or "image"
-        checked.keep(item, body, info, name, stored)
-    else:
+        checked.keep(item, body, decoded, name, stored)
+        return
+    info = checked.measure(item, body, decoded)  # downloaded to measure it: measure the rest too
+    if info is not None:
         checked.at_url[item.external_id] = info
-        if isinstance(body, bytes):  # downloaded to measure it: measure the rest too
-            checked.measurer.add(item.external_id, body)
 
 
 def _size_problems(

@@ -1,0 +1,100 @@
+"""Each imported image is decoded once (the import's own check and the data-health measurement share the
+decode), and an image that does not decode is rejected, quarantined or only warned about, as configured."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from PIL import Image
+
+from annotation_qc.datahealth.models import BatchReport, ItemHealth, Quarantine
+from annotation_qc.labeling.models import Item
+from tests.api.conftest import World
+from tests.api.exchange_helpers import imported, job, upload
+from tests.api.test_data_health_imports import configure, scene, upload_images
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+
+
+def truncated(seed: int) -> bytes:
+    """A PNG cut short: its signature and header are fine (type and size known), its pixels are not."""
+    whole = scene(seed)
+    return whole[: len(whole) // 2]
+
+
+def test_each_image_is_opened_and_decoded_once(world: World, capture: Any) -> None:
+    opened = mock.Mock(wraps=Image.open)
+    with mock.patch("PIL.Image.open", opened):
+        report = imported(
+            world,
+            capture,
+            multipart=True,
+            format="images",
+            images=[upload(f"{i}.png", scene(i)) for i in range(6)],
+        )
+    assert report["created"] == 6
+    assert opened.call_count == 6
+    assert ItemHealth.objects.filter(project=world.project, dhash__isnull=False).count() == 6
+
+
+def test_undecodable_image_rejects_the_import_by_default(world: World, capture: Any) -> None:
+    response = upload_images(world, capture, {"ok.png": scene(1), "cut.png": truncated(2)})
+    result = job(world, response.json()["job_id"])
+    assert result["status"] == "failed"
+    (problem,) = result["result"]["rejected"]
+    assert problem["reason"].startswith("decodes: image does not decode: not a readable png image")
+    assert not Item.objects.filter(external_id__in=["ok.png", "cut.png"]).exists()
+    assert BatchReport.objects.get().failures[0]["check"] == "decodes"
+
+
+def test_undecodable_image_can_be_quarantined(world: World, capture: Any) -> None:
+    configure(world, {"checks": {"decodes": {"action": "quarantine"}}})
+    report = imported(
+        world,
+        capture,
+        multipart=True,
+        format="images",
+        images=[upload("ok.png", scene(1)), upload("cut.png", truncated(2))],
+    )
+    assert report["created"] == 2
+    (failure,) = report["data_health"]["failures"]
+    assert (failure["external_id"], failure["check"]) == ("cut.png", "decodes")
+    assert failure["action"] == "quarantine"
+    held = Quarantine.objects.get()
+    assert held.item.external_id == "cut.png"
+    assert held.reasons[0]["check"] == "decodes"
+    cut = Item.objects.get(external_id="cut.png")
+    assert (cut.width, cut.height, cut.open_slots) == (80, 60, 0)  # size from the header
+    assert cut.image  # the file is kept for the manager to look at
+    health = ItemHealth.objects.get(item=cut)
+    assert health.stats == {}
+    assert health.dhash is None
+    assert len(health.digest) == 64
+
+
+def test_undecodable_image_can_only_warn(world: World, capture: Any) -> None:
+    configure(world, {"checks": {"decodes": {"action": "warn"}}})
+    report = imported(
+        world, capture, multipart=True, format="images", images=[upload("cut.png", truncated(3))]
+    )
+    assert report["data_health"]["warned"] == 1
+    assert Item.objects.get(external_id="cut.png").open_slots >= 1
+
+
+def test_not_an_image_is_refused_whatever_the_decode_action(world: World, capture: Any) -> None:
+    configure(world, {"checks": {"decodes": {"action": "warn"}}})
+    response = upload_images(world, capture, {"fake.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 40})
+    result = job(world, response.json()["job_id"])
+    assert result["status"] == "failed"
+    assert not Item.objects.filter(external_id="fake.png").exists()
+
+
+def test_bad_decode_action_is_400_naming_the_field(world: World) -> None:
+    url = f"/api/v1/projects/{world.project.pk}/data-health/settings/"
+    response = world.client("manager").patch(
+        url, {"config": {"checks": {"decodes": {"action": "ignore"}}}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "config.checks.decodes.action" in response.json()["errors"]

@@ -48,6 +48,11 @@ class ItemHealth(models.Model):
         default=0.0,
         help_text="Coverage boost currently added to the item's priority (see services.coverage).",
     )
+    placement_shift = models.FloatField(
+        default=0.0,
+        help_text="Outlier placement currently added to the item's priority (+ first, - last). Boost and "
+        "shift are added to every queue order written, a prioritisation run's included.",
+    )
     scored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

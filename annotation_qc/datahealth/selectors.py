@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+import numpy as np
+from django.db.models import F, QuerySet
+from numpy.typing import NDArray
 
 from annotation_qc.datahealth.models import AuditEvent, BatchReport, ItemHealth, Quarantine, RetentionRun
 from annotation_qc.domain.alerts import AlertCondition
@@ -90,3 +93,24 @@ def drift_conditions(*, project: Project, batches: int, min_effect: float) -> tu
                 AlertCondition(subject=found["subject"], message=found["message"], data=found["data"])
             )
     return tuple(sorted(conditions, key=lambda c: c.subject))
+
+
+def priority_adjustments(*, item_ids: Sequence[int] | NDArray[np.int64]) -> NDArray[np.float64]:
+    """What data health adds to each item's queue priority (coverage boost + outlier placement), in the
+    order of ``item_ids`` (0 for items without a row)."""
+    ids = np.asarray(item_ids, dtype=np.int64)
+    out = np.zeros(len(ids), dtype=np.float64)
+    if not len(ids):
+        return out
+    rows = (
+        ItemHealth.objects.filter(item_id__in=ids.tolist())
+        .exclude(priority_boost=0.0, placement_shift=0.0)
+        .annotate(total=F("priority_boost") + F("placement_shift"))
+        .values_list("item_id", "total")
+    )
+    found = np.array(list(rows), dtype=np.float64).reshape(-1, 2)
+    if len(found):
+        order = np.argsort(ids, kind="stable")
+        positions = order[np.searchsorted(ids, found[:, 0].astype(np.int64), sorter=order)]
+        out[positions] = found[:, 1]
+    return out

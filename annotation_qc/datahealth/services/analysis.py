@@ -14,18 +14,19 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from numpy.typing import NDArray
 
 from annotation_qc.core import jobs
 from annotation_qc.core.models import Job
-from annotation_qc.datahealth.models import BatchReport, ItemHealth, Quarantine
+from annotation_qc.datahealth.models import BatchReport, ItemHealth
 from annotation_qc.datahealth.services.checks import quarantine_items
 from annotation_qc.datahealth.services.config import project_config
 from annotation_qc.domain.data_health.drift import compare
 from annotation_qc.domain.data_health.images import STAT_NAMES, ImageStats, stats_vector
 from annotation_qc.domain.data_health.outliers import TooFewToFit, fit_outliers
+from annotation_qc.domain.data_health.queue import placement_shift
 from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Annotation, Item, Prediction
 from annotation_qc.labeling.services.imports import features_from_bytes
@@ -35,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 REFERENCE_MAX = 20_000
 CHUNK = 5000
-#: Added to (first) or taken from (last) an outlier's priority.
-OUTLIER_SHIFT = 1_000_000.0
 
 
 def batch_analyse_enqueue(*, data_import_id: int, user_id: int | None = None) -> int:
@@ -274,8 +273,9 @@ def _outliers(
     scores, flagged = model.flag(batch_matrix)
     outlier_ids = [ids[i] for i in np.flatnonzero(flagged).tolist()]
     with transaction.atomic():
-        # Placed once: an item an earlier analysis (or a retried one) already flagged keeps its place
-        # and is not shifted again; scores and places commit together.
+        # Placed once: an item an earlier analysis (or a retried one) already flagged is not held for review
+        # again; first and last are a stored shift (see outliers_place), so placing again moves nothing.
+        # Scores and places commit together.
         already = {
             pk
             for chunk in _chunks(outlier_ids)
@@ -284,10 +284,12 @@ def _outliers(
             )
         }
         outlier_scores_store(project=project, item_ids=ids, scores=scores, flagged=flagged)
+        fresh = [pk for pk in outlier_ids if pk not in already]
         placed = outliers_place(
             project=project,
-            item_ids=[pk for pk in outlier_ids if pk not in already],
+            item_ids=fresh if settings["placement"] == "review" else outlier_ids,
             placement=settings["placement"],
+            scored_ids=ids,
         )
     return {
         "status": "scored",
@@ -323,22 +325,45 @@ def outlier_scores_store(
 
 
 @transaction.atomic
-def outliers_place(*, project: Project, item_ids: list[int], placement: str) -> int:
-    """Queue outliers first or last (a priority shift), or hold them for review (a quarantine)."""
-    if not item_ids or placement == "none":
-        return 0
+def outliers_place(
+    *, project: Project, item_ids: list[int], placement: str, scored_ids: Sequence[int] = ()
+) -> int:
+    """Queue outliers first or last, or hold them for review (a quarantine).
+
+    First and last are a priority shift stored per item (``ItemHealth.placement_shift``) and added to
+    both priority columns now, and to every order a prioritisation run writes later (so a run keeps it).
+    The other items scored with them (``scored_ids``) lose any shift they had. Returns items placed.
+    """
+    from annotation_qc.prioritization.services.priorities import shift_priorities
+
     if placement == "review":
+        if not item_ids:
+            return 0
         return quarantine_items(
             project_id=project.pk,
             reasons={pk: [{"check": "outlier", "reason": "isolation-forest outlier"}] for pk in item_ids},
         )
-    shift = OUTLIER_SHIFT if placement == "first" else -OUTLIER_SHIFT
-    held = Quarantine.objects.filter(item_id__in=item_ids, status=Quarantine.Status.HELD).values("item_id")
-    return (
-        Item.objects.filter(pk__in=item_ids, is_gold=False)
-        .exclude(pk__in=held)
-        .update(priority=F("priority") + shift)
+    shift = placement_shift(placement)
+    flagged = set(
+        Item.objects.filter(pk__in=item_ids, project=project, is_gold=False).values_list("pk", flat=True)
     )
+    ids = sorted(set(scored_ids) | flagged)
+    if not ids:
+        return 0
+    old = dict(ItemHealth.objects.filter(item_id__in=ids).values_list("item_id", "placement_shift"))
+    new = {pk: (shift if pk in flagged else 0.0) for pk in ids}
+    changed = [pk for pk in ids if new[pk] != old.get(pk, 0.0)]
+    ItemHealth.objects.bulk_create(
+        [ItemHealth(item_id=pk, project=project, placement_shift=new[pk]) for pk in changed],
+        batch_size=CHUNK,
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["placement_shift"],
+    )
+    shift_priorities(
+        np.array(changed, dtype=np.int64), np.array([new[pk] - old.get(pk, 0.0) for pk in changed])
+    )
+    return len(flagged) if shift else 0
 
 
 def _alert(project: Project) -> None:

@@ -70,6 +70,12 @@ def _annotation_figures(project: Project) -> tuple[Counter[str], list[int], list
     return labels, per_image, sizes
 
 
+def annotation_box_figures(project: Project) -> tuple[list[int], list[float]]:
+    """Boxes per labeled image and each box's sqrt(box area / image area), over regular annotations."""
+    _, per_image, sizes = _annotation_figures(project)
+    return per_image, sizes
+
+
 def _predicted_labels(project: Project) -> Counter[str]:
     counts: Counter[str] = Counter()
     rows = (
@@ -145,18 +151,21 @@ def _gaps(report: dict[str, Any]) -> dict[str, float]:
 def coverage_boost_apply(*, project: Project) -> dict[str, Any]:
     """Add ``boost`` x shortfall to the priority of open items that fill a gap (replacing an earlier boost).
 
-    The boost stays recorded per item (``ItemHealth.priority_boost``) so that applying again replaces it.
-    A prioritisation run that rewrites priorities drops it until the boost is applied again.
+    The boost stays recorded per item (``ItemHealth.priority_boost``) so that applying again replaces it,
+    and is added to every order a prioritisation run writes (so a run keeps it; see
+    ``prioritization.services.scoring.score_range``). Both priority columns move by the change.
     """
+    from annotation_qc.prioritization.services.priorities import shift_priorities
+
     report = coverage_report(project=project, attributes=[])
     gaps = _gaps(report)
     attributes = list(report["attributes"])
     rows = list(
         Item.objects.filter(project=project, is_gold=False, open_slots__gt=0)
         .order_by("pk")
-        .values_list("pk", "priority", "metadata")
+        .values_list("pk", "metadata")
     )
-    ids = [pk for pk, _, _ in rows]
+    ids = [pk for pk, _ in rows]
     predicted: dict[int, list[str]] = {}
     labels = list(project.labels)
     for start in range(0, len(ids), CHUNK):
@@ -169,17 +178,18 @@ def coverage_boost_apply(*, project: Project) -> dict[str, Any]:
     values = [
         predicted.get(pk, [])
         + [f"{a}:{(meta or {}).get(a)}" for a in attributes if isinstance(meta, dict) and a in meta]
-        for pk, _, meta in rows
+        for pk, meta in rows
     ]
     boosts = cov.priority_boost(values, gaps, boost=float(report["boost"]))
     old = dict(ItemHealth.objects.filter(item_id__in=ids).values_list("item_id", "priority_boost"))
     changed = [
-        (pk, priority - old.get(pk, 0.0) + b, b)
-        for (pk, priority, _), b in zip(rows, boosts.tolist(), strict=True)
+        (pk, b - old.get(pk, 0.0), b)
+        for pk, b in zip(ids, boosts.tolist(), strict=True)
         if b != old.get(pk, 0.0)
     ]
-    Item.objects.bulk_update(
-        [Item(pk=pk, priority=priority) for pk, priority, _ in changed], ["priority"], batch_size=CHUNK
+    shift_priorities(
+        np.array([pk for pk, _, _ in changed], dtype=np.int64),
+        np.array([delta for _, delta, _ in changed], dtype=np.float64),
     )
     ItemHealth.objects.bulk_create(
         [ItemHealth(item_id=pk, project=project, priority_boost=b) for pk, _, b in changed],

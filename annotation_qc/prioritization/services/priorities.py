@@ -40,3 +40,32 @@ def write_priorities(field: str, item_ids: np.ndarray[Any, Any], scores: np.ndar
                 f"UPDATE {table} SET {column} = %s WHERE id = %s",
                 list(zip(scores.astype(float).tolist(), item_ids.tolist(), strict=True)),
             )
+
+
+def shift_priorities(item_ids: np.ndarray[Any, Any], deltas: np.ndarray[Any, Any]) -> None:
+    """Add ``deltas`` to both priority columns of the given items (live and standby), in place.
+
+    Used when what is added to the strategy's scores changes (data health's boost and outlier placement):
+    an increment, so it composes with a run writing the standby column meanwhile, whose chunks read the
+    adjustments when they write (see ``scoring.score_range``).
+    """
+    keep = np.asarray(deltas, dtype=np.float64) != 0.0
+    ids = np.asarray(item_ids, dtype=np.int64)[keep]
+    values = np.asarray(deltas, dtype=np.float64)[keep]
+    if not len(ids):
+        return
+    table = Item._meta.db_table
+    first, second = PRIORITY_FIELDS
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET {first} = {first} + s.delta, {second} = {second} + s.delta "
+                "FROM (SELECT UNNEST(%s::bigint[]) AS id, UNNEST(%s::float8[]) AS delta) AS s "
+                f"WHERE {table}.id = s.id",
+                [ids.tolist(), values.tolist()],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {first} = {first} + %s, {second} = {second} + %s WHERE id = %s",
+                [(d, d, i) for i, d in zip(ids.tolist(), values.tolist(), strict=True)],
+            )

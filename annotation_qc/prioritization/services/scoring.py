@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from annotation_qc.datahealth.selectors import priority_adjustments
 from annotation_qc.domain.active_learning import (
     Committee,
     diverse_top_k,
@@ -20,6 +21,7 @@ from annotation_qc.domain.active_learning import (
     train_committee,
 )
 from annotation_qc.domain.active_learning.detection import box_scores_from_payloads
+from annotation_qc.domain.data_health.queue import compose_priority
 from annotation_qc.labeling.models import Item
 from annotation_qc.prioritization.models import PriorityRun
 from annotation_qc.prioritization.services.data import (
@@ -111,7 +113,16 @@ def _committee(project: Project, field: str, strategy: str) -> Plan:
 def score_range(
     *, project: Project, run: PriorityRun, committee: Committee | None, lo: int, hi: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Scores of the open items with ids in [lo, hi)."""
+    """The queue priority of the open items with ids in [lo, hi): the strategy's scores with data
+    health's adjustments (coverage boost, outlier placement) added, so a run keeps them."""
+    ids, scores = _strategy_scores(project=project, run=run, committee=committee, lo=lo, hi=hi)
+    return ids, compose_priority(scores, priority_adjustments(item_ids=ids))
+
+
+def _strategy_scores(
+    *, project: Project, run: PriorityRun, committee: Committee | None, lo: int, hi: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The strategy's scores of the open items with ids in [lo, hi)."""
     strategy, versions = run.strategy, tuple(run.prediction_versions)
     spec = get_strategy(strategy)
     if committee is None and get_strategy(run.used_strategy).needs == "positions":

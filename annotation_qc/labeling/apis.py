@@ -15,11 +15,12 @@ from annotation_qc.core.pagination import DefaultPagination
 from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.core.storage import image_response
 from annotation_qc.core.throttles import AnnotatorLoopThrottle
+from annotation_qc.datahealth.services.intake import items_import_checked
 from annotation_qc.domain.payloads import canonical_payload
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
 from annotation_qc.labeling.permissions import IsTaskAnnotator
-from annotation_qc.labeling.services.imports import items_import, predictions_import
+from annotation_qc.labeling.services.imports import predictions_import
 from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ML_ENGINEER, ProjectApi
 from annotation_qc.workflow.dispatch_pipeline import task_next
 from annotation_qc.workflow.submit_pipeline import annotation_submit, task_skip
@@ -122,8 +123,12 @@ class ItemImportApi(ProjectApi):
     def post(self, request: Request, project_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        items = items_import(project=self.project, rows=data.validated_data["items"])
-        return Response({"created": len(items)}, status=status.HTTP_201_CREATED)
+        intake = items_import_checked(
+            project=self.project, rows=data.validated_data["items"], user_id=request.user.pk
+        )
+        return Response(
+            {"created": intake.created, "data_health": intake.summary}, status=status.HTTP_201_CREATED
+        )
 
 
 class PredictionImportApi(ProjectApi):

@@ -43,6 +43,7 @@ from annotation_qc.core.outbound import is_public_address, literal_host_problem,
 from annotation_qc.core.sealed import seal, unseal
 from annotation_qc.core.storage import IMAGE_MEDIA_TYPES, StorageUnavailable
 from annotation_qc.core.tokens import hex_tokens, public_token
+from annotation_qc.datahealth.services.intake import rows_checked_write
 from annotation_qc.domain.formats import sniff_image
 from annotation_qc.domain.formats.sidecar import MAX_SIDECAR_BYTES, Sidecar, parse_sidecar, stem
 from annotation_qc.exchange.limits import import_limits
@@ -165,10 +166,24 @@ class SyncReport:
     rejected: list[dict[str, str]] = field(default_factory=list)
     rejected_total: int = 0
 
+    #: The data-health summary of the batches written (counts summed, failures capped).
+    data_health: dict[str, Any] = field(default_factory=dict)
+
     def reject(self, key: str, reason: str) -> None:
         self.rejected_total += 1
         if len(self.rejected) < REPORT_MAX_KEYS:
             self.rejected.append({"key": key, "reason": reason})
+
+    def health(self, summary: dict[str, Any]) -> None:
+        merged = self.data_health or {"checks": summary["checks"], "counts": {}, "failures": []}
+        for check, per in summary["counts"].items():
+            for action, count in per.items():
+                merged["counts"].setdefault(check, {})
+                merged["counts"][check][action] = merged["counts"][check].get(action, 0) + count
+        merged["failures"] = (merged["failures"] + summary["failures"])[:REPORT_MAX_KEYS]
+        for key in ("failures_total", "quarantined", "warned", "rejected"):
+            merged[key] = merged.get(key, 0) + summary[key]
+        self.data_health = merged
 
 
 def source_sync_start(*, source: BucketSource, user_id: int | None, full: bool = False) -> SourceSync:
@@ -372,6 +387,7 @@ def _result(report: SyncReport, source: BucketSource) -> dict[str, Any]:
         "rejected": report.rejected,
         "rejected_total": report.rejected_total,
         "cursor": source.cursor,
+        "data_health": report.data_health,
     }
 
 
@@ -500,9 +516,25 @@ class _Run:
                 report.reject(entry.key, f"changed since the last sync: {measured[entry.key]}")
         with transaction.atomic():
             if rows:
-                ids = items_insert(project=source.project, rows=rows)
-                _write_objects(source, objects, ids, parsed.etags)
-                report.created += len(ids)
+                # The project's data-health checks (datahealth app): refused keys are reported, held items
+                # quarantined, the batch audited.
+                def create(kept: list[int]) -> list[int]:
+                    ids = items_insert(project=source.project, rows=[rows[i] for i in kept])
+                    _write_objects(source, [objects[i] for i in kept], ids, parsed.etags)
+                    return ids
+
+                intake = rows_checked_write(
+                    project=source.project,
+                    rows=rows,
+                    write=create,
+                    actor_id=None,
+                    origin=f"bucket source {source.pk}",
+                    all_or_nothing=False,
+                )
+                for index, reason in intake.rejected.items():
+                    report.reject(objects[index][0].key, reason)
+                report.created += intake.created
+                report.health(intake.summary)
             if gold_rows:
                 golds = gold_import(project=source.project, rows=gold_rows, user=source.created_by)
                 _write_objects(source, gold_objects, [g.item_id for g in golds], parsed.etags)

@@ -1,0 +1,143 @@
+"""The data-health checks for items that arrive without an import file: the JSON items API and bucket sync.
+
+:func:`rows_checked_write` is the one entry point: it runs the project's checks on the rows (as
+:func:`checks.batch_check` does for file imports), leaves out the rows a ``reject`` check refuses (or, all
+or nothing, refuses them all with a 400 naming each row), has the caller write the others, quarantines the
+items a ``quarantine`` check holds, and records the import in the audit log, all in one transaction. The
+images of these items are not fetched here (URLs, bucket objects measured from their head), so the checks
+on pixels (decode, blank, duplicates) do not run; sizes, aspect ratio, metadata and features do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from annotation_qc.core.exceptions import ServiceError
+from annotation_qc.datahealth.models import AuditEvent
+from annotation_qc.datahealth.services.audit import audit_record
+from annotation_qc.datahealth.services.checks import batch_check, quarantine_items
+from annotation_qc.domain.formats import SourceItem
+from annotation_qc.projects.models import Project
+
+#: The request field a failing check names in a 400 of the items API.
+CHECK_FIELDS = {
+    "image_size": "width",
+    "aspect_ratio": "width",
+    "metadata": "metadata",
+    "features": "features",
+    "predictions": "scores",
+}
+
+#: ``write(kept)``: writes ``rows[i]`` for each index in ``kept`` and returns the new items' ids, in order.
+Writer = Callable[[list[int]], list[int]]
+
+
+@dataclass(frozen=True)
+class Intake:
+    created: int
+    #: {row index: reason} of rows a ``reject`` check left out (always empty with ``all_or_nothing``).
+    rejected: dict[int, str]
+    #: The per-batch data-health summary (checks run, counts, failures, quarantined, warned).
+    summary: dict[str, Any]
+
+
+def _source_items(rows: Sequence[Mapping[str, Any]]) -> list[SourceItem]:
+    return [
+        SourceItem(
+            row=f"items[{index}]",
+            external_id=str(row["external_id"]),
+            image=str(row.get("image_url") or row.get("image") or ""),
+            width=row.get("width"),
+            height=row.get("height"),
+            metadata=row.get("metadata") or {},
+        )
+        for index, row in enumerate(rows)
+    ]
+
+
+def rows_checked_write(
+    *,
+    project: Project,
+    rows: Sequence[Mapping[str, Any]],
+    write: Writer,
+    actor_id: int | None,
+    origin: str,
+    all_or_nothing: bool,
+) -> Intake:
+    """Check ``rows`` (item rows as the labeling import takes them), write the admitted ones with ``write``,
+    quarantine and audit. ``origin`` names where they came from in the audit log ("items API", "bucket
+    source 3"). With ``all_or_nothing`` a rejected row refuses every row (ServiceError naming each)."""
+    items = _source_items(rows)
+    sizes = {
+        item.external_id: (int(item.width), int(item.height))
+        for item in items
+        if item.width is not None and item.height is not None
+    }
+    health = batch_check(
+        project=project,
+        items=items,
+        measured={},
+        sizes=sizes,
+        features=[row.get("features") for row in rows],
+    )
+    health.notes.clear()  # no image of these rows is fetched: the pixel checks do not apply
+    rejected: dict[int, str] = {}
+    for failure in health.outcome.failures:
+        if failure.action == "reject":
+            rejected.setdefault(failure.index, f"{failure.check}: {failure.reason}")
+    if rejected and all_or_nothing:
+        errors: dict[str, list[str]] = {}
+        for failure in health.outcome.failures:
+            if failure.action == "reject":
+                field = CHECK_FIELDS.get(failure.check, failure.check)
+                errors.setdefault(f"items[{failure.index}].{field}", []).append(
+                    f"{failure.check}: {failure.reason}"
+                )
+        raise ServiceError(
+            f"{len(rejected)} item(s) fail the project's data-health checks; nothing was imported.",
+            errors=errors,
+        )
+    kept = [index for index in range(len(rows)) if index not in rejected]
+    with transaction.atomic():
+        ids = write(kept) if kept else []
+        by_index = dict(zip(kept, ids, strict=True))
+        reasons: dict[int, list[dict[str, str]]] = {}
+        for failure in health.outcome.failures:
+            if failure.action == "quarantine" and failure.index in by_index:
+                reasons.setdefault(by_index[failure.index], []).append(
+                    {"check": failure.check, "reason": failure.reason}
+                )
+        held = quarantine_items(project_id=project.pk, reasons=reasons)
+        summary = health.summary(rejected=False)
+        summary["quarantined"] = held
+        summary["rejected"] = len(rejected)
+        audit_record(
+            project_id=project.pk,
+            actor_id=actor_id,
+            action=AuditEvent.Action.IMPORT,
+            target=origin,
+            details={
+                "origin": origin,
+                "created": len(ids),
+                "rejected": len(rejected),
+                "quarantined": held,
+                "warned": summary["warned"],
+            },
+        )
+    return Intake(created=len(ids), rejected=rejected, summary=summary)
+
+
+def items_import_checked(*, project: Project, rows: list[dict[str, Any]], user_id: int | None) -> Intake:
+    """The JSON items API: all or nothing, as the API has always been, through the data-health checks."""
+    from annotation_qc.labeling.services.imports import items_import
+
+    def write(kept: list[int]) -> list[int]:
+        return [item.pk for item in items_import(project=project, rows=[rows[i] for i in kept])]
+
+    return rows_checked_write(
+        project=project, rows=rows, write=write, actor_id=user_id, origin="items API", all_or_nothing=True
+    )

@@ -1,0 +1,126 @@
+"""The JSON items API and bucket sync go through the project's data-health checks and the audit log, like
+file imports: reject (the API all or nothing with a 400 naming the row; the sync reports the key),
+quarantine (imported, held out of the queue) and warn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from annotation_qc.datahealth.models import AuditEvent, Quarantine
+from annotation_qc.labeling.models import Item
+from tests.api.conftest import World
+from tests.api.test_bucket_sources import create, customer_bucket, source_body, sync  # noqa: F401
+from tests.api.test_data_health_imports import configure
+from tests.s3 import MotoServer
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+
+
+def row(external_id: str, width: int = 40, height: int = 30, **extra: Any) -> dict[str, Any]:
+    return {
+        "external_id": external_id,
+        "image_url": f"https://img.example/{external_id}.png",
+        "width": width,
+        "height": height,
+        **extra,
+    }
+
+
+def post_items(world: World, rows: list[dict[str, Any]]) -> Any:
+    return world.client("ml_engineer").post(
+        f"/api/v1/projects/{world.project.pk}/items/", {"items": rows}, format="json"
+    )
+
+
+def test_items_api_rejects_all_naming_the_row_and_field(world: World) -> None:
+    configure(world, {"checks": {"metadata": {"required": {"site": "string"}}}})
+    before = Item.objects.count()
+    response = post_items(
+        world, [row("ok", metadata={"site": "north"}), row("bare"), row("typed", metadata={"site": 3})]
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["items[1].metadata"] == ["metadata: metadata: 'site' missing"]
+    assert errors["items[2].metadata"] == ["metadata: metadata: 'site' is not a string"]
+    assert "items[0].metadata" not in errors
+    assert Item.objects.count() == before
+    assert not AuditEvent.objects.filter(action="import").exists()
+
+
+def test_items_api_quarantines_warns_and_audits(world: World) -> None:
+    configure(
+        world,
+        {
+            "checks": {
+                "aspect_ratio": {"max_ratio": 3.0, "action": "quarantine"},
+                "image_size": {"max_side": 1000, "action": "warn"},
+            }
+        },
+    )
+    response = post_items(world, [row("wide", 400, 100), row("big", 2000, 1500), row("fine")])
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["created"] == 3
+    health = body["data_health"]
+    assert health["quarantined"] == 1
+    assert health["warned"] == 1
+    assert {(f["external_id"], f["check"]) for f in health["failures"]} == {
+        ("wide", "aspect_ratio"),
+        ("big", "image_size"),
+    }
+    held = Quarantine.objects.get()
+    assert held.item.external_id == "wide"
+    assert Item.objects.get(external_id="wide").open_slots == 0
+    assert Item.objects.get(external_id="big").open_slots >= 1
+    event = AuditEvent.objects.get(action="import")
+    assert event.actor == world.users["ml_engineer"]
+    assert event.target == "items API"
+    assert event.details["created"] == 3
+    assert event.details["quarantined"] == 1
+
+
+def test_items_api_features_check(world: World) -> None:
+    assert post_items(world, [row("a", features=[1.0, 2.0])]).status_code == 201
+    response = post_items(world, [row("b", features=[1.0, 2.0, 3.0])])
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["items[0].features"]
+    assert message == "features: features: expected 2 values, got 3"
+
+
+def test_bucket_sync_goes_through_the_checks_and_the_audit_log(
+    world: World,
+    capture: Any,
+    moto_server: MotoServer,
+    customer_bucket: Any,  # noqa: F811
+) -> None:
+    _, bucket = customer_bucket
+    configure(
+        world,
+        {
+            "checks": {
+                "image_size": {"min_side": 12, "action": "reject"},
+                "aspect_ratio": {"max_ratio": 1.3, "action": "quarantine"},
+            }
+        },
+    )
+    source = create(world, source_body(moto_server, bucket, pattern="*.png"))
+    result = sync(world, capture, source["id"])["result"]
+    # a.png 40x30 and c/d.png 16x12 (ratio 1.33) are held; b.png 20x10 is refused; fake.png is not an image.
+    assert result["created"] == 2
+    reasons = {r["key"]: r["reason"] for r in result["rejected"]}
+    assert reasons["shots/b.png"].startswith("image_size: 20x10 pixels")
+    assert "shots/fake.png" in reasons
+    assert not Item.objects.filter(external_id="b.png").exists()
+    held = set(Quarantine.objects.values_list("item__external_id", flat=True))
+    assert held == {"a.png", "c/d.png"}
+    assert result["data_health"]["quarantined"] == 2
+    assert result["data_health"]["counts"]["image_size"] == {"reject": 1}
+    event = AuditEvent.objects.get(action="import")
+    assert event.target == f"bucket source {source['id']}"
+    assert event.details["created"] == 2
+    # A resync finds nothing new and changes nothing.
+    again = sync(world, capture, source["id"], full=True)["result"]
+    assert again["created"] == 0
+    assert Quarantine.objects.count() == 2

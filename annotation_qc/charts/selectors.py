@@ -174,6 +174,103 @@ def queue_scores(*, project: Project, bins: int = 20) -> ChartData:
     return ChartData(["start", "end", "count"], histogram_bins(values, bins=bins))
 
 
+#: Metadata attributes charted: the coverage targets' first, then the most common keys among recent items.
+CHART_ATTRIBUTES = 10
+#: Recent items whose metadata keys are looked at to find the attributes worth charting.
+ATTRIBUTE_SAMPLE = 2000
+
+
+def _chart_attributes(project: Project, targeted: list[str]) -> list[str]:
+    """Attributes to chart: those with coverage targets, then keys with scalar values that most of the
+    latest items carry (a bucket source's own bookkeeping left out)."""
+    from annotation_qc.labeling.models import Item
+
+    seen: Counter[str] = Counter()
+    for metadata in (
+        Item.objects.filter(project=project, is_gold=False)
+        .order_by("-pk")
+        .values_list("metadata", flat=True)[:ATTRIBUTE_SAMPLE]
+    ):
+        if isinstance(metadata, dict):
+            seen.update(
+                k
+                for k, v in metadata.items()
+                if isinstance(v, str | int | float | bool) and 0 < len(k) <= 100
+            )
+    common = [
+        k
+        for k, _ in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
+        if k != "source_url" and "__" not in k and k.replace("_", "").replace("-", "").isalnum()
+    ]
+    return list(dict.fromkeys([*targeted, *common]))[:CHART_ATTRIBUTES]
+
+
+def metadata_attributes(*, project: Project) -> ChartData:
+    """Items, labeled items and (with an export) exported items per value of each metadata attribute, with
+    the shares among labeled items, the ML team's target share and whether the value is under it."""
+    from annotation_qc.datahealth.services.config import project_config
+    from annotation_qc.datahealth.services.coverage import coverage_report
+
+    targeted = list(project_config(project.pk)["coverage"]["attributes"])
+    report = coverage_report(project=project, attributes=_chart_attributes(project, targeted))
+    columns = [
+        "attribute",
+        "value",
+        "items",
+        "labeled",
+        "exported",
+        "labeled_share",
+        "target",
+        "under_target",
+    ]
+    rows = [
+        {
+            "attribute": attribute,
+            "value": row["value"],
+            "items": row["counts"].get("items", 0),
+            "labeled": row["counts"].get("labeled", 0),
+            "exported": row["counts"].get("exported"),
+            "labeled_share": round(float(row["shares"].get("labeled", 0.0)), 4),
+            "target": row["target"],
+            "under_target": row["under_represented"],
+        }
+        for attribute, table in report["attributes"].items()
+        for row in table
+    ]
+    return ChartData(columns, rows)
+
+
+def _box_figures(project: Project) -> tuple[list[int], list[float]]:
+    from annotation_qc.datahealth.services.coverage import annotation_box_figures
+
+    return annotation_box_figures(project)
+
+
+def box_sizes(*, project: Project) -> ChartData:
+    """Labeled boxes by size, as sqrt(box area / image area) in bins (empty for classification projects)."""
+    from annotation_qc.domain.data_health.coverage import box_sizes as size_bins
+
+    if project.kind != Project.Kind.BBOX:
+        return ChartData(["start", "end", "count"], [])
+    _, sizes = _box_figures(project)
+    histogram = size_bins(sizes)["histogram"]
+    return ChartData(
+        ["start", "end", "count"],
+        [{"start": b["from"], "end": b["to"], "count": b["count"]} for b in histogram],
+    )
+
+
+def boxes_per_image(*, project: Project) -> ChartData:
+    """Labeled images by how many boxes they hold (0 to 9, then 10 or more)."""
+    from annotation_qc.domain.data_health.coverage import boxes_per_image as per_image_bins
+
+    if project.kind != Project.Kind.BBOX:
+        return ChartData(["boxes", "images"], [])
+    per_image, _ = _box_figures(project)
+    histogram = per_image_bins(per_image)["histogram"]
+    return ChartData(["boxes", "images"], [{"boxes": k, "images": v} for k, v in histogram.items()])
+
+
 # name -> (selector, roles beyond managers that may read it)
 CHARTS: dict[str, Any] = {
     "throughput": throughput,
@@ -183,6 +280,19 @@ CHARTS: dict[str, Any] = {
     "lint-rules": lint_rules,
     "benchmark-outcomes": benchmark_outcomes,
     "queue-scores": queue_scores,
+    "metadata-attributes": metadata_attributes,
+    "box-sizes": box_sizes,
+    "boxes-per-image": boxes_per_image,
 }
 # Charts about the data rather than about annotators: ML engineers see them on their dashboard too.
-ML_ENGINEER_CHARTS = frozenset({"throughput", "agreement", "label-mix", "queue-scores"})
+ML_ENGINEER_CHARTS = frozenset(
+    {
+        "throughput",
+        "agreement",
+        "label-mix",
+        "queue-scores",
+        "metadata-attributes",
+        "box-sizes",
+        "boxes-per-image",
+    }
+)

@@ -1,8 +1,16 @@
-// The project in pictures: throughput, skill, agreement, label mix, linter findings, benchmark outcomes and the
-// queue's scores, each with its data as a table, JSON and CSV. ML engineers see the charts about the data only.
+// The project in pictures: throughput, skill, agreement, label mix, linter findings, benchmark outcomes, the
+// queue's scores, and the data's coverage (metadata attributes, box sizes, boxes per image), each with its data as
+// a table, JSON and CSV. ML engineers see the charts about the data only.
 import { projects } from "../api";
 import { projectRole, useAuth } from "../auth";
-import { CategoryChart, HistogramChart, TimeSeriesChart, type TimeSeries } from "../components/charts";
+import {
+  AttributeCoverageCharts,
+  CategoryChart,
+  HistogramChart,
+  TimeSeriesChart,
+  type AttributeRow,
+  type TimeSeries,
+} from "../components/charts";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
 
@@ -45,8 +53,13 @@ export function ChartsPage({ projectId }: { projectId: number }) {
   const lint = useChart(projectId, "lint-rules", manages);
   const outcomes = useChart(projectId, "benchmark-outcomes", manages);
   const queue = useChart(projectId, "queue-scores");
+  const attributes = useChart(projectId, "metadata-attributes");
+  const boxSizes = useChart(projectId, "box-sizes");
+  const perImage = useChart(projectId, "boxes-per-image");
   const url = (name: string) => projects.chartUrl(projectId, name);
-  const errors = [throughput, skill, agreement, mix, lint, outcomes, queue].map((c) => c.error).filter(Boolean);
+  const errors = [throughput, skill, agreement, mix, lint, outcomes, queue, attributes, boxSizes, perImage]
+    .map((c) => c.error)
+    .filter(Boolean);
   return (
     <ManagerPage projectId={projectId} tab="charts">
       {() => (
@@ -145,6 +158,29 @@ export function ChartsPage({ projectId }: { projectId: number }) {
               valueLabel="Priority"
               bins={(queue.data ?? []).map((r) => ({ start: Number(r.start), end: Number(r.end), count: Number(r.count) }))}
               empty="No open items."
+            />
+            <HistogramChart
+              title="Box sizes"
+              description="Labeled boxes by size: the square root of box area over image area"
+              testId="chart-box-sizes"
+              dataUrl={url("box-sizes")}
+              valueLabel="Relative size"
+              bins={(boxSizes.data ?? []).map((r) => ({ start: Number(r.start), end: Number(r.end), count: Number(r.count) }))}
+              empty="No labeled boxes yet."
+            />
+            <CategoryChart
+              title="Boxes per image"
+              description="Labeled images by how many boxes they hold"
+              testId="chart-boxes-per-image"
+              dataUrl={url("boxes-per-image")}
+              categoryLabel="Boxes"
+              rows={(perImage.data ?? []).map((r) => ({ category: String(r.boxes), images: num(r.images) }))}
+              bars={[{ key: "images", name: "Images", colour: "#1f5fbf" }]}
+              empty="No labeled boxes yet."
+            />
+            <AttributeCoverageCharts
+              rows={(attributes.data ?? []) as unknown as AttributeRow[]}
+              dataUrl={url("metadata-attributes")}
             />
           </div>
         </div>

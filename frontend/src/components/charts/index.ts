@@ -5,3 +5,4 @@ export { TimeSeriesChart, widen, type TimePoint, type TimeSeries } from "./TimeS
 export { CategoryChart, type BarSeries, type CategoryRow } from "./CategoryChart";
 export { HistogramChart, type Bin } from "./HistogramChart";
 export { SERIES_COLOURS, seriesColour, histogram, dayLabel, minuteLabel, formatNumber } from "./palette";
+export { AttributeCoverageCharts, attributeCharts, type AttributeRow, type AttributeChart } from "./AttributeCoverage";

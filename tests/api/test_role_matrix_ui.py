@@ -98,7 +98,18 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         "get",
         (lambda n: lambda w: f"{base(w)}/charts/{n}/")(name),
         None,
-        DASHBOARD if name in {"throughput", "agreement", "label-mix", "queue-scores"} else MANAGER_ONLY,
+        DASHBOARD
+        if name
+        in {
+            "throughput",
+            "agreement",
+            "label-mix",
+            "queue-scores",
+            "metadata-attributes",
+            "box-sizes",
+            "boxes-per-image",
+        }
+        else MANAGER_ONLY,
     )
     for name in (
         "throughput",
@@ -108,6 +119,9 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         "lint-rules",
         "benchmark-outcomes",
         "queue-scores",
+        "metadata-attributes",
+        "box-sizes",
+        "boxes-per-image",
     )
 ]
 

@@ -34,9 +34,12 @@ def live_order(world: World) -> list[int]:
 def prioritise(world: World) -> None:
     """A whole random-strategy run, activated (the order it writes replaces the live one)."""
     run = runs.prioritize_start(project=world.project, strategy="random", trigger="manual", user_id=None)
-    for lo, hi in runs.prioritize_prepare(run_id=run.pk):
-        runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
-    runs.prioritize_activate(run_id=run.pk)
+    prepared = runs.prioritize_prepare(run_id=run.pk)
+    assert prepared is not None
+    attempt, ranges = prepared
+    for lo, hi in ranges:
+        runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi, attempt=attempt)
+    runs.prioritize_activate(run_id=run.pk, attempt=attempt)
     world.project.refresh_from_db()
 
 

@@ -197,3 +197,15 @@ def test_list_pages_pass_axe_and_work_from_the_keyboard(
     )
     with pytest.raises(AssertionError, match="finding-open"):
         _keyboard_reaches_everything(page, "findings without a focus ring")
+
+
+def test_the_other_manager_screens_pass_axe_and_tab_reaches_every_control(
+    page: Any, live_server: Any, busy_project: Any
+) -> None:
+    sign_in(page, live_server.url, "boss")
+    for tab in ("dashboard", "charts", "suspects", "setup", "members", "settings"):
+        page.goto(f"{live_server.url}/projects/{busy_project.pk}/{tab}")
+        page.get_by_test_id(f"nav-{tab}").wait_for()
+        page.wait_for_load_state("networkidle")
+        assert axe_violations(page) == [], tab
+        _keyboard_reaches_everything(page, tab)

@@ -22,10 +22,20 @@ class AnnotationRevision(models.Model):
     payload = models.JSONField()
     client_time_ms = models.PositiveIntegerField(null=True, blank=True)
     replaced_at = models.DateTimeField(auto_now_add=True)
+    # When the follow-up job (workflow.after_revise: re-scoring, consensus) had run for this change; null
+    # while it is due, so the beat sweep finds a change whose job was lost (workflow.submit_pipeline).
+    followed_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["annotation", "number"], name="revision_unique_number"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["replaced_at"],
+                name="revision_follow_up_due_idx",
+                condition=models.Q(followed_up_at__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:

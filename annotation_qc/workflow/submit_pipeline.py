@@ -24,12 +24,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from annotation_qc.agreement.services import consensus
 from annotation_qc.benchmarks.services import scoring
 from annotation_qc.core.exceptions import Conflict
 from annotation_qc.core.queue import enqueue_name_on_commit
+from annotation_qc.drafts.models import AnnotationRevision
 from annotation_qc.drafts.revisions import answer_lock_for_revision, revision_store
 from annotation_qc.labeling.models import Annotation, Task
 from annotation_qc.labeling.services import dispatch as labeling_dispatch
@@ -132,6 +134,9 @@ def after_revise(*, task_id: int, now: datetime | None = None) -> None:
     task = Task.objects.select_related("project", "item").filter(pk=task_id).first()
     if task is None or task.status != Task.Status.SUBMITTED:
         return
+    # The changes this run answers for: read before the answer, so the answer read is at least as new.
+    changes = AnnotationRevision.objects.filter(annotation__task_id=task.pk, followed_up_at__isnull=True)
+    latest = changes.aggregate(latest=Max("pk"))["latest"]
     with transaction.atomic():
         if task.kind == Task.Kind.BENCHMARK:
             benchmarks_bind_served(project=task.project, annotator_id=task.annotator_id)
@@ -143,6 +148,31 @@ def after_revise(*, task_id: int, now: datetime | None = None) -> None:
     required = task.item.required_annotations
     if task.kind == Task.Kind.REGULAR and consensus.consensus_due(item_id=task.item_id, required=required):
         consensus.consensus_update(item_id=task.item_id)
+    if latest is not None:  # done last: a run that died part-way leaves its changes to the sweep
+        changes.filter(pk__lte=latest).update(followed_up_at=now)
+
+
+def revisions_follow_up_sweep(*, now: datetime | None = None, limit: int = UNSCORED_SWEEP_LIMIT) -> int:
+    """Run the follow-up of changed answers whose job was lost (re-scoring a benchmark, the consensus).
+
+    Beat runs this with :func:`unscored_benchmarks_sweep`. A change is due until :func:`after_revise`
+    has run for it; a job only late finds nothing left to do. Returns how many answers were caught up.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=UNSCORED_GRACE_SECONDS)
+    due = (
+        AnnotationRevision.objects.filter(followed_up_at__isnull=True, replaced_at__lt=cutoff)
+        .order_by("replaced_at")
+        .values_list("annotation__task_id", flat=True)[:limit]
+    )
+    task_ids = list(dict.fromkeys(due))
+    for task_id in task_ids:
+        after_revise(task_id=task_id, now=now)
+    # An answer no longer submitted (its task ended since) has nothing to follow up.
+    AnnotationRevision.objects.filter(
+        followed_up_at__isnull=True, replaced_at__lt=cutoff, annotation__task_id__in=task_ids
+    ).update(followed_up_at=now)
+    return len(task_ids)
 
 
 def review_sample(*, task: Task, now: datetime) -> None:

@@ -85,7 +85,7 @@ def blocking_rules(project: Project) -> list[str]:
 
 def seeding_profile(project: Project) -> SeedingProfile:
     """What the project's model gets wrong and how it writes boxes (learned, cached for a while)."""
-    key = f"aqc:seeding-profile:{project.pk}"
+    key = f"aqc:seeding-profile:v2:{project.pk}"  # v2: profiles with box_order (cached v1 lack it)
     cached = cache.get(key)
     if isinstance(cached, SeedingProfile):
         return cached

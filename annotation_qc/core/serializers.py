@@ -52,9 +52,24 @@ class StrictSerializer(serializers.Serializer):
                 raise ValidationError({key: ["unknown field"] for key in unknown})
             if isinstance(data, QueryDict):
                 self._check_form_json(data)
+            else:
+                self._check_strings(data)
         value = super().to_internal_value(data)
         self._check_integers(value)
         return value
+
+    def _check_strings(self, data: Any) -> None:
+        """A text field takes a JSON string: DRF's ``CharField`` would turn ``42`` into ``"42"``, which the
+        schema (``type: string``) does not allow."""
+        wrong = sorted(
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.CharField)
+            and not field.read_only
+            and isinstance(data.get(name), int | float)  # bool is an int: refused too
+        )
+        if wrong:
+            raise ValidationError({name: ["must be a string"] for name in wrong})
 
     def _check_integers(self, value: Any) -> None:
         """Integers (also those sent as strings, ``"99999999999999999999"``) must fit a database bigint."""

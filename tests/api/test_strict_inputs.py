@@ -57,3 +57,27 @@ def test_every_input_serializer_is_strict() -> None:
         if not issubclass(cls, StrictSerializer | serializers.ModelSerializer)
     )
     assert not loose, f"input serializers that ignore unknown fields (base them on StrictSerializer): {loose}"
+
+
+def test_a_number_is_not_a_string() -> None:
+    """A JSON number sent for a text field is a 400 naming it (DRF alone would store ``42`` as ``"42"``,
+    which the schema, ``type: string``, does not allow); strings and form fields pass as before."""
+    from django.http import QueryDict
+
+    class Named(StrictSerializer):
+        name = serializers.CharField(max_length=20)
+
+    for value in (42, 4.2, True):
+        refused = Named(data={"name": value})
+        assert not refused.is_valid()
+        assert list(refused.errors) == ["name"]
+    assert Named(data={"name": "42"}).is_valid()
+    assert Named(data=QueryDict("name=42")).is_valid()
+
+
+def test_the_label_error_run_refuses_a_numeric_model_version(world) -> None:  # type: ignore[no-untyped-def]
+    response = world.client("manager").post(
+        f"/api/v1/projects/{world.project.pk}/label-errors/", {"model_version": 42677462}, format="json"
+    )
+    assert response.status_code == 400
+    assert "model_version" in response.json()["errors"]

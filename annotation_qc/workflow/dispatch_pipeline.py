@@ -110,32 +110,35 @@ def _served_sql() -> str:
     """The served item's fields and its pre-annotation, one statement for both kinds: the work item
     with its latest prediction, or the prepared benchmark's gold item with its seeded payload.
 
-    Parameters: the prepared benchmark's id (NULL for work) twice, then the work item's id. The
-    row has the same columns either way and one JSON document to decode, so serving a benchmark
-    builds and parses exactly what serving work does.
+    Parameters: the prepared benchmark's id (NULL for work) three times, then the work item's id.
+    The item is found by its primary key either way (the sub-select is not correlated); the row has
+    the same columns either way and one JSON document to decode, so serving a benchmark builds and
+    parses exactly what serving work does.
     """
     item, prediction = Item._meta.db_table, Prediction._meta.db_table
     benchmark, gold = BenchmarkTask._meta.db_table, GoldAnnotation._meta.db_table
     fields = ", ".join(f"i.{name}" for name in ITEM_FIELDS)
     return f"""
         SELECT {fields},
-            CASE WHEN b.id IS NULL
+            CASE WHEN %s IS NULL
                  THEN (SELECT p.payload FROM {prediction} AS p WHERE p.item_id = i.id
                        ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
-                 ELSE b.seeded_payload END
+                 ELSE (SELECT b.seeded_payload FROM {benchmark} AS b WHERE b.id = %s) END
         FROM {item} AS i
-        LEFT JOIN {benchmark} AS b ON b.id = %s
-        LEFT JOIN {gold} AS g ON g.id = b.gold_id
-        WHERE i.id = CASE WHEN %s IS NULL THEN %s ELSE g.item_id END
+        WHERE i.id = COALESCE(
+            (SELECT g.item_id FROM {benchmark} AS b JOIN {gold} AS g ON g.id = b.gold_id WHERE b.id = %s),
+            %s
+        )
     """
 
 
 def _served_item(project: Project, benchmark_id: int | None, work_item_id: int) -> tuple[Item, Any]:
     """The item to serve and its pre-annotation (see :func:`_served_sql`)."""
     with connection.cursor() as cursor:
-        cursor.execute(_served_sql(), [benchmark_id, benchmark_id, work_item_id])
+        cursor.execute(_served_sql(), [benchmark_id, benchmark_id, benchmark_id, work_item_id])
         row = cursor.fetchone()
-    if row is None:  # the prepared benchmark vanished under us (its gold was deleted)
+    if row is None or (benchmark_id is not None and row[0] == work_item_id):
+        # The prepared benchmark vanished under us (its gold was deleted): prepare again.
         raise IntegrityError("the prepared benchmark is gone")
     return item_from_row(project=project, row=row)
 

@@ -243,7 +243,7 @@ class ItemImageApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class QueryInput(QuerySerializer):
+    class ImageQuery(QuerySerializer):
         size = serializers.ChoiceField(
             choices=["full", "preview"],
             default="full",
@@ -251,7 +251,7 @@ class ItemImageApi(APIView):
         )
 
     @extend_schema(
-        parameters=[QueryInput],
+        parameters=[ImageQuery],
         responses={
             (200, "image/png"): bytes,
             302: OpenApiResponse(description="A presigned URL (object storage) or the item's image URL."),
@@ -259,7 +259,7 @@ class ItemImageApi(APIView):
     )
     def get(self, request: Request, token: str | None = None, item_id: int | None = None) -> HttpResponseBase:
         item = selectors.item_for_member(token=token, item_id=item_id, user=request.user)  # 404 first
-        query = self.QueryInput(data=request.query_params)
+        query = self.ImageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         name = item.preview if query.validated_data["size"] == "preview" and item.preview else item.image.name
         if not item.image:

@@ -94,9 +94,11 @@ def rows_checked_write(
         for failure in health.outcome.failures:
             if failure.action == "reject":
                 field = CHECK_FIELDS.get(failure.check, failure.check)
-                errors.setdefault(f"items[{failure.index}].{field}", []).append(
-                    f"{failure.check}: {failure.reason}"
-                )
+                # The path names the field; the check is named only where it is not the field itself.
+                message = failure.reason.removeprefix(f"{field}: ")
+                if failure.check != field:
+                    message = f"{failure.check}: {message}"
+                errors.setdefault(f"items[{failure.index}].{field}", []).append(message)
         raise ServiceError(
             f"{len(rejected)} item(s) fail the project's data-health checks; nothing was imported.",
             errors=errors,

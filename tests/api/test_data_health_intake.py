@@ -42,8 +42,8 @@ def test_items_api_rejects_all_naming_the_row_and_field(world: World) -> None:
     )
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert errors["items[1].metadata"] == ["metadata: metadata: 'site' missing"]
-    assert errors["items[2].metadata"] == ["metadata: metadata: 'site' is not a string"]
+    assert errors["items[1].metadata"] == ["'site' missing"]
+    assert errors["items[2].metadata"] == ["'site' is not a string"]
     assert "items[0].metadata" not in errors
     assert Item.objects.count() == before
     assert not AuditEvent.objects.filter(action="import").exists()
@@ -86,7 +86,7 @@ def test_items_api_features_check(world: World) -> None:
     response = post_items(world, [row("b", features=[1.0, 2.0, 3.0])])
     assert response.status_code == 400
     (message,) = response.json()["errors"]["items[0].features"]
-    assert message == "features: features: expected 2 values, got 3"
+    assert message == "expected 2 values, got 3"
 
 
 def test_bucket_sync_goes_through_the_checks_and_the_audit_log(

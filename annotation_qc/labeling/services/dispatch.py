@@ -129,10 +129,20 @@ def item_from_row(*, project: Project, row: Any) -> tuple[Item, Any]:
     return item, payload
 
 
+#: An open task is read with the item fields the annotator's view of it uses, and no others: what else
+#: an item holds (metadata, features, priorities; gold items and work items differ there) is not read,
+#: so answering a reload costs the same for every task.
+_OPEN_TASK_FIELDS = [
+    *(field.name for field in Task._meta.concrete_fields),
+    *(f"item__{name}" for name in ITEM_FIELDS),
+]
+
+
 def task_open(*, project: Project, annotator_id: int) -> Task | None:
     """The annotator's open (assigned) task in the project, if any."""
     task = (
         Task.objects.select_related("item")
+        .only(*_OPEN_TASK_FIELDS)
         .filter(project=project, annotator_id=annotator_id, status=Task.Status.ASSIGNED)
         .first()
     )

@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 #: Benchmarks and double labeling off: each annotator gets the project's items once, in import order.
 PLAIN = {"overlap_fraction": 0.0, "benchmark_rate": 0.0, "calibration_benchmarks": 0}
-IMAGE_URL = re.compile(r"/api/v1/images/[A-Za-z0-9_-]{22}/$")
+#: The canvas asks for the preview first (the image itself when it has none: see editor/imageLevel.ts).
+IMAGE_URL = re.compile(r"/api/v1/images/[A-Za-z0-9_-]{22}/(\?size=preview)?$")
 
 
 def _project(kind: str, labels: list[str], prefix: str) -> Any:

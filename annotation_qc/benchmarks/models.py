@@ -43,6 +43,11 @@ class GoldAnnotation(models.Model):
         help_text="A served work item whose exposure this gold item follows: it may reach as many "
         "annotators as the twin is required to (dynamic overlap included), read live.",
     )
+    announced = models.BooleanField(
+        default=False,
+        help_text="Served as an announced qualification task: it stays in the qualification pool and is "
+        "never hidden among work (whoever saw it announced would know it for gold).",
+    )
     retired_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -19,8 +19,9 @@ the five geometric and label kinds equally likely, no duplicates, a relative noi
 decimals. Kinds that a blocking (error-severity) linter forces every annotator to fix measure
 nothing and are excluded with the reason.
 
-:func:`add_model_noise` perturbs the boxes of a seeded payload that still sit on their gold box
-(all but the mistake) by that noise, never so far that scoring would miss them.
+:func:`add_model_noise` perturbs every box of a seeded payload by that noise: a box that sits on
+its gold box never so far that scoring would miss it, the mistake never so far that it stops
+being one.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ PRIOR_COUNT = 1.0
 UNTOUCHED_IOU = 0.95
 #: Noise keeps a box at least this close to its gold box (and above the scoring threshold).
 NOISE_MIN_IOU = 0.85
+#: Noise moves the seeded mistake's IoU with any gold box by at most this much ...
+MISTAKE_IOU_SLACK = 0.02
+#: ... and never across these IoUs: the mistake's own (0.3: a moved box still points at its
+#: object; 0.6: below the 0.7 used to score) and a spurious box's (0.1: next to no overlap).
+MISTAKE_IOU_BANDS = (0.1, 0.3, 0.6)
+#: How often the noise of a box that would lose its kind is halved before the box is left exact.
+NOISE_HALVINGS = 6
 #: Box orders a model may write, each a sort key over (x, y, w, h): position, size, or none found.
 BOX_ORDERS: dict[str, Any] = {
     "x": lambda b: b[:, 0],
@@ -250,12 +258,18 @@ def add_model_noise(
     min_iou: float,
     rng: np.random.Generator,
 ) -> dict[str, Any]:
-    """``payload`` with the boxes that sit on a gold box moved by model-like noise, rounded like the model.
+    """``payload`` with every box moved by model-like noise and rounded like the model.
 
-    Each untouched box gets relative Gaussian noise of ``jitter`` on its position and size,
-    scaled down until it keeps IoU >= max(0.85, ``min_iou`` + 0.05) with its gold box and lies in
-    the image. The seeded mistake (the box that does not sit on a gold box, or a missing one) is
-    left as it is.
+    Each box gets relative Gaussian noise of ``jitter`` on its position and size, scaled down
+    (halved, at most six times) until it keeps what it is and lies in the image:
+
+    - a box that sits on a gold box (IoU >= 0.95) keeps IoU >= max(0.85, ``min_iou`` + 0.05) with it;
+    - the seeded mistake (a shifted, grown or spurious box) keeps its IoU with every gold box within
+      :data:`MISTAKE_IOU_SLACK` of what the mistake made, and never crosses
+      :data:`MISTAKE_IOU_BANDS` (so a mistake stays one, and a shifted box still points at its object).
+
+    The mistake is noised too: left exact, it would keep the gold set's integer widths and heights
+    while the model's boxes have fractions, a tell for anyone who looks at the numbers.
     """
     raw = payload.get("boxes")
     if not isinstance(raw, list) or not raw:
@@ -263,25 +277,35 @@ def add_model_noise(
     boxes, labels = boxes_from_payload(raw)
     gold_boxes, _ = boxes_from_payload(gold.get("boxes") or [])
     floor = min(0.99, max(NOISE_MIN_IOU, min_iou + 0.05))
-    noisy = boxes.copy()
+    eps = rng.normal(0.0, jitter, size=boxes.shape)
     if len(gold_boxes):
-        iou = iou_matrix(boxes, gold_boxes)
-        best = iou.argmax(axis=1)
-        untouched = iou[np.arange(len(boxes)), best] >= UNTOUCHED_IOU
-        rows = np.flatnonzero(untouched)
-        if rows.size:
-            target = gold_boxes[best[rows]]
-            eps = rng.normal(0.0, jitter, size=(rows.size, 4))
-            scale = np.ones(rows.size)
-            for _ in range(6):
-                candidate = _perturbed(boxes[rows], eps * scale[:, None], width, height)
-                ok = np.diag(iou_matrix(candidate, target)) >= floor
-                if ok.all():
-                    break
-                scale = np.where(ok, scale, scale * 0.5)
-            candidate = _perturbed(boxes[rows], eps * scale[:, None], width, height)
-            ok = np.diag(iou_matrix(candidate, target)) >= floor
-            noisy[rows[ok]] = candidate[ok]
+        before = iou_matrix(boxes, gold_boxes)
+        best = before.argmax(axis=1)
+        untouched = before[np.arange(len(boxes)), best] >= UNTOUCHED_IOU
+    else:
+        before = np.zeros((len(boxes), 0))
+        best = np.zeros(len(boxes), dtype=np.int64)
+        untouched = np.zeros(len(boxes), dtype=bool)
+
+    def keeps_its_kind(candidate: FloatArray) -> NDArray[np.bool_]:
+        if not len(gold_boxes):
+            return np.ones(len(candidate), dtype=bool)
+        after = iou_matrix(candidate, gold_boxes)
+        on_gold = after[np.arange(len(candidate)), best] >= floor
+        near = np.abs(after - before) <= MISTAKE_IOU_SLACK
+        for band in MISTAKE_IOU_BANDS:  # a side of a band is never crossed
+            near &= (before > band) == (after > band)
+        return np.where(untouched, on_gold, near.all(axis=1))
+
+    scale = np.ones(len(boxes))
+    for _ in range(NOISE_HALVINGS):
+        ok = keeps_its_kind(_perturbed(boxes, eps * scale[:, None], width, height))
+        if ok.all():
+            break
+        scale = np.where(ok, scale, scale * 0.5)
+    candidate = _perturbed(boxes, eps * scale[:, None], width, height)
+    ok = keeps_its_kind(candidate)
+    noisy = np.where(ok[:, None], candidate, boxes)
     rounded = np.round(noisy, decimals)
     return {
         "boxes": [

@@ -189,6 +189,7 @@ def _prepare(project: Project, plan: DispatchPlan) -> None:
             ordinal=plan.ordinal,
             secret=current.key,
             secret_version=current.version,
+            announced=plan.ordinal < current.qualification,
         )
     plan.benchmark = benchmark
     plan.prepared_for = plan.ordinal

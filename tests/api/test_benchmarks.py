@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from annotation_qc.benchmarks.models import AnnotatorStatusChange, BenchmarkTask
+from annotation_qc.benchmarks.models import AnnotatorStatusChange, BenchmarkTask, GoldAnnotation
 from annotation_qc.labeling.models import Item, Task
 from tests.api.benchmark_helpers import GOLD_BOXES, gold_rows, serve_and_submit
 from tests.api.conftest import World, run_jobs
@@ -280,3 +280,42 @@ def test_own_score_only_where_allowed(bench_world: World) -> None:
     body = bench_world.client("annotator").get(url).json()
     assert body["n"] == 5
     assert set(body) == {"n", "correct", "accuracy", "low", "high"}
+
+
+def test_qualification_gold_is_never_hidden_among_work_and_hidden_gold_never_announced(
+    bench_world: World,
+) -> None:
+    """An item an annotator was told is a qualification task must not come back hidden to anyone:
+    colluding annotators would know it for gold (and the other way round)."""
+    project = bench_world.project
+    project.calibration_benchmarks = 2
+    project.benchmark_rate = 0.5
+    project.max_overlap = 3
+    project.save()
+    others = [UserFactory(username=f"colleague-{i}") for i in range(4)]
+    for user in others:
+        MembershipFactory(project=project, user=user, role="annotator")
+    bench_world.users.update({user.username: user for user in others})
+    # Everyone skips the qualification tasks: a skipped benchmark gives its place back, so the
+    # item is free for someone else, and must go to someone else's qualification only.
+    for _ in range(8):
+        for role in ["annotator", *(user.username for user in others)]:
+            client = bench_world.client(role)
+            with run_jobs():
+                task = client.post(f"/api/v1/projects/{project.pk}/next-task/").json()
+            with run_jobs():
+                if task["phase"] == "qualification":
+                    skip = {"reason": "unclear"}
+                    done = client.post(f"/api/v1/tasks/{task['id']}/skip/", skip, format="json")
+                else:
+                    answer = {"payload": task["pre_annotation"] or {"boxes": []}}
+                    done = client.post(f"/api/v1/tasks/{task['id']}/submit/", answer, format="json")
+            assert done.status_code in (200, 201), done.json()
+    served = BenchmarkTask.objects.filter(task__isnull=False).values_list("gold_id", "ordinal")
+    announced = {gold for gold, ordinal in served if ordinal < 2}
+    hidden = {gold for gold, ordinal in served if ordinal >= 2}
+    assert len(announced) >= 3
+    assert len(hidden) >= 3
+    assert not announced & hidden
+    flags = dict(GoldAnnotation.objects.filter(pk__in=announced | hidden).values_list("pk", "announced"))
+    assert flags == {pk: pk in announced for pk in announced | hidden}

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Case, Count, F, When
+from django.db.models import Case, Count, F, Q, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -131,8 +131,15 @@ def _twin(project: Project, rng: np.random.Generator) -> int | None:
     return None
 
 
-def _pick_gold(project: Project, annotator_id: int, secret: bytes, ordinal: int) -> GoldAnnotation | None:
+def _pick_gold(
+    project: Project, annotator_id: int, secret: bytes, ordinal: int, *, announced: bool
+) -> GoldAnnotation | None:
     """A gold item this annotator has never seen and still under its exposure cap.
+
+    Announced (qualification) and hidden benchmarks draw from separate pools: an item once served
+    announced is served announced only, and a hidden one never announced; a fresh item joins the
+    pool that first takes it. (An annotator told "this is a qualification task" would otherwise
+    recognise it, or tell others, when it comes back hidden among work.)
 
     A gold item reaches as many annotators as its twin, a served work item drawn when the gold item
     is first served, is required to reach, read live: so when consensus asks the twin for one more
@@ -145,6 +152,7 @@ def _pick_gold(project: Project, annotator_id: int, secret: bytes, ordinal: int)
     cap = Coalesce(F("twin__required_annotations"), F("max_exposure"))
     candidates = list(
         GoldAnnotation.objects.filter(project=project, retired_at__isnull=True)
+        .filter(Q(announced=announced) | Q(exposure=0, twin__isnull=True))
         .annotate(cap=cap)
         .filter(exposure__lt=F("cap"))
         .exclude(item__tasks__annotator_id=annotator_id)
@@ -238,14 +246,21 @@ def _telling_findings(
 
 
 def benchmark_prepare(
-    *, project: Project, annotator_id: int, ordinal: int, secret: bytes, secret_version: int
+    *,
+    project: Project,
+    annotator_id: int,
+    ordinal: int,
+    secret: bytes,
+    secret_version: int,
+    announced: bool = False,
 ) -> BenchmarkTask | None:
-    """Choose a gold item and seed its pre-annotation for the annotator's task ``ordinal``.
+    """Choose a gold item and seed its pre-annotation for the annotator's task ``ordinal``
+    (``announced``: a qualification task, from the qualification pool).
 
     Returns the prepared (unserved) benchmark, or None when no gold item is left for this
     annotator or nothing can be seeded into the one chosen. Runs inside the caller's transaction.
     """
-    gold = _pick_gold(project, annotator_id, secret, ordinal)
+    gold = _pick_gold(project, annotator_id, secret, ordinal, announced=announced)
     if gold is None:
         return None
     item = gold.item
@@ -318,6 +333,7 @@ def benchmark_prepare(
     GoldAnnotation.objects.filter(pk=gold.pk).update(
         exposure=F("exposure") + 1,
         twin_id=gold.twin_id,
+        announced=announced,
         retired_at=Case(
             When(exposure__gte=max(project.max_overlap, 1) - 1, then=timezone.now()),
             default=F("retired_at"),

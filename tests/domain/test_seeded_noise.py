@@ -1,0 +1,67 @@
+"""Every box of a seeded pre-annotation carries the model's noise, the seeded mistake included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from annotation_qc.domain.geometry import boxes_from_payload, iou_matrix
+from annotation_qc.domain.scoring import score_submission
+from annotation_qc.domain.seeding import seed_error_detailed
+from annotation_qc.domain.seeding_profile import add_model_noise
+
+WIDTH, HEIGHT = 640, 480
+LABELS = ["car", "person", "bike"]
+
+
+def _gold(rng: np.random.Generator) -> dict[str, Any]:
+    """Integer boxes, as gold sets are usually written."""
+    boxes = []
+    for _ in range(int(rng.integers(1, 5))):
+        w, h = int(rng.integers(40, 160)), int(rng.integers(40, 160))
+        x, y = int(rng.integers(0, WIDTH - w)), int(rng.integers(0, HEIGHT - h))
+        boxes.append({"x": x, "y": y, "w": w, "h": h, "label": str(rng.choice(LABELS))})
+    return {"boxes": boxes}
+
+
+def _model(gold: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """A detector's view of the same objects: 1.5% relative noise, two decimals."""
+    boxes, labels = boxes_from_payload(gold["boxes"])
+    noisy = boxes * (1 + rng.normal(0, 0.015, size=boxes.shape))
+    return {
+        "boxes": [
+            {"x": round(x, 2), "y": round(y, 2), "w": round(w, 2), "h": round(h, 2), "label": label}
+            for (x, y, w, h), label in zip(noisy.tolist(), labels, strict=True)
+        ]
+    }
+
+
+def _integral_share(payloads: list[dict[str, Any]]) -> float:
+    values = np.array([b[k] for p in payloads for b in p["boxes"] for k in ("x", "y", "w", "h")], dtype=float)
+    return float(np.mean(values == np.round(values)))
+
+
+def test_seeded_boxes_have_the_models_precision_and_the_mistake_stays_a_mistake() -> None:
+    rng = np.random.default_rng(7)
+    seeded_payloads, model_payloads = [], []
+    for index in range(600):
+        gold = _gold(rng)
+        kind = ("shift", "oversize", "drop", "relabel", "spurious")[index % 5]
+        seeded = seed_error_detailed(gold, kind, width=WIDTH, height=HEIGHT, labels=LABELS, rng=rng)
+        noisy = add_model_noise(
+            seeded.payload, gold, jitter=0.015, decimals=2, width=WIDTH, height=HEIGHT, min_iou=0.5, rng=rng
+        )
+        seeded_payloads.append(noisy)
+        model_payloads.append(_model(gold, rng))
+        # Noise never repairs the mistake nor moves any box across the bands that define it.
+        assert not score_submission(gold, noisy).fixed, (kind, gold, noisy)
+        gold_boxes, _ = boxes_from_payload(gold["boxes"])
+        before = iou_matrix(boxes_from_payload(seeded.payload["boxes"])[0], gold_boxes)
+        after = iou_matrix(boxes_from_payload(noisy["boxes"])[0], gold_boxes)
+        for band in (0.3, 0.6):
+            assert np.array_equal(before.max(axis=1) > band, after.max(axis=1) > band)
+    # Left exact, a shifted box kept the gold's integer width and height: 2 coordinates in 4.
+    shifted = [p for i, p in enumerate(seeded_payloads) if i % 5 == 0]
+    assert _integral_share(shifted) < 0.03
+    assert abs(_integral_share(seeded_payloads) - _integral_share(model_payloads)) < 0.01

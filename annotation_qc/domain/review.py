@@ -5,7 +5,9 @@
   benchmark accuracy ``(fixed + 1) / (benchmarks + 2)``, and at least ``calibration_rate`` while the
   annotator is still calibrating;
 * :func:`sampled`: a deterministic draw (the same annotation always gets the same answer);
-* :func:`payload_diff`: what a reviewer's fix changed, box by box (matched by IoU) or the class.
+* :func:`payload_diff`: what a reviewer's fix changed, box by box (matched by IoU) or the class;
+* :func:`object_verdicts_clean` and :func:`object_decision`: a reviewer's verdict per box and the whole
+  decision they make (any rejected box rejects; every box accepted accepts).
 """
 
 from __future__ import annotations
@@ -88,4 +90,83 @@ def payload_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[st
         "modified": modified,
         "removed": removed,
         "added": added,
+    }
+
+
+# Per-object verdicts.
+
+#: A reviewer's verdict on one box of the annotation under review.
+VERDICTS = ("accepted", "rejected")
+OBJECT_FIELDS = frozenset({"box", "verdict", "comment"})
+
+
+def object_verdicts_clean(
+    objects: Any, *, n_boxes: int, max_comment_chars: int
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """``[{"box": index, "verdict": "accepted" | "rejected", "comment": str}]`` sorted by box, and the
+    errors by field (``objects``, ``objects[i].box``, ...): one verdict per box at most, each box an
+    index into the annotation's boxes (as comments' ``box``), the comment optional."""
+    if not isinstance(objects, list):
+        return [], {"objects": ["must be a list"]}
+    if n_boxes == 0:
+        return [], {"objects": ["this annotation has no boxes: accept or reject it as a whole"]}
+    errors: dict[str, list[str]] = {}
+    clean: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for index, entry in enumerate(objects):
+        path = f"objects[{index}]"
+        if not isinstance(entry, dict):
+            errors[path] = ["must be an object"]
+            continue
+        unknown = sorted(set(entry) - OBJECT_FIELDS)
+        if unknown:
+            errors[path] = [f"unknown field(s): {', '.join(unknown)}"]
+        box = entry.get("box")
+        if not isinstance(box, int) or isinstance(box, bool) or not 0 <= box < n_boxes:
+            errors[f"{path}.box"] = [f"must be the index of a box of the annotation (0 to {n_boxes - 1})"]
+        elif box in seen:
+            errors[f"{path}.box"] = [f"box {box} already has a verdict"]
+        else:
+            seen.add(box)
+        verdict = entry.get("verdict")
+        if verdict not in VERDICTS:
+            errors[f"{path}.verdict"] = [f"must be one of {', '.join(VERDICTS)}"]
+        comment = entry.get("comment", "")
+        if comment is None:
+            comment = ""
+        if not isinstance(comment, str) or len(comment) > max_comment_chars:
+            errors[f"{path}.comment"] = [f"must be a string of at most {max_comment_chars} characters"]
+            comment = ""
+        clean.append({"box": box, "verdict": verdict, "comment": comment.strip()})
+    if errors:
+        return [], errors
+    return sorted(clean, key=lambda v: v["box"]), {}
+
+
+def object_decision(
+    verdicts: list[dict[str, Any]], *, n_boxes: int, given: str | None
+) -> tuple[str | None, dict[str, list[str]]]:
+    """The whole annotation's outcome, ``"accept"`` or ``"reject"``, from clean verdicts: any rejected
+    box rejects it, every box accepted accepts it. A ``given`` decision is kept unless it contradicts
+    the objects (accepting with a rejected box); rejecting with every box accepted stands (a missed
+    object is no box to reject). Without one, verdicts on only some boxes and none rejected decide
+    nothing: an error naming ``decision``."""
+    rejected = [v["box"] for v in verdicts if v["verdict"] == "rejected"]
+    if given is not None and given not in ("accept", "reject"):
+        return None, {"decision": ["must be accept or reject"]}
+    if given == "accept" and rejected:
+        boxes = ", ".join(str(b) for b in rejected)
+        return None, {"decision": [f"cannot accept the annotation with rejected boxes ({boxes})"]}
+    if given is not None:
+        return given, {}
+    if rejected:
+        return "reject", {}
+    if len(verdicts) == n_boxes:
+        return "accept", {}
+    missing = sorted(set(range(n_boxes)) - {v["box"] for v in verdicts})
+    return None, {
+        "decision": [
+            "required when no box is rejected and some have no verdict "
+            f"(boxes {', '.join(str(b) for b in missing)})"
+        ]
     }

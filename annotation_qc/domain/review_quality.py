@@ -82,6 +82,15 @@ def review_stats(
     return result
 
 
+def object_rejection_rate(reviewed: int, rejected: int, *, confidence: float = 0.95) -> dict[str, Any]:
+    """Boxes rejected of the boxes reviewers gave a verdict to (per-object review), with a Wilson
+    interval (boxes of one annotation are not independent, so it is on the narrow side), and ``n``
+    the boxes given a verdict; ``None`` values when no box was judged on its own."""
+    if not 0 <= rejected <= reviewed:
+        raise ValueError(f"rejected ({rejected}) must be between 0 and reviewed ({reviewed})")
+    return {**_rate(rejected, reviewed, confidence), "n": reviewed}
+
+
 def _times(values: np.ndarray[Any, Any]) -> dict[str, Any]:
     measured = values[~np.isnan(values)]
     if not len(measured):

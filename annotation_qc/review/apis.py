@@ -231,6 +231,37 @@ class ReviewActionApi(ProjectApi):
         return Response(selectors.review_detail(review=review))
 
 
+class ReviewDecideApi(ProjectApi):
+    """Accept or reject with a verdict per box: ``objects`` ``[{"box": index, "verdict": "accepted" |
+    "rejected", "comment"?: str}]`` (``box`` as in comments); ``decision`` (``accept`` | ``reject``)
+    optional: any rejected box rejects the annotation (back to its annotator for rework, the rejected
+    boxes marked), every box accepted accepts it; 409 when another reviewer acted first."""
+
+    allowed_roles = REVIEWERS
+
+    class InputSerializer(StrictSerializer):
+        objects = serializers.JSONField()
+        decision = serializers.ChoiceField(choices=["accept", "reject"], required=False)
+        comments = serializers.JSONField(required=False)
+        round = serializers.IntegerField(min_value=1, required=False)
+
+    @extend_schema(request=InputSerializer, responses=dict)
+    def post(self, request: Request, project_id: int, review_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = reviews.review_decide(
+            review_id=review_id,
+            project=self.project,
+            reviewer_id=user_id(request),
+            objects=data.validated_data["objects"],
+            decision=data.validated_data.get("decision"),
+            comments=data.validated_data.get("comments"),
+            expected_round=data.validated_data.get("round"),
+        )
+        review = selectors.review_for_member(project=self.project, review_id=review.pk)
+        return Response(selectors.review_detail(review=review))
+
+
 class MyReworkApi(ProjectApi):
     """The annotator's rejected annotations waiting for rework, as tasks with the comments."""
 

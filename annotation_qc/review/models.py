@@ -183,6 +183,12 @@ class ReviewRound(models.Model):
     #: ``[{"box": index | None, "region": [x, y, w, h] | None, "text": str}]``; neither box nor region:
     #: a comment on the whole annotation.
     comments = models.JSONField(default=list, blank=True)
+    #: Per-object verdicts of a reviewer's decision: ``[{"box": index, "verdict": "accepted" |
+    #: "rejected", "comment": str}]`` (``box`` as in comments: an index into ``payload_before``'s
+    #: boxes); empty when the annotation was judged only as a whole.
+    object_verdicts = models.JSONField(default=list, blank=True)
+    objects_reviewed = models.PositiveIntegerField(default=0)
+    objects_rejected = models.PositiveIntegerField(default=0)
     payload_before = models.JSONField(null=True, blank=True)
     payload_after = models.JSONField(null=True, blank=True)
     diff = models.JSONField(null=True, blank=True)

@@ -130,6 +130,7 @@ def review_detail(*, review: Review) -> dict[str, Any]:
             "action": r.action,
             "by": r.actor.username if r.actor else None,
             "comments": r.comments,
+            "objects": r.object_verdicts,
             "diff": r.diff,
             "objects_changed": r.objects_changed,
             "seconds_waiting": round(r.seconds_waiting, 1),
@@ -171,18 +172,25 @@ def review_for_member(*, project: Project, review_id: int) -> Review:
 
 
 def rework_body(*, review: Review) -> dict[str, Any]:
-    """What the annotator sees of a rejected annotation: their answer and the reviewers' comments."""
+    """What the annotator sees of a rejected annotation: their answer, the reviewers' comments and the
+    boxes they rejected (indexes into that answer's boxes, with the verdicts' comments)."""
     last = (
         review.rounds.filter(action="reject")
         .order_by("-acted_at", "-pk")
-        .values("comments", "acted_at")
+        .values("comments", "object_verdicts", "acted_at")
         .first()
     )
+    rejected = [
+        {"box": v["box"], "comment": v.get("comment", "")}
+        for v in (last["object_verdicts"] if last else [])
+        if v["verdict"] == "rejected"
+    ]
     return {
         "status": review.status,
         "round": review.round,
         "payload": review.annotation.payload if review.annotation is not None else None,
         "comments": last["comments"] if last else [],
+        "rejected_objects": rejected,
         "rejected_at": last["acted_at"].isoformat() if last else None,
     }
 
@@ -255,14 +263,15 @@ def first_pass_evidence(
 
 
 def review_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict[str, Any]]:
-    """Per annotator with reviewed work: first-pass acceptance, rejection rate, objects fixed per
-    review, time in review and rework rounds (with intervals), beside benchmark skill, and a weekly trend."""
-    from django.db.models import Count, Q
+    """Per annotator with reviewed work: first-pass acceptance, rejection rate, object-level rejection
+    rate (boxes rejected of boxes given a verdict), objects fixed per review, time in review and rework
+    rounds (with intervals), beside benchmark skill, and a weekly trend."""
+    from django.db.models import Count, Q, Sum
     from django.db.models.functions import TruncWeek
 
     from annotation_qc.accounts.models import User
     from annotation_qc.benchmarks.models import AnnotatorQuality
-    from annotation_qc.domain.review_quality import review_stats
+    from annotation_qc.domain.review_quality import object_rejection_rate, review_stats
     from annotation_qc.domain.skill import wilson_interval
     from annotation_qc.review.models import ReviewRound
 
@@ -280,6 +289,15 @@ def review_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict
         seconds_queued=[q or 0.0 for q in queued],
         confidence=confidence,
     )
+    objects = {
+        annotator_id: (reviewed, rejected)
+        for annotator_id, reviewed, rejected in ReviewRound.objects.filter(
+            review__project=project, review__benchmark_kind="", action__in=REVIEWER_ACTIONS
+        )
+        .values_list("review__annotator_id")
+        .annotate(reviewed=Sum("objects_reviewed"), rejected=Sum("objects_rejected"))
+        .order_by("review__annotator_id")
+    }
     names = dict(User.objects.filter(pk__in=list(stats)).values_list("pk", "username"))
     skill = {
         a: (f, n)
@@ -309,6 +327,9 @@ def review_scorecard(*, project: Project, confidence: float = 0.95) -> list[dict
                 "user_id": annotator_id,
                 "username": names.get(annotator_id),
                 **row,
+                "object_rejection_rate": object_rejection_rate(
+                    *objects.get(annotator_id, (0, 0)), confidence=confidence
+                ),
                 "benchmark_accuracy": {
                     "value": round(fixed / benchmarks, 4) if benchmarks else None,
                     "low": round(low, 4) if benchmarks else None,

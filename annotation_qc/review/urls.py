@@ -21,6 +21,7 @@ urlpatterns = [
         apis.ReviewActionApi.as_view(action="reject"),
         name="review-reject",
     ),
+    path(f"{P}/reviews/<id:review_id>/decide/", apis.ReviewDecideApi.as_view(), name="review-decide"),
     path(f"{P}/review-scorecard/", apis.ReviewScorecardApi.as_view(), name="review-scorecard"),
     path(f"{P}/reviewer-scorecard/", apis.ReviewerScorecardApi.as_view(), name="reviewer-scorecard"),
     path(f"{P}/my-rework/", apis.MyReworkApi.as_view(), name="my-rework"),

@@ -103,6 +103,13 @@ CASES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         lambda w: {"comments": [{"text": "redo"}]},
         REVIEWERS,
     ),
+    (
+        "review decide",
+        "post",
+        lambda w: f"{base(w)}/reviews/{_review(w)}/decide/",
+        lambda w: {"objects": [{"box": 0, "verdict": "accepted"}]},
+        REVIEWERS,
+    ),
     ("review scorecard", "get", lambda w: f"{base(w)}/review-scorecard/", None, statuses(manager=200)),
     (
         "review scorecard csv",

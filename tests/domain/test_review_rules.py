@@ -2,7 +2,15 @@
 
 import pytest
 
-from annotation_qc.domain.review import draw, payload_diff, sampled, sampling_rate, skill_estimate
+from annotation_qc.domain.review import (
+    draw,
+    object_decision,
+    object_verdicts_clean,
+    payload_diff,
+    sampled,
+    sampling_rate,
+    skill_estimate,
+)
 
 RATES = {"base_rate": 0.05, "max_rate": 0.5, "calibration_rate": 0.3}
 
@@ -109,3 +117,36 @@ def test_first_pass_alert_needs_enough_reviews_and_strong_evidence():
     upper = first_pass_acceptance_below([1], ["a"], [6], [10], statistic="upper", **kwargs)
     assert len(point) == 1
     assert upper == ()
+
+
+def test_object_verdicts_are_sorted_and_checked_against_the_boxes() -> None:
+    clean, errors = object_verdicts_clean(
+        [{"box": 1, "verdict": "rejected", "comment": " wrong "}, {"box": 0, "verdict": "accepted"}],
+        n_boxes=2,
+        max_comment_chars=10,
+    )
+    assert errors == {}
+    assert clean == [
+        {"box": 0, "verdict": "accepted", "comment": ""},
+        {"box": 1, "verdict": "rejected", "comment": "wrong"},
+    ]
+    _, errors = object_verdicts_clean([{"box": 0, "verdict": "accepted"}], n_boxes=0, max_comment_chars=10)
+    assert set(errors) == {"objects"}
+    _, errors = object_verdicts_clean(
+        [{"box": 0, "verdict": "accepted"}, {"box": 0, "verdict": "accepted", "comment": "x" * 11}],
+        n_boxes=1,
+        max_comment_chars=10,
+    )
+    assert set(errors) == {"objects[1].box", "objects[1].comment"}
+
+
+def test_the_whole_decision_follows_from_the_objects() -> None:
+    accepted = [{"box": i, "verdict": "accepted"} for i in range(2)]
+    one_rejected = [accepted[0], {"box": 1, "verdict": "rejected"}]
+    assert object_decision(accepted, n_boxes=2, given=None) == ("accept", {})
+    assert object_decision(one_rejected, n_boxes=2, given=None) == ("reject", {})
+    assert object_decision(one_rejected, n_boxes=2, given="reject") == ("reject", {})
+    assert object_decision(accepted, n_boxes=2, given="reject") == ("reject", {})
+    assert set(object_decision(one_rejected, n_boxes=2, given="accept")[1]) == {"decision"}
+    assert set(object_decision(accepted[:1], n_boxes=2, given=None)[1]) == {"decision"}
+    assert object_decision(accepted[:1], n_boxes=2, given="accept") == ("accept", {})

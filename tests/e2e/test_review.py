@@ -1,6 +1,7 @@
-"""End to end in Chromium: a reviewer rejects with a comment pinned on a box (hotkey R), the annotator
-reworks it in the labeling workspace (the comment pinned over the image, live lint while fixing) and sends
-the fix, and the reviewer accepts the second round (hotkey A)."""
+"""End to end in Chromium: a reviewer accepts box 1 and rejects box 2 with a comment pinned on it (select
+with 1, then A and R), which rejects the annotation (hotkey R), the annotator reworks it in the labeling
+workspace (the rejected box marked over the image with the comment, live lint while fixing) and sends the
+fix, and the reviewer accepts the second round (hotkey A)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from annotation_qc.labeling.services.imports import items_import
 from annotation_qc.projects.services import member_add, project_create
-from annotation_qc.review.models import Review, ReviewConfig
+from annotation_qc.review.models import Review, ReviewConfig, ReviewRound
 from annotation_qc.workflow.dispatch_pipeline import task_next
 from annotation_qc.workflow.submit_pipeline import annotation_submit
 from tests.e2e.helpers import HEIGHT, WIDTH, drag, shot, sign_in, stored_image, user
@@ -45,15 +46,23 @@ def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None
     )
     review = Review.objects.get()
 
-    # The reviewer: the queue, the workspace, a comment on box 2, R.
+    # The reviewer: the queue, the workspace, a comment on box 2; box 1 accepted and box 2 rejected with the
+    # keys (1 selects box 1, A judges it and selects box 2, R judges that), then R rejects the annotation.
     sign_in(page, live_server.url, "rev")
     page.goto(f"{live_server.url}/projects/{project.pk}/reviews")
     page.get_by_test_id("review-panel").wait_for()
     assert page.get_by_test_id("review-queue-row").count() == 1
     page.get_by_test_id("box-comment").nth(1).fill("This is a person, not a car.")
     assert page.get_by_test_id("comment-pin").count() == 1
-    shot(page, "review-workspace")
     page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("1")
+    page.keyboard.press("a")
+    page.keyboard.press("r")
+    box_rows = page.get_by_test_id("review-box-row")
+    assert [box_rows.nth(i).get_attribute("data-verdict") for i in range(2)] == ["accepted", "rejected"]
+    assert page.get_by_role("button", name="Reject box 2").get_attribute("aria-pressed") == "true"
+    assert page.get_by_test_id("verdict-mark").count() == 2
+    shot(page, "review-workspace")
     page.keyboard.press("r")
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=review-panel]') || "
@@ -61,9 +70,14 @@ def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None
     )
     review.refresh_from_db()
     assert review.status == Review.Status.REWORK
+    decided = ReviewRound.objects.get(review=review, action="reject")
+    assert decided.object_verdicts == [
+        {"box": 0, "verdict": "accepted", "comment": ""},
+        {"box": 1, "verdict": "rejected", "comment": "This is a person, not a car."},
+    ]
 
-    # The annotator: the labeling workspace links to the rework, which opens in the same workspace: the
-    # comment pinned on box 2 over the image and listed beside it, live lint on every change.
+    # The annotator: the labeling workspace links to the rework, which opens in the same workspace: box 2
+    # marked rejected over the image, its comment listed beside it, live lint on every change.
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     other = context.new_page()
     sign_in(other, live_server.url, "ann")
@@ -74,8 +88,8 @@ def test_reject_rework_accept(page: Any, browser: Any, live_server: Any) -> None
     workspace.wait_for()
     assert workspace.get_attribute("data-task-id") == task.public_id
     stage = other.get_by_test_id("canvas-stage")
-    assert stage.get_attribute("data-pins") == "1:box:2"
-    assert "This is a person" in other.get_by_test_id("comment-list").inner_text()
+    assert stage.get_attribute("data-pins") == "1:rejected:2"
+    assert "Box 2 rejected: This is a person" in other.get_by_test_id("rejected-list").inner_text()
     assert other.get_by_test_id("box-row").count() == 2
     assert other.get_by_test_id("skip-button").count() == 0
     shot(other, "rework")

@@ -13,7 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotation_qc.core.exceptions import Conflict, Forbidden, NotFound, ServiceError
-from annotation_qc.domain.review import payload_diff, sampled, sampling_rate
+from annotation_qc.domain.review import (
+    object_decision,
+    object_verdicts_clean,
+    payload_diff,
+    sampled,
+    sampling_rate,
+)
 from annotation_qc.labeling.models import Annotation, Item, Prediction, Task
 from annotation_qc.linting.services import LintRejected, lint_payload
 from annotation_qc.projects.models import Project
@@ -371,6 +377,60 @@ def review_act(
     now: datetime | None = None,
 ) -> Review:
     """Accept, fix (the corrected payload, validated and linted) or reject (with comments)."""
+    return _review_act(
+        review_id=review_id,
+        project=project,
+        reviewer_id=reviewer_id,
+        action=action,
+        payload=payload,
+        comments=comments,
+        objects=None,
+        expected_round=expected_round,
+        now=now,
+    )
+
+
+def review_decide(
+    *,
+    review_id: int,
+    project: Project,
+    reviewer_id: int,
+    objects: Any,
+    decision: str | None = None,
+    comments: Any = None,
+    expected_round: int | None = None,
+    now: datetime | None = None,
+) -> Review:
+    """Accept or reject with a verdict per object (box): any rejected box sends the annotation back
+    to its annotator for rework, with the rejected boxes marked; every box accepted accepts it. A
+    ``decision`` given is checked against the verdicts (accepting with a rejected box is a 400)."""
+    return _review_act(
+        review_id=review_id,
+        project=project,
+        reviewer_id=reviewer_id,
+        action=None,
+        decision=decision,
+        payload=None,
+        comments=comments,
+        objects=objects,
+        expected_round=expected_round,
+        now=now,
+    )
+
+
+def _review_act(
+    *,
+    review_id: int,
+    project: Project,
+    reviewer_id: int,
+    action: str | None,
+    payload: Any,
+    comments: Any,
+    objects: Any,
+    expected_round: int | None,
+    now: datetime | None,
+    decision: str | None = None,
+) -> Review:
     now = now or timezone.now()
     with transaction.atomic():
         review = _locked_review(review_id, project)
@@ -382,6 +442,10 @@ def review_act(
         after: dict[str, Any] | None = None
         diff: dict[str, Any] | None = None
         clean_comments = comments_clean(comments=comments or [], payload=before, item=review.item)
+        verdicts: list[dict[str, Any]] = []
+        if objects is not None:
+            verdicts, action = _verdicts_and_decision(objects, before, decision)
+        rejected_objects = sum(1 for v in verdicts if v["verdict"] == "rejected")
         if action == ReviewRound.Action.ACCEPT:
             review.status = Review.Status.ACCEPTED
         elif action == ReviewRound.Action.FIX:
@@ -393,10 +457,10 @@ def review_act(
                 Annotation.objects.filter(pk=annotation.pk).update(payload=after)
             review.status = Review.Status.FIXED
         elif action == ReviewRound.Action.REJECT:
-            if not clean_comments:
+            if not clean_comments and not rejected_objects:
                 raise ServiceError(
-                    "A rejection needs at least one comment for the annotator.",
-                    errors={"comments": ["at least one comment"]},
+                    "A rejection needs at least one comment or rejected box for the annotator.",
+                    errors={"comments": ["at least one comment (or a rejected box)"]},
                 )
             review.status = Review.Status.REWORK
         else:  # the API only passes the three actions
@@ -407,6 +471,9 @@ def review_act(
             action=action,
             actor_id=reviewer_id,
             comments=clean_comments,
+            object_verdicts=verdicts,
+            objects_reviewed=len(verdicts),
+            objects_rejected=rejected_objects,
             payload_before=before,
             payload_after=after,
             diff=diff,
@@ -440,6 +507,20 @@ def review_act(
 
             enqueue_on_commit(consensus_update, review.item_id, review.item.required_annotations)
     return review
+
+
+def _verdicts_and_decision(
+    objects: Any, before: dict[str, Any], decision: str | None
+) -> tuple[list[dict[str, Any]], str]:
+    """The clean per-object verdicts and the whole decision they make (400 naming the field)."""
+    n_boxes = len(before.get("boxes", []))
+    verdicts, errors = object_verdicts_clean(objects, n_boxes=n_boxes, max_comment_chars=MAX_COMMENT_CHARS)
+    if errors:
+        raise ServiceError("Invalid object verdicts.", errors=errors)
+    action, errors = object_decision(verdicts, n_boxes=n_boxes, given=decision)
+    if errors or action is None:
+        raise ServiceError("The decision does not follow from the object verdicts.", errors=errors)
+    return verdicts, action
 
 
 def _round_times(review: Review, reviewer_id: int, now: datetime) -> dict[str, float | None]:

@@ -11,6 +11,21 @@ export interface ReviewComment {
   text: string;
 }
 
+export type ObjectVerdictValue = "accepted" | "rejected";
+
+/** A reviewer's verdict on one box (`box`: its index in the reviewed answer, as in comments). */
+export interface ObjectVerdict {
+  box: number;
+  verdict: ObjectVerdictValue;
+  comment?: string;
+}
+
+/** A box a reviewer rejected, shown to the annotator in the rework. */
+export interface RejectedObject {
+  box: number;
+  comment: string;
+}
+
 export interface ReviewRow {
   id: number;
   item: { id: number };
@@ -26,6 +41,8 @@ export interface ReviewRoundEntry {
   action: "accept" | "fix" | "reject" | "rework" | "closed";
   by: string | null;
   comments: ReviewComment[];
+  /** Per-object verdicts of the round (empty when judged only as a whole). */
+  objects?: ObjectVerdict[];
   diff: Record<string, unknown> | null;
   objects_changed: number;
   seconds_waiting: number;
@@ -53,7 +70,14 @@ export interface ReviewQueue {
 
 export interface ReworkEntry {
   task: Task;
-  rework: { status: string; round: number; payload: Payload; comments: ReviewComment[]; rejected_at: string | null };
+  rework: {
+    status: string;
+    round: number;
+    payload: Payload;
+    comments: ReviewComment[];
+    rejected_objects?: RejectedObject[];
+    rejected_at: string | null;
+  };
 }
 
 export interface Suspect {
@@ -108,6 +132,8 @@ export interface ReviewScorecardRow {
   reviews: number;
   first_pass_acceptance: RateEstimate;
   rejection_rate: RateEstimate;
+  /** Boxes rejected of the boxes given a verdict (per-object review); n: boxes given a verdict. */
+  object_rejection_rate?: RateEstimate & { n: number };
   objects_fixed_per_review: RateEstimate;
   rework_rounds_per_review: RateEstimate;
   time_in_review_seconds: TimeSummary;
@@ -157,6 +183,14 @@ export const review = {
     body: { payload?: Payload; comments?: ReviewComment[]; round?: number },
   ): Promise<ReviewDetail> {
     return must(apiRequest<ReviewDetail>("POST", `/projects/${projectId}/reviews/${reviewId}/${action}/`, { body }));
+  },
+  /** Accept or reject with a verdict per box: the decision, when left out, follows from the boxes. */
+  decide(
+    projectId: number,
+    reviewId: number,
+    body: { objects: ObjectVerdict[]; decision?: "accept" | "reject"; comments?: ReviewComment[]; round?: number },
+  ): Promise<ReviewDetail> {
+    return must(apiRequest<ReviewDetail>("POST", `/projects/${projectId}/reviews/${reviewId}/decide/`, { body }));
   },
   myRework(projectId: number): Promise<{ count: number; results: ReworkEntry[] }> {
     return must(apiRequest<{ count: number; results: ReworkEntry[] }>("GET", `/projects/${projectId}/my-rework/`));

@@ -353,8 +353,8 @@ export function BoxCanvas(props: BoxCanvasProps) {
                   width={pin.w}
                   height={pin.h}
                   stroke={PIN_COLOR}
-                  strokeWidth={2}
-                  dash={pin.kind === "region" ? [6, 4] : [2, 3]}
+                  strokeWidth={pin.kind === "rejected" ? 3 : 2}
+                  dash={pin.kind === "region" ? [6, 4] : pin.kind === "rejected" ? undefined : [2, 3]}
                   strokeScaleEnabled={false}
                 />
                 <Label x={pin.x + pin.w} y={pin.y} scaleX={1 / view.scale} scaleY={1 / view.scale} offsetX={-2} offsetY={8}>

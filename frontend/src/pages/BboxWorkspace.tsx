@@ -28,7 +28,7 @@ import type { Size } from "../editor/geometry";
 import { keyToAction, targetOwnsKey } from "../editor/hotkeys";
 import { keyMap, labelDetails } from "../editor/labels";
 import { newBoxInView } from "../editor/keyboardBox";
-import { CommentList } from "../review/ReviewOverlay";
+import { CommentList, RejectedList } from "../review/ReviewOverlay";
 import { reworkPins, type ReworkContext } from "../review/reworkPins";
 import { fitView, IDENTITY_VIEW, stageCenter, zoomAt, ZOOM_STEP, type View } from "../editor/viewTransform";
 
@@ -59,6 +59,7 @@ export function ReworkNote({ rework }: { rework: ReworkContext }) {
         Submit sends your corrected answer back to review.
       </p>
       <CommentList comments={rework.comments} />
+      <RejectedList rejected={rework.rejected ?? []} first={rework.comments.length + 1} />
     </section>
   );
 }
@@ -115,7 +116,7 @@ export function BboxWorkspace({
   const payload = useMemo(() => editorPayload(state), [state]);
   const lint = useLiveLint(task.id, payload, startedAt);
   const highlights = useMemo(() => highlightByBox(lint.findings), [lint.findings]);
-  const pins = useMemo(() => (rework ? reworkPins(rework.comments, rework.pinned) : undefined), [rework]);
+  const pins = useMemo(() => (rework ? reworkPins(rework.comments, rework.pinned, rework.rejected) : undefined), [rework]);
   const blocking = lint.fresh ? blockingFindings(lint.findings) : [];
   const actions = useSubmit(task.id, startedAt, onDone, lint.setServerFindings, revise);
   const draftStatus = useDraft(task.id, payload, startedAt, undefined, !revise);

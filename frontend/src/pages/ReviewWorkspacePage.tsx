@@ -1,6 +1,7 @@
 // Reviewers' workspace: the review queue in the chosen order and, for the selected review, the image with the
-// annotation (pre-annotation and other answers toggled), per-box comments, relabel / remove fixes, and
-// accept (A) / reject (R) / fix (F) with hotkeys. Reviews are blind: no annotator name is shown.
+// annotation (pre-annotation and other answers toggled), per-box comments, relabel / remove fixes, a verdict per
+// box (select it with 1-9 or its row, then A / R) and accept (A) / reject (R) / fix (F) of the whole with hotkeys.
+// Reviews are blind: no annotator name is shown.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "../api";
 import { isBboxPayload, type BboxPayload } from "../api/types";
@@ -10,11 +11,16 @@ import { BoxEditor } from "../review/BoxEditor";
 import { CommentList, ReviewOverlay } from "../review/ReviewOverlay";
 import {
   applyFix,
+  boxHotkey,
   buildComments,
+  buildVerdicts,
+  commentsBesideVerdicts,
   formatScore,
   REVIEW_HOTKEYS,
   reviewHotkey,
+  verdictDecision,
   type FixEdits,
+  type Verdicts,
 } from "../review/reviewLogic";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
@@ -111,6 +117,9 @@ export function ReviewPanel({
   const [boxNotes, setBoxNotes] = useState<Record<number, string>>({});
   const [whole, setWhole] = useState("");
   const [edits, setEdits] = useState<FixEdits>({ relabel: {}, remove: [] });
+  /** Per-box verdicts (by box index) and the box the A / R keys judge (null: they judge the whole). */
+  const [verdicts, setVerdicts] = useState<Verdicts>({});
+  const [selectedBox, setSelectedBox] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   /** Boxes drawn, moved or resized in the editor (null: the editor is closed; the table's edits apply). */
@@ -127,26 +136,47 @@ export function ReviewPanel({
       return next;
     });
 
-  const act = async (action: "accept" | "reject" | "fix") => {
+  const nBoxes = d && isBboxPayload(d.payload) ? d.payload.boxes.length : 0;
+
+  const judgeBox = (box: number, verdict: "accepted" | "rejected" | null) => {
+    setVerdicts((old) => {
+      const next = { ...old };
+      if (verdict === null || old[box] === verdict) delete next[box];
+      else next[box] = verdict;
+      return next;
+    });
+    setMessage(null);
+  };
+
+  /** Sends the box verdicts, with the whole decision given (A / R) or following from the boxes (D). */
+  const decide = async (given?: "accept" | "reject") => {
     if (!d || busy) return;
-    const comments = buildComments(boxNotes, whole);
-    if (action === "reject" && comments.length === 0) {
+    const outcome = verdictDecision(verdicts, nBoxes, given);
+    if ("error" in outcome) {
+      setMessage(outcome.error);
+      return;
+    }
+    const comments = commentsBesideVerdicts(verdicts, boxNotes, whole);
+    const objects = buildVerdicts(verdicts, boxNotes);
+    if (outcome.decision === "reject" && comments.length === 0 && !objects.some((o) => o.verdict === "rejected")) {
       setMessage("Write at least one comment for the annotator before rejecting.");
       return;
     }
-    const fixed = editing && drawn ? drawn : applyFix(d.payload, edits);
-    if (action === "fix" && JSON.stringify(fixed) === JSON.stringify(d.payload)) {
-      setMessage("Nothing to fix: relabel or remove a box first.");
-      return;
-    }
+    await send(() =>
+      review.decide(projectId, reviewId, {
+        round: d.round,
+        objects,
+        comments,
+        ...(given ? { decision: given } : {}),
+      }),
+    );
+  };
+
+  const send = async (request: () => Promise<unknown>) => {
     setBusy(true);
     setMessage(null);
     try {
-      await review.act(projectId, reviewId, action, {
-        round: d.round,
-        comments,
-        ...(action === "fix" ? { payload: fixed } : {}),
-      });
+      await request();
       onDone();
     } catch (err) {
       setBusy(false);
@@ -159,17 +189,64 @@ export function ReviewPanel({
     }
   };
 
-  const latest = useRef(act);
-  latest.current = act;
+  const act = async (action: "accept" | "reject" | "fix") => {
+    if (!d || busy) return;
+    if (Object.keys(verdicts).length > 0) {
+      if (action === "fix") {
+        setMessage("A fix replaces the boxes: clear the box verdicts first, or accept / reject.");
+        return;
+      }
+      await decide(action);
+      return;
+    }
+    const comments = buildComments(boxNotes, whole);
+    if (action === "reject" && comments.length === 0) {
+      setMessage("Write at least one comment for the annotator before rejecting.");
+      return;
+    }
+    const fixed = editing && drawn ? drawn : applyFix(d.payload, edits);
+    if (action === "fix" && JSON.stringify(fixed) === JSON.stringify(d.payload)) {
+      setMessage("Nothing to fix: relabel or remove a box first.");
+      return;
+    }
+    await send(() =>
+      review.act(projectId, reviewId, action, {
+        round: d.round,
+        comments,
+        ...(action === "fix" ? { payload: fixed } : {}),
+      }),
+    );
+  };
+
+  /** A / R: with a box selected, its verdict (the selection moves on to the next box); else the whole. */
+  const onKeyAction = (action: "accept" | "reject" | "fix" | "decide") => {
+    if (action === "decide") void decide();
+    else if (action !== "fix" && selectedBox !== null) {
+      judgeBox(selectedBox, action === "accept" ? "accepted" : "rejected");
+      setSelectedBox(selectedBox + 1 < nBoxes ? selectedBox + 1 : null);
+    } else void act(action);
+  };
+
+  const latest = useRef(onKeyAction);
+  latest.current = onKeyAction;
+  const boxCount = useRef(nBoxes);
+  boxCount.current = nBoxes;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      const box = boxHotkey(e, boxCount.current);
+      if (box !== null) {
+        e.preventDefault();
+        setSelectedBox((old) => (old === box ? null : box));
+        return;
+      }
       const action = reviewHotkey(e);
       if (!action) return;
       e.preventDefault();
       if (action === "toggle-pre") toggle("pre");
       else if (action === "toggle-others") toggle("others");
       else if (action === "next") onDone();
-      else void latest.current(action);
+      else if (action === "deselect") setSelectedBox(null);
+      else latest.current(action);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -196,6 +273,7 @@ export function ReviewPanel({
   ];
   const shown = layers.filter((l) => !hidden.has(l.key) && !(l.key.startsWith("others-") && hidden.has("others")));
   const pins = buildComments(boxNotes, whole);
+  const judged = Object.keys(verdicts).length;
   const boxes = isBboxPayload(d.payload) ? d.payload.boxes : [];
 
   return (
@@ -204,7 +282,14 @@ export function ReviewPanel({
         Round {d.round} · agreement {formatScore(d.agreement)} · model confidence {formatScore(d.model_confidence)}
       </p>
       <Legend layers={layers.filter((l) => !l.key.startsWith("others-"))} hidden={hidden} onToggle={toggle} />
-      <ReviewOverlay item={d.item} layers={shown} pinned={d.payload} comments={pins} />
+      <ReviewOverlay
+        item={d.item}
+        layers={shown}
+        pinned={d.payload}
+        comments={pins}
+        verdicts={verdicts}
+        selectedBox={selectedBox}
+      />
       {isBboxPayload(d.payload) && (
         <button type="button" onClick={() => setEditing((e) => !e)} data-testid="toggle-box-editor">
           {editing ? "Close the box editor" : "Edit boxes (draw, move, resize)"}
@@ -232,6 +317,7 @@ export function ReviewPanel({
           <thead>
             <tr>
               <th>Box</th>
+              <th>Verdict</th>
               <th>Label</th>
               <th>Remove</th>
               <th>Comment for the annotator</th>
@@ -239,8 +325,49 @@ export function ReviewPanel({
           </thead>
           <tbody>
             {boxes.map((b, i) => (
-              <tr key={i}>
-                <td>{i + 1}</td>
+              <tr
+                key={i}
+                className={selectedBox === i ? "selected" : undefined}
+                data-testid="review-box-row"
+                data-index={i + 1}
+                data-verdict={verdicts[i] ?? ""}
+              >
+                <td>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-pressed={selectedBox === i}
+                    aria-label={`Select box ${i + 1} (then A or R)`}
+                    onClick={() => setSelectedBox(selectedBox === i ? null : i)}
+                    data-testid="review-box-select"
+                  >
+                    {i + 1}
+                  </button>
+                </td>
+                <td>
+                  <span role="group" aria-label={`Verdict on box ${i + 1}`} className="verdict-buttons">
+                    <button
+                      type="button"
+                      aria-pressed={verdicts[i] === "accepted"}
+                      aria-label={`Accept box ${i + 1}`}
+                      className={verdicts[i] === "accepted" ? "verdict accepted" : "verdict"}
+                      onClick={() => judgeBox(i, "accepted")}
+                      data-testid="box-accept"
+                    >
+                      ✓
+                    </button>
+                    <button
+                      type="button"
+                      aria-pressed={verdicts[i] === "rejected"}
+                      aria-label={`Reject box ${i + 1}`}
+                      className={verdicts[i] === "rejected" ? "verdict rejected" : "verdict"}
+                      onClick={() => judgeBox(i, "rejected")}
+                      data-testid="box-reject"
+                    >
+                      ✗
+                    </button>
+                  </span>
+                </td>
                 <td>
                   <select
                     value={edits.relabel[i] ?? b.label}
@@ -288,6 +415,12 @@ export function ReviewPanel({
           {message}
         </p>
       )}
+      {judged > 0 && (
+        <p className="muted small" role="status" data-testid="verdict-summary">
+          {judged} of {boxes.length} boxes judged ·{" "}
+          {Object.values(verdicts).filter((v) => v === "rejected").length} rejected
+        </p>
+      )}
       <div className="actions">
         <button type="button" className="primary" disabled={busy} onClick={() => void act("accept")}
           data-testid="review-accept">
@@ -299,6 +432,11 @@ export function ReviewPanel({
         <button type="button" disabled={busy} onClick={() => void act("reject")} data-testid="review-reject">
           Reject (R)
         </button>
+        {judged > 0 && (
+          <button type="button" disabled={busy} onClick={() => void decide()} data-testid="review-decide">
+            Send box verdicts (D)
+          </button>
+        )}
       </div>
       <p className="muted small">{REVIEW_HOTKEYS.map((h) => `${h.key.toUpperCase()}: ${h.help}`).join(" · ")}</p>
       {d.history.length > 0 && (
@@ -309,6 +447,16 @@ export function ReviewPanel({
               <li key={i}>
                 Round {h.round}: {h.action} by {h.by ?? "—"}
                 {h.objects_changed ? ` (${h.objects_changed} objects changed)` : ""}
+                {h.objects && h.objects.length > 0 && (
+                  <span data-testid="history-verdicts">
+                    {" "}
+                    · {h.objects.length} boxes judged, rejected:{" "}
+                    {h.objects
+                      .filter((o) => o.verdict === "rejected")
+                      .map((o) => `box ${o.box + 1}`)
+                      .join(", ") || "none"}
+                  </span>
+                )}
                 <CommentList comments={h.comments} />
               </li>
             ))}

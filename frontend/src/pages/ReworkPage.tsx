@@ -95,7 +95,12 @@ export function ReworkWorkspace({
 }) {
   // The rejected answer is where the annotator starts (like changing an earlier answer).
   const task: Task = { ...entry.task, pre_annotation: entry.rework.payload };
-  const rework = { round: entry.rework.round, comments: entry.rework.comments, pinned: entry.rework.payload };
+  const rework = {
+    round: entry.rework.round,
+    comments: entry.rework.comments,
+    pinned: entry.rework.payload,
+    rejected: entry.rework.rejected_objects ?? [],
+  };
   const Workspace = task.kind === "classification" ? ClassificationWorkspace : BboxWorkspace;
   return (
     <Workspace

@@ -1,7 +1,8 @@
 // The image with annotation layers (AnnotationOverlay) and, on top, the reviewers' comments pinned to boxes
-// (a numbered marker at the box's corner) and to regions (a dashed rectangle).
+// (a numbered marker at the box's corner) and to regions (a dashed rectangle), and the per-box verdicts (a
+// green or red outline; the box the A / R keys judge drawn thicker).
 import { isBboxPayload, type Item, type Payload, type TaskItem } from "../api/types";
-import type { ReviewComment } from "../api/review";
+import type { ObjectVerdictValue, RejectedObject, ReviewComment } from "../api/review";
 import { AnnotationOverlay, type OverlayLayer } from "../components/AnnotationOverlay";
 
 export function ReviewOverlay({
@@ -9,6 +10,8 @@ export function ReviewOverlay({
   layers,
   pinned,
   comments,
+  verdicts = {},
+  selectedBox = null,
   maxWidth = 640,
 }: {
   item: Item | TaskItem;
@@ -16,6 +19,9 @@ export function ReviewOverlay({
   /** The payload whose boxes the comments' `box` indexes refer to. */
   pinned: Payload | null | undefined;
   comments: ReviewComment[];
+  /** Per-box verdicts, by index into `pinned`'s boxes. */
+  verdicts?: Record<number, ObjectVerdictValue>;
+  selectedBox?: number | null;
   maxWidth?: number;
 }) {
   const boxes = isBboxPayload(pinned) ? pinned.boxes : [];
@@ -29,6 +35,26 @@ export function ReviewOverlay({
         style={{ position: "absolute", inset: 0, width: "100%", height: "100%", pointerEvents: "none" }}
         data-testid="comment-pins"
       >
+        {boxes.map((b, i) =>
+          verdicts[i] || selectedBox === i ? (
+            <rect
+              key={`verdict-${i}`}
+              x={b.x}
+              y={b.y}
+              width={b.w}
+              height={b.h}
+              fill="none"
+              stroke={verdicts[i] === "rejected" ? "#d62728" : verdicts[i] === "accepted" ? "#2ca02c" : "#ff7f0e"}
+              strokeWidth={selectedBox === i ? 6 : 4}
+              vectorEffect="non-scaling-stroke"
+              data-testid="verdict-mark"
+              data-box={i}
+              data-verdict={verdicts[i] ?? "selected"}
+            >
+              <title>{`Box ${i + 1}: ${verdicts[i] ?? "selected"}`}</title>
+            </rect>
+          ) : null,
+        )}
         {comments.map((c, i) => {
           if (c.box !== null && boxes[c.box]) {
             const b = boxes[c.box];
@@ -58,6 +84,24 @@ export function ReviewOverlay({
         })}
       </svg>
     </div>
+  );
+}
+
+/** The boxes a reviewer rejected, for the rework (numbered after the comments, like their pins). */
+export function RejectedList({ rejected, first }: { rejected: RejectedObject[]; first: number }) {
+  if (rejected.length === 0) return null;
+  return (
+    <section aria-label="Rejected boxes" data-testid="rejected-list">
+      <p className="warn-text small">Boxes the reviewer rejected (fix these):</p>
+      <ol className="comment-list">
+        {rejected.map((r, i) => (
+          <li key={r.box} value={first + i} data-box={r.box}>
+            <span className="muted small">Box {r.box + 1} rejected</span>
+            {r.comment ? `: ${r.comment}` : ""}
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }
 

@@ -14,6 +14,7 @@ const annotator: ReviewScorecardRow = {
   reviews: 4,
   first_pass_acceptance: { value: 0.75, low: 0.3, high: 0.95 },
   rejection_rate: { value: 0.25, low: 0.05, high: 0.7 },
+  object_rejection_rate: { value: 0.1, low: 0.03, high: 0.3, n: 20 },
   objects_fixed_per_review: { value: 0.5, low: 0, high: 1.2 },
   rework_rounds_per_review: { value: 0.25, low: 0, high: 0.7 },
   time_in_review_seconds: { median: 42, mean: 50, n: 3 },
@@ -47,6 +48,8 @@ describe("ReviewScorecards", () => {
     expect(screen.getByTestId("first-pass").textContent).toContain("75%");
     expect(screen.getByLabelText(/First-pass acceptance: 75% \(95% interval 30% to 95%\)/)).toBeTruthy();
     expect(screen.getByTestId("time-in-review").textContent).toBe("42 s");
+    expect(screen.getByLabelText(/Object rejection rate: 10% \(95% interval 3% to 30%\)/)).toBeTruthy();
+    expect(screen.getByTestId("object-rejection").getAttribute("title")).toBe("20 boxes given a verdict");
     expect(row.textContent).toContain("2026-11-30: 3/4");
     const checker = await screen.findByTestId("reviewer-row");
     expect(checker.dataset.status).toBe("flagged");

@@ -41,6 +41,7 @@ export function ReviewScorecards({ projectId }: { projectId: number }) {
               <th scope="col">Reviews</th>
               <th scope="col">First-pass acceptance</th>
               <th scope="col">Rejection rate</th>
+              <th scope="col">Object rejection rate</th>
               <th scope="col">Objects fixed / review</th>
               <th scope="col">Rework rounds / review</th>
               <th scope="col">Time in review (median)</th>
@@ -58,6 +59,13 @@ export function ReviewScorecards({ projectId }: { projectId: number }) {
                 </td>
                 <td>
                   <IntervalBar label="Rejection rate" {...r.rejection_rate} />
+                </td>
+                <td data-testid="object-rejection" title={`${r.object_rejection_rate?.n ?? 0} boxes given a verdict`}>
+                  {r.object_rejection_rate && r.object_rejection_rate.n > 0 ? (
+                    <IntervalBar label="Object rejection rate" {...r.object_rejection_rate} />
+                  ) : (
+                    "—"
+                  )}
                 </td>
                 <td>{r.objects_fixed_per_review.value?.toFixed(2) ?? "—"}</td>
                 <td>{r.rework_rounds_per_review.value?.toFixed(2) ?? "—"}</td>

@@ -1,12 +1,22 @@
 // Pure logic of the review workspace and the rework view: hotkeys, comments, fixes.
 import { isBboxPayload, type Payload } from "../api/types";
-import type { ReviewComment } from "../api/review";
+import type { ObjectVerdict, ObjectVerdictValue, ReviewComment } from "../api/review";
 
-export type ReviewAction = "accept" | "reject" | "fix" | "next" | "toggle-pre" | "toggle-others";
+export type ReviewAction =
+  | "accept"
+  | "reject"
+  | "fix"
+  | "next"
+  | "toggle-pre"
+  | "toggle-others"
+  | "decide"
+  | "deselect";
 
 export const REVIEW_HOTKEYS: readonly { key: string; action: ReviewAction; help: string }[] = [
-  { key: "a", action: "accept", help: "Accept the annotation as it is" },
-  { key: "r", action: "reject", help: "Reject with the comments (back to the annotator)" },
+  { key: "a", action: "accept", help: "Accept the selected box, or (no box selected) the annotation" },
+  { key: "r", action: "reject", help: "Reject the selected box, or (no box selected) the annotation" },
+  { key: "d", action: "decide", help: "Send the box verdicts (any rejected box: back to the annotator)" },
+  { key: "escape", action: "deselect", help: "Clear the box selection" },
   { key: "f", action: "fix", help: "Save the fix (edited labels and removed boxes)" },
   { key: "j", action: "next", help: "Next review in the queue" },
   { key: "p", action: "toggle-pre", help: "Show or hide the pre-annotation" },
@@ -21,13 +31,64 @@ interface KeyLike {
   target?: EventTarget | null;
 }
 
-/** The action of a key press, or null (modifiers held, or typing in a field). */
-export function reviewHotkey(e: KeyLike): ReviewAction | null {
-  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+function typing(e: KeyLike): boolean {
+  if (e.ctrlKey || e.metaKey || e.altKey) return true;
   const target = e.target as { tagName?: string; isContentEditable?: boolean } | null | undefined;
   const tag = target?.tagName?.toUpperCase();
-  if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target?.isContentEditable) return null;
+  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || !!target?.isContentEditable;
+}
+
+/** The action of a key press, or null (modifiers held, or typing in a field). */
+export function reviewHotkey(e: KeyLike): ReviewAction | null {
+  if (typing(e)) return null;
   return REVIEW_HOTKEYS.find((h) => h.key === e.key.toLowerCase())?.action ?? null;
+}
+
+/** The 0-based box a digit key selects (1 to 9), or null. */
+export function boxHotkey(e: KeyLike, boxes: number): number | null {
+  if (typing(e) || !/^[1-9]$/.test(e.key)) return null;
+  const index = Number(e.key) - 1;
+  return index < boxes ? index : null;
+}
+
+export type Verdicts = Record<number, ObjectVerdictValue>;
+
+/** The per-box verdicts to send, by box; a box's note travels with its verdict. */
+export function buildVerdicts(verdicts: Verdicts, boxNotes: Record<number, string>): ObjectVerdict[] {
+  return Object.entries(verdicts)
+    .map(([box, verdict]) => ({ box: Number(box), verdict, comment: (boxNotes[Number(box)] ?? "").trim() }))
+    .sort((a, b) => a.box - b.box);
+}
+
+/** The comments to send beside verdicts: the notes of boxes without a verdict, and the whole one. */
+export function commentsBesideVerdicts(
+  verdicts: Verdicts,
+  boxNotes: Record<number, string>,
+  whole: string,
+): ReviewComment[] {
+  const rest = Object.fromEntries(Object.entries(boxNotes).filter(([box]) => !(Number(box) in verdicts)));
+  return buildComments(rest, whole);
+}
+
+/** The whole decision the box verdicts make, or why there is none yet: any rejected box rejects, every box
+ * accepted accepts; `given` (the A / R keys with no box selected) must not accept a rejected box. */
+export function verdictDecision(
+  verdicts: Verdicts,
+  boxes: number,
+  given?: "accept" | "reject",
+): { decision: "accept" | "reject" } | { error: string } {
+  const rejected = Object.entries(verdicts)
+    .filter(([, v]) => v === "rejected")
+    .map(([box]) => Number(box) + 1)
+    .sort((a, b) => a - b);
+  if (given === "accept" && rejected.length > 0)
+    return {
+      error: `Box ${rejected.join(", ")} ${rejected.length === 1 ? "is" : "are"} rejected: reject the annotation or change the box verdicts.`,
+    };
+  if (given) return { decision: given };
+  if (rejected.length > 0) return { decision: "reject" };
+  if (Object.keys(verdicts).length === boxes && boxes > 0) return { decision: "accept" };
+  return { error: "Give every box a verdict (or reject one) first." };
 }
 
 /** The comments to send: one per box note and one for the whole annotation, empty ones left out. */

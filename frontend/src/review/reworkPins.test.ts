@@ -21,6 +21,19 @@ describe("reworkPins", () => {
     ]);
   });
 
+  it("pins the boxes the reviewer rejected after the comments, with the verdict's comment", () => {
+    const pins = reworkPins([{ box: 0, region: null, text: "check" }], { boxes: [CAR, PERSON] }, [
+      { box: 1, comment: "a bike" },
+      { box: 0, comment: "" },
+      { box: 5, comment: "gone" },
+    ]);
+    expect(pins.map((p) => [p.number, p.kind, p.box, p.text])).toEqual([
+      [1, "box", 0, "check"],
+      [2, "rejected", 1, "Rejected: a bike"],
+      [3, "rejected", 0, "Rejected"],
+    ]);
+  });
+
   it("has no box pins for a classification answer", () => {
     expect(reworkPins([{ box: 0, region: null, text: "wrong class" }], { label: "car" })).toEqual([]);
   });

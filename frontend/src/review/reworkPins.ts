@@ -1,12 +1,13 @@
 // The reviewer's comments as pins over the labeling canvas while the annotator reworks: a comment on a box is
 // pinned where that box was in the rejected answer (what the reviewer saw), a comment on a region on the region.
 import { isBboxPayload, type Payload } from "../api/types";
-import type { ReviewComment } from "../api/review";
+import type { RejectedObject, ReviewComment } from "../api/review";
 
 export interface ReworkPin {
   /** The comment's number in the comment list (1-based). */
   number: number;
-  kind: "box" | "region";
+  /** "rejected": a box the reviewer rejected (numbered after the comments). */
+  kind: "box" | "region" | "rejected";
   /** The 0-based box index the comment is on (box pins only). */
   box: number | null;
   x: number;
@@ -22,9 +23,15 @@ export interface ReworkContext {
   comments: ReviewComment[];
   /** The rejected answer: comments' `box` indexes refer to its boxes. */
   pinned: Payload;
+  /** The boxes (of `pinned`) the reviewer rejected one by one. */
+  rejected?: RejectedObject[];
 }
 
-export function reworkPins(comments: ReviewComment[], pinned: Payload | null | undefined): ReworkPin[] {
+export function reworkPins(
+  comments: ReviewComment[],
+  pinned: Payload | null | undefined,
+  rejected: RejectedObject[] = [],
+): ReworkPin[] {
   const boxes = isBboxPayload(pinned) ? pinned.boxes : [];
   const pins: ReworkPin[] = [];
   comments.forEach((c, i) => {
@@ -35,6 +42,12 @@ export function reworkPins(comments: ReviewComment[], pinned: Payload | null | u
       const [x, y, w, h] = c.region;
       pins.push({ number: i + 1, kind: "region", box: null, x, y, w, h, text: c.text });
     }
+  });
+  rejected.forEach((r, i) => {
+    const b = boxes[r.box];
+    if (!b) return;
+    const text = r.comment ? `Rejected: ${r.comment}` : "Rejected";
+    pins.push({ number: comments.length + i + 1, kind: "rejected", box: r.box, x: b.x, y: b.y, w: b.w, h: b.h, text });
   });
   return pins;
 }

@@ -438,7 +438,12 @@ export function ReviewPanel({
           </button>
         )}
       </div>
-      <p className="muted small">{REVIEW_HOTKEYS.map((h) => `${h.key.toUpperCase()}: ${h.help}`).join(" · ")}</p>
+      <p className="muted small">
+        {[
+          ...(boxes.length > 0 ? ["1-9: Select a box (its verdict with A or R)"] : []),
+          ...REVIEW_HOTKEYS.map((h) => `${h.key === "escape" ? "Esc" : h.key.toUpperCase()}: ${h.help}`),
+        ].join(" · ")}
+      </p>
       {d.history.length > 0 && (
         <section data-testid="review-history">
           <h2>History</h2>

@@ -90,6 +90,10 @@ class SeedingProfile:
     regular_warnings: frozenset[str] | None = None
     #: How the model orders its boxes (one of :data:`BOX_ORDERS`; ``given``: no order found).
     box_order: str = "given"
+    #: Share of the model's pre-annotations holding n boxes, and of the gold set's answers (n capped
+    #: at :data:`MAX_COUNTED_BOXES`); empty before there is data.
+    model_box_counts: dict[int, float] = field(default_factory=dict)
+    gold_box_counts: dict[int, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +106,8 @@ class SeedingProfile:
             "excluded": dict(self.excluded),
             "regular_warnings": None if self.regular_warnings is None else sorted(self.regular_warnings),
             "box_order": self.box_order,
+            "model_box_counts": {str(k): round(v, 4) for k, v in sorted(self.model_box_counts.items())},
+            "gold_box_counts": {str(k): round(v, 4) for k, v in sorted(self.gold_box_counts.items())},
         }
 
 
@@ -111,8 +117,10 @@ def learn_profile(
     *,
     blocking_rules: Iterable[str] = (),
     bbox: bool = True,
+    gold: Sequence[Mapping[str, Any]] = (),
 ) -> SeedingProfile:
-    """The profile of a project from (pre-annotation, submitted answer) pairs and its predictions."""
+    """The profile of a project from (pre-annotation, submitted answer) pairs, its predictions and
+    (for :func:`box_count_factors`) its gold answers."""
     excluded: dict[str, str] = {}
     blocking = set(blocking_rules)
     if not bbox:
@@ -194,6 +202,8 @@ def learn_profile(
         learned=learned,
         excluded=excluded,
         box_order=box_order,
+        model_box_counts=box_count_shares(predictions),
+        gold_box_counts=box_count_shares(gold),
     )
 
 
@@ -218,6 +228,64 @@ def learn_box_order(predictions: Sequence[Mapping[str, Any]]) -> str:
     return "given"
 
 
+#: Box counts above this are pooled (a benchmark's count is matched up to here).
+MAX_COUNTED_BOXES = 12
+#: Payloads of each kind needed before box counts are matched, and the bounds of a kind's factor.
+MIN_COUNTED_PAYLOADS = 20
+COUNT_FACTOR_BOUNDS = (0.1, 10.0)
+#: A kind this many benchmarks behind its share is seeded whatever the box count it leads to.
+MAX_KIND_LAG = 3.0
+#: How each seeded kind changes the number of boxes.
+KIND_BOX_DELTA: dict[str, int] = {"drop": -1, "spurious": 1, "duplicate": 1}
+
+
+def box_count_shares(payloads: Sequence[Mapping[str, Any]]) -> dict[int, float]:
+    """Share of the bbox payloads holding n boxes (n capped at :data:`MAX_COUNTED_BOXES`)."""
+    counts = np.array(
+        [
+            min(len(payload["boxes"]), MAX_COUNTED_BOXES)
+            for payload in payloads
+            if isinstance(payload, Mapping) and isinstance(payload.get("boxes"), list)
+        ],
+        dtype=np.int64,
+    )
+    if len(counts) < MIN_COUNTED_PAYLOADS:
+        return {}
+    tally = np.bincount(counts, minlength=MAX_COUNTED_BOXES + 1)
+    return {n: float(share) for n, share in enumerate(tally / len(counts)) if share > 0}
+
+
+def box_count_factors(profile: SeedingProfile, gold_boxes: int, kinds: Iterable[str]) -> dict[str, float]:
+    """How much more (or less) often each kind should be seeded into a gold answer of ``gold_boxes``
+    boxes so that benchmarks hold as many boxes as the model's pre-annotations do.
+
+    Each kind changes the count by :data:`KIND_BOX_DELTA` (a drop takes a box, a spurious box adds
+    one). Seeded at the profile's weights into the gold set, benchmarks would hold n boxes with
+    probability ``B(n)``; the model's pre-annotations do with ``M(n)``. The factor of a kind is
+    ``M(n) / B(n)`` at the count it leads to (bounded): a drop that would empty a one-box answer is
+    seeded less where the model rarely returns nothing, and more where it often does. Every factor
+    is 1 until both count distributions are known.
+    """
+    names = list(dict.fromkeys(kinds))
+    if not profile.model_box_counts or not profile.gold_box_counts:
+        return dict.fromkeys(names, 1.0)
+    total = sum(profile.weights.values()) or 1.0
+    size = MAX_COUNTED_BOXES + 2
+    model = np.zeros(size)
+    for n, share in profile.model_box_counts.items():
+        model[min(int(n), size - 1)] += share
+    bench = np.zeros(size)
+    for n, share in profile.gold_box_counts.items():
+        for kind, weight in profile.weights.items():
+            bench[int(np.clip(int(n) + KIND_BOX_DELTA.get(kind, 0), 0, size - 1))] += share * weight / total
+    floor = 1.0 / (20 * size)  # a count never seen is rare, not impossible
+    ratio = np.clip((model + floor) / (bench + floor), *COUNT_FACTOR_BOUNDS)
+    return {
+        kind: float(ratio[int(np.clip(gold_boxes + KIND_BOX_DELTA.get(kind, 0), 0, size - 1))])
+        for kind in names
+    }
+
+
 def order_boxes(payload: Mapping[str, Any], order: str) -> dict[str, Any]:
     """``payload`` with its boxes sorted as the model sorts them (unchanged for ``given``)."""
     raw = payload.get("boxes")
@@ -233,18 +301,37 @@ def choose_weighted_kind(
     weights: Mapping[str, float],
     served: Mapping[str, int],
     rng: np.random.Generator,
+    factors: Mapping[str, float] | None = None,
 ) -> str | None:
     """The applicable kind furthest behind its weight for this annotator (``None`` if none applies).
 
     With equal weights this is the least-served kind (kinds stay balanced per annotator); ties
-    are broken at random.
+    are broken at random. With ``factors`` (:func:`box_count_factors` for this gold answer), the
+    kinds are offered in that order and each is taken with probability ``factor / max(factors)``
+    (the first taken wins; if none is, the one with the largest factor): a kind that would give this
+    answer an unusual number of boxes is passed over here and seeded into another answer instead,
+    so the balance holds over the annotator's benchmarks. A kind that fell :data:`MAX_KIND_LAG`
+    benchmarks behind the most-served kind (by share) is taken whatever its factor.
     """
     kinds = [k for k in dict.fromkeys(applicable) if weights.get(k, 0.0) > 0]
     if not kinds:
         return None
     need = np.array([(served.get(k, 0) + 1) / weights[k] for k in kinds])
-    least = np.flatnonzero(np.isclose(need, need.min()))
-    return kinds[int(rng.choice(least))]
+    ties = rng.random(len(kinds))
+    order = np.lexsort((ties, np.round(need, 9)))
+    if not factors:
+        return kinds[int(order[0])]
+    factor = np.array([max(factors.get(k, 1.0), 0.0) for k in kinds])
+    share = np.array([weights[k] for k in kinds]) / sum(weights[k] for k in kinds)
+    count = np.array([served.get(k, 0) for k in kinds], dtype=np.float64)
+    lag = (count / share).max() * share - count  # behind the most-served kind, in benchmarks
+    if factor.max() <= 0 or float(lag[order[0]]) >= MAX_KIND_LAG:
+        return kinds[int(order[0])]
+    taken = rng.random(len(kinds)) < factor / factor.max()
+    for index in order.tolist():
+        if taken[index]:
+            return kinds[index]
+    return kinds[int(np.argmax(factor))]
 
 
 def add_model_noise(

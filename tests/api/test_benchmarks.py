@@ -41,7 +41,9 @@ def test_error_kinds_are_balanced_per_annotator(bench_world: World) -> None:
     # Model predictions here hold no duplicate boxes, so a seeded duplicate would be a tell: never seeded,
     # and every benchmark says why.
     assert set(counts) == {"shift", "oversize", "drop", "relabel", "spurious"}
-    assert max(counts.values()) - min(counts.values()) <= 1
+    # Balanced within MAX_KIND_LAG: a kind that would give the gold answer an unusual number of
+    # boxes (this model always returns one, gold holds two) may be passed over, never by more.
+    assert max(counts.values()) - min(counts.values()) <= 3
     for seeding in BenchmarkTask.objects.values_list("seeding", flat=True):
         assert "no duplicate boxes" in seeding["profile"]["excluded"]["duplicate"]
 

@@ -9,7 +9,12 @@ import numpy as np
 from annotation_qc.domain.geometry import boxes_from_payload, iou_matrix
 from annotation_qc.domain.scoring import score_submission
 from annotation_qc.domain.seeding import seed_error_detailed
-from annotation_qc.domain.seeding_profile import add_model_noise
+from annotation_qc.domain.seeding_profile import (
+    add_model_noise,
+    box_count_factors,
+    choose_weighted_kind,
+    learn_profile,
+)
 
 WIDTH, HEIGHT = 640, 480
 LABELS = ["car", "person", "bike"]
@@ -65,3 +70,56 @@ def test_seeded_boxes_have_the_models_precision_and_the_mistake_stays_a_mistake(
     shifted = [p for i, p in enumerate(seeded_payloads) if i % 5 == 0]
     assert _integral_share(shifted) < 0.03
     assert abs(_integral_share(seeded_payloads) - _integral_share(model_payloads)) < 0.01
+
+
+def _detector(gold: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """A detector that misses 8% of objects and adds a spurious box to 8% of images."""
+    kept = [b for b in gold["boxes"] if rng.random() >= 0.08]
+    if rng.random() < 0.08:
+        kept.append({"x": 500.5, "y": 20.25, "w": 60.0, "h": 80.75, "label": "car"})
+    return {"boxes": kept}
+
+
+def _count_shares(payloads: list[dict[str, Any]]) -> np.ndarray:
+    return np.bincount([len(p["boxes"]) for p in payloads], minlength=8)[:8] / len(payloads)
+
+
+def test_benchmarks_hold_as_many_boxes_as_the_models_pre_annotations() -> None:
+    """Seeded at equal weights, a drop empties one-box answers (4.5% of benchmarks empty, 2% of the
+    model's) and a spurious box makes four-box answers five; with the count factors the tails follow
+    the model's.
+
+    (The middle of the distribution follows the gold set's: the model also misses objects that gold
+    holds, and benchmarks carry one seeded mistake, not the model's own misses on top.)"""
+    rng = np.random.default_rng(3)
+    golds = [_gold(rng) for _ in range(400)]
+    predictions = [_detector(_gold(rng), rng) for _ in range(400)]
+    profile = learn_profile([], predictions, gold=golds)
+    kinds = ("shift", "oversize", "drop", "relabel", "spurious")
+
+    served_kinds: dict[bool, dict[str, int]] = {}
+
+    def benchmarks(matched: bool) -> list[dict[str, Any]]:
+        served: dict[str, int] = {}
+        served_kinds[matched] = served
+        out = []
+        for gold in golds * 3:
+            factors = box_count_factors(profile, len(gold["boxes"]), kinds) if matched else None
+            kind = choose_weighted_kind(list(kinds), profile.weights, served, rng, factors)
+            assert kind is not None
+            served[kind] = served.get(kind, 0) + 1
+            out.append(
+                seed_error_detailed(gold, kind, width=WIDTH, height=HEIGHT, labels=LABELS, rng=rng).payload
+            )
+        return out
+
+    model = _count_shares(predictions)
+    naive, matched = _count_shares(benchmarks(False)), _count_shares(benchmarks(True))
+    # An empty pre-annotation or one with more boxes than the gold set ever holds: the tails a
+    # drop or a spurious box made twice (and more) as common on benchmarks as the model makes them.
+    tails = [0, 5]
+    assert np.abs(naive[tails] - model[tails]).max() > 0.02
+    assert np.abs(matched[tails] - model[tails]).max() < 0.012
+    assert np.abs(matched - model).sum() < np.abs(naive - model).sum()
+    # ... while each annotator still gets every kind equally often.
+    assert max(served_kinds[True].values()) - min(served_kinds[True].values()) <= 2

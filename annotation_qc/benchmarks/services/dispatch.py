@@ -24,6 +24,7 @@ from annotation_qc.domain.seeding import SeedingError, applicable_error_kinds, s
 from annotation_qc.domain.seeding_profile import (
     SeedingProfile,
     add_model_noise,
+    box_count_factors,
     choose_weighted_kind,
     learn_profile,
     order_boxes,
@@ -85,7 +86,7 @@ def blocking_rules(project: Project) -> list[str]:
 
 def seeding_profile(project: Project) -> SeedingProfile:
     """What the project's model gets wrong and how it writes boxes (learned, cached for a while)."""
-    key = f"aqc:seeding-profile:v2:{project.pk}"  # v2: profiles with box_order (cached v1 lack it)
+    key = f"aqc:seeding-profile:v3:{project.pk}"  # v3: profiles with box counts (cached v2 lack them)
     cached = cache.get(key)
     if isinstance(cached, SeedingProfile):
         return cached
@@ -101,11 +102,13 @@ def seeding_profile(project: Project) -> SeedingProfile:
         .values_list("payload", "item__width", "item__height")[:PROFILE_SAMPLE]
         if isinstance(payload, dict)
     ]
+    gold = GoldAnnotation.objects.filter(project=project).order_by("-pk").values_list("payload", flat=True)
     profile = learn_profile(
         [(pre, final) for pre, final in corrections if isinstance(pre, dict) and isinstance(final, dict)],
         [payload for payload, _, _ in predictions],
         blocking_rules=blocking_rules(project),
         bbox=project.payload_kind == "bbox",
+        gold=[payload for payload in gold[:PROFILE_SAMPLE] if isinstance(payload, dict)],
     )
     if predictions:
         warnings: set[str] = set()
@@ -287,13 +290,15 @@ def benchmark_prepare(
             .annotate(n=Count("pk"))
         )
         candidates = list(applicable)
+        # Kinds weighted so that benchmarks hold as many boxes as the model's pre-annotations do.
+        factors = box_count_factors(profile, len(gold.payload.get("boxes") or []), candidates)
         rejected: dict[str, str] = {}
         kind_rng = keyed_generator(secret, annotator_id, ordinal, "kind")
         result: tuple[dict[str, Any], str] | None = None
         kind: str | None = None
         attempt = 0
         while result is None:
-            kind = choose_weighted_kind(candidates, profile.weights, served, kind_rng)
+            kind = choose_weighted_kind(candidates, profile.weights, served, kind_rng, factors)
             if kind is None:
                 return None
             try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
 
 from annotation_qc.benchmarks.models import BenchmarkTask
+from annotation_qc.benchmarks.selectors import scorecards
 from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.labeling.models import Task
 from annotation_qc.labeling.services.imports import items_import, predictions_import
@@ -23,6 +25,11 @@ GOLD = {
         {"x": 380, "y": 220, "w": 100, "h": 100, "label": "person"},
     ]
 }
+
+
+def _pct(value: float) -> str:
+    """As the page's formatPct: (value * 100).toFixed(0), exact ties rounded up."""
+    return f"{Decimal(value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
 
 
 @pytest.fixture
@@ -76,7 +83,7 @@ def test_manager_opens_scorecards_and_benchmark_drilldown(
     row = page.locator('[data-testid="scorecard-row"][data-username="ann"]')
     row.wait_for()
     assert row.get_by_test_id("benchmark-count").inner_text() == "2/3 fixed"
-    accuracy = row.get_by_test_id("interval").first.locator("svg").get_attribute("aria-label")
+    accuracy = row.locator('svg[aria-label^="ann benchmark accuracy"]').get_attribute("aria-label")
     assert accuracy.startswith("ann benchmark accuracy: 67% (95% interval ")
     assert row.locator(".interval-bar").count() >= 1  # the interval is drawn
     assert (
@@ -86,6 +93,19 @@ def test_manager_opens_scorecards_and_benchmark_drilldown(
     )
     assert row.get_by_test_id("status-badge").inner_text() in {"calibrating", "ok", "flagged"}
     assert page.get_by_test_id("scorecards-note").count() == 0  # gold exists and benchmarks are on
+
+    # Skill (benchmarks and peer evidence under the population prior): past calibration, a figure with its
+    # interval, the one the API sends; the header explains it.
+    (sent,) = [c["skill"] for c in scorecards(project=project) if c["username"] == "ann"]
+    assert sent is not None
+    skill = row.get_by_test_id("skill-cell")
+    label = skill.locator("[data-testid=interval] svg").get_attribute("aria-label")
+    estimate, low, high = (_pct(sent[key]) for key in ("estimate", "low", "high"))
+    assert label == f"ann skill: {estimate} (95% interval {low} to {high})"
+    assert skill.locator(".interval-bar").count() == 3
+    assert skill.get_by_test_id("skill-evidence").inner_text() == "3 benchmarks, 0 answers on regular items"
+    header = page.get_by_test_id("sort-skill").locator("xpath=..")
+    assert "a wider bar means less evidence" in header.get_attribute("title")
 
     row.get_by_test_id("drilldown-link").click()
     drilldown = page.get_by_test_id("drilldown")

@@ -284,8 +284,18 @@ export interface Scorecard {
   benchmarks_skipped?: number;
   /** Skips on benchmarks against skips on work, with the one-sided Fisher exact test. */
   skipping?: SkipSignal | null;
-  /** Peer agreement as evidence (skill-weighted, leave-one-out, both-kept pairs not counted). */
+  /** Peer evidence alone: the Dawid-Skene fix rate from regular items shared with others. */
   peer?: PeerEstimate | null;
+  /** Benchmarks and peer evidence pooled under the project's population prior; null without any evidence. */
+  skill?: SkillEstimate | null;
+}
+
+/** Posterior mean fix rate with its 95% interval; `peer_rows` regular answers count beside the benchmarks. */
+export interface SkillEstimate {
+  estimate: number;
+  low: number;
+  high: number;
+  peer_rows: number;
 }
 
 export interface SkipSignal {

@@ -3,6 +3,8 @@ import type { Accuracy, Scorecard } from "../api/types";
 import {
   defaultDirection,
   errorKinds,
+  SKILL_MIN_EVIDENCE,
+  skillView,
   sortScorecards,
   type ScorecardSortKey,
   type SortDirection,
@@ -21,6 +23,22 @@ export const ERROR_KIND_TITLES: Record<string, string> = {
   spurious: "Spurious",
   unassisted: "Unassisted",
 };
+
+/** The skill column's header tooltip: what the figure is and how it differs from benchmark accuracy. */
+export const SKILL_HINT =
+  "Skill: the estimated share of wrong pre-annotations this annotator fixes. It combines two kinds of evidence: " +
+  "benchmarks (gold items served with a seeded mistake) and agreement with peers on items they shared " +
+  "(each peer counts by their own skill, and answers that simply keep the pre-annotation say little), " +
+  "pooled with a prior fitted to the project's annotators. The dot is the estimate, the bar its 95% interval: " +
+  "a wider bar means less evidence. Unlike benchmark accuracy, which counts benchmark tasks only, skill also " +
+  "uses regular work, so it settles sooner, and while evidence is thin it is pulled toward the typical annotator. " +
+  `"calibrating": still calibrating with fewer than ${SKILL_MIN_EVIDENCE} benchmarks and answers; "—": no evidence yet.`;
+
+/** The status column's header tooltip (sequential tests on benchmarks and peer evidence). */
+export const STATUS_HINT =
+  "flagged: a sequential test on the annotator's benchmarks and peer evidence found the fix rate below the " +
+  "project's flag threshold (at most 1 in 100 good annotators is flagged by mistake); calibrating: fewer " +
+  "benchmarks than the project's calibration count; ok: neither.";
 
 export function ScorecardsTable({ projectId, cards }: { projectId: number; cards: Scorecard[] }) {
   const [sort, setSort] = useState<{ key: ScorecardSortKey; direction: SortDirection }>({
@@ -46,7 +64,8 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
         <thead>
           <tr>
             {header("username", "Annotator", undefined, rowSpan)}
-            {header("status", "Status", undefined, rowSpan)}
+            {header("status", "Status", STATUS_HINT, rowSpan)}
+            {header("skill", "Skill", SKILL_HINT, rowSpan)}
             {header("benchmarks", "Benchmark accuracy", "Share of benchmark tasks fixed, with its 95% interval", rowSpan)}
             <th scope="col" rowSpan={rowSpan}>
               Over time
@@ -92,6 +111,9 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
                   {card.status}
                 </span>
               </td>
+              <td className="accuracy-cell" data-testid="skill-cell">
+                <SkillCell card={card} />
+              </td>
               <td className="accuracy-cell">
                 <IntervalBar
                   value={card.benchmarks.accuracy}
@@ -128,7 +150,7 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
                   <span
                     className="muted small"
                     data-testid="peer-score"
-                    title={`Agreement with the other annotators of ${card.peer.items} shared items, weighted by their skill; pairs that both kept the pre-annotation do not count`}
+                    title={`Peer evidence alone: the fix rate estimated from ${card.peer.items} items shared with other annotators (a Dawid-Skene model: each peer's answer counts by their own skill, and answers that keep the pre-annotation say little). It is pooled with benchmarks in Skill.`}
                   >
                     {" "}
                     peer {card.peer.score.toFixed(2)}
@@ -149,6 +171,31 @@ export function ScorecardsTable({ projectId, cards }: { projectId: number; cards
         </tbody>
       </table>
     </div>
+  );
+}
+
+function SkillCell({ card }: { card: Scorecard }) {
+  const view = skillView(card);
+  if (view.kind === "none")
+    return (
+      <span className="muted" data-testid="skill-none" title="No benchmarks or answers yet">
+        —
+      </span>
+    );
+  const evidence = `${view.benchmarks} benchmark${view.benchmarks === 1 ? "" : "s"}, ${view.answers} answer${view.answers === 1 ? "" : "s"} on regular items`;
+  if (view.kind === "calibrating")
+    return (
+      <span className="muted" data-testid="skill-calibrating" title={`Too little evidence for a figure yet: ${evidence}`}>
+        calibrating
+      </span>
+    );
+  return (
+    <>
+      <IntervalBar value={view.estimate} low={view.low} high={view.high} width={90} label={`${card.username} skill`} />
+      <span className="muted small" data-testid="skill-evidence">
+        {evidence}
+      </span>
+    </>
   );
 }
 

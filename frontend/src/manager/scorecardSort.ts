@@ -7,12 +7,35 @@ export type SortDirection = "asc" | "desc";
 export type ScorecardSortKey =
   | "username"
   | "status"
+  | "skill"
   | "benchmarks"
   | "lint_finding_rate"
   | "agreement"
   | "tasks_done"
   | "median_seconds"
   | `kind:${string}`;
+
+/**
+ * Below this many pieces of evidence (scored benchmarks plus regular answers), an annotator who is still
+ * calibrating shows no skill figure: the estimate would be mostly the population prior.
+ */
+export const SKILL_MIN_EVIDENCE = 10;
+
+/** What the skill column shows: nothing (no evidence at all), "calibrating" (too little), or the estimate. */
+export type SkillView =
+  | { kind: "none" }
+  | { kind: "calibrating"; benchmarks: number; answers: number }
+  | { kind: "estimate"; estimate: number; low: number; high: number; benchmarks: number; answers: number };
+
+export function skillView(card: Scorecard): SkillView {
+  const skill = card.skill;
+  if (!skill || typeof skill.estimate !== "number") return { kind: "none" };
+  const benchmarks = card.benchmarks.n;
+  const answers = skill.peer_rows ?? 0;
+  if (card.status === "calibrating" && benchmarks + answers < SKILL_MIN_EVIDENCE)
+    return { kind: "calibrating", benchmarks, answers };
+  return { kind: "estimate", estimate: skill.estimate, low: skill.low, high: skill.high, benchmarks, answers };
+}
 
 const STATUS_ORDER: Record<string, number> = { flagged: 0, calibrating: 1, ok: 2 };
 
@@ -23,6 +46,10 @@ export function sortValue(card: Scorecard, key: ScorecardSortKey): number | stri
       return card.username.toLowerCase();
     case "status":
       return STATUS_ORDER[card.status] ?? 3;
+    case "skill": {
+      const view = skillView(card);
+      return view.kind === "estimate" ? view.estimate : null;
+    }
     case "benchmarks":
       return card.benchmarks.accuracy;
     case "lint_finding_rate":

@@ -60,7 +60,7 @@ export const SETTING_GROUPS: SettingGroup[] = [
       { name: "benchmark_min_iou", label: "Benchmark match IoU", kind: "float", min: 0.65, max: 0.95, step: 0.01,
         help: "A submitted box fixes the seeded mistake when it matches the gold box at this IoU or more." },
       { name: "flag_threshold", label: "Flag threshold", kind: "float", min: 0, max: 1, step: 0.01,
-        help: "An annotator whose accuracy interval lies wholly below this is flagged." },
+        help: "Fix rate below which annotators are flagged, by sequential tests on benchmarks and peer evidence (0: off)." },
       { name: "flag_action", label: "When flagged", kind: "choice", choices: ["alert", "stop"],
         help: "alert: only report it; stop: also stop serving the annotator tasks." },
       { name: "show_own_score", label: "Annotators see their own score", kind: "bool" },

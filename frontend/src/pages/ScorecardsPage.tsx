@@ -18,8 +18,10 @@ export function ScorecardsPage({ projectId }: { projectId: number }) {
             </a>
           </div>
           <p className="muted">
-            Benchmark accuracy is the share of benchmark tasks (gold items served with a seeded mistake) that the
-            annotator fixed: the dot is the estimate, the bar its 95% interval. Click a column to sort, a name for the
+            Skill is the estimated share of wrong pre-annotations the annotator fixes, from benchmarks and from
+            agreement with peers on shared items, pooled with the project's population. Benchmark accuracy is the
+            share of benchmark tasks (gold items served with a seeded mistake) that the annotator fixed. The dot is
+            the estimate, the bar its 95% interval (wider: less evidence). Click a column to sort, a name for the
             benchmarks behind it.
           </p>
           {note && (

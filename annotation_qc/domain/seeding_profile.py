@@ -328,9 +328,9 @@ def choose_weighted_kind(
     if factor.max() <= 0 or float(lag[order[0]]) >= MAX_KIND_LAG:
         return kinds[int(order[0])]
     taken = rng.random(len(kinds)) < factor / factor.max()
-    for index in order.tolist():
+    for index in order:
         if taken[index]:
-            return kinds[index]
+            return kinds[int(index)]
     return kinds[int(np.argmax(factor))]
 
 

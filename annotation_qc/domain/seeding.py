@@ -41,6 +41,8 @@ ProjectKind = Literal["bbox", "classification"]
 
 BOX_ERROR_KINDS: tuple[str, ...] = ("shift", "oversize", "drop", "duplicate", "relabel", "spurious")
 CLASS_ERROR_KINDS: tuple[str, ...] = ("relabel",)
+#: The share a label the model never writes still gets when wrong labels follow the model's mix.
+UNSEEN_LABEL_SHARE = 0.002
 
 
 class SeedingError(ValueError):
@@ -122,8 +124,14 @@ def seed_error_detailed(
     height: float,
     labels: Sequence[str],
     rng: np.random.Generator,
+    label_shares: Mapping[str, float] | None = None,
 ) -> SeededError:
-    """Like :func:`seed_error`, also saying which label and gold box the mistake concerns."""
+    """Like :func:`seed_error`, also saying which label and gold box the mistake concerns.
+
+    A wrong or spurious label is drawn uniformly from the candidates, or, given ``label_shares``
+    (how often the model writes each label), in proportion to them: the labels of seeded mistakes
+    then follow the model's label mix instead of the label set's.
+    """
     _check_image(width, height)
     label_set = _unique(labels)
     if "boxes" not in gold:
@@ -132,7 +140,7 @@ def seed_error_detailed(
                 f"error kind {kind!r} does not apply to a classification payload; "
                 f"choose one of {CLASS_ERROR_KINDS}"
             )
-        return _relabel_class(gold, label_set, rng)
+        return _relabel_class(gold, label_set, rng, label_shares)
     if kind not in BOX_ERROR_KINDS:
         raise SeedingError(f"unknown error kind {kind!r}; choose one of {BOX_ERROR_KINDS}")
     boxes, box_labels = _gold_boxes(gold)
@@ -152,7 +160,7 @@ def seed_error_detailed(
             raise SeedingError(f"relabel needs another label than the boxes' in the label set {label_set}")
         gold_index = int(rng.choice(rows))
         label = box_labels[gold_index]
-        out_labels[gold_index] = str(rng.choice(_other_labels(label, label_set)))
+        out_labels[gold_index] = _draw_label(_other_labels(label, label_set), rng, label_shares)
     elif kind == "spurious":
         if not label_set:
             raise SeedingError("spurious needs a non-empty label set")
@@ -160,7 +168,7 @@ def seed_error_detailed(
         if new_box is None:
             raise SeedingError("spurious needs free space in the image, and the gold boxes cover it")
         gold_index = None
-        label = str(rng.choice(label_set))
+        label = _draw_label(label_set, rng, label_shares)
         out_boxes = np.vstack([out_boxes, new_box[None, :]])
         out_labels.append(label)
     else:
@@ -239,8 +247,22 @@ def _relabel_rows(box_labels: Sequence[str], label_set: Sequence[str]) -> IntArr
     return np.flatnonzero(np.asarray(box_labels, dtype=np.str_) != label_set[0]).astype(np.int64)
 
 
+def _draw_label(
+    candidates: Sequence[str], rng: np.random.Generator, label_shares: Mapping[str, float] | None
+) -> str:
+    """One of ``candidates``: uniformly, or in proportion to ``label_shares`` (a label the model
+    never writes keeps a small chance, :data:`UNSEEN_LABEL_SHARE`)."""
+    if not label_shares:
+        return str(rng.choice(candidates))
+    weights = np.array([max(float(label_shares.get(c, 0.0)), 0.0) + UNSEEN_LABEL_SHARE for c in candidates])
+    return str(candidates[int(rng.choice(len(candidates), p=weights / weights.sum()))])
+
+
 def _relabel_class(
-    gold: Mapping[str, Any], label_set: Sequence[str], rng: np.random.Generator
+    gold: Mapping[str, Any],
+    label_set: Sequence[str],
+    rng: np.random.Generator,
+    label_shares: Mapping[str, float] | None = None,
 ) -> SeededError:
     gold_label = _class_label(gold)
     others = _other_labels(gold_label, label_set)
@@ -249,5 +271,8 @@ def _relabel_class(
             f"relabel needs a label other than {gold_label!r} in the label set {list(label_set)}"
         )
     return SeededError(
-        payload={"label": str(rng.choice(others))}, kind="relabel", label=gold_label, gold_index=None
+        payload={"label": _draw_label(others, rng, label_shares)},
+        kind="relabel",
+        label=gold_label,
+        gold_index=None,
     )

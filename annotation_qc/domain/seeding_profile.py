@@ -94,6 +94,9 @@ class SeedingProfile:
     #: at :data:`MAX_COUNTED_BOXES`); empty before there is data.
     model_box_counts: dict[int, float] = field(default_factory=dict)
     gold_box_counts: dict[int, float] = field(default_factory=dict)
+    #: How often the model writes each label (class labels, or box labels), for wrong and spurious
+    #: labels drawn like the model's; empty before there is data.
+    label_shares: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +111,7 @@ class SeedingProfile:
             "box_order": self.box_order,
             "model_box_counts": {str(k): round(v, 4) for k, v in sorted(self.model_box_counts.items())},
             "gold_box_counts": {str(k): round(v, 4) for k, v in sorted(self.gold_box_counts.items())},
+            "label_shares": dict(sorted(self.label_shares.items())),  # unrounded: replay draws with them
         }
 
 
@@ -126,7 +130,12 @@ def learn_profile(
     if not bbox:
         for rule in sorted(blocking & {"unknown_label"}):
             excluded["relabel"] = f"linter {rule!r} is error-severity: every annotator must fix it"
-        return SeedingProfile(weights={"relabel": 1.0}, pairs=len(corrections), excluded=excluded)
+        return SeedingProfile(
+            weights={"relabel": 1.0},
+            pairs=len(corrections),
+            excluded=excluded,
+            label_shares=label_shares(predictions),
+        )
 
     counts = dict.fromkeys(BOX_KINDS, 0.0)
     deviations: list[FloatArray] = []
@@ -204,6 +213,7 @@ def learn_profile(
         box_order=box_order,
         model_box_counts=box_count_shares(predictions),
         gold_box_counts=box_count_shares(gold),
+        label_shares=label_shares(predictions),
     )
 
 
@@ -237,6 +247,33 @@ COUNT_FACTOR_BOUNDS = (0.1, 10.0)
 MAX_KIND_LAG = 3.0
 #: How each seeded kind changes the number of boxes.
 KIND_BOX_DELTA: dict[str, int] = {"drop": -1, "spurious": 1, "duplicate": 1}
+
+
+#: Labels needed before wrong and spurious labels follow the model's label mix.
+MIN_COUNTED_LABELS = 30
+
+
+def label_shares(predictions: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """How often the model writes each label: a classification payload's label, or its boxes'."""
+    labels: list[str] = []
+    for payload in predictions:
+        if not isinstance(payload, Mapping):
+            continue
+        if isinstance(payload.get("label"), str):
+            labels.append(payload["label"])
+        elif isinstance(payload.get("boxes"), list):
+            labels.extend(
+                b["label"]
+                for b in payload["boxes"]
+                if isinstance(b, Mapping) and isinstance(b.get("label"), str)
+            )
+    if len(labels) < MIN_COUNTED_LABELS:
+        return {}
+    names, counts = np.unique(np.asarray(labels, dtype=np.str_), return_counts=True)
+    return {
+        str(name): float(count) / len(labels)
+        for name, count in zip(names.tolist(), counts.tolist(), strict=True)
+    }
 
 
 def box_count_shares(payloads: Sequence[Mapping[str, Any]]) -> dict[int, float]:

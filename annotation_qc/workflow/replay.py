@@ -107,6 +107,7 @@ def _seed_again(project: Project, benchmark: BenchmarkTask, key: bytes) -> Any:
         jitter=float(stored.get("jitter", 0.0)),
         decimals=int(stored.get("decimals", 2)),
         box_order=str(stored.get("box_order", "given")),
+        label_shares={str(k): float(v) for k, v in (stored.get("label_shares") or {}).items()},
     )
     item = benchmark.gold.item
     try:

@@ -123,3 +123,46 @@ def test_benchmarks_hold_as_many_boxes_as_the_models_pre_annotations() -> None:
     assert np.abs(matched - model).sum() < np.abs(naive - model).sum()
     # ... while each annotator still gets every kind equally often.
     assert max(served_kinds[True].values()) - min(served_kinds[True].values()) <= 2
+
+
+def test_wrong_and_spurious_labels_follow_the_models_label_mix() -> None:
+    """A model that says "car" 80% of the time: a seeded wrong or spurious label drawn uniformly
+    from the label set would say it a third of the time, a tell; drawn from the model's mix it does not."""
+    rng = np.random.default_rng(11)
+    mix = {"car": 0.8, "person": 0.15, "bike": 0.05}
+    predictions = [{"label": str(rng.choice(list(mix), p=list(mix.values())))} for _ in range(300)]
+    profile = learn_profile([], predictions, bbox=False)
+    assert abs(profile.label_shares["car"] - 0.8) < 0.06
+
+    def shown(shares: dict[str, float] | None) -> float:
+        labels = []
+        for _ in range(1500):
+            gold = {"label": str(rng.choice(list(mix), p=list(mix.values())))}
+            seeded = seed_error_detailed(
+                gold, "relabel", width=WIDTH, height=HEIGHT, labels=LABELS, rng=rng, label_shares=shares
+            )
+            labels.append(seeded.payload["label"])
+        return labels.count("car") / len(labels)
+
+    # Drawn uniformly among the other labels, "car" shows on 20% of benchmarks (a model showing it on 80%).
+    assert shown(None) < 0.3
+    # From the model's mix, "car" is the wrong label of every benchmark whose gold is not a car
+    # (relabelling a car must pick another label): closer to what the model shows.
+    weighted = shown(profile.label_shares)
+    assert weighted > shown(None) + 0.05
+
+    boxes_gold = {"boxes": [{"x": 10, "y": 10, "w": 50, "h": 50, "label": "car"}]}
+    spurious = [
+        seed_error_detailed(
+            boxes_gold,
+            "spurious",
+            width=WIDTH,
+            height=HEIGHT,
+            labels=LABELS,
+            rng=rng,
+            label_shares=profile.label_shares,
+        )
+        for _ in range(600)
+    ]
+    share_car = np.mean([seeded.label == "car" for seeded in spurious])
+    assert abs(share_car - profile.label_shares["car"]) < 0.06

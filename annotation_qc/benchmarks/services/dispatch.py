@@ -192,7 +192,13 @@ def seeded_pre_annotation(
     """The seeded, model-like pre-annotation for one kind and attempt (deterministic: replayable)."""
     rng = keyed_generator(secret, annotator_id, ordinal, "seed", attempt)
     seeded = seed_error_detailed(
-        gold_payload, kind, width=width, height=height, labels=project.labels, rng=rng
+        gold_payload,
+        kind,
+        width=width,
+        height=height,
+        labels=project.labels,
+        rng=rng,
+        label_shares=profile.label_shares,
     )
     payload = seeded.payload
     if "boxes" in payload:

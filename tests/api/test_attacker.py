@@ -433,15 +433,13 @@ def test_no_client_visible_feature_separates_benchmarks_from_work(played: list[d
         f"{COLLUSION} {single[COLLUSION]:.3f}; worst single:",
         [(n, round(a, 3)) for n, a in worst],
     )
+    # Colluding annotators comparing the items they were served: its own message, as it is its own attack.
+    assert single[COLLUSION] <= MAX_AUC, (
+        f"colluders find gold by comparing items: {_by_class(played, COLLUSION)}"
+    )
     assert not telling, f"single features separate benchmarks (ROC AUC > {MAX_AUC}): {telling}; " + "; ".join(
         f"{name}: {_by_class(played, name)}" for name in telling
     )
     assert forest <= MAX_AUC, (
         f"a random forest over all features separates benchmarks: AUC {forest:.3f}; top: {worst}"
     )
-
-
-def test_colluding_annotators_cannot_find_gold_by_comparing_items(played: list[dict[str, Any]]) -> None:
-    rows = [{"_id": r["_id"], COLLUSION: r[COLLUSION]} for r in played]
-    single, _ = _separation(rows)
-    assert single[COLLUSION] <= MAX_AUC, _by_class(played, COLLUSION)

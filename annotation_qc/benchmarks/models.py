@@ -13,6 +13,7 @@ class GoldAnnotation(models.Model):
         IMPORTED = "imported"
         PROMOTED = "promoted"
         RESOLVED = "resolved"
+        CONFIRMED = "confirmed"  # promoted automatically: review or a strong consensus confirmed it
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="gold_annotations")
     item = models.OneToOneField("labeling.Item", on_delete=models.CASCADE, related_name="gold")

@@ -101,6 +101,9 @@ class Project(models.Model):
     edit_window_seconds = models.PositiveIntegerField(
         default=900, validators=[MaxValueValidator(7 * 24 * 3600)]
     )
+    # Grow the gold pool from confirmed items (accepted or fixed in review, or a strong consensus)
+    # until this many gold items are in service (0: off); retired gold is replaced the same way.
+    gold_pool_target = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(100_000)])
     # Agreement and consensus
     max_overlap = models.PositiveSmallIntegerField(
         default=4, validators=[MinValueValidator(1), MaxValueValidator(20)]

@@ -22,6 +22,7 @@ SETTING_FIELDS = (
     "flag_action",
     "show_own_score",
     "edit_window_seconds",
+    "gold_pool_target",
     "max_overlap",
     "consensus_target",
     "lint_config",

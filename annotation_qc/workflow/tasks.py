@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from annotation_qc.workflow import dispatch_pipeline, submit_pipeline
+from annotation_qc.workflow import dispatch_pipeline, gold_growth, submit_pipeline
 
 
 @shared_task(name="workflow.dispatch_prepare", acks_late=True)
@@ -32,3 +32,9 @@ def unscored_benchmarks_sweep() -> int:
     """Beat: score benchmarks whose follow-up job was lost while the broker was down, and run the
     follow-up (re-scoring, consensus) of changed answers whose after-revise job was lost."""
     return submit_pipeline.unscored_benchmarks_sweep() + submit_pipeline.revisions_follow_up_sweep()
+
+
+@shared_task(name="workflow.gold_pools_grow")
+def gold_pools_grow() -> int:
+    """Beat: top up each project's gold pool from confirmed items (``gold_pool_target``)."""
+    return gold_growth.gold_pools_grow()

@@ -258,6 +258,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "data-retention": {"task": "datahealth.retention_sweep", "schedule": 3600.0},
     "review-sweep": {"task": "review.sweep", "schedule": 300.0},
     "unscored-benchmarks-sweep": {"task": "workflow.unscored_benchmarks_sweep", "schedule": 300.0},
+    "gold-pools-grow": {"task": "workflow.gold_pools_grow", "schedule": 600.0},
     # Jobs whose worker died (no heartbeat for JOB_STALE_SECONDS): retried, then failed with a message.
     "jobs-watchdog": {
         "task": "core.jobs_watchdog",

@@ -69,7 +69,14 @@ def gold_import(*, project: Project, rows: list[dict[str, Any]], user: Any) -> l
 
 
 @transaction.atomic
-def gold_promote(*, project: Project, annotation_id: int, payload: Any | None, user: Any) -> GoldAnnotation:
+def gold_promote(
+    *,
+    project: Project,
+    annotation_id: int,
+    payload: Any | None,
+    user: Any,
+    source: str = GoldAnnotation.Source.PROMOTED,
+) -> GoldAnnotation:
     """Make a reviewed annotation (optionally corrected) the gold answer for its item.
 
     The item leaves the regular queue; annotators who already labeled it are never served it
@@ -98,7 +105,7 @@ def gold_promote(*, project: Project, annotation_id: int, payload: Any | None, u
         project=project,
         item=item,
         payload=answer,
-        source=GoldAnnotation.Source.PROMOTED,
+        source=source,
         promoted_from=annotation,
         created_by=user,
         exposure=seen,

@@ -41,6 +41,8 @@ export interface ProjectSettings {
   show_own_score: boolean;
   /** Seconds after submitting during which annotators may change their answer (0: never). */
   edit_window_seconds?: number;
+  /** Gold items kept in service by promoting confirmed items (0: off). */
+  gold_pool_target?: number;
   max_overlap: number;
   consensus_target: number;
   lint_config: LintConfig;

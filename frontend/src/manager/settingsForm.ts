@@ -66,6 +66,8 @@ export const SETTING_GROUPS: SettingGroup[] = [
       { name: "show_own_score", label: "Annotators see their own score", kind: "bool" },
       { name: "edit_window_seconds", label: "Answers editable for (seconds)", kind: "int", min: 0, max: 604800, step: 1,
         help: "How long annotators may go back and change a submitted answer (0: never)." },
+      { name: "gold_pool_target", label: "Gold pool target", kind: "int", min: 0, max: 100000, step: 1,
+        help: "Keep this many gold items in service by promoting items that review accepted or fixed, or that at least 3 annotators agreed on with high confidence; over-exposed gold is replaced the same way (0: off)." },
     ],
   },
   {

@@ -28,6 +28,7 @@ export const SETTING_DEFAULTS: Partial<ProjectSettings> = {
   flag_action: "alert",
   show_own_score: false,
   edit_window_seconds: 900,
+  gold_pool_target: 0,
   consensus_target: 0.95,
   strategy: "import_order",
   prioritize_every: 0,

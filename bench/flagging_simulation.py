@@ -44,7 +44,14 @@ from scipy.stats import spearmanr
 from simulated_annotators import SimulatedAnnotator, make_gold_scenes, make_population, respond
 
 from annotation_qc.domain.benchmark_schedule import benchmark_due
-from annotation_qc.domain.flagging import FlagRule, benchmark_evidence, evidence_flag_paths, flag_paths
+from annotation_qc.domain.flagging import (
+    DEFAULT_ALPHA,
+    DEFAULT_RECENT_ALPHA,
+    FlagRule,
+    benchmark_evidence,
+    evidence_flag_paths,
+    flag_paths,
+)
 from annotation_qc.domain.peer_skill import PeerRows, pairs_of_rows, peer_fit, peer_skill
 from annotation_qc.domain.scoring import score_submission
 from annotation_qc.domain.seeding import (
@@ -233,7 +240,7 @@ def flag_with_peers(
 
 def simulate_seed(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
-    rule = FlagRule(threshold=args.threshold)
+    rule = FlagRule(threshold=args.threshold, alpha=args.alpha, recent_alpha=args.recent_alpha)
     people = population(args.annotators, rng)
     scenes = make_gold_scenes(max(args.benchmarks + 20, 200), rng, width=WIDTH, height=HEIGHT, labels=LABELS)
     for person, own in zip(people, rng.spawn(len(people)), strict=True):
@@ -343,6 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--benchmarks", type=int, default=60, help="benchmarks per annotator")
     parser.add_argument("--threshold", type=float, default=0.6, help="project flag_threshold")
     parser.add_argument(
+        "--alpha", type=float, default=DEFAULT_ALPHA, help="overall test: boundary log(1 / alpha)"
+    )
+    parser.add_argument(
+        "--recent-alpha",
+        type=float,
+        default=DEFAULT_RECENT_ALPHA,
+        help="recent test (CUSUM): boundary log(1 / recent_alpha)",
+    )
+    parser.add_argument(
         "--shared-share", type=float, default=0.2, help="share of regular tasks double-labeled"
     )
     parser.add_argument(
@@ -396,7 +412,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(
         f"{args.seeds} seeds x {runs[0]['annotators']} annotators, {args.benchmarks} benchmarks each, "
-        f"threshold {args.threshold} ({summary['seconds']} s)"
+        f"threshold {args.threshold}, alpha {args.alpha}, recent_alpha {args.recent_alpha} "
+        f"({summary['seconds']} s)"
     )
     t = total
     print(f"spammers flagged within 8 benchmarks: {t['spammers_flagged_within_8']} / {t['spammers']}")

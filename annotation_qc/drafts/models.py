@@ -22,8 +22,9 @@ class AnnotationRevision(models.Model):
     payload = models.JSONField()
     client_time_ms = models.PositiveIntegerField(null=True, blank=True)
     replaced_at = models.DateTimeField(auto_now_add=True)
-    # When the follow-up job (workflow.after_revise: re-scoring, consensus) had run for this change; null
-    # while it is due, so the beat sweep finds a change whose job was lost (workflow.submit_pipeline).
+    # When the follow-up job (workflow.after_revise: re-scoring, review sampling, consensus) had run for
+    # this change; null while it is due, so the beat sweep finds a change whose job was lost
+    # (workflow.submit_pipeline).
     followed_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

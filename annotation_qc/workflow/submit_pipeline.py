@@ -14,8 +14,9 @@ the same statements for every kind of task; scoring records it in a worker (:fun
 
 Going back to a recent answer (:func:`answer_revise`) runs the same steps as a first submit: lock the
 answer (409 after the edit window), validate, lint (the new findings replace the old ones), keep the
-old version, and hand the rest to a worker (:func:`after_revise`: the benchmark is scored again,
-the consensus follows), with the same statements and answer for a benchmark and for work.
+old version, and hand the rest to a worker (:func:`after_revise`: the benchmark is scored again, the
+changed answer is sampled for review as a submission is, the consensus follows), with the same
+statements and answer for a benchmark and for work.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from annotation_qc.labeling.services import dispatch as labeling_dispatch
 from annotation_qc.labeling.services.submit import annotation_store, payload_clean, task_lock_for_submit
 from annotation_qc.linting.services import findings_check_and_store, lint_payload
 from annotation_qc.projects.models import Project
-from annotation_qc.review.services.reviews import review_sample_on_submit
+from annotation_qc.review.services.reviews import review_sample_on_revision, review_sample_on_submit
 from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
 
 AFTER_SUBMIT_TASK = "workflow.after_submit"
@@ -129,14 +130,16 @@ def answer_revise(
 
 def after_revise(*, task_id: int, now: datetime | None = None) -> None:
     """What follows a changed answer, in a worker: a benchmark is scored again (in its place in the
-    annotator's sequence), and the consensus of a repeated item is brought up to date."""
+    annotator's sequence), the changed answer is sampled for review as a submission is (once per
+    change: a run with no change left to follow up samples nothing), and the consensus of a repeated
+    item is brought up to date."""
     now = now or timezone.now()
     task = Task.objects.select_related("project", "item").filter(pk=task_id).first()
     if task is None or task.status != Task.Status.SUBMITTED:
         return
     # The changes this run answers for: read before the answer, so the answer read is at least as new.
     changes = AnnotationRevision.objects.filter(annotation__task_id=task.pk, followed_up_at__isnull=True)
-    latest = changes.aggregate(latest=Max("pk"))["latest"]
+    latest = changes.aggregate(latest=Max("pk"), revised_at=Max("replaced_at"))
     with transaction.atomic():
         if task.kind == Task.Kind.BENCHMARK:
             benchmarks_bind_served(project=task.project, annotator_id=task.annotator_id)
@@ -145,15 +148,18 @@ def after_revise(*, task_id: int, now: datetime | None = None) -> None:
                 scoring.benchmark_outcome_record(
                     task_id=task.pk, project=task.project, payload=payload, now=now
                 )
+        if latest["latest"] is not None:
+            revision_review_sample(task=task, revised_at=latest["revised_at"], now=now)
     required = task.item.required_annotations
     if task.kind == Task.Kind.REGULAR and consensus.consensus_due(item_id=task.item_id, required=required):
         consensus.consensus_update(item_id=task.item_id)
-    if latest is not None:  # done last: a run that died part-way leaves its changes to the sweep
-        changes.filter(pk__lte=latest).update(followed_up_at=now)
+    if latest["latest"] is not None:  # done last: a run that died part-way leaves its changes to the sweep
+        changes.filter(pk__lte=latest["latest"]).update(followed_up_at=now)
 
 
 def revisions_follow_up_sweep(*, now: datetime | None = None, limit: int = UNSCORED_SWEEP_LIMIT) -> int:
-    """Run the follow-up of changed answers whose job was lost (re-scoring a benchmark, the consensus).
+    """Run the follow-up of changed answers whose job was lost (re-scoring a benchmark, review
+    sampling, the consensus).
 
     Beat runs this with :func:`unscored_benchmarks_sweep`. A change is due until :func:`after_revise`
     has run for it; a job only late finds nothing left to do. Returns how many answers were caught up.
@@ -182,6 +188,22 @@ def review_sample(*, task: Task, now: datetime) -> None:
         return
     findings = [dict(row) for row in annotation.findings.values("code", "severity", "message", "boxes")]
     review_sample_on_submit(annotation=annotation, findings=findings, now=now)
+
+
+def revision_review_sample(*, task: Task, revised_at: datetime, now: datetime) -> None:
+    """Sample the changed answer for review, as :func:`review_sample` does a submission (the review
+    app decides: a draw of its own per version, never a second open review, never a benchmark)."""
+    annotation = Annotation.objects.filter(task_id=task.pk).first()
+    if annotation is None:
+        return
+    findings = [dict(row) for row in annotation.findings.values("code", "severity", "message", "boxes")]
+    review_sample_on_revision(
+        annotation=annotation,
+        findings=findings,
+        version=annotation.revisions.count() + 1,
+        revised_at=revised_at,
+        now=now,
+    )
 
 
 def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:

@@ -30,7 +30,7 @@ def after_revise(task_id: int) -> None:
 @shared_task(name="workflow.unscored_benchmarks_sweep")
 def unscored_benchmarks_sweep() -> int:
     """Beat: score benchmarks whose follow-up job was lost while the broker was down, and run the
-    follow-up (re-scoring, consensus) of changed answers whose after-revise job was lost."""
+    follow-up (re-scoring, review sampling, consensus) of changed answers whose after-revise job was lost."""
     return submit_pipeline.unscored_benchmarks_sweep() + submit_pipeline.revisions_follow_up_sweep()
 
 

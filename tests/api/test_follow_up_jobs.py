@@ -1,6 +1,7 @@
 """The small follow-up jobs have no job record: each is idempotent (run twice, the stored state is the
 same as after one run), and a lost one is caught up (a lost preparation by next-task itself, a lost
-after-submit, after-skip or after-revise by the beat sweep)."""
+after-submit, after-skip or after-revise by the beat sweep). A changed answer is sampled for review by
+its follow-up as a submission is by its own: once, and never into a second open review."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from annotation_qc.benchmarks.models import BenchmarkTask
 from annotation_qc.drafts.models import AnnotationRevision
 from annotation_qc.labeling.models import Item, Task
 from annotation_qc.review.models import Review, ReviewConfig
+from annotation_qc.review.services.reviews import review_act
 from annotation_qc.workflow import submit_pipeline
 from annotation_qc.workflow import tasks as workflow_tasks
 from annotation_qc.workflow.dispatch_pipeline import benchmark_is_due, task_next
@@ -124,6 +126,104 @@ def test_after_revise_twice_is_after_revise_once(bench_world: World) -> None:
     twice_same(workflow_tasks.after_revise, task_pk)
     assert BenchmarkTask.objects.get(task_id=task_pk).fixed is True
     assert not AnnotationRevision.objects.filter(followed_up_at__isnull=True).exists()
+
+
+CAR = {"x": 20.0, "y": 30.0, "w": 80.0, "h": 60.0, "label": "car"}
+HUGE = {"x": 0.0, "y": 0.0, "w": 640.0, "h": 480.0, "label": "car"}  # oversized: a lint warning
+PERSON = {"x": 300.0, "y": 100.0, "w": 40.0, "h": 90.0, "label": "person"}
+
+
+@pytest.fixture
+def sampled_work(world: World) -> World:
+    """Review on, sampling nothing by rate (every answer with lint warnings still enters); a reviewer."""
+    ReviewConfig.objects.create(
+        project=world.project, enabled=True, base_rate=0.0, max_rate=0.0, calibration_rate=0.0
+    )
+    world.users["reviewer"] = UserFactory(username="reviewer")
+    MembershipFactory(project=world.project, user=world.users["reviewer"], role="reviewer")
+    return world
+
+
+def _submitted(world: World, payload: dict[str, Any]) -> Task:
+    task = submit(world, serve(world), payload)
+    assert task.kind == Task.Kind.REGULAR
+    workflow_tasks.after_submit(task.pk)
+    return task
+
+
+def test_a_revised_answer_is_sampled_for_review_once(sampled_work: World) -> None:
+    task = _submitted(sampled_work, {"boxes": [CAR]})
+    assert not Review.objects.exists()  # a clean answer, no rate: not sampled on submit
+    revise(sampled_work, task.public_id, {"boxes": [HUGE]})  # the change brings a lint warning
+    after = twice_same(workflow_tasks.after_revise, task.pk)
+    assert [(r["reason"], r["status"], r["round"]) for r in after["review.Review"]] == [
+        ("lint", "pending", 1)
+    ]
+    assert Review.objects.get().annotation.task_id == task.pk
+
+    # Changed again while its review is open: the same review, no second one, no new round.
+    revise(sampled_work, task.public_id, {"boxes": [HUGE, PERSON]})
+    twice_same(workflow_tasks.after_revise, task.pk)
+    assert list(Review.objects.values_list("pk", "status", "round")) == [
+        (after["review.Review"][0]["id"], "pending", 1)
+    ]
+
+
+def test_a_revision_is_sampled_at_the_annotators_rate_then(sampled_work: World) -> None:
+    task = _submitted(sampled_work, {"boxes": [CAR]})
+    assert not Review.objects.exists()
+    # The annotator's rate rose since (e.g. a falling benchmark record): the change is drawn at it.
+    ReviewConfig.objects.update(base_rate=1.0, max_rate=1.0, calibration_rate=1.0)
+    revise(sampled_work, task.public_id, {"boxes": [CAR, PERSON]})
+    twice_same(workflow_tasks.after_revise, task.pk)
+    assert list(Review.objects.values_list("annotation__task_id", "reason", "status")) == [
+        (task.pk, "sampled", "pending")
+    ]
+
+
+def test_a_change_after_the_review_closed_opens_it_again(sampled_work: World) -> None:
+    task = _submitted(sampled_work, {"boxes": [HUGE]})
+    review = Review.objects.get()
+    reviewer = sampled_work.users["reviewer"]
+    review_act(review_id=review.pk, project=sampled_work.project, reviewer_id=reviewer.pk, action="accept")
+    review.refresh_from_db()
+    assert (review.status, review.round) == (Review.Status.ACCEPTED, 1)
+
+    # The accepted answer is changed (still with a warning): its review opens again for a new round.
+    revise(sampled_work, task.public_id, {"boxes": [HUGE, PERSON]})
+    twice_same(workflow_tasks.after_revise, task.pk)
+    review.refresh_from_db()
+    assert (review.status, review.round, review.closed_at) == (Review.Status.PENDING, 2, None)
+    assert Review.objects.count() == 1
+
+    # Accepted again; a late copy of the job (its change already followed up) leaves it closed.
+    review_act(review_id=review.pk, project=sampled_work.project, reviewer_id=reviewer.pk, action="accept")
+    once = state()
+    workflow_tasks.after_revise(task.pk)
+    assert state() == once
+    review.refresh_from_db()
+    assert (review.status, review.round) == (Review.Status.ACCEPTED, 2)
+
+    # A change the rule does not sample (no warning, no rate) leaves the accepted review closed.
+    revise(sampled_work, task.public_id, {"boxes": [CAR]})
+    twice_same(workflow_tasks.after_revise, task.pk)
+    review.refresh_from_db()
+    assert (review.status, review.round) == (Review.Status.ACCEPTED, 2)
+
+
+def test_a_lost_after_revise_is_sampled_for_review_by_the_sweep(
+    sampled_work: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task = _submitted(sampled_work, {"boxes": [CAR]})
+    revise(sampled_work, task.public_id, {"boxes": [HUGE]})  # its after-revise job is lost
+    assert not Review.objects.exists()
+    monkeypatch.setattr(submit_pipeline, "UNSCORED_GRACE_SECONDS", -1)
+    assert submit_pipeline.revisions_follow_up_sweep() == 1
+    assert list(Review.objects.values_list("reason", "status")) == [("lint", "pending")]
+    once = state()
+    assert submit_pipeline.revisions_follow_up_sweep() == 0
+    workflow_tasks.after_revise(task.pk)  # the job, only late
+    assert state() == once
 
 
 def test_dispatch_prepare_twice_is_dispatch_prepare_once(bench_world: World) -> None:

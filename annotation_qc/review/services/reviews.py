@@ -82,8 +82,60 @@ def review_sample_on_submit(
     config = ReviewConfig.objects.filter(project_id=annotation.project_id, enabled=True).first()
     if config is None or annotation.is_benchmark:
         return None
+    reason = _sampling_reason(config, annotation, findings, f"review:{annotation.project_id}:{annotation.pk}")
+    return review_enter(annotation=annotation, reason=reason, now=now) if reason is not None else None
+
+
+def review_sample_on_revision(
+    *,
+    annotation: Annotation,
+    findings: list[dict[str, Any]],
+    version: int,
+    revised_at: datetime,
+    now: datetime | None = None,
+) -> Review | None:
+    """The after-revise path's one call: the changed answer is sampled as a submission is.
+
+    The same rule as :func:`review_sample_on_submit` (its lint warnings, else the annotator's current
+    rate), with a draw of its own per version (``version`` counts the answer's versions, the first
+    submission being 1), so a changed answer is not bound by the draw its first version got. An
+    annotation whose review is open (pending, or back with its annotator) keeps that review: no second
+    one. A review closed (accepted or fixed) before the change covered an answer that is no longer
+    there: when the change is sampled, that review opens again for a new round. An item resolved
+    elsewhere stays resolved. Returns the annotation's review, or None.
+    """
+    config = ReviewConfig.objects.filter(project_id=annotation.project_id, enabled=True).first()
+    if config is None or annotation.is_benchmark:
+        return None
+    existing = Review.objects.select_for_update(of=("self",)).filter(annotation=annotation).first()
+    if existing is not None and (
+        existing.status not in (Review.Status.ACCEPTED, Review.Status.FIXED)
+        or existing.closed_at is None
+        or existing.closed_at >= revised_at  # the reviewer saw this version
+    ):
+        return existing
+    key = f"review:{annotation.project_id}:{annotation.pk}:v{version}"
+    reason = _sampling_reason(config, annotation, findings, key)
+    if reason is None:
+        return existing
+    if existing is None:
+        return review_enter(annotation=annotation, reason=reason, now=now)
+    now = now or timezone.now()
+    existing.round += 1
+    existing.status = Review.Status.PENDING
+    existing.pending_since = now
+    existing.closed_at = None
+    existing.opened_at, existing.opened_by_id = None, None
+    existing.save(update_fields=["round", "status", "pending_since", "closed_at", "opened_at", "opened_by"])
+    return existing
+
+
+def _sampling_reason(
+    config: ReviewConfig, annotation: Annotation, findings: list[dict[str, Any]], key: str
+) -> str | None:
+    """Why the annotation enters review (its lint warnings, or the rate's keyed draw), or None."""
     if config.lint_warnings and findings:
-        return review_enter(annotation=annotation, reason=Review.Reason.LINT, now=now)
+        return Review.Reason.LINT
     from annotation_qc.benchmarks.models import AnnotatorQuality
 
     quality = AnnotatorQuality.objects.filter(
@@ -97,9 +149,7 @@ def review_sample_on_submit(
         benchmarks=quality.benchmarks if quality else 0,
         calibrating=quality is None or quality.status == AnnotatorQuality.Status.CALIBRATING,
     )
-    if sampled(rate, f"review:{annotation.project_id}:{annotation.pk}"):
-        return review_enter(annotation=annotation, reason=Review.Reason.SAMPLED, now=now)
-    return None
+    return Review.Reason.SAMPLED if sampled(rate, key) else None
 
 
 def review_enter(

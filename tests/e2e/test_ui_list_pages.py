@@ -1,6 +1,7 @@
-"""End to end in Chromium: the Alerts, Data, Review, Scorecards and Findings pages, with content on each,
-pass axe-core (no serious or critical violation) and work from the keyboard alone: every control is
-reached by Tab in order, shows where the focus is, and the page's main action runs from the keyboard."""
+"""End to end in Chromium: the Alerts, Data, Review, Scorecards and Findings pages, the review workspace with
+its queue and the rework workspace, with content on each, pass axe-core (no serious or critical violation)
+and work from the keyboard alone: every control is reached by Tab in order, shows where the focus is, and
+the page's main action runs from the keyboard (on the review workspace: every hotkey its help lists)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,23 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from annotation_qc.accounts.models import User
 from annotation_qc.agreement.services.reports import agreement_report_compute
 from annotation_qc.alerts.models import Alert
 from annotation_qc.labeling.models import Item, Task
-from annotation_qc.labeling.services.imports import items_import
-from annotation_qc.projects.services import member_add
+from annotation_qc.labeling.services.imports import items_import, predictions_import
+from annotation_qc.projects.services import member_add, project_create
+from annotation_qc.review.models import Review, ReviewConfig
+from annotation_qc.review.services.reviews import review_decide
 from annotation_qc.workflow.dispatch_pipeline import task_next
 from annotation_qc.workflow.submit_pipeline import after_submit, annotation_submit
 from tests.e2e.helpers import HEIGHT, WIDTH, axe_violations, shot, sign_in, stored_image, user
 from tests.e2e.test_manager import scored_project  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CAR = {"x": 100, "y": 100, "w": 120, "h": 100, "label": "car"}
+WRONG = {"x": 380, "y": 220, "w": 100, "h": 100, "label": "car"}  # a person labelled car
 
 #: Every element a keyboard user must be able to reach, as the browser sees them.
 FOCUSABLE = (
@@ -71,8 +78,12 @@ def busy_project(scored_project: dict[str, Any]) -> Any:  # noqa: F811
 
 def _focus_walk(page: Any, limit: int = 400) -> list[dict[str, Any]]:
     """Tab from the top until the focus leaves the page; each stop with whether it shows a focus ring."""
-    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-    page.locator("body").focus()
+    # The walk starts at the top of the page: the body focused (made focusable for the moment), which also
+    # moves the browser's starting point of Tab there (it stays where a removed, focused control was).
+    page.evaluate(
+        """() => { document.activeElement?.blur(); window.scrollTo(0, 0); document.body.tabIndex = -1;
+                   document.body.focus(); document.body.removeAttribute('tabindex'); }"""
+    )
     stops: list[dict[str, Any]] = []
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -95,9 +106,9 @@ def _focus_walk(page: Any, limit: int = 400) -> list[dict[str, Any]]:
     return stops
 
 
-def _keyboard_reaches_everything(page: Any, where: str) -> None:
+def _keyboard_reaches_everything(page: Any, where: str, at_least: int = 16) -> None:
     stops = _focus_walk(page)
-    assert len(stops) > 15, (where, stops)  # the navigation and the page's own controls
+    assert len(stops) >= at_least, (where, stops)  # the navigation and the page's own controls
     reached = {s["key"] for s in stops}
     missed = page.evaluate(
         """([selector, reached]) => [...document.querySelectorAll(selector)]
@@ -209,3 +220,208 @@ def test_the_other_manager_screens_pass_axe_and_tab_reaches_every_control(
         page.wait_for_load_state("networkidle")
         assert axe_violations(page) == [], tab
         _keyboard_reaches_everything(page, tab)
+
+
+@pytest.fixture
+def review_project() -> dict[str, Any]:
+    """Review on for every answer; three items each answered by two annotators over a pre-annotation, so each
+    review shows the pre-annotation and another answer; a reviewer."""
+    manager, first, second, reviewer = user("boss"), user("ann"), user("ann2"), user("rev")
+    project = project_create(
+        name="Review sweep",
+        kind="bbox",
+        labels=["car", "person"],
+        settings={"overlap_fraction": 0.0, "benchmark_rate": 0.0, "calibration_benchmarks": 0},
+        creator=manager,
+    )
+    for annotator in (first, second):
+        member_add(project=project, user=annotator, role="annotator")
+    member_add(project=project, user=reviewer, role="reviewer")
+    ReviewConfig.objects.create(
+        project=project, enabled=True, base_rate=1.0, max_rate=1.0, calibration_rate=1.0
+    )
+    size = {"width": WIDTH, "height": HEIGHT}
+    names = [f"r{i}" for i in range(3)]
+    items_import(project=project, rows=[{"external_id": n, "image": stored_image(n), **size} for n in names])
+    predictions_import(
+        project=project,
+        model_version="v1",
+        rows=[{"external_id": n, "payload": {"boxes": [CAR]}} for n in names],
+    )
+    Item.objects.filter(project=project).update(required_annotations=2, open_slots=2)
+    answers = {first.pk: {"boxes": [CAR, WRONG]}, second.pk: {"boxes": [CAR]}}
+    for annotator_id, payload in answers.items():
+        while (task := task_next(project=project, annotator_id=annotator_id)) is not None:
+            annotation_submit(
+                task_id=task.pk, annotator_id=annotator_id, payload=payload, client_time_ms=4000
+            )
+            after_submit(task_id=task.pk)
+    assert Review.objects.filter(project=project, status=Review.Status.PENDING).count() == 6
+    return {"project": project, "first": first}
+
+
+def _moved_on(page: Any, review_id: str | None, waiting: int) -> None:
+    """Waits until the workspace shows another review, opened, and the queue, reloaded, holds ``waiting``
+    (the server is done with both before the test reads the database)."""
+    page.wait_for_function(
+        """([id, n]) => { const panel = document.querySelector('[data-testid=review-panel]');
+             return panel && panel.dataset.reviewId !== id
+               && document.querySelectorAll('[data-testid=review-queue-row]').length === n; }""",
+        arg=[review_id, waiting],
+    )
+
+
+def _focus_lands_in(page: Any, test_id: str) -> None:
+    """Waits until the keyboard focus is inside the element (a time-out fails the test)."""
+    page.wait_for_function("id => !!document.activeElement?.closest(`[data-testid=${id}]`)", arg=test_id)
+
+
+def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(
+    page: Any, live_server: Any, review_project: dict[str, Any]
+) -> None:
+    project = review_project["project"]
+    sign_in(page, live_server.url, "rev")
+    page.goto(f"{live_server.url}/projects/{project.pk}/reviews")
+    page.get_by_test_id("review-panel").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("review-queue-row").count() == 6
+    assert axe_violations(page) == [], "review workspace"
+    _keyboard_reaches_everything(page, "review workspace")
+
+    # The queue: its order changes from the keyboard; the review being worked is marked as the current one.
+    page.locator("body").focus()
+    _tab_to(page, "review-order")
+    page.keyboard.press("End")  # "Oldest first"
+    page.wait_for_function("() => document.querySelector('[data-testid=review-order]').value === 'age'")
+    page.wait_for_load_state("networkidle")
+    current = page.locator("[data-testid=review-queue-row][aria-current=true]")
+    assert current.count() == 1
+    first_review = current.get_attribute("data-review-id")
+
+    # Every documented hotkey, with no mouse: P and O toggle the layers, 1 selects box 1, Esc clears it
+    # (after Tab out of the order select, whose letters choose an option).
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.dataset.testid") == "review-queue-row"
+    layers = page.get_by_test_id("legend-item")
+    checked = "el => el.querySelector('input').checked"
+    assert [layers.nth(i).evaluate(checked) for i in range(3)] == [True, False, False]
+    page.keyboard.press("p")
+    page.keyboard.press("o")
+    assert [layers.nth(i).evaluate(checked) for i in range(3)] == [True, True, True]
+    assert page.locator("[data-testid=overlay-box][data-kind=pre]").count() == 1
+    select = page.get_by_role("button", name="Select box 1 (then A or R)")
+    page.keyboard.press("1")
+    assert select.get_attribute("aria-pressed") == "true"
+    page.keyboard.press("Escape")
+    assert select.get_attribute("aria-pressed") == "false"
+
+    # A comment typed in its field (hotkeys off while typing), then Tab out and judge the boxes by key:
+    # 1 R rejects box 1 (the selection moves to box 2), A accepts box 2, D sends the verdicts.
+    _tab_to(page, "box-comment")
+    page.keyboard.type("Not a car: a van.")
+    assert page.get_by_test_id("verdict-summary").count() == 0  # the letters typed were text, not keys
+    page.keyboard.press("Tab")
+    page.keyboard.press("1")
+    page.keyboard.press("r")
+    page.keyboard.press("a")
+    rows = page.get_by_test_id("review-box-row")
+    assert [rows.nth(i).get_attribute("data-verdict") for i in range(2)] == ["rejected", "accepted"]
+    assert axe_violations(page) == [], "review workspace with verdicts"
+    shot(page, "keyboard-review-workspace")
+    page.keyboard.press("d")
+    _moved_on(page, first_review, 5)
+    rejected = Review.objects.get(pk=first_review)
+    assert rejected.status == Review.Status.REWORK
+    assert rejected.rounds.get().object_verdicts[0] == {
+        "box": 0,
+        "verdict": "rejected",
+        "comment": "Not a car: a van.",
+    }
+    # The focus is not lost to the top of the page: it lands on the next review, ready for the keys.
+    _focus_lands_in(page, "review-panel")
+
+    # J skips to the next review; the whole annotation is accepted with the Accept button (Tab, Enter).
+    skipped = page.get_by_test_id("review-panel").get_attribute("data-review-id")
+    page.keyboard.press("j")
+    _moved_on(page, skipped, 5)
+    _focus_lands_in(page, "review-panel")
+    accepted = page.get_by_test_id("review-panel").get_attribute("data-review-id")
+    _tab_to(page, "review-accept")
+    page.keyboard.press("Enter")
+    _moved_on(page, accepted, 4)
+    assert Review.objects.get(pk=accepted).status == Review.Status.ACCEPTED
+    assert Review.objects.get(pk=skipped).status == Review.Status.PENDING
+
+    # A fix from the keyboard: relabel the one box with its select, Tab on to the remove checkbox (the keys
+    # work there: it takes no letters), F saves the fix.
+    _focus_lands_in(page, "review-panel")
+    fixed = page.get_by_test_id("review-panel").get_attribute("data-review-id")
+    _tab_to(page, "box-relabel")
+    page.keyboard.press("End")  # "person"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.dataset.testid") == "box-remove"
+    page.keyboard.press("f")
+    _moved_on(page, fixed, 3)
+    fixed_review = Review.objects.select_related("annotation").get(pk=fixed)
+    assert fixed_review.status == Review.Status.FIXED
+    assert [b["label"] for b in fixed_review.annotation.payload["boxes"]] == ["person"]
+
+    # The box editor (a fix) is reached and closed from the keyboard, its controls in the walk too.
+    page.locator("body").focus()
+    _tab_to(page, "toggle-box-editor")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("box-editor").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert axe_violations(page) == [], "review workspace with the box editor"
+    _keyboard_reaches_everything(page, "review workspace with the box editor")
+
+    # The empty queue.
+    Review.objects.filter(project=project, status=Review.Status.PENDING).update(status=Review.Status.ACCEPTED)
+    page.reload()
+    page.get_by_text("Nothing waiting for review.").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert axe_violations(page) == [], "empty review queue"
+    _keyboard_reaches_everything(page, "empty review queue", at_least=4)  # the navigation, the order
+
+
+def test_rework_workspace_passes_axe_and_works_from_the_keyboard_alone(
+    page: Any, live_server: Any, review_project: dict[str, Any]
+) -> None:
+    project = review_project["project"]
+    review = Review.objects.filter(project=project, annotator=review_project["first"]).order_by("pk").first()
+    review_decide(
+        review_id=review.pk,
+        project=project,
+        reviewer_id=User.objects.get(username="rev").pk,
+        objects=[{"box": 1, "verdict": "rejected", "comment": "That is a car."}],
+        comments=[],
+    )
+    sign_in(page, live_server.url, "ann")
+    page.goto(f"{live_server.url}/projects/{project.pk}/rework")
+    page.get_by_test_id("workspace").wait_for()
+    page.get_by_test_id("rejected-list").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert axe_violations(page) == [], "rework workspace"
+    _keyboard_reaches_everything(page, "rework workspace")
+    shot(page, "keyboard-rework")
+
+    # Relabel box 2 from the keyboard (its row's label select), then send the fix with Enter.
+    page.locator("body").focus()
+    _tab_to(page, "box-row-select")
+    _tab_to(page, "box-row-select")
+    page.keyboard.press("Enter")
+    _tab_to(page, "box-row-label")
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=box-row]')].map(r => r.dataset.label).join()"
+        " === 'car,person'"
+    )
+    page.locator("body").focus()
+    _tab_to(page, "submit-button")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("rework-empty").wait_for()
+    review.refresh_from_db()
+    assert (review.status, review.round) == (Review.Status.PENDING, 2)
+    assert [b["label"] for b in review.annotation.payload["boxes"]] == ["car", "person"]
+    assert axe_violations(page) == [], "rework done"
+    _keyboard_reaches_everything(page, "rework done", at_least=2)  # sign out, back to labeling

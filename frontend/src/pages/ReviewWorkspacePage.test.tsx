@@ -6,7 +6,7 @@ import type { ReviewDetail } from "../api/review";
 import { mockFetch } from "../test/mockFetch";
 import { memberOf, renderAs, resetApiAroundEachTest } from "../test/session";
 import type { BoxCanvasProps } from "../components/BoxCanvas";
-import { ReviewPanel } from "./ReviewWorkspacePage";
+import { ReviewPanel, ReviewWorkspacePage } from "./ReviewWorkspacePage";
 
 // Konva needs a real canvas: the stage is a stub whose button "draws" a box, as in BboxWorkspace.test.tsx.
 vi.mock("../components/BoxCanvas", () => ({
@@ -130,6 +130,49 @@ describe("ReviewPanel", () => {
     expect(api.callsTo(`POST ${P}/reviews/11/accept/`)).toHaveLength(0);
     fireEvent.keyDown(window, { key: "a" });
     await waitFor(() => expect(api.callsTo(`POST ${P}/reviews/11/accept/`)).toHaveLength(1));
+  });
+});
+
+describe("ReviewWorkspacePage from the keyboard", () => {
+  const row = (id: number, itemId: number) => ({
+    id, item: { id: itemId }, round: 1, suspicion: 0.5, agreement: null, model_confidence: null,
+    entered_at: "2026-12-07T10:00:00Z",
+  });
+
+  it("marks the review being worked in the queue and, after an action, focuses the next one, then the heading", async () => {
+    const { fixtures } = await import("../test/fixtures");
+    let waiting = [row(11, 5), row(12, 6)];
+    mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`GET ${P}/`]: { status: 200, body: fixtures.projectBbox() },
+      [`GET ${P}/review-queue/`]: () => ({ status: 200, body: { order: "suspicion", count: waiting.length, results: waiting } }),
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: detail() },
+      [`POST ${P}/reviews/12/open/`]: { status: 200, body: detail({ id: 12, item: { ...item, id: 6 } }) },
+      [`POST ${P}/reviews/11/accept/`]: () => {
+        waiting = [row(12, 6)];
+        return { status: 200, body: detail({ status: "accepted" }) };
+      },
+      [`POST ${P}/reviews/12/accept/`]: () => {
+        waiting = [];
+        return { status: 200, body: detail({ id: 12, status: "accepted" }) };
+      },
+    });
+    renderAs(reviewerMe, <ReviewWorkspacePage projectId={2} />);
+    await screen.findByTestId("review-panel");
+    const rows = await screen.findAllByTestId("review-queue-row");
+    expect(rows.map((r) => r.getAttribute("aria-current"))).toEqual(["true", null]);
+    // Opening the page leaves the focus where it is; an action moves it to the next review.
+    expect(document.activeElement).toBe(document.body);
+    fireEvent.keyDown(window, { key: "a" });
+    await waitFor(() => expect(document.activeElement?.textContent).toBe("Item 6"));
+    expect(screen.getByTestId("review-panel").contains(document.activeElement)).toBe(true);
+    await waitFor(() =>
+      expect(screen.getAllByTestId("review-queue-row").map((r) => r.getAttribute("aria-current"))).toEqual(["true"]),
+    );
+    // The last one done: the focus goes to the page's heading, not to the window.
+    fireEvent.keyDown(window, { key: "a" });
+    await screen.findByText("Nothing waiting for review.");
+    await waitFor(() => expect(document.activeElement?.tagName).toBe("H1"));
   });
 });
 

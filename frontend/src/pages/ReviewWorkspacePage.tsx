@@ -36,24 +36,43 @@ export function ReviewWorkspacePage({ projectId }: { projectId: number }) {
   const [order, setOrder] = useState<ReviewOrder | undefined>(undefined);
   const queue = useAsync(() => review.queue(projectId, order), [projectId, order]);
   const [selected, setSelected] = useState<number | null>(null);
+  /** After an action (or J) the next review takes the keyboard focus, so the keys go on working there. */
+  const [focusNext, setFocusNext] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
   const rows = queue.data?.results ?? [];
   const current = selected ?? rows[0]?.id ?? null;
+  // The review the panel shows follows `current` once the queue has settled: after an action the next
+  // review opens when the reloaded queue is in, not beside its request.
+  const [shown, setShown] = useState<number | null>(null);
+  useEffect(() => {
+    if (!queue.loading) setShown(current);
+  }, [current, queue.loading]);
   const next = () => {
     const index = rows.findIndex((r) => r.id === current);
     setSelected(rows[index + 1]?.id ?? null);
+    setFocusNext(true);
     queue.reload();
   };
+  // The queue ran out after an action: the focus goes to the page's heading, not lost to the window.
+  useEffect(() => {
+    if (focusNext && queue.data && rows.length === 0) heading.current?.focus();
+  }, [focusNext, queue.data, rows.length]);
 
   return (
     <ManagerPage projectId={projectId} tab="reviews">
       {() => (
         <section className="review-workspace" data-testid="review-workspace">
-          <h1>Reviews</h1>
+          <h1 tabIndex={-1} ref={heading}>
+            Reviews
+          </h1>
           <label>
             Order{" "}
             <select
               value={order ?? queue.data?.order ?? "suspicion"}
-              onChange={(e) => setOrder(e.target.value as ReviewOrder)}
+              onChange={(e) => {
+                setOrder(e.target.value as ReviewOrder);
+                setFocusNext(false);
+              }}
               data-testid="review-order"
             >
               {REVIEW_ORDERS.map((o) => (
@@ -76,16 +95,27 @@ export function ReviewWorkspacePage({ projectId }: { projectId: number }) {
                   <button
                     type="button"
                     className={row.id === current ? "link active" : "link"}
-                    onClick={() => setSelected(row.id)}
+                    aria-current={row.id === current ? "true" : undefined}
+                    onClick={() => {
+                      setSelected(row.id);
+                      setFocusNext(false);
+                    }}
                     data-testid="review-queue-row"
+                    data-review-id={row.id}
                   >
                     Item {row.item.id} · round {row.round} · suspicion {formatScore(row.suspicion)}
                   </button>
                 </li>
               ))}
             </ol>
-            {current !== null && (
-              <ReviewPanel key={current} projectId={projectId} reviewId={current} onDone={next} />
+            {shown !== null && (
+              <ReviewPanel
+                key={shown}
+                projectId={projectId}
+                reviewId={shown}
+                onDone={next}
+                focusOnOpen={focusNext}
+              />
             )}
           </div>
         </section>
@@ -98,10 +128,13 @@ export function ReviewPanel({
   projectId,
   reviewId,
   onDone,
+  focusOnOpen = false,
 }: {
   projectId: number;
   reviewId: number;
   onDone: () => void;
+  /** Take the keyboard focus once loaded (the review follows one the reviewer just finished). */
+  focusOnOpen?: boolean;
 }) {
   // Opening (not merely listing) starts the reviewer's working time; a review someone else already
   // closed is shown read-only from the plain detail.
@@ -127,6 +160,11 @@ export function ReviewPanel({
   const [editing, setEditing] = useState(false);
   const onDrawn = useCallback((p: BboxPayload) => setDrawn(p), []);
   const d = detail.data;
+  const title = useRef<HTMLHeadingElement>(null);
+  const loaded = d !== null;
+  useEffect(() => {
+    if (loaded && focusOnOpen) title.current?.focus();
+  }, [loaded, focusOnOpen]);
 
   const toggle = (key: string) =>
     setHidden((old) => {
@@ -277,7 +315,10 @@ export function ReviewPanel({
   const boxes = isBboxPayload(d.payload) ? d.payload.boxes : [];
 
   return (
-    <div className="review-panel" data-testid="review-panel" style={{ flex: 1 }}>
+    <div className="review-panel" data-testid="review-panel" data-review-id={reviewId} style={{ flex: 1 }}>
+      <h2 tabIndex={-1} ref={title} className="review-title" data-testid="review-title">
+        Item {d.item.id}
+      </h2>
       <p className="muted small">
         Round {d.round} · agreement {formatScore(d.agreement)} · model confidence {formatScore(d.model_confidence)}
       </p>
@@ -373,6 +414,7 @@ export function ReviewPanel({
                     value={edits.relabel[i] ?? b.label}
                     onChange={(e) => setEdits({ ...edits, relabel: { ...edits.relabel, [i]: e.target.value } })}
                     aria-label={`Label of box ${i + 1}`}
+                    data-testid="box-relabel"
                   >
                     {d.labels.map((l) => (
                       <option key={l}>{l}</option>
@@ -390,6 +432,7 @@ export function ReviewPanel({
                       })
                     }
                     aria-label={`Remove box ${i + 1}`}
+                    data-testid="box-remove"
                   />
                 </td>
                 <td>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyFix, buildComments, fixChanges, reviewHotkey, splitComments } from "./reviewLogic";
+import { applyFix, boxHotkey, buildComments, fixChanges, reviewHotkey, splitComments } from "./reviewLogic";
 
 const payload = {
   boxes: [
@@ -21,6 +21,17 @@ describe("reviewHotkey", () => {
     expect(reviewHotkey({ key: "a", ctrlKey: true })).toBeNull();
     const input = { tagName: "TEXTAREA" } as unknown as EventTarget;
     expect(reviewHotkey({ key: "a", target: input })).toBeNull();
+    const text = { tagName: "INPUT", type: "text" } as unknown as EventTarget;
+    expect(reviewHotkey({ key: "r", target: text })).toBeNull();
+    const select = { tagName: "SELECT" } as unknown as EventTarget;
+    expect(reviewHotkey({ key: "a", target: select })).toBeNull(); // letters choose an option there
+  });
+  it("works while a checkbox or a button has the focus (they take no letters)", () => {
+    const checkbox = { tagName: "INPUT", type: "checkbox" } as unknown as EventTarget;
+    expect(reviewHotkey({ key: "f", target: checkbox })).toBe("fix");
+    expect(boxHotkey({ key: "2", target: checkbox }, 3)).toBe(1);
+    const button = { tagName: "BUTTON" } as unknown as EventTarget;
+    expect(reviewHotkey({ key: "a", target: button })).toBe("accept");
   });
 });
 

@@ -31,11 +31,15 @@ interface KeyLike {
   target?: EventTarget | null;
 }
 
+/** Inputs that take no letters or digits: the hotkeys go on working while one of them has the focus. */
+const KEYLESS_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset"]);
+
 function typing(e: KeyLike): boolean {
   if (e.ctrlKey || e.metaKey || e.altKey) return true;
-  const target = e.target as { tagName?: string; isContentEditable?: boolean } | null | undefined;
+  const target = e.target as { tagName?: string; type?: string; isContentEditable?: boolean } | null | undefined;
   const tag = target?.tagName?.toUpperCase();
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || !!target?.isContentEditable;
+  if (tag === "INPUT") return !KEYLESS_INPUTS.has((target?.type ?? "text").toLowerCase());
+  return tag === "TEXTAREA" || tag === "SELECT" || !!target?.isContentEditable;
 }
 
 /** The action of a key press, or null (modifiers held, or typing in a field). */

@@ -78,15 +78,25 @@ def has_derived_box(boxes: FloatArray, kind: str, width: float, height: float) -
 
 
 def derived_box(
-    boxes: FloatArray, kind: str, width: float, height: float, rng: np.random.Generator
+    boxes: FloatArray,
+    kind: str,
+    width: float,
+    height: float,
+    rng: np.random.Generator,
+    iou_range: tuple[float, float] | None = None,
 ) -> tuple[int, FloatArray] | None:
-    """A gold box (uniformly among those that can take the mistake) and its new box, or ``None``."""
+    """A gold box (uniformly among those that can take the mistake) and its new box, or ``None``.
+
+    ``iou_range`` (shift and oversize) narrows the IoU the drawn candidates aim at with their
+    object to what the project's model gets wrong (learned from corrections; see
+    :func:`annotation_qc.domain.seeding_profile.learn_profile`); the fixed grid stays the fallback.
+    """
     grid = _grid_params(kind)
     n_random = RANDOM_CANDIDATES
     order = rng.permutation(len(boxes)).astype(np.int64)
     for rows in _row_chunks(order, n_random + len(grid[0]), len(boxes)):
         m = len(rows)
-        drawn = _random_params(kind, m, rng)
+        drawn = _random_params(kind, m, rng, iou_range)
         params = tuple(
             np.concatenate([r, np.broadcast_to(g, (m, len(g)))], axis=1)
             for r, g in zip(drawn, grid, strict=True)
@@ -120,14 +130,17 @@ def _grid_params(kind: str) -> tuple[FloatArray, ...]:
     return tuple(np.asarray(g, dtype=np.float64).ravel() for g in grids)
 
 
-def _random_params(kind: str, m: int, rng: np.random.Generator) -> tuple[FloatArray, ...]:
+def _random_params(
+    kind: str, m: int, rng: np.random.Generator, iou_range: tuple[float, float] | None = None
+) -> tuple[FloatArray, ...]:
     shape = (m, RANDOM_CANDIDATES)
     if kind == "shift":
         signs = rng.choice(np.array([-1.0, 1.0]), size=(2, *shape))
-        return rng.uniform(*SHIFT_IOU, size=shape), rng.uniform(0.0, 1.0, size=shape), signs[0], signs[1]
+        low, high = iou_range or SHIFT_IOU
+        return rng.uniform(low, high, size=shape), rng.uniform(0.0, 1.0, size=shape), signs[0], signs[1]
     if kind == "oversize":
         return (
-            rng.uniform(*OVERSIZE_IOU, size=shape),
+            rng.uniform(*(iou_range or OVERSIZE_IOU), size=shape),
             rng.uniform(0.25, 0.75, size=shape),
             rng.beta(2.0, 2.0, size=shape),
             rng.beta(2.0, 2.0, size=shape),

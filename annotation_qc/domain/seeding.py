@@ -125,12 +125,14 @@ def seed_error_detailed(
     labels: Sequence[str],
     rng: np.random.Generator,
     label_shares: Mapping[str, float] | None = None,
+    iou_ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> SeededError:
     """Like :func:`seed_error`, also saying which label and gold box the mistake concerns.
 
     A wrong or spurious label is drawn uniformly from the candidates, or, given ``label_shares``
     (how often the model writes each label), in proportion to them: the labels of seeded mistakes
-    then follow the model's label mix instead of the label set's.
+    then follow the model's label mix instead of the label set's. ``iou_ranges`` gives, per kind
+    (shift, oversize), the IoU with its object a moved or grown box aims at (the model's own sizes).
     """
     _check_image(width, height)
     label_set = _unique(labels)
@@ -172,7 +174,7 @@ def seed_error_detailed(
         out_boxes = np.vstack([out_boxes, new_box[None, :]])
         out_labels.append(label)
     else:
-        picked = derived_box(boxes, kind, width, height, rng)
+        picked = derived_box(boxes, kind, width, height, rng, (iou_ranges or {}).get(kind))
         if picked is None:
             raise SeedingError(
                 f"no gold box can take a {kind!r} error inside the {width:g} x {height:g} image "

@@ -97,6 +97,9 @@ class SeedingProfile:
     #: How often the model writes each label (class labels, or box labels), for wrong and spurious
     #: labels drawn like the model's; empty before there is data.
     label_shares: dict[str, float] = field(default_factory=dict)
+    #: The IoU with its object a seeded shift or oversize aims at, per kind (the middle 80% of the
+    #: model's own moved or grown boxes, within what a mistake may be); absent: the fixed defaults.
+    iou_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +115,7 @@ class SeedingProfile:
             "model_box_counts": {str(k): round(v, 4) for k, v in sorted(self.model_box_counts.items())},
             "gold_box_counts": {str(k): round(v, 4) for k, v in sorted(self.gold_box_counts.items())},
             "label_shares": dict(sorted(self.label_shares.items())),  # unrounded: replay draws with them
+            "iou_ranges": {k: list(v) for k, v in sorted(self.iou_ranges.items())},
         }
 
 
@@ -139,6 +143,7 @@ def learn_profile(
 
     counts = dict.fromkeys(BOX_KINDS, 0.0)
     deviations: list[FloatArray] = []
+    mistake_ious: dict[str, list[FloatArray]] = {"shift": [], "oversize": []}
     usable = 0
     for pre, final in corrections:
         parsed = _pair_boxes(pre, final)
@@ -165,6 +170,8 @@ def learn_profile(
         )
         counts["oversize"] += float(np.count_nonzero(moved & (area_ratio > 1.4)))
         counts["shift"] += float(np.count_nonzero(moved & (area_ratio <= 1.4)))
+        mistake_ious["oversize"].append(pair_iou[moved & (area_ratio > 1.4)])
+        mistake_ious["shift"].append(pair_iou[moved & (area_ratio <= 1.4)])
         close = pair_iou >= 0.7
         if close.any():
             p, f = pre_boxes[rows[close]], final_boxes[cols[close]]
@@ -214,7 +221,36 @@ def learn_profile(
         model_box_counts=box_count_shares(predictions),
         gold_box_counts=box_count_shares(gold),
         label_shares=label_shares(predictions),
+        iou_ranges=_mistake_iou_ranges(mistake_ious),
     )
+
+
+#: Moved or grown boxes of the model needed before a kind's size is learned.
+MIN_SIZED_MISTAKES = 10
+#: The IoU a seeded shift or oversize may aim at: it still points at its object (0.3 after
+#: rounding) and stays below the scoring threshold with a margin (0.6), as in ``seeded_boxes``.
+MISTAKE_IOU_LIMITS = (0.32, 0.58)
+#: The narrowest learned range (a model whose mistakes all have one size still gets some spread).
+MIN_IOU_SPREAD = 0.06
+
+
+def _mistake_iou_ranges(observed: Mapping[str, list[FloatArray]]) -> dict[str, tuple[float, float]]:
+    """Per kind, the middle 80% of the IoUs the model's moved (or grown) boxes had with the box the
+    annotator drew, clipped to :data:`MISTAKE_IOU_LIMITS` and at least :data:`MIN_IOU_SPREAD` wide."""
+    out: dict[str, tuple[float, float]] = {}
+    low_limit, high_limit = MISTAKE_IOU_LIMITS
+    for kind, parts in observed.items():
+        values = np.concatenate(parts) if parts else np.zeros(0)
+        if len(values) < MIN_SIZED_MISTAKES:
+            continue
+        low, high = np.clip(np.quantile(values, [0.1, 0.9]), low_limit, high_limit)
+        if high - low < MIN_IOU_SPREAD:
+            middle = float(
+                np.clip((low + high) / 2, low_limit + MIN_IOU_SPREAD / 2, high_limit - MIN_IOU_SPREAD / 2)
+            )
+            low, high = middle - MIN_IOU_SPREAD / 2, middle + MIN_IOU_SPREAD / 2
+        out[kind] = (round(float(low), 4), round(float(high), 4))
+    return out
 
 
 def learn_box_order(predictions: Sequence[Mapping[str, Any]]) -> str:

@@ -108,6 +108,7 @@ def _seed_again(project: Project, benchmark: BenchmarkTask, key: bytes) -> Any:
         decimals=int(stored.get("decimals", 2)),
         box_order=str(stored.get("box_order", "given")),
         label_shares={str(k): float(v) for k, v in (stored.get("label_shares") or {}).items()},
+        iou_ranges={str(k): (float(v[0]), float(v[1])) for k, v in (stored.get("iou_ranges") or {}).items()},
     )
     item = benchmark.gold.item
     try:

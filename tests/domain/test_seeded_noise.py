@@ -166,3 +166,41 @@ def test_wrong_and_spurious_labels_follow_the_models_label_mix() -> None:
     ]
     share_car = np.mean([seeded.label == "car" for seeded in spurious])
     assert abs(share_car - profile.label_shares["car"]) < 0.06
+
+
+def _shifted(box: dict[str, Any], target_iou: float) -> dict[str, Any]:
+    """``box`` moved right so its IoU with the original is ``target_iou``."""
+    keep = 2 * target_iou / (1 + target_iou)
+    return {**box, "x": box["x"] + (1 - keep) * box["w"]}
+
+
+def test_shift_sizes_are_learned_from_how_annotators_moved_the_models_boxes() -> None:
+    """A model whose misplaced boxes overlap their object at IoU 0.50-0.56: seeded shifts land there,
+    not anywhere in the default 0.35-0.55."""
+    rng = np.random.default_rng(5)
+    corrections = []
+    for _ in range(40):
+        truth = _gold(rng)
+        pre = {"boxes": [_shifted(truth["boxes"][0], float(rng.uniform(0.50, 0.56))), *truth["boxes"][1:]]}
+        corrections.append((pre, truth))
+    profile = learn_profile(corrections, [_model(_gold(rng), rng) for _ in range(40)])
+    low, high = profile.iou_ranges["shift"]
+    assert 0.49 <= low < high <= 0.57
+    assert "oversize" not in profile.iou_ranges  # never seen: the defaults stay
+    assert learn_profile([], []).iou_ranges == {}
+
+    def own_iou(ranges: Any) -> np.ndarray:
+        out = []
+        for _ in range(300):
+            gold = {"boxes": [{"x": 200, "y": 150, "w": 120, "h": 100, "label": "car"}]}
+            seeded = seed_error_detailed(
+                gold, "shift", width=WIDTH, height=HEIGHT, labels=LABELS, rng=rng, iou_ranges=ranges
+            )
+            moved = boxes_from_payload(seeded.payload["boxes"])[0]
+            out.append(iou_matrix(moved, boxes_from_payload(gold["boxes"])[0])[0, 0])
+        return np.array(out)
+
+    learned, default = own_iou(profile.iou_ranges), own_iou(None)
+    assert np.quantile(learned, 0.05) > low - 0.02
+    assert np.quantile(learned, 0.95) < high + 0.02
+    assert np.quantile(default, 0.1) < 0.42  # the default spreads over the whole band

@@ -199,6 +199,7 @@ def seeded_pre_annotation(
         labels=project.labels,
         rng=rng,
         label_shares=profile.label_shares,
+        iou_ranges=profile.iou_ranges,
     )
     payload = seeded.payload
     if "boxes" in payload:

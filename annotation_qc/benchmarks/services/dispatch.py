@@ -86,7 +86,7 @@ def blocking_rules(project: Project) -> list[str]:
 
 def seeding_profile(project: Project) -> SeedingProfile:
     """What the project's model gets wrong and how it writes boxes (learned, cached for a while)."""
-    key = f"aqc:seeding-profile:v3:{project.pk}"  # v3: profiles with box counts (cached v2 lack them)
+    key = f"aqc:seeding-profile:v4:{project.pk}"  # v4: with box counts, label shares, mistake sizes
     cached = cache.get(key)
     if isinstance(cached, SeedingProfile):
         return cached

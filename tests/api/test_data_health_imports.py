@@ -144,7 +144,7 @@ def test_metadata_expectations_on_a_coco_import(world: World, capture: Any) -> N
     response = post_import(world, capture, format="coco", data=coco_document([("m.jpg", 10, 10)], {}))
     result = job(world, response.json()["job_id"])
     assert result["status"] == "failed"
-    assert result["result"]["rejected"][0]["reason"] == "metadata: metadata: 'site' missing"
+    assert result["result"]["rejected"][0]["reason"] == "metadata: 'site' missing"
     assert Item.objects.filter(project=world.project).count() == 3  # the world's own items only
 
 

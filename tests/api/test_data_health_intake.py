@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from annotation_qc.datahealth.models import AuditEvent, Quarantine
+from annotation_qc.datahealth.services.intake import rows_checked_write
 from annotation_qc.labeling.models import Item
+from annotation_qc.labeling.services.imports import items_import
 from tests.api.conftest import World
 from tests.api.test_bucket_sources import create, customer_bucket, source_body, sync  # noqa: F401
 from tests.api.test_data_health_imports import configure
@@ -87,6 +89,21 @@ def test_items_api_features_check(world: World) -> None:
     assert response.status_code == 400
     (message,) = response.json()["errors"]["items[0].features"]
     assert message == "expected 2 values, got 3"
+
+
+def test_rows_left_out_name_the_check_once(world: World) -> None:
+    """Bucket sync's path (not all or nothing): the reason of a row left out names its field once."""
+    configure(world, {"checks": {"metadata": {"required": {"site": "string"}}}})
+    rows = [row("kept", metadata={"site": "north"}), row("bare")]
+
+    def write(kept: list[int]) -> list[int]:
+        return [i.pk for i in items_import(project=world.project, rows=[rows[k] for k in kept])]
+
+    intake = rows_checked_write(
+        project=world.project, rows=rows, write=write, actor_id=None, origin="test", all_or_nothing=False
+    )
+    assert intake.created == 1
+    assert intake.rejected == {1: "metadata: 'site' missing"}
 
 
 def test_bucket_sync_goes_through_the_checks_and_the_audit_log(

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from annotation_qc.domain.data_health.config import validate_config
-from annotation_qc.domain.data_health.expectations import Batch, Known, evaluate, feature_problems
+from annotation_qc.domain.data_health.expectations import Batch, Failure, Known, evaluate, feature_problems
 from annotation_qc.domain.data_health.hashing import dhash, phash, to_signed
 from annotation_qc.domain.data_health.images import EMPTY_STATS, image_stats
 
@@ -130,3 +130,13 @@ def test_empty_stats_fail_size_not_blank():
     batch = Batch(ids=["z"], stats=[EMPTY_STATS])
     checks = {f.check for f in evaluate(batch, validate_config(None)).failures}
     assert checks == {"image_size"}
+
+
+def test_failure_message_names_the_check_once():
+    config = validate_config({"checks": {"metadata": {"required": {"site": "string"}}}})
+    outcome = evaluate(Batch(ids=["a"], stats=[None], metadata=[{}]), config)
+    (failure,) = [f for f in outcome.failures if f.check == "metadata"]
+    assert failure.reason == "metadata: 'site' missing"
+    assert failure.message == "metadata: 'site' missing"  # not "metadata: metadata: ..."
+    blank = Failure(index=0, check="blank", action="reject", reason="blank or near-constant image")
+    assert blank.message == "blank: blank or near-constant image"

@@ -45,7 +45,7 @@ class BatchHealth:
 
     def rejections(self) -> list[Rejection]:
         return [
-            Rejection(self.items[f.index].row, f"{f.check}: {f.reason}")
+            Rejection(self.items[f.index].row, f.message)
             for f in self.outcome.failures
             if f.action == "reject"
         ]

@@ -88,7 +88,7 @@ def rows_checked_write(
     rejected: dict[int, str] = {}
     for failure in health.outcome.failures:
         if failure.action == "reject":
-            rejected.setdefault(failure.index, f"{failure.check}: {failure.reason}")
+            rejected.setdefault(failure.index, failure.message)
     if rejected and all_or_nothing:
         errors: dict[str, list[str]] = {}
         for failure in health.outcome.failures:

@@ -64,6 +64,15 @@ class Failure:
     action: str
     reason: str
 
+    @property
+    def message(self) -> str:
+        """The reason named by its check, once: a reason that already starts with the check's name (the
+        metadata and features checks name their field) is not prefixed again ("metadata: 'site' missing",
+        not "metadata: metadata: 'site' missing")."""
+        if self.reason.startswith(f"{self.check}: "):
+            return self.reason
+        return f"{self.check}: {self.reason}"
+
     def to_dict(self, ids: Sequence[str]) -> dict[str, Any]:
         return {
             "external_id": ids[self.index],

@@ -15,12 +15,11 @@ from annotation_qc.core.pagination import DefaultPagination
 from annotation_qc.core.serializers import QuerySerializer, StrictSerializer
 from annotation_qc.core.storage import image_response
 from annotation_qc.core.throttles import AnnotatorLoopThrottle
-from annotation_qc.datahealth.services.intake import items_import_checked
+from annotation_qc.datahealth.services.intake import items_import_checked, predictions_import_checked
 from annotation_qc.domain.payloads import canonical_payload
 from annotation_qc.labeling import selectors
 from annotation_qc.labeling.models import Task
 from annotation_qc.labeling.permissions import IsTaskAnnotator
-from annotation_qc.labeling.services.imports import predictions_import
 from annotation_qc.projects.permissions import ANNOTATOR, MANAGER, ML_ENGINEER, ProjectApi
 from annotation_qc.workflow.dispatch_pipeline import task_next
 from annotation_qc.workflow.submit_pipeline import annotation_submit, task_skip
@@ -150,13 +149,15 @@ class PredictionImportApi(ProjectApi):
     def post(self, request: Request, project_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        count = predictions_import(
+        intake = predictions_import_checked(
             project=self.project,
             model_version=data.validated_data["model_version"],
             rows=data.validated_data["predictions"],
-            owner_id=request.user.pk,
+            user_id=request.user.pk,
         )
-        return Response({"created": count}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"created": intake.created, "data_health": intake.summary}, status=status.HTTP_201_CREATED
+        )
 
 
 class NextTaskApi(ProjectApi):

@@ -10,7 +10,7 @@ import pytest
 
 from annotation_qc.datahealth.models import AuditEvent, Quarantine
 from annotation_qc.datahealth.services.intake import rows_checked_write
-from annotation_qc.labeling.models import Item
+from annotation_qc.labeling.models import Item, ModelVersion, Prediction
 from annotation_qc.labeling.services.imports import items_import
 from tests.api.conftest import World
 from tests.api.test_bucket_sources import create, customer_bucket, source_body, sync  # noqa: F401
@@ -141,3 +141,95 @@ def test_bucket_sync_goes_through_the_checks_and_the_audit_log(
     again = sync(world, capture, source["id"], full=True)["result"]
     assert again["created"] == 0
     assert Quarantine.objects.count() == 2
+
+
+BOX = {"x": 1.0, "y": 1.0, "w": 5.0, "h": 4.0, "label": "car"}
+
+
+def post_predictions(world: World, rows: list[dict[str, Any]], role: str = "ml_engineer") -> Any:
+    return world.client(role).post(
+        f"/api/v1/projects/{world.project.pk}/predictions/",
+        {"model_version": "m1", "predictions": rows},
+        format="json",
+    )
+
+
+def prediction_rows(world: World) -> list[dict[str, Any]]:
+    """Three predictions: fine, a score of 1.5 (outside [0, 1]), probabilities summing to 0.9."""
+    a, b, c = Item.objects.filter(project=world.project).order_by("pk").values_list("external_id", flat=True)
+    return [
+        {"external_id": a, "payload": {"boxes": [BOX]}, "scores": [0.7], "proba": [0.2, 0.3, 0.5]},
+        {"external_id": b, "payload": {"boxes": [BOX]}, "scores": [1.5]},
+        {"external_id": c, "payload": {"boxes": []}, "proba": [0.5, 0.2, 0.2]},
+    ]
+
+
+def test_predictions_api_rejects_all_naming_the_row_and_field(world: World) -> None:
+    response = post_predictions(world, prediction_rows(world))
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["predictions[1].scores"] == ["prediction scores must be finite numbers in [0, 1]"]
+    assert errors["predictions[2].proba"] == ["probabilities must sum to 1 (they sum to 0.9000)"]
+    assert "predictions[0].scores" not in errors
+    assert "predictions[0].proba" not in errors
+    assert not Prediction.objects.exists()
+    assert not ModelVersion.objects.filter(project=world.project).exists()
+    assert not AuditEvent.objects.filter(action="import").exists()
+
+
+def test_predictions_api_quarantines_per_configuration(world: World) -> None:
+    configure(world, {"checks": {"predictions": {"action": "quarantine"}}})
+    rows = prediction_rows(world)
+    response = post_predictions(world, rows)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["created"] == 3
+    assert body["data_health"]["quarantined"] == 2
+    assert {f["external_id"] for f in body["data_health"]["failures"]} == {
+        rows[1]["external_id"],
+        rows[2]["external_id"],
+    }
+    assert Prediction.objects.count() == 3
+    held = set(Quarantine.objects.values_list("item__external_id", flat=True))
+    assert held == {rows[1]["external_id"], rows[2]["external_id"]}
+    assert Item.objects.get(external_id=rows[1]["external_id"]).open_slots == 0
+    event = AuditEvent.objects.get(action="import")
+    assert event.target == "predictions API"
+    assert event.details["quarantined"] == 2
+
+
+def test_predictions_api_warns_or_skips_per_configuration(world: World) -> None:
+    configure(world, {"checks": {"predictions": {"action": "warn"}}})
+    rows = prediction_rows(world)
+    response = post_predictions(world, rows)
+    assert response.status_code == 201, response.json()
+    assert response.json()["data_health"]["warned"] == 2
+    assert response.json()["data_health"]["quarantined"] == 0
+    assert not Quarantine.objects.exists()
+    assert Item.objects.get(external_id=rows[1]["external_id"]).open_slots >= 1
+    configure(world, {"checks": {"predictions": {"enabled": False}}})
+    response = post_predictions(world, rows)
+    assert response.status_code == 201, response.json()
+    assert response.json()["data_health"]["failures"] == []
+
+
+def test_predictions_api_uses_the_configured_tolerance(world: World) -> None:
+    rows = prediction_rows(world)[2:]
+    rows[0]["proba"] = [0.5, 0.2, 0.28]  # sums to 0.98
+    assert post_predictions(world, rows).status_code == 400
+    configure(world, {"checks": {"predictions": {"tolerance": 0.05}}})
+    assert post_predictions(world, rows).status_code == 201
+
+
+def test_predictions_api_shapes_are_refused_whatever_the_action(world: World) -> None:
+    """One score per box and one probability per label are not values to judge: a 400 whatever the
+    action; values out of range are the check's (here only warned, so not named in the 400)."""
+    configure(world, {"checks": {"predictions": {"action": "warn"}}})
+    rows = prediction_rows(world)
+    rows[0]["proba"] = [1.0]
+    response = post_predictions(world, rows)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == ["predictions[0].proba"]
+    assert errors["predictions[0].proba"][0].startswith("expected 3 probabilities")
+    assert not Prediction.objects.exists()

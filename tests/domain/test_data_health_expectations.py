@@ -121,7 +121,7 @@ def test_prediction_scores_and_probabilities():
     )
     reasons = {f.index: f.reason for f in evaluate(batch, config).failures}
     assert sorted(reasons) == [1, 2, 3, 4]
-    assert reasons[2] == "probabilities sum to 0.6000, not 1"
+    assert reasons[2] == "probabilities must sum to 1 (they sum to 0.6000)"
     assert reasons[3] == "prediction scores must be finite numbers in [0, 1]"
     assert reasons[4] == "expected 2 probabilities, got 3"
 
@@ -140,3 +140,15 @@ def test_failure_message_names_the_check_once():
     assert failure.message == "metadata: 'site' missing"  # not "metadata: metadata: ..."
     blank = Failure(index=0, check="blank", action="reject", reason="blank or near-constant image")
     assert blank.message == "blank: blank or near-constant image"
+
+
+def test_prediction_problems_by_field():
+    from annotation_qc.domain.data_health.expectations import prediction_field_problems
+
+    found = prediction_field_problems([[0.5], [1.5], None], [None, [0.9, 0.9], [0.5, 0.5]], 2, 1e-3)
+    assert found == {
+        1: {
+            "scores": "prediction scores must be finite numbers in [0, 1]",
+            "proba": "probabilities must sum to 1 (they sum to 1.8000)",
+        }
+    }

@@ -209,31 +209,48 @@ def feature_problems(features: Sequence[Sequence[float] | None], dim: int | None
     return reasons
 
 
+def prediction_field_problems(
+    scores: Sequence[Sequence[float] | None],
+    proba: Sequence[Sequence[float] | None],
+    n_labels: int,
+    tolerance: float,
+) -> dict[int, dict[str, str]]:
+    """{item index: {"scores" | "proba": reason}}: scores not finite or outside [0, 1]; probabilities not
+    one per label, not finite, outside [0, 1] or not summing to 1 within ``tolerance``."""
+    reasons: dict[int, dict[str, str]] = {}
+    for index, values in enumerate(scores):
+        if values is None or len(values) == 0:
+            continue
+        array = np.asarray(values, dtype=np.float64)
+        if not (np.isfinite(array).all() and (array >= 0).all() and (array <= 1).all()):
+            reasons.setdefault(index, {})["scores"] = "prediction scores must be finite numbers in [0, 1]"
+    for index, values in enumerate(proba):
+        if values is None:
+            continue
+        array = np.asarray(values, dtype=np.float64)
+        if n_labels and array.size != n_labels:
+            reason = f"expected {n_labels} probabilities, got {array.size}"
+        elif not (np.isfinite(array).all() and (array >= 0).all() and (array <= 1).all()):
+            reason = "probabilities must be finite numbers in [0, 1]"
+        elif abs(float(array.sum()) - 1.0) > tolerance:
+            reason = f"probabilities must sum to 1 (they sum to {array.sum():.4f})"
+        else:
+            continue
+        reasons.setdefault(index, {})["proba"] = reason
+    return reasons
+
+
 def prediction_problems(
     scores: Sequence[Sequence[float] | None],
     proba: Sequence[Sequence[float] | None],
     n_labels: int,
     tolerance: float,
 ) -> dict[int, str]:
-    """Scores outside [0, 1]; probabilities not one per label, outside [0, 1] or not summing to 1."""
-    reasons: dict[int, str] = {}
-    for index, values in enumerate(scores):
-        if values is None or len(values) == 0:
-            continue
-        array = np.asarray(values, dtype=np.float64)
-        if not (np.isfinite(array).all() and (array >= 0).all() and (array <= 1).all()):
-            reasons[index] = "prediction scores must be finite numbers in [0, 1]"
-    for index, values in enumerate(proba):
-        if values is None:
-            continue
-        array = np.asarray(values, dtype=np.float64)
-        if n_labels and array.size != n_labels:
-            reasons[index] = f"expected {n_labels} probabilities, got {array.size}"
-        elif not (np.isfinite(array).all() and (array >= 0).all() and (array <= 1).all()):
-            reasons[index] = "probabilities must be finite numbers in [0, 1]"
-        elif abs(float(array.sum()) - 1.0) > tolerance:
-            reasons[index] = f"probabilities sum to {array.sum():.4f}, not 1"
-    return reasons
+    """One reason per item of :func:`prediction_field_problems` (the probabilities' when both fail)."""
+    return {
+        index: fields.get("proba", fields.get("scores", ""))
+        for index, fields in prediction_field_problems(scores, proba, n_labels, tolerance).items()
+    }
 
 
 def _image_reasons(batch: Batch, checks: Mapping[str, Any], n: int) -> dict[str, dict[int, str]]:

@@ -198,11 +198,15 @@ def _write_items(project: Project, values: list[tuple[Any, ...]]) -> list[int]:
     return ids
 
 
-def _check_probabilities(proba: list[float], n_labels: int) -> str | None:
+def _check_probabilities(proba: list[float], n_labels: int, *, values: bool = True) -> str | None:
     if len(proba) != n_labels:
         return f"expected {n_labels} probabilities (one per label, in label order), got {len(proba)}"
     array = np.asarray(proba, dtype=np.float64)
-    if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(array > 1):
+    if not np.all(np.isfinite(array)):
+        return "probabilities must be finite numbers in [0, 1]"
+    if not values:
+        return None
+    if np.any(array < 0) or np.any(array > 1):
         return "probabilities must be finite numbers in [0, 1]"
     if abs(float(array.sum()) - 1.0) > 1e-3:
         return f"probabilities must sum to 1 (they sum to {array.sum():.4f})"
@@ -211,10 +215,21 @@ def _check_probabilities(proba: list[float], n_labels: int) -> str | None:
 
 @transaction.atomic
 def predictions_import(
-    *, project: Project, model_version: str, rows: list[dict[str, Any]], owner_id: int | None = None
+    *,
+    project: Project,
+    model_version: str,
+    rows: list[dict[str, Any]],
+    owner_id: int | None = None,
+    value_checks: bool = True,
 ) -> int:
     """Create or replace one model version's predictions for the given items; registers the version
-    (owned by ``owner_id``) if it is new and stamps its upload time."""
+    (owned by ``owner_id``) if it is new and stamps its upload time.
+
+    The shape of scores (one per box) and probabilities (one per label) is always checked. Their values
+    (finite, in [0, 1], probabilities summing to 1) are checked here unless ``value_checks`` is False:
+    the predictions API leaves them to the project's data-health ``predictions`` check
+    (``datahealth.services.intake.predictions_import_checked``), whose action may be to quarantine or warn.
+    Values that are not finite numbers are refused either way (they cannot be stored)."""
     items = {
         eid: (pk, width, height)
         for eid, pk, width, height in Item.objects.filter(
@@ -252,9 +267,11 @@ def predictions_import(
         if scores is not None:
             if project.kind != Project.Kind.BBOX or len(scores) != len(payload["boxes"]):
                 errors[f"predictions[{index}].scores"] = ["one score per box, for bbox projects"]
-            elif not all(math.isfinite(s) and 0.0 <= s <= 1.0 for s in scores):
+            elif not all(math.isfinite(s) and (0.0 <= s <= 1.0 or not value_checks) for s in scores):
                 errors[f"predictions[{index}].scores"] = ["scores must be finite numbers in [0, 1]"]
-        if proba is not None and (problem := _check_probabilities(proba, len(project.labels))):
+        if proba is not None and (
+            problem := _check_probabilities(proba, len(project.labels), values=value_checks)
+        ):
             errors[f"predictions[{index}].proba"] = [problem]
         predictions.append(
             Prediction(

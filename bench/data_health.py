@@ -21,6 +21,7 @@ batch 11 has the mean of 3 features moved by 0.3 sd. Prints which batches drifte
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import tempfile
@@ -124,7 +125,7 @@ def _no_checks() -> ExitStack:
     return stack
 
 
-def run_import(count: int) -> None:
+def run_import(count: int, order: list[str]) -> None:
     from django.core.files import File
 
     from annotation_qc.datahealth.models import Quarantine
@@ -138,10 +139,11 @@ def run_import(count: int) -> None:
         f"generated {count} images ({sum(map(len, files.values())) / 1e6:.1f} MB)"
         f" in {time.perf_counter() - started:.1f} s"
     )
-    timings: dict[str, float] = {}
-    cpu: dict[str, float] = {}
-    for label in ("without checks", "with checks"):
-        project, user = _project(label)
+    timings: dict[str, float] = {"without checks": 0.0, "with checks": 0.0}
+    cpu: dict[str, float] = {"without checks": 0.0, "with checks": 0.0}
+    for run, which in enumerate(order):
+        label = f"{which} checks"
+        project, user = _project(f"{label} {run}")
         with open(path, "rb") as handle, mock.patch("annotation_qc.exchange.services.uploads._enqueue"):
             data_import = import_start(
                 project=project,
@@ -158,13 +160,15 @@ def run_import(count: int) -> None:
             if label == "without checks":
                 stack.enter_context(_no_checks())
 
+            gc.collect()
             start, cpu_start = time.perf_counter(), time.process_time()
             report = import_run(import_id=data_import.pk)
-            timings[label] = time.perf_counter() - start
-            cpu[label] = time.process_time() - cpu_start
+            wall, used = time.perf_counter() - start, time.process_time() - cpu_start
+            timings[label] += wall
+            cpu[label] += used
         print(
-            f"{label}: {report['created']} items in {timings[label]:.1f} s wall, {cpu[label]:.1f} s CPU"
-            f" ({count / timings[label]:.0f} images/s)"
+            f"run {run + 1} {label}: {report['created']} items in {wall:.1f} s wall, {used:.1f} s CPU"
+            f" ({count / wall:.0f} images/s)"
         )
         if label == "with checks":
             held = set(Quarantine.objects.filter(project=project).values_list("item__external_id", flat=True))
@@ -173,9 +177,17 @@ def run_import(count: int) -> None:
             wanted = set().union(*planted.values())
             print(f"  quarantined and not planted: {len(held - wanted)}")
             print(f"  checks counts: {report['data_health']['counts']}")
-    overhead = timings["with checks"] / timings["without checks"] - 1
-    cpu_overhead = cpu["with checks"] / cpu["without checks"] - 1
-    print(f"overhead of the checks: {overhead:+.1%} wall, {cpu_overhead:+.1%} CPU (this process)")
+    runs = {which: order.count(which) for which in ("without", "with")}
+    print(
+        "CPU per run: "
+        + ", ".join(f"{w} checks {cpu[f'{w} checks'] / n:.1f} s" for w, n in runs.items() if n)
+    )
+    if runs["with"] and runs["without"]:
+        mean_wall = {w: timings[f"{w} checks"] / n for w, n in runs.items()}
+        mean_cpu = {w: cpu[f"{w} checks"] / n for w, n in runs.items()}
+        overhead = mean_wall["with"] / mean_wall["without"] - 1
+        cpu_overhead = mean_cpu["with"] / mean_cpu["without"] - 1
+        print(f"overhead of the checks: {overhead:+.1%} wall, {cpu_overhead:+.1%} CPU (this process)")
 
 
 def _features_batch(project: Any, rows: np.ndarray, prefix: str) -> tuple[int, list[int]]:
@@ -326,12 +338,23 @@ def main() -> None:
     parser.add_argument("part", choices=["import", "drift", "outliers"])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--images", type=int, default=100_000)
+    parser.add_argument(
+        "--order",
+        default="without,with",
+        help="import runs in this order, each into a fresh project of the same database (later runs write "
+        "into bigger tables and a fuller media folder: 'without,with,with,without' balances that)",
+    )
+    parser.add_argument("--name", default="", help="suffix of the database name (runs side by side)")
     args = parser.parse_args()
-    django_setup(fresh_database(args.database, f"bench_data_health_{args.part}"))
+    order = [part.strip() for part in args.order.split(",")]
+    if not order or any(part not in ("with", "without") for part in order):
+        parser.error("--order: a comma-separated list of 'with' and 'without'")
+    django_setup(fresh_database(args.database, f"bench_data_health_{args.part}{args.name}"))
     from django.conf import settings
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-data-health-")
-    {"import": lambda: run_import(args.images), "drift": run_drift, "outliers": run_outliers}[args.part]()
+    parts = {"import": lambda: run_import(args.images, order), "drift": run_drift, "outliers": run_outliers}
+    parts[args.part]()
 
 
 if __name__ == "__main__":

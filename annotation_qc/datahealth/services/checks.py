@@ -155,18 +155,32 @@ def _report(data_import_id: int, project_id: int, health: BatchHealth, *, reject
     return summary
 
 
-def batch_record(*, data_import_id: int, project_id: int, health: BatchHealth) -> dict[str, Any]:
-    """Inside the import's transaction: measurements, quarantines and the report; returns the summary."""
+def batch_record(
+    *,
+    data_import_id: int,
+    project_id: int,
+    health: BatchHealth,
+    item_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """Inside the import's transaction: measurements, quarantines and the report; returns the summary.
+
+    ``item_ids`` are the new items' ids in the order of ``health.items`` when the caller has them from its
+    write (else they are read back by external id)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("batch_record runs inside the import's transaction")
-    ids = _item_ids(project_id, health.ids)
-    _insert_item_health(
-        [
-            (ids[eid], project_id, data_import_id, json.dumps(m.row()["stats"]), m.dhash, m.phash, m.digest)
-            for eid, m in ((eid, health.measured.get(eid)) for eid in health.ids)
-            if m is not None and eid in ids
-        ]
-    )
+    if item_ids is not None and len(item_ids) == len(health.items):
+        ids = dict(zip(health.ids, item_ids, strict=True))
+    else:
+        ids = _item_ids(project_id, health.ids)
+    measured = health.measured
+    dumps = json.dumps
+    rows = []
+    for eid in health.ids:
+        m = measured.get(eid)
+        if m is not None and eid in ids:
+            stats = dumps(m.stats.to_dict()) if m.stats is not None else "{}"
+            rows.append((ids[eid], project_id, data_import_id, stats, m.dhash, m.phash, m.digest))
+    _insert_item_health(rows)
     if not health.is_gold:
         reasons: dict[int, list[dict[str, str]]] = {}
         for failure in health.outcome.failures:

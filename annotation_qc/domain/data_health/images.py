@@ -283,11 +283,12 @@ def batch_stats(
     pixels_per_image = flat.shape[1]
     # One key per pixel for the joint 8 x 8 x 8 colour histogram (8 bins of 32 levels per channel), whose
     # marginals are the three channel histograms: a third of the keys of counting each channel apart.
+    # The keys are built in int32 from the channels' top 3 bits (shifts and ors, no multiplications).
     bins = HIST_BINS**3
-    keys = (red >> 5).astype(np.intp) * (HIST_BINS * HIST_BINS)
-    keys += (green >> 5) * HIST_BINS
-    keys += blue >> 5
-    keys += (np.arange(n, dtype=np.intp) * bins)[:, None]
+    keys = (red >> 5).astype(np.int32) << 6
+    keys |= (green >> 5).astype(np.int32) << 3
+    keys |= blue >> 5
+    keys += (np.arange(n, dtype=np.int32) * bins)[:, None]
     joint = np.bincount(keys.ravel(), minlength=n * bins).reshape(n, HIST_BINS, HIST_BINS, HIST_BINS)
     hist = (
         np.concatenate([joint.sum(axis=(2, 3)), joint.sum(axis=(1, 3)), joint.sum(axis=(1, 2))], axis=1)

@@ -127,7 +127,8 @@ def _pixels(image: Image.Image, side: int) -> np.ndarray[Any, np.dtype[np.uint8]
     """Decode (JPEG at a reduced scale where the decoder can) and reduce to side x side RGB with Pillow's
     antialiased bilinear filter (in C: cheaper per image than any array code on one image)."""
     image.draft("RGB", (side * 2, side * 2))
-    image.load()  # the one full decode: a truncated or corrupt file raises here
+    # The one full decode happens in ``convert`` or ``resize`` (which load the image): a truncated or
+    # corrupt file raises there. No separate ``load()``: a second pass through Pillow's loader per image.
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     return np.asarray(rgb.resize((side, side), Image.Resampling.BILINEAR), dtype=np.uint8)
 

@@ -54,7 +54,7 @@ from annotation_qc.exchange.services.images import (
 from annotation_qc.exchange.services.remote_images import images_fetch
 from annotation_qc.exchange.services.sources import Source, source_open
 from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.imports import items_write, predictions_import
+from annotation_qc.labeling.services.imports import items_insert, predictions_import
 
 logger = logging.getLogger(__name__)
 
@@ -240,8 +240,10 @@ def _import(
         )
     rows = [_item_row(item, checked) for item in new_items]
     with transaction.atomic():
-        counts = _write(data_import, items, new_items, rows)
-        summary = batch_record(data_import_id=data_import.pk, project_id=project.pk, health=health)
+        counts, new_ids = _write(data_import, items, new_items, rows)
+        summary = batch_record(
+            data_import_id=data_import.pk, project_id=project.pk, health=health, item_ids=new_ids
+        )
         if target == DataImport.Target.ITEMS and new_items:
             batch_analyse_enqueue(data_import_id=data_import.pk)
     advanced = len(new_items) // PROGRESS_EVERY * PROGRESS_EVERY
@@ -475,7 +477,8 @@ def _mapped(exc: ServiceError, sources: list[SourceItem], offset: int) -> list[R
 
 def _write(
     data_import: DataImport, items: list[SourceItem], new_items: list[SourceItem], rows: list[dict[str, Any]]
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[int] | None]:
+    """Write the rows; returns the counts and the new items' ids in row order (None: not known here)."""
     project = data_import.project
     target = data_import.target
     if target == DataImport.Target.GOLD:
@@ -483,10 +486,17 @@ def _write(
         created = _batched(
             lambda batch: len(gold_import(project=project, rows=batch, user=user)), rows, new_items
         )
-        return {"created": created, "gold": created}
-    created = _batched(lambda batch: items_write(project=project, rows=batch), rows, new_items)
+        return {"created": created, "gold": created}, None
+    new_ids: list[int] = []
+
+    def insert(batch: list[dict[str, Any]]) -> int:
+        ids = items_insert(project=project, rows=batch)
+        new_ids.extend(ids)
+        return len(ids)
+
+    created = _batched(insert, rows, new_items)
     if target == DataImport.Target.ITEMS:
-        return {"created": created}
+        return {"created": created}, new_ids
     predicted = [i for i in items if i.payload is not None]
     prediction_rows = [
         {"external_id": i.external_id, "payload": i.payload, "scores": i.scores} for i in predicted
@@ -499,4 +509,5 @@ def _write(
         prediction_rows,
         predicted,
     )
-    return {"created": created, "existing_items": len(items) - len(new_items), "predictions": count}
+    counts = {"created": created, "existing_items": len(items) - len(new_items), "predictions": count}
+    return counts, new_ids

@@ -105,12 +105,10 @@ def _no_checks() -> ExitStack:
 
     from annotation_qc.exchange.services.images import DecodedImage, inspect_image
 
-    no_pixels = np.zeros((0, 0, 3), dtype=np.uint8)
-
     def inspect_only(content: bytes, limits: Any) -> Any:
         """The import's own image check as it was: header, type and size, ``verify()``; no decode."""
         info = inspect_image(content, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels)
-        return info if isinstance(info, str) else DecodedImage(info, no_pixels)
+        return info if isinstance(info, str) else DecodedImage(info, None)
 
     stack = ExitStack()
     stack.enter_context(mock.patch("annotation_qc.exchange.services.imports._decode", inspect_only))

@@ -98,3 +98,36 @@ def test_bad_decode_action_is_400_naming_the_field(world: World) -> None:
     )
     assert response.status_code == 400
     assert "config.checks.decodes.action" in response.json()["errors"]
+
+
+def test_each_image_goes_through_pillows_loader_once(world: World, capture: Any) -> None:
+    from PIL import ImageFile
+
+    loads = mock.Mock(wraps=ImageFile.ImageFile.load)
+    with mock.patch.object(ImageFile.ImageFile, "load", autospec=True, side_effect=loads):
+        report = imported(
+            world,
+            capture,
+            multipart=True,
+            format="images",
+            images=[upload(f"{i}.png", scene(i)) for i in range(4)],
+        )
+    assert report["created"] == 4
+    assert loads.call_count == 4
+
+
+def test_batched_reductions_measure_as_the_pixels_do() -> None:
+    """The import hands the measurement Pillow reductions (pasted into one image per batch): the
+    statistics, hashes and digests are those of the same pixels handed over as arrays."""
+    from annotation_qc.datahealth.services.measure import Measurer
+    from annotation_qc.exchange.services.images import decode_image
+
+    as_arrays, as_images = Measurer(batch=4), Measurer(batch=3)
+    for i in range(10):
+        content = scene(i, width=48 + i, height=36)
+        decoded = decode_image(content, max_bytes=10**7, max_pixels=10**8)
+        size = (decoded.info.width, decoded.info.height)
+        as_arrays.add(str(i), content, decoded.pixels, size)
+        as_images.add_reduced(str(i), content, decoded.reduced, size)
+    assert as_images.flush() == as_arrays.flush()
+    assert len(as_images.results) == 10

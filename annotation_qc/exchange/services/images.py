@@ -65,11 +65,20 @@ DECODE_SIDE = 32
 
 @dataclass(frozen=True)
 class DecodedImage:
-    """An image that decoded: its type and real size, and its pixels reduced to a square (side x side x 3
-    uint8; 0 x 0 x 3 for an image of zero pixels)."""
+    """An image that decoded: its type and real size, and its reduction to a side x side RGB square.
+
+    ``reduced`` is the Pillow image (None for an image of zero pixels): the measurement pastes it into
+    one image per batch and reads the batch's pixels at once, instead of one array per image."""
 
     info: ImageInfo
-    pixels: np.ndarray[Any, np.dtype[np.uint8]]
+    reduced: Image.Image | None
+
+    @property
+    def pixels(self) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        """The reduced pixels (side x side x 3 uint8; 0 x 0 x 3 for an image of zero pixels)."""
+        if self.reduced is None:
+            return np.zeros((self.info.height, self.info.width, 3), dtype=np.uint8)
+        return np.asarray(self.reduced, dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -112,10 +121,9 @@ def decode_image(
                 if width * height > max_pixels:
                     return f"{width}x{height} pixels; at most {max_pixels} pixels"
                 if width == 0 or height == 0:
-                    empty = np.zeros((height, width, 3), dtype=np.uint8)
-                    return DecodedImage(ImageInfo(kind=kind, width=width, height=height), empty)
-                pixels = _pixels(image, side)
-                return DecodedImage(ImageInfo(kind=kind, width=width, height=height), pixels)
+                    return DecodedImage(ImageInfo(kind=kind, width=width, height=height), None)
+                reduced = _reduced(image, side)
+                return DecodedImage(ImageInfo(kind=kind, width=width, height=height), reduced)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return f"refused as a decompression bomb: {exc}"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -123,14 +131,14 @@ def decode_image(
         return Undecodable(kind=kind, reason=reason, width=width, height=height)
 
 
-def _pixels(image: Image.Image, side: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+def _reduced(image: Image.Image, side: int) -> Image.Image:
     """Decode (JPEG at a reduced scale where the decoder can) and reduce to side x side RGB with Pillow's
     antialiased bilinear filter (in C: cheaper per image than any array code on one image)."""
     image.draft("RGB", (side * 2, side * 2))
     # The one full decode happens in ``convert`` or ``resize`` (which load the image): a truncated or
     # corrupt file raises there. No separate ``load()``: a second pass through Pillow's loader per image.
     rgb = image if image.mode == "RGB" else image.convert("RGB")
-    return np.asarray(rgb.resize((side, side), Image.Resampling.BILINEAR), dtype=np.uint8)
+    return rgb.resize((side, side), Image.Resampling.BILINEAR)
 
 
 def image_store(*, content: bytes) -> str:

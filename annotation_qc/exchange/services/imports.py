@@ -310,7 +310,11 @@ class CheckedImages:
         """Hand the decoded pixels to the measurement; for an image that does not decode, record it for
         the ``decodes`` check and return its size from the header or the file (None, rejected: neither)."""
         if isinstance(image, DecodedImage):
-            self.measurer.add(item.external_id, content, image.pixels, (image.info.width, image.info.height))
+            size = (image.info.width, image.info.height)
+            if image.reduced is None:  # zero pixels
+                self.measurer.add(item.external_id, content, image.pixels, size)
+            else:
+                self.measurer.add_reduced(item.external_id, content, image.reduced, size)
             return image.info
         width = image.width if image.width else item.width
         height = image.height if image.height else item.height

@@ -114,7 +114,7 @@ def decode_image(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content)) as image:
+            with _open(content, kind) as image:
                 width, height = image.size
                 if image.format != PILLOW_FORMATS[kind]:
                     return f"content is {image.format}, not the {kind} its signature claims"
@@ -129,6 +129,15 @@ def decode_image(
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         reason = f"not a readable {kind} image: {exc}"
         return Undecodable(kind=kind, reason=reason, width=width, height=height)
+
+
+def _open(content: bytes, kind: str) -> Image.Image:
+    """Open with the plugin of the type the signature names (Pillow then tries no others); a file that
+    plugin does not take is opened again with every plugin, to say what it is."""
+    try:
+        return Image.open(io.BytesIO(content), formats=[PILLOW_FORMATS[kind]])
+    except UnidentifiedImageError:
+        return Image.open(io.BytesIO(content))
 
 
 def _reduced(image: Image.Image, side: int) -> Image.Image:

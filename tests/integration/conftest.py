@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -14,6 +16,9 @@ from tests.services import redis_url
 
 #: The Redis database the worker tests own (flushed before and after each of them, nothing else).
 TEST_REDIS_DB = 14
+#: Held while an integration test runs: test runs of other checkouts on this machine (a second
+#: session, CI) share Redis database 14 and would take each other's tasks or flush them.
+REDIS_DB_LOCK = Path("/tmp/aqc-integration-redis-14.lock")
 #: Nothing listens here: a broker "down" for the outage tests.
 DEAD_REDIS_URL = "redis://127.0.0.1:6390/0"
 
@@ -81,3 +86,14 @@ def celery_sending_to(settings: Any) -> Callable[..., AbstractContextManager[Non
         return _sending_to(settings, broker, result_backend)
 
     return sending_to
+
+
+@pytest.fixture(autouse=True)
+def _redis_db_to_ourselves() -> Iterator[None]:
+    """One integration test at a time on this machine, whichever checkout runs it (a file lock)."""
+    with REDIS_DB_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -247,13 +248,25 @@ def _prioritization_workers(tmp_path: Path, crash_settings: Any, visibility_time
     return Workers(logs=tmp_path, env=env)
 
 
+def _chunk_in_hand(log: Path) -> bool:
+    """Whether the worker writing ``log`` has received a chunk it has not finished (by its own log)."""
+    text = log.read_text(errors="replace")
+    received = len(re.findall(r"prioritization\.chunk\[[0-9a-f-]+\] received", text))
+    finished = len(re.findall(r"prioritization\.chunk\[[0-9a-f-]+\] (?:succeeded|failed|raised)", text))
+    return received > finished
+
+
 def _kill_mid_chunks(process: Any, job_id: int, workers: Workers) -> None:
-    """SIGKILL the worker while it scores the run's chunks: some done, not all (frozen while checked)."""
+    """SIGKILL the worker while it scores the run's chunks: some done, not all, and one in its hands
+    (received, not finished; frozen while checked). Killed between two chunks it would lose nothing
+    and the next worker would finish the run as attempt 1 (seen in CI: the kill landed just after
+    the only chunk the worker held was done)."""
+    log = workers.logs / f"worker-{workers.started.index(process) + 1}.log"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         process.send_signal(signal.SIGSTOP)
         job = Job.objects.get(pk=job_id)
-        if _running_with_a_heartbeat(job) and 1 <= job.done < job.total:
+        if _running_with_a_heartbeat(job) and 1 <= job.done < job.total and _chunk_in_hand(log):
             workers.kill(process)
             return
         if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):

@@ -183,27 +183,30 @@ def revisions_follow_up_sweep(*, now: datetime | None = None, limit: int = UNSCO
 
 def review_sample(*, task: Task, now: datetime) -> None:
     """Sample the submission for manual review (the review app decides; never a benchmark)."""
-    annotation = Annotation.objects.filter(task_id=task.pk).first()
-    if annotation is None:
-        return
-    findings = [dict(row) for row in annotation.findings.values("code", "severity", "message", "boxes")]
-    review_sample_on_submit(annotation=annotation, findings=findings, now=now)
+    found = _answer_and_findings(task)
+    if found is not None:
+        review_sample_on_submit(annotation=found[0], findings=found[1], now=now)
 
 
 def revision_review_sample(*, task: Task, revised_at: datetime, now: datetime) -> None:
     """Sample the changed answer for review, as :func:`review_sample` does a submission (the review
     app decides: a draw of its own per version, never a second open review, never a benchmark)."""
+    found = _answer_and_findings(task)
+    if found is not None:
+        annotation, findings = found
+        version = annotation.revisions.count() + 1
+        review_sample_on_revision(
+            annotation=annotation, findings=findings, version=version, revised_at=revised_at, now=now
+        )
+
+
+def _answer_and_findings(task: Task) -> tuple[Annotation, list[dict[str, Any]]] | None:
+    """The task's stored answer and its lint findings, as review sampling reads them (None: no answer)."""
     annotation = Annotation.objects.filter(task_id=task.pk).first()
     if annotation is None:
-        return
+        return None
     findings = [dict(row) for row in annotation.findings.values("code", "severity", "message", "boxes")]
-    review_sample_on_revision(
-        annotation=annotation,
-        findings=findings,
-        version=annotation.revisions.count() + 1,
-        revised_at=revised_at,
-        now=now,
-    )
+    return annotation, findings
 
 
 def task_skip(*, task: Task, reason: str, now: datetime | None = None) -> Task:

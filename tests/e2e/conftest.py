@@ -12,6 +12,7 @@ code; the database work here is synchronous test set-up, so that check is switch
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,24 @@ def page(browser: Any, request: pytest.FixtureRequest, live_server: Any) -> Iter
         finally:
             (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console) + "\n")
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _one_request_at_a_time_on_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the embedded SQLite the test database lives in memory and every live-server thread shares
+    it: two requests at once (the page reloads its queue while it opens a review) can meet a
+    "database table is locked" error that no deployment has (PostgreSQL, or SQLite on disk). There,
+    the live server handles one request at a time; on PostgreSQL requests stay concurrent."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    lock = threading.Lock()
+    handle = WSGIHandler.__call__
+
+    def serialised(self: WSGIHandler, environ: Any, start_response: Any) -> Any:
+        with lock:
+            return handle(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", serialised)

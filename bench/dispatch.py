@@ -37,7 +37,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
         from django.utils import timezone
 
         columns = (
-            "project_id, external_id, image, image_url, width, height, metadata, priority, "
+            "project_id, external_id, image, image_url, width, height, metadata, priority, priority_b, "
             "required_annotations, open_slots, is_gold, created_at, public_id, image_token"
         )
         now = timezone.now()
@@ -52,6 +52,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
                         640,
                         480,
                         "{}",
+                        float(priorities[i]),
                         float(priorities[i]),
                         1,
                         1,

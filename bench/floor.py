@@ -39,6 +39,7 @@ def seed(items: int) -> tuple[int, str]:
 
     from annotation_qc.accounts.models import User
     from annotation_qc.accounts.services import api_token_create
+    from annotation_qc.core.tokens import public_token
     from annotation_qc.projects.models import Membership, Project
 
     project = Project.objects.create(
@@ -47,7 +48,7 @@ def seed(items: int) -> tuple[int, str]:
     now = timezone.now()
     columns = (
         "project_id, external_id, image, image_url, width, height, metadata, priority, priority_b, "
-        "required_annotations, open_slots, is_gold, created_at"
+        "required_annotations, open_slots, is_gold, created_at, public_id, image_token"
     )
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY labeling_item ({columns}) FROM STDIN") as copy:
@@ -68,6 +69,8 @@ def seed(items: int) -> tuple[int, str]:
                         1,
                         False,
                         now,
+                        public_token(),
+                        public_token(),
                     )
                 )
         cursor.execute(

@@ -126,12 +126,12 @@ def seed(items: int, labeled: int, dim: int) -> int:
     return project.pk
 
 
-def _chunk(args: tuple[int, int, int]) -> int:
+def _chunk(args: tuple[int, int, int, int]) -> int:
     """One chunk in a worker process (its own database connection), as a Celery worker runs it."""
     from annotation_qc.prioritization.services import runs
 
-    run_id, lo, hi = args
-    return runs.prioritize_score_chunk(run_id=run_id, lo=lo, hi=hi)
+    run_id, lo, hi, attempt = args
+    return runs.prioritize_score_chunk(run_id=run_id, lo=lo, hi=hi, attempt=attempt)
 
 
 def _peak_mb() -> float:
@@ -155,7 +155,9 @@ def run(project_id: int, strategy: str, workers: int) -> dict[str, object]:
     )
     run = PriorityRun.objects.create(project=project, job=job, strategy=strategy)
     t0 = time.perf_counter()
-    ranges = runs.prioritize_prepare(run_id=run.pk)
+    prepared = runs.prioritize_prepare(run_id=run.pk)
+    assert prepared is not None, "the run was not prepared"
+    attempt, ranges = prepared
     t1 = time.perf_counter()
     if workers > 1:
         from django.db import connections
@@ -163,12 +165,12 @@ def run(project_id: int, strategy: str, workers: int) -> dict[str, object]:
         connections.close_all()  # each forked worker opens its own
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, maxtasksperchild=4) as pool:
-            pool.map(_chunk, [(run.pk, lo, hi) for lo, hi in ranges], chunksize=1)
+            pool.map(_chunk, [(run.pk, lo, hi, attempt) for lo, hi in ranges], chunksize=1)
     else:
         for lo, hi in ranges:
-            runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi)
+            runs.prioritize_score_chunk(run_id=run.pk, lo=lo, hi=hi, attempt=attempt)
     t2 = time.perf_counter()
-    runs.prioritize_activate(run_id=run.pk)
+    runs.prioritize_activate(run_id=run.pk, attempt=attempt)
     t3 = time.perf_counter()
     run.refresh_from_db()
     job.refresh_from_db()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,7 @@ from django.core.files.storage import default_storage
 from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item
 from tests.api.conftest import World
-from tests.api.exchange_helpers import OPAQUE_KEY, imported, jpeg, png, rejected
+from tests.api.exchange_helpers import OPAQUE_KEY, imported, jpeg, png, rejected, upload
 from tests.api.local_http import QuietHandler, serving
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -176,3 +177,35 @@ def test_internal_addresses_are_refused_when_the_guard_is_on(
     assert found["tasks[0]"].startswith("image URL: refused:")
     assert "not a public address" in found["tasks[0]"]
     assert server.hits == []
+
+
+def jsonl(rows: list[dict[str, Any]]) -> Any:
+    return upload("predictions.jsonl", "".join(json.dumps(row) + "\n" for row in rows).encode())
+
+
+def test_jsonl_predictions_are_checked_against_the_measured_size_when_a_line_states_none(
+    world: World, capture: Any, server: ImageServer
+) -> None:
+    """The parser checks boxes against the size a line states; with no size stated, the image is
+    measured and the boxes are checked again against it (the write skips a second check only when
+    every line stated its size, which must equal the item's)."""
+    server.files = {"a.png": png(64, 48), "b.png": png(64, 48)}
+    box = {"x": 50, "y": 10, "w": 40, "h": 20, "label": "car"}  # ends at x = 90, past a width of 64
+    rows = [
+        {"external_id": "a", "image_url": server.url("a.png"), "annotation": {"boxes": [box]}},
+        {
+            "external_id": "b",
+            "image_url": server.url("b.png"),
+            "width": 64,
+            "height": 48,
+            "annotation": {"boxes": [{**box, "x": 5}]},
+        },
+    ]
+    body = {"format": "jsonl", "as": "predictions", "model_version": "m1"}
+    reasons = rejected(world, capture, multipart=True, file=jsonl(rows), **body)
+    assert list(reasons) == ["line 1"]
+    assert "outside the image" in reasons["line 1"], reasons
+    assert not served(server).exists()
+    rows[0]["annotation"] = {"boxes": [{**box, "x": 5}]}
+    report = imported(world, capture, multipart=True, file=jsonl(rows), **body)
+    assert (report["created"], report["predictions"]) == (2, 2)

@@ -104,12 +104,16 @@ def _validated_payloads(
     return payloads, problems
 
 
+def _unit_number(value: object) -> bool:
+    return is_number(value) and 0 <= value <= 1
+
+
 def _item(
     number: int, row: Mapping[str, Any], sizes: list[int | None], payload: Any, options: ParseOptions
 ) -> SourceItem:
     scores = row.get("scores")
     if scores is not None:
-        if not isinstance(scores, list) or not all(is_number(s) and 0 <= s <= 1 for s in scores):
+        if not isinstance(scores, list) or not all(map(_unit_number, scores)):
             raise ValueError("scores: must be a list of numbers in [0, 1]")
         if payload is None or options.kind != "bbox" or len(scores) != len(payload["boxes"]):
             raise ValueError("scores: one per box of the annotation")
@@ -120,7 +124,7 @@ def _item(
         width=sizes[0],
         height=sizes[1],
         payload=payload,
-        scores=tuple(float(s) for s in scores) if scores is not None else None,
+        scores=tuple(map(float, scores)) if scores is not None else None,
         metadata=dict(row.get("metadata") or {}),
     )
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from annotation_qc.benchmarks.services.gold import gold_import
 from annotation_qc.core import jobs
+from annotation_qc.core.collector import collector_paused
 from annotation_qc.core.exceptions import ServiceError
 from annotation_qc.core.models import Job
 from annotation_qc.datahealth.services.checks import (
@@ -198,7 +199,8 @@ def _import(
 ) -> dict[str, Any]:
     if source.rejected:
         raise ImportRejected(source.rejected, source.notes)
-    parsed = _parse(data_import, source)
+    with collector_paused():  # one object per row, all kept: collections would walk them again and again
+        parsed = _parse(data_import, source)
     notes = [*source.notes, *parsed.notes]
     if parsed.rejected:
         raise ImportRejected(parsed.rejected, notes)
@@ -238,8 +240,8 @@ def _import(
         notes.append(
             "the file's annotations were not imported (as=items); import them as gold or predictions"
         )
-    rows = [_item_row(item, checked) for item in new_items]
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
+        rows = [_item_row(item, checked) for item in new_items]
         counts, new_ids = _write(data_import, items, new_items, rows)
         summary = batch_record(
             data_import_id=data_import.pk, project_id=project.pk, health=health, item_ids=new_ids
@@ -506,9 +508,19 @@ def _write(
         {"external_id": i.external_id, "payload": i.payload, "scores": i.scores} for i in predicted
     ]
     model_version, owner_id = data_import.model_version, data_import.created_by_id
+    # The JSON Lines parser validates each payload against the size its line states (the other formats'
+    # parsers build payloads unchecked), and a stated size must equal the item's (checked before the
+    # write): then a payload is validated once, not again here, unless some line stated no size.
+    checked = data_import.format == "jsonl" and (
+        project.payload_kind != "bbox" or all(i.width is not None and i.height is not None for i in predicted)
+    )
     count = _batched(
         lambda batch: predictions_import(
-            project=project, model_version=model_version, rows=batch, owner_id=owner_id
+            project=project,
+            model_version=model_version,
+            rows=batch,
+            owner_id=owner_id,
+            payloads_checked=checked,
         ),
         prediction_rows,
         predicted,

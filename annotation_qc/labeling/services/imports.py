@@ -221,6 +221,7 @@ def predictions_import(
     rows: list[dict[str, Any]],
     owner_id: int | None = None,
     value_checks: bool = True,
+    payloads_checked: bool = False,
 ) -> int:
     """Create or replace one model version's predictions for the given items; registers the version
     (owned by ``owner_id``) if it is new and stamps its upload time.
@@ -229,7 +230,11 @@ def predictions_import(
     (finite, in [0, 1], probabilities summing to 1) are checked here unless ``value_checks`` is False:
     the predictions API leaves them to the project's data-health ``predictions`` check
     (``datahealth.services.intake.predictions_import_checked``), whose action may be to quarantine or warn.
-    Values that are not finite numbers are refused either way (they cannot be stored)."""
+    Values that are not finite numbers are refused either way (they cannot be stored).
+
+    ``payloads_checked``: the caller validated every payload against the size its item has (the import
+    job does, parsing the file against the sizes it states, which must equal the items'), so the clean
+    payloads are stored as given instead of being validated a second time."""
     items = {
         eid: (pk, width, height)
         for eid, pk, width, height in Item.objects.filter(
@@ -248,10 +253,14 @@ def predictions_import(
         else:
             seen.add(eid)
             known.append(index)
-    payloads, payload_errors = _payloads_validated(
-        project, [rows[i] for i in known], [items[rows[i]["external_id"]] for i in known]
-    )
-    predictions: list[Prediction] = []
+    if payloads_checked:
+        payloads: list[Any] = [rows[i]["payload"] for i in known]
+        payload_errors: dict[int, dict[str, list[str]]] = {}
+    else:
+        payloads, payload_errors = _payloads_validated(
+            project, [rows[i] for i in known], [items[rows[i]["external_id"]] for i in known]
+        )
+    predictions: list[tuple[int, Any, Any, Any]] = []  # (item id, payload, scores, proba)
     for position, index in enumerate(known):
         row = rows[index]
         if position in payload_errors:
@@ -273,19 +282,11 @@ def predictions_import(
             problem := _check_probabilities(proba, len(project.labels), values=value_checks)
         ):
             errors[f"predictions[{index}].proba"] = [problem]
-        predictions.append(
-            Prediction(
-                item_id=items[row["external_id"]][0],
-                model_version=model_version,
-                payload=payload,
-                scores=scores,
-                proba=proba,
-            )
-        )
+        predictions.append((items[row["external_id"]][0], payload, scores, proba))
     if errors:
         raise ServiceError(f"{len(errors)} prediction(s) rejected; nothing was imported.", errors=errors)
     model_version_uploaded(project=project, name=model_version, owner_id=owner_id)
-    _write_predictions(predictions)
+    _write_predictions(model_version, predictions)
     return len(predictions)
 
 
@@ -318,14 +319,19 @@ def _payloads_validated(
     return payloads, errors
 
 
-def _write_predictions(predictions: list[Prediction]) -> None:
-    """Create or replace (by item and version): on PostgreSQL COPY into a temporary table, then one
-    upsert from it."""
+def _write_predictions(model_version: str, predictions: list[tuple[int, Any, Any, Any]]) -> None:
+    """Create or replace (by item and version) the (item id, payload, scores, proba) rows: on PostgreSQL
+    COPY into a temporary table, then one upsert from it."""
     if not predictions:
         return
     if connection.vendor != "postgresql":
         Prediction.objects.bulk_create(
-            predictions,
+            [
+                Prediction(
+                    item_id=item_id, model_version=model_version, payload=payload, scores=scores, proba=proba
+                )
+                for item_id, payload, scores, proba in predictions
+            ],
             batch_size=BULK_BATCH,
             update_conflicts=True,
             unique_fields=["item", "model_version"],
@@ -341,14 +347,15 @@ def _write_predictions(predictions: list[Prediction]) -> None:
         )
         cursor.execute("TRUNCATE aqc_prediction_load")
         with cursor.copy("COPY aqc_prediction_load FROM STDIN") as copy:
-            for p in predictions:
+            dumps = json.dumps
+            for item_id, payload, scores, proba in predictions:
                 copy.write_row(
                     (
-                        p.item_id,
-                        p.model_version,
-                        json.dumps(p.payload),
-                        None if p.scores is None else json.dumps(p.scores),
-                        None if p.proba is None else json.dumps(p.proba),
+                        item_id,
+                        model_version,
+                        dumps(payload),
+                        None if scores is None else dumps(scores),
+                        None if proba is None else dumps(proba),
                     )
                 )
         cursor.execute(

@@ -62,6 +62,15 @@ logger = logging.getLogger(__name__)
 #: Rows per call of the labeling and gold services (all inside the one transaction).
 WRITE_BATCH = 5000
 PROGRESS_EVERY = 200
+#: ... or every hundredth of the items, whichever is more (one UPDATE of the job row each time).
+PROGRESS_STEPS = 100
+
+
+def progress_step(items: int) -> int:
+    """Items checked between two progress updates of an import's job."""
+    return max(PROGRESS_EVERY, items // PROGRESS_STEPS)
+
+
 #: Items whose URL images are downloaded together (at most this many bodies in memory at once).
 FETCH_CHUNK = 64
 _SERVICE_PATH = re.compile(r"^(?:items|predictions)\[(\d+)\]\.?(.*)$")
@@ -211,9 +220,9 @@ def _import(
         )
     target = data_import.target
     project = data_import.project
-    existing: dict[str, tuple[int, int]] = {}
+    existing: dict[str, tuple[int, int, int]] = {}  # (id, width, height) of items the file predicts for
     if target == DataImport.Target.PREDICTIONS:
-        existing = _existing_sizes(project.pk, [i.external_id for i in items])
+        existing = _existing_items(project.pk, [i.external_id for i in items])
     new_items = [i for i in items if i.external_id not in existing]
     jobs.job_start(job_id=data_import.job_id, total=len(items))
     checked = _images(data_import, source, new_items, limits, stored)
@@ -242,13 +251,14 @@ def _import(
         )
     with collector_paused(), transaction.atomic():
         rows = [_item_row(item, checked) for item in new_items]
-        counts, new_ids = _write(data_import, items, new_items, rows)
+        counts, new_ids = _write(data_import, items, new_items, rows, existing)
         summary = batch_record(
             data_import_id=data_import.pk, project_id=project.pk, health=health, item_ids=new_ids
         )
         if target == DataImport.Target.ITEMS and new_items:
             batch_analyse_enqueue(data_import_id=data_import.pk)
-    advanced = len(new_items) // PROGRESS_EVERY * PROGRESS_EVERY
+    step = progress_step(len(new_items))
+    advanced = len(new_items) // step * step
     jobs.job_advance(job_id=data_import.job_id, by=len(items) - advanced)
     return {**_report(data_import, limits, [], notes, **counts), "data_health": summary}
 
@@ -265,15 +275,15 @@ def _sizes(items: list[SourceItem], checked: CheckedImages) -> dict[str, tuple[i
     return sizes
 
 
-def _existing_sizes(project_id: int, external_ids: list[str]) -> dict[str, tuple[int, int]]:
-    found: dict[str, tuple[int, int]] = {}
+def _existing_items(project_id: int, external_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    found: dict[str, tuple[int, int, int]] = {}
     for start in range(0, len(external_ids), WRITE_BATCH):
         chunk = external_ids[start : start + WRITE_BATCH]
         found.update(
-            (eid, (w, h))
-            for eid, w, h in Item.objects.filter(project_id=project_id, external_id__any=chunk).values_list(
-                "external_id", "width", "height"
-            )
+            (eid, (pk, w, h))
+            for eid, pk, w, h in Item.objects.filter(
+                project_id=project_id, external_id__any=chunk
+            ).values_list("external_id", "pk", "width", "height")
         )
     return found
 
@@ -342,7 +352,7 @@ def _images(
     checked = CheckedImages()
     references = match_files([i.image for i in items], sorted(source.image_sizes))
     copy_images = data_import.copy_images
-    count = 0
+    count, step = 0, progress_step(len(items))
     for start in range(0, len(items), FETCH_CHUNK):
         end = start + FETCH_CHUNK
         chunk = list(zip(items[start:end], references[start:end], strict=True))
@@ -352,8 +362,8 @@ def _images(
         )
         for item, match in chunk:
             count += 1
-            if count % PROGRESS_EVERY == 0:
-                jobs.job_advance(job_id=data_import.job_id, by=PROGRESS_EVERY)
+            if count % step == 0:
+                jobs.job_advance(job_id=data_import.job_id, by=step)
             if isinstance(match, Rejection):
                 checked.rejected.append(Rejection(item.row, match.reason))
                 continue
@@ -406,13 +416,14 @@ def _check_download(
 
 
 def _size_problems(
-    items: list[SourceItem], checked: CheckedImages, existing: dict[str, tuple[int, int]]
+    items: list[SourceItem], checked: CheckedImages, existing: dict[str, tuple[int, int, int]]
 ) -> list[Rejection]:
     """The stated size must match the image (uploaded, downloaded, or the existing item's)."""
     problems = []
     for item in items:
         stated = (item.width, item.height)
-        actual = existing.get(item.external_id)
+        known = existing.get(item.external_id)
+        actual = known[1:] if known is not None else None
         what = "the existing item"
         if actual is None and item.external_id in checked.by_item:
             info = checked.by_item[item.external_id][1]
@@ -482,9 +493,14 @@ def _mapped(exc: ServiceError, sources: list[SourceItem], offset: int) -> list[R
 
 
 def _write(
-    data_import: DataImport, items: list[SourceItem], new_items: list[SourceItem], rows: list[dict[str, Any]]
+    data_import: DataImport,
+    items: list[SourceItem],
+    new_items: list[SourceItem],
+    rows: list[dict[str, Any]],
+    existing: dict[str, tuple[int, int, int]],
 ) -> tuple[dict[str, int], list[int] | None]:
-    """Write the rows; returns the counts and the new items' ids in row order (None: not known here)."""
+    """Write the rows; returns the counts and the new items' ids in row order (None: not known here).
+    ``existing``: (id, width, height) of the items already in the project that the file predicts for."""
     project = data_import.project
     target = data_import.target
     if target == DataImport.Target.GOLD:
@@ -514,6 +530,14 @@ def _write(
     checked = data_import.format == "jsonl" and (
         project.payload_kind != "bbox" or all(i.width is not None and i.height is not None for i in predicted)
     )
+    # Every item predicted for is known by now: the ones already there, and the ones just written.
+    known = {
+        **existing,
+        **{
+            row["external_id"]: (pk, row["width"], row["height"])
+            for pk, row in zip(new_ids, rows, strict=True)
+        },
+    }
     count = _batched(
         lambda batch: predictions_import(
             project=project,
@@ -521,6 +545,7 @@ def _write(
             rows=batch,
             owner_id=owner_id,
             payloads_checked=checked,
+            known_items=known,
         ),
         prediction_rows,
         predicted,

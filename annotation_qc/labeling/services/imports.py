@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -222,6 +222,7 @@ def predictions_import(
     owner_id: int | None = None,
     value_checks: bool = True,
     payloads_checked: bool = False,
+    known_items: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> int:
     """Create or replace one model version's predictions for the given items; registers the version
     (owned by ``owner_id``) if it is new and stamps its upload time.
@@ -234,13 +235,21 @@ def predictions_import(
 
     ``payloads_checked``: the caller validated every payload against the size its item has (the import
     job does, parsing the file against the sizes it states, which must equal the items'), so the clean
-    payloads are stored as given instead of being validated a second time."""
-    items = {
-        eid: (pk, width, height)
-        for eid, pk, width, height in Item.objects.filter(
-            project=project, external_id__any=[r["external_id"] for r in rows]
-        ).values_list("external_id", "pk", "width", "height")
-    }
+    payloads are stored as given instead of being validated a second time.
+
+    ``known_items``: the caller's own look-up of this project's items by external id, as (id, width,
+    height), which must hold every item the rows name (the import job has just written or read them);
+    without it they are read here."""
+    items: Mapping[str, tuple[int, int, int]]
+    if known_items is not None:
+        items = known_items
+    else:
+        items = {
+            eid: (pk, width, height)
+            for eid, pk, width, height in Item.objects.filter(
+                project=project, external_id__any=[r["external_id"] for r in rows]
+            ).values_list("external_id", "pk", "width", "height")
+        }
     errors: dict[str, list[str]] = {}
     known: list[int] = []  # positions of rows naming an item of this project, once each
     seen: set[str] = set()

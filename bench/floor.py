@@ -7,12 +7,14 @@ Creates a fresh PostgreSQL database, seeds a classification project (``--items``
 annotation each, no benchmarks) and one annotator with an API token, and starts gunicorn
 (``-c config/gunicorn.py``: production settings, frozen start-up heap, ``--workers`` workers) with
 the floor endpoint (``bench/floor_site``: token look-up + one ``SELECT ... FOR UPDATE SKIP LOCKED``
-+ one INSERT in a transaction) beside the real API, and Redis (``--redis``, default DB 3) as the
-shared cache. Then, in ``--rounds`` interleaved rounds (floor first in even rounds, the annotator
-loop first in odd ones), one client makes ``--calls`` floor calls and ``--calls`` loops of
-next-task + submit, one request at a time, a new connection each (as gunicorn's sync workers
-close them). Prints p50/p95/p99 per endpoint and the ratios of next-task and submit to the floor.
-Traffic goes to 127.0.0.1 only; the server is always stopped and the database dropped.
++ one INSERT in a transaction) beside the real API, a Celery worker (one process) that prepares each
+next task off the request as in production (``--no-celery``: none, so every next-task prepares
+inline), and Redis (``--redis``, default DB 3, flushed first) as the shared cache and broker. Then, in
+``--rounds`` interleaved rounds (floor first in even rounds, the annotator loop first in odd ones),
+one client makes ``--calls`` floor calls and ``--calls`` loops of next-task + submit, one request at
+a time, a new connection each (as gunicorn's sync workers close them). Prints p50/p95/p99 per
+endpoint and the ratios of next-task and submit to the floor. Traffic goes to 127.0.0.1 only; the
+server and the worker are always stopped and the database dropped.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles
-from load import HOST, free_port, stop, wait_until_up
+from load import HOST, flush_redis, free_port, start_celery, stop, wait_until_ready, wait_until_up
 
 DATABASE = "aqc_bench_floor"
 
@@ -83,7 +87,7 @@ def seed(items: int) -> tuple[int, str]:
     return project.pk, api_token_create(user=user, name="floor")[1]
 
 
-def start_gunicorn(database_url: str, redis_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def floor_env(database_url: str, redis_url: str, port: int, workers: int) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -99,7 +103,15 @@ def start_gunicorn(database_url: str, redis_url: str, port: int, workers: int) -
         WEB_CONCURRENCY=str(workers),
         GUNICORN_BIND=f"{HOST}:{port}",
         GUNICORN_ACCESS_LOG="",
+        # One annotator makes every call, faster than a person: the rate limit is still checked on
+        # each call (its cost is measured), at a rate this client never reaches.
+        AQC_ANNOTATOR_RATE="100000/min",
+        CELERY_TASK_ALWAYS_EAGER="0",
     )
+    return env
+
+
+def start_gunicorn(env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "-c",
@@ -139,20 +151,35 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    parser.add_argument(
+        "--no-celery",
+        dest="celery",
+        action="store_false",
+        help="no Celery worker: every next-task prepares inline (the fallback path)",
+    )
     args = parser.parse_args()
     if not (0 < args.rounds <= 100 and 0 < args.calls <= 1000 and args.rounds * args.calls <= args.items):
         parser.error("bounded run: rounds <= 100, calls <= 1000, rounds * calls <= items")
+    flush_redis(args.redis)  # the shared cache and the rate limits' counters of an earlier run
     database_url = fresh_database("postgres", DATABASE)
     django_setup(database_url)
     started = time.perf_counter()
     project_id, token = seed(args.items)
     seeded = time.perf_counter() - started
     port = free_port()
-    server = start_gunicorn(database_url, args.redis, port, args.workers)
+    env = floor_env(database_url, args.redis, port, args.workers)
+    server = start_gunicorn(env)
+    # A Celery worker prepares each annotator's next task off the request, as in production (without
+    # one, every next-task prepares inline: the fallback for a lagging queue, more statements).
+    worker_log = Path(tempfile.mkdtemp(prefix="aqc-bench-floor-")) / "celery.log"
+    worker_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    worker = start_celery(worker_env, 1, worker_log) if args.celery else None
     timings: dict[str, list[float]] = {"floor": [], "next_task": [], "submit": []}
     errors: list[str] = []
     try:
         wait_until_up(port, server)
+        if worker is not None:
+            wait_until_ready(worker, worker_log)
         # Warm-up: each worker loads its code paths and fills the shared cache.
         for _ in range(10):
             call(port, token, "POST", f"/bench/floor/{project_id}/")
@@ -188,6 +215,8 @@ def main() -> None:
                 step()
     finally:
         stop(server)
+        if worker is not None:
+            stop(worker)
         import psycopg
         from django.db import connections
 
@@ -201,6 +230,7 @@ def main() -> None:
     report = {
         "items": args.items,
         "gunicorn_workers": args.workers,
+        "celery_worker": args.celery,
         "rounds": args.rounds,
         "calls_per_round": args.calls,
         "seed_seconds": round(seeded, 1),

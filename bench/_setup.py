@@ -7,6 +7,7 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -46,3 +47,12 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
     values = np.asarray(samples_ms)
     return {f"p{q}": round(float(np.percentile(values, q)), 2) for q in (50, 95, 99)}
+
+
+def vacuum_analyze(cursor: Any, table: str) -> None:
+    """``VACUUM ANALYZE`` a freshly seeded table (PostgreSQL); only ``ANALYZE`` inside a transaction
+    (the tests run the seeds in one: ``tests/test_bench_seeds.py``), where VACUUM cannot run."""
+    from django.db import connection
+
+    statement = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+    cursor.execute(f"{statement} {table}")

@@ -12,7 +12,7 @@ import argparse
 import json
 import time
 
-from _setup import django_setup, fresh_database, percentiles
+from _setup import django_setup, fresh_database, percentiles, vacuum_analyze
 
 
 def seed(items: int, annotators: int) -> tuple[int, list[str]]:
@@ -72,6 +72,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
                 width=640,
                 height=480,
                 priority=float(priorities[i]),
+                priority_b=float(priorities[i]),
                 required_annotations=1,
                 open_slots=1,
             )
@@ -79,7 +80,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE labeling_item")
+            vacuum_analyze(cursor, "labeling_item")
     elif connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

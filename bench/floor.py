@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles
+from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles, vacuum_analyze
 from load import HOST, flush_redis, free_port, start_celery, stop, wait_until_ready, wait_until_up
 
 DATABASE = "aqc_bench_floor"
@@ -81,7 +81,7 @@ def seed(items: int) -> tuple[int, str]:
             "CREATE TABLE bench_floor (id bigserial PRIMARY KEY, item_id bigint, user_id bigint, "
             "at timestamptz)"
         )
-        cursor.execute("VACUUM ANALYZE labeling_item")
+        vacuum_analyze(cursor, "labeling_item")
     user = User.objects.create(username="floor")
     Membership.objects.create(project=project, user=user, role="annotator")
     return project.pk, api_token_create(user=user, name="floor")[1]

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles
+from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles, vacuum_analyze
 
 HOST = "127.0.0.1"
 BOX = {"x": 10, "y": 20, "w": 100, "h": 80, "label": "car"}
@@ -96,7 +96,7 @@ def seed(items: int, annotators: int) -> tuple[int, list[str]]:
         Membership.objects.create(project=project, user=user, role="annotator")
         tokens.append(api_token_create(user=user, name="load")[1])
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE labeling_item")
+        vacuum_analyze(cursor, "labeling_item")
     return project.pk, tokens
 
 

@@ -19,7 +19,7 @@ import resource
 import time
 
 import numpy as np
-from _setup import django_setup, fresh_database
+from _setup import django_setup, fresh_database, vacuum_analyze
 
 
 def seed(items: int, labeled: int, dim: int) -> int:
@@ -122,7 +122,7 @@ def seed(items: int, labeled: int, dim: int) -> int:
     Item.objects.filter(pk__in=ids).update(open_slots=0)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {table}")
+            vacuum_analyze(cursor, table)
     return project.pk
 
 

@@ -52,8 +52,9 @@ def main() -> None:
     parser.add_argument("--folders", type=int, default=0, help="spread the keys over this many folders")
     parser.add_argument("--measure", action="store_true", help="read every image's head, no manifest")
     parser.add_argument("--app-only", action="store_true", help="only the app side (no listing timed)")
+    parser.add_argument("--name", default="", help="the benchmark database's name (default by mode)")
     args = parser.parse_args()
-    name = "aqc_bench_bucket_sync_app" if args.app_only else "aqc_bench_bucket_sync"
+    name = args.name or ("aqc_bench_bucket_sync_app" if args.app_only else "aqc_bench_bucket_sync")
     django_setup(fresh_database(args.database, name))
 
     import boto3

@@ -363,10 +363,16 @@ class SourceOutputSerializer(serializers.Serializer):
     model_version = serializers.CharField()
     cursor = serializers.CharField()
     folder_cursors = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    last_sync_job_id = serializers.SerializerMethodField(
+        help_text="The job of the source's latest sync (its status and report), null before the first."
+    )
     created_at = serializers.DateTimeField()
 
     def get_has_secret(self, obj: BucketSource) -> bool:
         return bool(obj.secret_access_key)
+
+    def get_last_sync_job_id(self, obj: BucketSource) -> int | None:
+        return getattr(obj, "last_sync_job_id", None)
 
 
 class ProjectSourcesApi(ProjectApi):
@@ -450,19 +456,35 @@ class SourceDetailApi(APIView):
 
 class SourceSyncApi(APIView):
     """Start a sync: a job lists the keys after the source's cursors, creates their items and updates
-    those whose object changed."""
+    those whose object changed. A full rescan lists every key of the prefix (and creates only what is
+    missing); every ``AQC_SOURCE_FULL_RESCAN_EVERY``th sync is one by itself."""
 
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(StrictSerializer):
         full = serializers.BooleanField(
-            required=False, default=False, help_text="List every key, not only those after the cursor."
+            required=False,
+            default=False,
+            help_text="A full rescan: list every key of the prefix, not only those after the cursor.",
         )
 
-    @extend_schema(request=InputSerializer, responses={202: dict})
+    class OutputSerializer(serializers.Serializer):
+        sync_id = serializers.IntegerField()
+        job_id = serializers.IntegerField()
+        full = serializers.BooleanField(help_text="Whether this sync is a full rescan (asked or scheduled).")
+        scheduled = serializers.BooleanField(help_text="A full rescan the source was due for, not asked.")
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
     def post(self, request: Request, source_id: int) -> Response:
         source = selectors.source_for_manager(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sync = source_sync_start(source=source, user_id=user_id(request), full=data.validated_data["full"])
-        return Response({"sync_id": sync.pk, "job_id": sync.job_id}, status=status.HTTP_202_ACCEPTED)
+        params = sync.job.params or {}
+        body = {
+            "sync_id": sync.pk,
+            "job_id": sync.job_id,
+            "full": bool(params.get("full")),
+            "scheduled": bool(params.get("scheduled")),
+        }
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_202_ACCEPTED)

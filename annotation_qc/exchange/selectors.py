@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils.text import slugify
 
 from annotation_qc.agreement.models import Consensus
@@ -23,7 +23,7 @@ from annotation_qc.domain.formats import (
     canonical_json,
     sha256_hex,
 )
-from annotation_qc.exchange.models import BucketSource, DataImport, ExportSnapshot
+from annotation_qc.exchange.models import BucketSource, DataImport, ExportSnapshot, SourceSync
 from annotation_qc.labeling.models import Annotation, Item
 from annotation_qc.labeling.selectors import item_image_url
 from annotation_qc.prioritization.models import PriorityRun
@@ -257,13 +257,19 @@ def annotator_names(ids: list[int]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
 
 
+def _with_last_sync(sources: QuerySet[BucketSource]) -> QuerySet[BucketSource]:
+    """``last_sync_job_id``: the job of each source's latest sync (None before the first)."""
+    latest = SourceSync.objects.filter(source=OuterRef("pk")).order_by("-pk").values("job_id")[:1]
+    return sources.annotate(last_sync_job_id=Subquery(latest))
+
+
 def sources_of(*, project: Project) -> QuerySet[BucketSource]:
-    return BucketSource.objects.filter(project=project).order_by("-created_at", "-pk")
+    return _with_last_sync(BucketSource.objects.filter(project=project)).order_by("-created_at", "-pk")
 
 
 def source_for_manager(*, source_id: int, user: Any) -> BucketSource:
     """A bucket source its project's managers may see; anyone else is told it does not exist."""
-    source = BucketSource.objects.select_related("project").filter(pk=source_id).first()
+    source = _with_last_sync(BucketSource.objects.select_related("project")).filter(pk=source_id).first()
     if source is None or role_in_project(user, source.project_id) != MANAGER:
         raise NotFound("No such bucket source.")
     return source

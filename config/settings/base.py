@@ -297,6 +297,9 @@ ANNOTATION_QC = {
     "IMPORT_FETCH_CONCURRENCY": env.int("AQC_IMPORT_FETCH_CONCURRENCY", default=8),
     # Presigned URLs of stored files (images, exports) live this long; every request makes a new one.
     "STORAGE_URL_EXPIRE_SECONDS": env.int("AQC_STORAGE_URL_EXPIRE_SECONDS", default=300),
+    # Bucket sources: every Nth sync of a source lists its whole prefix (a full rescan), so keys added
+    # before a flat prefix's cursor are found without anyone asking; 0: only when a manager asks.
+    "SOURCE_FULL_RESCAN_EVERY": env.int("AQC_SOURCE_FULL_RESCAN_EVERY", default=10),
     # Direct uploads to the bucket (presigned POST) must start within this many seconds.
     "DIRECT_UPLOAD_EXPIRE_SECONDS": env.int("AQC_DIRECT_UPLOAD_EXPIRE_SECONDS", default=3600),
     # Crash-safe jobs (annotation_qc/core/jobs.py): a running job beats every JOB_HEARTBEAT_SECONDS; the

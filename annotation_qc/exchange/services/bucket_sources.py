@@ -6,7 +6,10 @@ matching the file pattern, measures each new image (a ranged GET of its head, or
 source's manifest file) and creates items that reference the objects: no copy. It writes a batch of
 items, their ``SourceObject`` rows (COPY on PostgreSQL) and the advanced cursors in one transaction,
 while the next pages are listed, so a sync that dies half-way leaves consistent cursors and the next
-one picks up after them. A key already synced is skipped unless its object changed (another ETag or
+one picks up after them. A full rescan lists the whole prefix: in a flat prefix a key added after
+the sync but sorting before the cursor (``frames/a.png`` after ``frames/z.png`` was synced) is seen only
+so. A manager asks for one, and every ``SOURCE_FULL_RESCAN_EVERY``th sync of a source is one by itself
+(:func:`full_rescan_due`). A key already synced is skipped unless its object changed (another ETag or
 a later LastModified): then its item takes the new size and a new image token. Annotation and
 prediction files beside the images (sidecars, ``a.png`` and ``a<suffix>``) become gold answers and
 predictions. Keys that cannot be used (not an image, deleted between the list and the read, an
@@ -31,6 +34,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.client import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
@@ -165,6 +169,9 @@ class SyncReport:
     predictions: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
     rejected_total: int = 0
+    #: New items from keys that sort at or before where an incremental sync starts listing (found only
+    #: because the sync was a full rescan).
+    behind_cursor: int = 0
 
     #: The data-health summary of the batches written (counts summed, failures capped).
     data_health: dict[str, Any] = field(default_factory=dict)
@@ -186,9 +193,25 @@ class SyncReport:
         self.data_health = merged
 
 
+def full_rescan_due(source: BucketSource) -> bool:
+    """Whether the next sync of a source is a full rescan by itself: after ``SOURCE_FULL_RESCAN_EVERY``
+    - 1 incremental syncs that succeeded since the last full listing (a first sync is one: it lists
+    from the start). Counted in syncs, not time: a source synced rarely is not rescanned more often than
+    it is synced, and the cost of a rescan (one listing of the prefix, one lookup per key) is spread
+    over the syncs between."""
+    every = int(settings.ANNOTATION_QC.get("SOURCE_FULL_RESCAN_EVERY", 0))
+    if every <= 0 or not source.cursor:
+        return False  # never, or a first sync: it lists every key anyway
+    done = SourceSync.objects.filter(source=source, job__status=Job.Status.SUCCEEDED)
+    last_full = done.filter(cursor_before="").order_by("-pk").values_list("pk", flat=True).first()
+    incremental = done.filter(pk__gt=last_full or 0).exclude(cursor_before="").count()
+    return incremental >= every - 1
+
+
 def source_sync_start(*, source: BucketSource, user_id: int | None, full: bool = False) -> SourceSync:
-    """Enqueue a sync of the keys after the cursors (``full``: of every key; those synced and
-    unchanged are skipped, changed ones updated)."""
+    """Enqueue a sync of the keys after the cursors (``full``: of every key, a full rescan; those
+    synced and unchanged are skipped, changed ones updated, only missing ones created). A sync not
+    asked to be full is one when :func:`full_rescan_due` says so (``params["scheduled"]``)."""
     from annotation_qc.core.queue import BROKER_DOWN, enqueue_on_commit
     from annotation_qc.exchange.tasks import source_sync_task
 
@@ -201,11 +224,13 @@ def source_sync_start(*, source: BucketSource, user_id: int | None, full: bool =
         )
         if running is not None:
             raise Conflict(f"A sync of this source is under way (job {running}).", job_id=running)
+        scheduled = not full and full_rescan_due(source)
+        full = full or scheduled
         job = jobs.job_create(
             kind="source_sync",
             project_id=source.project_id,
             created_by_id=user_id,
-            params={"source": source.pk, "full": full},
+            params={"source": source.pk, "full": full, "scheduled": scheduled},
         )
         sync = SourceSync.objects.create(source=source, job=job, cursor_before="" if full else source.cursor)
         sync_id = sync.pk
@@ -331,16 +356,18 @@ def _sync(sync: SourceSync) -> dict[str, Any]:
         run.sync()
     except (BotoCoreError, ClientError, SourceUnreachable) as exc:
         message = f"{where}: {describe_error(exc)}"
-        result = _result(run.report if run else SyncReport(), source)
+        result = _result(run.report if run else SyncReport(), source, full=full)
         source_sync_fail(sync_id=sync_id, message=message, report=result)
         return result
     report = run.report
-    result = _result(report, source)
+    result = _result(report, source, full=full)
     SourceSync.objects.filter(pk=sync_id).update(
         finished_at=timezone.now(), cursor_after=source.cursor, report=result
     )
     if report.matched:
         message = f"{report.created} item(s) created from {where}."
+        if full:
+            message = f"Full rescan: {message[:-1]}, {report.behind_cursor} of them before the cursor."
         if report.updated:
             message += f" {report.updated} changed object(s) updated."
     else:
@@ -374,12 +401,14 @@ def describe_error(exc: Exception) -> str:
     return str(exc)
 
 
-def _result(report: SyncReport, source: BucketSource) -> dict[str, Any]:
+def _result(report: SyncReport, source: BucketSource, *, full: bool) -> dict[str, Any]:
     return {
         "source_id": source.pk,
+        "full": full,
         "listed": report.listed,
         "matched": report.matched,
         "created": report.created,
+        "behind_cursor": report.behind_cursor,
         "updated": report.updated,
         "already_synced": report.already_synced,
         "gold": report.gold,
@@ -423,6 +452,19 @@ class _Run:
         #: Every key ever listed sorts at or before this: a key after it was never synced.
         self.synced_upto = source.cursor
         self.folder_cursors: dict[str, str] = dict(source.folder_cursors or {})
+        #: Where an incremental sync would have started, per folder ("" for keys directly under the
+        #: prefix); empty for a flat prefix (``synced_upto`` then). A retry of a rescan whose worker
+        #: died starts from the cursors the batches written so far advanced.
+        self.folder_starts = dict(self.folder_cursors)
+        self.by_folder = any(folder for folder in self.folder_starts)  # as ``plan`` decides
+
+    def behind_cursor(self, key: str) -> bool:
+        """Whether an incremental sync would not list this key: it sorts at or before the cursor of
+        its folder (a flat prefix: the cursor)."""
+        if not self.by_folder:
+            return bool(self.synced_upto) and key <= self.synced_upto
+        start = self.folder_starts.get(folder_of(self.source.prefix, key), "")
+        return bool(start) and key <= start
 
     def sync(self) -> None:
         source = self.source
@@ -534,12 +576,22 @@ class _Run:
                 for index, reason in intake.rejected.items():
                     report.reject(objects[index][0].key, reason)
                 report.created += intake.created
+                if self.full:
+                    report.behind_cursor += sum(
+                        1
+                        for index, (entry, _) in enumerate(objects)
+                        if index not in intake.rejected and self.behind_cursor(entry.key)
+                    )
                 report.health(intake.summary)
             if gold_rows:
                 golds = gold_import(project=source.project, rows=gold_rows, user=source.created_by)
                 _write_objects(source, gold_objects, [g.item_id for g in golds], parsed.etags)
                 report.created += len(golds)
                 report.gold += len(golds)
+                if self.full:
+                    report.behind_cursor += sum(
+                        1 for entry, _ in gold_objects if self.behind_cursor(entry.key)
+                    )
             if updates:
                 _update_changed(updates)
                 report.updated += len(updates)

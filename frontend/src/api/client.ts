@@ -20,6 +20,7 @@ import type {
   AlertRulePatch,
   AlertStatusFilter,
   BenchmarkRecord,
+  BucketSource,
   ExportDetail,
   ExportFormat,
   ExportRecord,
@@ -45,6 +46,7 @@ import type {
   ReviewItem,
   Scorecard,
   SkipResult,
+  SourceSyncStarted,
   SubmitResult,
   Task,
   Webhook,
@@ -436,6 +438,25 @@ export const exchange = {
   },
   import(importId: number): Promise<ImportRecord> {
     return must(apiRequest<ImportRecord>("GET", `/imports/${importId}/`));
+  },
+  /** Bucket sources (managers), newest first. */
+  sources(projectId: number, window: ListWindow = {}): Promise<Page<BucketSource>> {
+    return must(
+      apiRequest<Page<BucketSource>>("GET", `/projects/${projectId}/sources/`, {
+        query: { limit: window.limit, offset: window.offset },
+      }),
+    );
+  },
+  /** Connects a bucket prefix; 400 names the fields (bucket, endpoint_url, ...). */
+  createSource(projectId: number, body: Record<string, string>): Promise<BucketSource> {
+    return must(apiRequest<BucketSource>("POST", `/projects/${projectId}/sources/`, { body }));
+  },
+  /**
+   * Starts a sync of a bucket source; poll `/jobs/{job_id}/`, whose `result` is a SourceSyncReport. `full`: a
+   * full rescan (every key of the prefix, not only those after the cursor). 409 while one is under way.
+   */
+  startSync(sourceId: number, full: boolean): Promise<SourceSyncStarted> {
+    return must(apiRequest<SourceSyncStarted>("POST", `/sources/${sourceId}/sync/`, { body: { full } }));
   },
   /** Upload slots for the files (409 when the server keeps files on its own disk). */
   uploadSlots(projectId: number, files: File[]): Promise<{ uploads: UploadSlot[] }> {

@@ -589,6 +589,60 @@ export interface ImportStarted {
   status: string;
 }
 
+/** A bucket source (managers): a prefix of an S3-compatible bucket whose images become items by sync. */
+export interface BucketSource {
+  id: number;
+  project_id: number;
+  name: string;
+  endpoint_url: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  access_key_id: string;
+  has_secret: boolean;
+  pattern: string;
+  manifest: string;
+  annotation_suffix: string;
+  prediction_suffix: string;
+  model_version: string;
+  /** The last key a sync listed (a flat prefix lists after it). */
+  cursor: string;
+  folder_cursors: Record<string, string>;
+  /** The job of the latest sync (its status and SourceSyncReport), null before the first. */
+  last_sync_job_id: number | null;
+  created_at: string;
+}
+
+/** `POST /sources/{id}/sync/`: `full` when this sync is a full rescan, `scheduled` when the source was due one. */
+export interface SourceSyncStarted {
+  sync_id: number;
+  job_id: number;
+  full: boolean;
+  scheduled: boolean;
+}
+
+/** A sync job's `result`. */
+export interface SourceSyncReport {
+  source_id: number;
+  full: boolean;
+  listed: number;
+  matched: number;
+  created: number;
+  /** New items from keys sorting before the cursor: found only because the sync was a full rescan. */
+  behind_cursor: number;
+  updated: number;
+  already_synced: number;
+  gold: number;
+  predictions: number;
+  rejected: { key: string; reason: string }[];
+  rejected_total: number;
+  cursor: string;
+}
+
+export function isSourceSyncReport(value: unknown): value is SourceSyncReport {
+  return typeof value === "object" && value !== null && "listed" in value && "behind_cursor" in value;
+}
+
 export interface ExportOptions {
   include_raw: boolean;
   include_gold: boolean;

@@ -22,6 +22,7 @@ function mockDataApi(extra: Record<string, Route> = {}) {
     "GET /api/v1/auth/csrf/": { status: 204 },
     [`GET ${P}/exports/`]: { status: 200, body: fixtures.exports() },
     [`GET ${P}/imports/`]: { status: 200, body: fixtures.imports() },
+    [`GET ${P}/sources/`]: { status: 200, body: empty() }, // bucket sources: SourcesPanel.test.tsx
     // Files on the server's disk (no object storage): no upload slots, the files go as multipart.
     [`POST ${P}/uploads/`]: { status: 409, body: { detail: "Direct uploads need object storage." } },
     ...extra,

@@ -1,6 +1,7 @@
 // Read-only view of one image with several annotations drawn over it in distinct styles (inline SVG).
 import { isBboxPayload, isClassificationPayload, type Item, type Payload, type TaskItem } from "../api/types";
 import { useFreshImage } from "./freshImage";
+import { ImageFailed } from "./ImageFailed";
 
 export interface OverlayLayer {
   key: string;
@@ -24,8 +25,10 @@ export function AnnotationOverlay({
   const image = useFreshImage(item.image_url);
   return (
     <div className="overlay" style={{ maxWidth, aspectRatio: `${width} / ${height}` }} data-testid="overlay">
-      {image.src ? (
-        <img src={image.src} alt={`Item ${item.id}`} onError={image.onError} />
+      {image.failed ? (
+        <ImageFailed onRetry={image.retry} />
+      ) : image.src ? (
+        <img key={image.attempt} src={image.src} alt={`Item ${item.id}`} onError={image.onError} />
       ) : (
         <div className="no-image" />
       )}

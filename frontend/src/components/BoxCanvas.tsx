@@ -12,6 +12,7 @@ import { panBy, screenToImage, zoomAt, ZOOM_STEP, type View } from "../editor/vi
 import { targetOwnsKey } from "../editor/hotkeys";
 import { needsFullResolution, previewUrl } from "../editor/imageLevel";
 import type { ReworkPin } from "../review/reworkPins";
+import { ImageFailed } from "./ImageFailed";
 import { useHtmlImage } from "./useHtmlImage";
 
 /** A drag shorter than this (screen pixels, either side) is a click, not a new box. */
@@ -60,15 +61,18 @@ export function BoxCanvas(props: BoxCanvasProps) {
   const [shiftHeld, setShiftHeld] = useState(false);
   const [panning, setPanning] = useState(false);
   // Very large images: the preview first, the original once the view magnifies the preview's pixels.
-  const preview = useHtmlImage(props.imageUrl ? previewUrl(props.imageUrl) : null);
+  const previewLoad = useHtmlImage(props.imageUrl ? previewUrl(props.imageUrl) : null);
+  const preview = previewLoad.image;
   const [fullWanted, setFullWanted] = useState<string | null>(null);
   const magnified = preview !== null && needsFullResolution(view.scale, preview.naturalWidth, image.width);
   useEffect(() => {
     if (magnified && props.imageUrl) setFullWanted(props.imageUrl);
   }, [magnified, props.imageUrl]);
-  const full = useHtmlImage(fullWanted !== null && fullWanted === props.imageUrl ? fullWanted : null);
+  const full = useHtmlImage(fullWanted !== null && fullWanted === props.imageUrl ? fullWanted : null).image;
   const picture = full ?? preview;
   const imageLevel = full ? "full" : preview && preview.naturalWidth < image.width ? "preview" : "full";
+  // The image and a fresh URL of it failed (the original is only asked for once the preview is in).
+  const failed = picture === null && previewLoad.failed;
 
   // Latest props for window listeners.
   const latest = useRef(props);
@@ -273,7 +277,7 @@ export function BoxCanvas(props: BoxCanvasProps) {
       data-view-y={view.y}
       data-image-width={image.width}
       data-image-height={image.height}
-      data-image-level={picture ? imageLevel : "loading"}
+      data-image-level={picture ? imageLevel : failed ? "failed" : "loading"}
       data-box-count={boxes.length}
       data-pins={(props.pins ?? []).map((p) => `${p.number}:${p.kind}${p.box !== null ? `:${p.box + 1}` : ""}`).join(",")}
       data-highlighted={[...highlights.entries()]
@@ -388,6 +392,7 @@ export function BoxCanvas(props: BoxCanvasProps) {
           />
         </Layer>
       </Stage>
+      {failed && <ImageFailed className="canvas-image-failed" onRetry={previewLoad.retry} />}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { isClassificationPayload } from "../api/types";
 import { FindingsPanel } from "../components/FindingsPanel";
 import { useFreshImage } from "../components/freshImage";
+import { ImageFailed } from "../components/ImageFailed";
 import { HelpPanel } from "../components/HelpPanel";
 import { LabelPalette } from "../components/LabelPalette";
 import { SkipDialog } from "../components/SkipDialog";
@@ -86,8 +87,11 @@ export function ClassificationWorkspace({
     >
       <section className="ws-center" aria-label="Image">
         <div className="class-image-frame">
-          {task.item.image_url ? (
+          {image.failed ? (
+            <ImageFailed onRetry={image.retry} />
+          ) : task.item.image_url ? (
             <img
+              key={image.attempt}
               src={image.src ?? undefined}
               onError={image.onError}
               alt={`Item ${task.item.id}`}

@@ -2,6 +2,8 @@ import { useRef, useState } from "react";
 import { errorMessage, manager } from "../api";
 import type { Conflict, Project, ReviewAnswer, ReviewItem } from "../api/types";
 import { AnnotationOverlay, describePayload, type OverlayLayer } from "../components/AnnotationOverlay";
+import { useFreshImage } from "../components/freshImage";
+import { ImageFailed } from "../components/ImageFailed";
 import { formatCoefficient } from "../components/IntervalBar";
 import { ClientPager, pageOf } from "../components/Pager";
 import { useAsync } from "../useAsync";
@@ -163,7 +165,7 @@ function ReviewCard({
       </div>
       {project.kind === "bbox" && <AnnotationOverlay item={item.item} layers={layers} maxWidth={460} />}
       {project.kind === "classification" && item.item.image_url && (
-        <img className="review-thumb" src={item.item.image_url} alt={`Item ${item.item.external_id}`} />
+        <ReviewThumb url={item.item.image_url} alt={`Item ${item.item.external_id}`} />
       )}
       <table className="compact">
         <tbody>
@@ -220,4 +222,11 @@ function ReviewCard({
       )}
     </li>
   );
+}
+
+/** A classification item's image in the review list: a failed load (an expired presigned URL) asks again. */
+function ReviewThumb({ url, alt }: { url: string; alt: string }) {
+  const image = useFreshImage(url);
+  if (image.failed) return <ImageFailed className="review-thumb" onRetry={image.retry} />;
+  return <img key={image.attempt} className="review-thumb" src={image.src ?? undefined} alt={alt} onError={image.onError} />;
 }

@@ -9,7 +9,8 @@ job does (``source_sync_run``), talking HTTP to it. Sizes come from a manifest b
 (``--measure`` instead reads the head of every image: one ranged GET per key). ``--folders K``
 spreads the keys over K folders (``frames/camNN/``), which the sync lists in parallel.
 
-Prints the wall time and keys per second end to end of the first sync and of the resync; the floor:
+Prints the wall time and keys per second end to end of the first sync and of the resync (``--rescan``:
+then of a full rescan, which lists every key and finds none new); the floor:
 the same bucket listed by plain boto3 (``list_objects_v2`` pages, no app code), serially and, with
 folders, one thread per folder as the sync does; and the app side alone: a sync of all the keys
 into a fresh project with the listing's pages handed in ready-made (matching, measuring by the
@@ -52,6 +53,9 @@ def main() -> None:
     parser.add_argument("--folders", type=int, default=0, help="spread the keys over this many folders")
     parser.add_argument("--measure", action="store_true", help="read every image's head, no manifest")
     parser.add_argument("--app-only", action="store_true", help="only the app side (no listing timed)")
+    parser.add_argument(
+        "--rescan", action="store_true", help="after the resync, a full rescan (every key listed, none new)"
+    )
     parser.add_argument("--name", default="", help="the benchmark database's name (default by mode)")
     args = parser.parse_args()
     name = args.name or ("aqc_bench_bucket_sync_app" if args.app_only else "aqc_bench_bucket_sync")
@@ -97,10 +101,12 @@ def main() -> None:
         manifest="" if args.measure else "manifests/frames.jsonl",
     )
 
-    def run(label: str, source_id: int) -> dict[str, Any]:
+    def run(label: str, source_id: int, *, full: bool = False) -> dict[str, Any]:
         start = time.perf_counter()
         # Celery runs eagerly here (test settings): starting the sync runs its job, as a worker would.
-        sync = bucket_sources.source_sync_start(source=BucketSource.objects.get(pk=source_id), user_id=None)
+        sync = bucket_sources.source_sync_start(
+            source=BucketSource.objects.get(pk=source_id), user_id=None, full=full
+        )
         result = bucket_sources.source_sync_run(sync_id=sync.pk)  # the finished report
         wall = time.perf_counter() - start
         assert SourceSync.objects.get(pk=sync.pk).finished_at is not None
@@ -166,6 +172,9 @@ def main() -> None:
         fill(args.keys, args.added)
         run("resync", source.pk)
         assert Item.objects.filter(project=project).count() == args.keys + args.added
+        if args.rescan:
+            rescan = run("full rescan", source.pk, full=True)
+            assert rescan["created"] == 0
     app_side()
     child.stdin.write("quit\n")
     child.stdin.flush()

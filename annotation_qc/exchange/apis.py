@@ -361,6 +361,7 @@ class SourceOutputSerializer(serializers.Serializer):
     annotation_suffix = serializers.CharField()
     prediction_suffix = serializers.CharField()
     model_version = serializers.CharField()
+    annotation_file = serializers.CharField()
     cursor = serializers.CharField()
     folder_cursors = serializers.DictField(child=serializers.CharField(allow_blank=True))
     last_sync_job_id = serializers.SerializerMethodField(
@@ -418,6 +419,17 @@ class ProjectSourcesApi(ProjectApi):
             allow_blank=True,
             default="",
             help_text="The predictions' model version.",
+        )
+        annotation_file = serializers.CharField(
+            max_length=200,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=(
+                "The key of one annotation file for the prefix, read as imports read it (COCO .json, .jsonl, "
+                ".csv): rows name images by external id (the key without the prefix); new images answered "
+                "there are gold."
+            ),
         )
 
     @extend_schema(responses=SourceOutputSerializer(many=True))

@@ -104,6 +104,11 @@ class BucketSource(models.Model):
         max_length=50, blank=True, help_text="Prediction file beside each image (a.png: a<suffix>)."
     )
     model_version = models.CharField(max_length=100, blank=True, help_text="The predictions' model version.")
+    annotation_file = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Key of an annotation file in the bucket (COCO .json, .jsonl, .csv): gold for new images.",
+    )
     cursor = models.CharField(max_length=1024, blank=True, help_text="The last key listed, over all folders.")
     folder_cursors = models.JSONField(
         default=dict, blank=True, help_text='{folder: last key listed in it}; "" for keys not in a folder.'

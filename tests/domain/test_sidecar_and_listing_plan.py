@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from annotation_qc.domain.formats.sidecar import parse_sidecar, stem
+from annotation_qc.domain.formats import ParseResult, SourceItem
+from annotation_qc.domain.formats.sidecar import annotation_file_format, answers_by_key, parse_sidecar, stem
 from annotation_qc.exchange.services.bucket_listing import folder_of, plan
 
 LABELS = ["car", "person"]
@@ -79,3 +80,36 @@ def test_a_flat_cursor_inside_a_folder_starts_just_before_that_folder() -> None:
     assert listing.after("p/cam1/") == "p/cam1/005.png"
     full = plan(prefix="p/", cursor="p/cam1/005.png", folder_cursors={"p/cam1/": "p/cam1/005.png"}, full=True)
     assert (full.top_after, full.after("p/cam1/"), full.keeps("p/a.png")) == ("", "", True)
+
+
+def test_an_annotation_files_format_comes_from_its_ending() -> None:
+    assert annotation_file_format("shots/labels.json") == "coco"
+    assert annotation_file_format("shots/LABELS.JSONL") == "jsonl"
+    assert annotation_file_format("labels.csv") == "csv"
+    assert annotation_file_format("labels.xml") is None
+    assert annotation_file_format("labels.json.bak") is None
+
+
+def test_answers_name_their_images_by_key_relative_to_the_prefix() -> None:
+    def row(n: int, external_id: str, payload: dict[str, object] | None) -> SourceItem:
+        return SourceItem(
+            row=f"line {n}", external_id=external_id, image="x", width=8, height=8, payload=payload
+        )
+
+    answer = {"label": "cat"}
+    parsed = ParseResult(
+        items=(
+            row(1, "a.png", answer),
+            row(2, "/b.png", answer),  # a leading slash is not part of the key
+            row(3, "shots/c.png", answer),  # already under the prefix
+            row(4, "d.png", None),  # listed, not answered
+            row(5, "a.png", {"label": "dog"}),  # the first row naming a key wins
+        ),
+        rejected=(),
+    )
+    assert {k: v.row for k, v in answers_by_key(parsed, "shots/").items()} == {
+        "shots/a.png": "line 1",
+        "shots/b.png": "line 2",
+        "shots/c.png": "line 3",
+    }
+    assert set(answers_by_key(parsed, "")) == {"a.png", "b.png", "shots/c.png"}

@@ -5,6 +5,11 @@ is imported as gold with that answer) and one for a model's predictions. A sidec
 object: the payload as the API takes it (bbox ``{"boxes": [...]}``, classification
 ``{"label": ...}``); a prediction may add ``scores`` (one per box, in [0, 1]) and ``proba`` (one
 probability per label, in label order, summing to 1).
+
+A source may instead name one annotation file for its prefix, in a format imports read (COCO
+``.json``, JSON Lines ``.jsonl``, CSV ``.csv``; parsed by the same parsers): each answered row names
+its image by its external id (COCO: the image's ``file_name`` or ``external_id``), the key relative to
+the prefix, as the sync names items (:func:`answers_by_key`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from annotation_qc.domain.formats.common import describe_json, is_number
+from annotation_qc.domain.formats.records import ImportFormat, ParseResult, SourceItem
 from annotation_qc.domain.jsonsafe import loads_bounded
 from annotation_qc.domain.payloads import PayloadError, ProjectKind, validate_payload
 
@@ -86,3 +92,27 @@ def parse_sidecar(
             raise ValueError(f"proba: must sum to 1 (they sum to {values.sum():.4f})")
         proba = values.tolist()
     return Sidecar(payload=payload, scores=scores, proba=proba)
+
+
+#: The formats of an annotation file beside the images, by how its key ends (lowercased).
+ANNOTATION_FILE_FORMATS: dict[str, ImportFormat] = {".json": "coco", ".jsonl": "jsonl", ".csv": "csv"}
+
+
+def annotation_file_format(key: str) -> ImportFormat | None:
+    """The import format of an annotation file named ``key``, or None when its ending is not one."""
+    lower = key.lower()
+    return next((fmt for end, fmt in ANNOTATION_FILE_FORMATS.items() if lower.endswith(end)), None)
+
+
+def answers_by_key(result: ParseResult, prefix: str) -> dict[str, SourceItem]:
+    """The answered rows of a parsed annotation file by the key of the image they name: the row's
+    external id relative to ``prefix`` (one already starting with the prefix is taken as it is).
+    The first row naming a key wins (the parsers reject repeated external ids)."""
+    answers: dict[str, SourceItem] = {}
+    for item in result.items:
+        if item.payload is None:
+            continue
+        name = item.external_id.lstrip("/")
+        key = name if not prefix or name.startswith(prefix) else posixpath.join(prefix, name)
+        answers.setdefault(key, item)
+    return answers

@@ -12,8 +12,10 @@ so. A manager asks for one, and every ``SOURCE_FULL_RESCAN_EVERY``th sync of a s
 (:func:`full_rescan_due`). A key already synced is skipped unless its object changed (another ETag or
 a later LastModified): then its item takes the new size and a new image token. Annotation and
 prediction files beside the images (sidecars, ``a.png`` and ``a<suffix>``) become gold answers and
-predictions. Keys that cannot be used (not an image, deleted between the list and the read, an
-external id taken by another import, a bad sidecar) are listed in the report.
+predictions, and so do the answers of one annotation file for the prefix in a format imports read
+(COCO, JSON Lines, CSV: ``annotation_file``) for the new images it names by their external ids. Keys
+that cannot be used (not an image, deleted between the list and the read, an external id taken by
+another import, a bad sidecar or row) are listed in the report.
 """
 
 from __future__ import annotations
@@ -48,8 +50,17 @@ from annotation_qc.core.sealed import seal, unseal
 from annotation_qc.core.storage import IMAGE_MEDIA_TYPES, StorageUnavailable
 from annotation_qc.core.tokens import hex_tokens, public_token
 from annotation_qc.datahealth.services.intake import rows_checked_write
-from annotation_qc.domain.formats import sniff_image
-from annotation_qc.domain.formats.sidecar import MAX_SIDECAR_BYTES, Sidecar, parse_sidecar, stem
+from annotation_qc.domain.formats import FormatError, ParseOptions, SourceItem, parse_file, sniff_image
+from annotation_qc.domain.formats.sidecar import (
+    ANNOTATION_FILE_FORMATS,
+    MAX_SIDECAR_BYTES,
+    Sidecar,
+    annotation_file_format,
+    answers_by_key,
+    parse_sidecar,
+    stem,
+)
+from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.exchange.limits import import_limits
 from annotation_qc.exchange.models import BucketSource, SourceObject, SourceSync
 from annotation_qc.exchange.services.bucket_listing import Listed, folder_of, list_in_order, plan
@@ -91,8 +102,14 @@ def source_create(
     annotation_suffix: str = "",
     prediction_suffix: str = "",
     model_version: str = "",
+    annotation_file: str = "",
 ) -> BucketSource:
     errors: dict[str, list[str]] = {}
+    if annotation_file and annotation_file_format(annotation_file) is None:
+        endings = ", ".join(f"{end} ({fmt})" for end, fmt in ANNOTATION_FILE_FORMATS.items())
+        errors["annotation_file"] = [f"a key ending in {endings}"]
+    if annotation_file and annotation_suffix:
+        errors["annotation_file"] = ["annotation_suffix (a file beside each image) or one annotation_file"]
     if prediction_suffix and not model_version:
         errors["model_version"] = ["required with a prediction_suffix: the predictions' model version"]
     for name_, suffix in (("annotation_suffix", annotation_suffix), ("prediction_suffix", prediction_suffix)):
@@ -123,6 +140,7 @@ def source_create(
         annotation_suffix=annotation_suffix,
         prediction_suffix=prediction_suffix,
         model_version=model_version,
+        annotation_file=annotation_file,
         created_by_id=user_id,
     )
 
@@ -279,6 +297,42 @@ def _manifest_sizes(client: Any, source: BucketSource) -> dict[str, tuple[int, i
     return sizes
 
 
+@dataclass
+class _Answers:
+    """The answered images of a source's annotation file, by key; its rows that could not be read."""
+
+    by_key: dict[str, SourceItem] = field(default_factory=dict)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _annotation_answers(client: Any, source: BucketSource) -> _Answers:
+    """The source's annotation file, read as an import reads a file of its format (the whole file,
+    at every sync, like the manifest). A file that cannot be read or is not its format fails the sync."""
+    key = source.annotation_file
+    fmt = annotation_file_format(key) if key else None
+    if fmt is None:
+        return _Answers()
+    limit = import_limits().max_data_file_bytes
+    try:
+        raw = client.get_object(Bucket=source.bucket, Key=key)["Body"].read(limit + 1)
+    except ClientError as exc:
+        raise SourceUnreachable(f"annotation file {key}: {describe_error(exc)}") from exc
+    if len(raw) > limit:
+        raise SourceUnreachable(f"annotation file {key}: larger than {limit} bytes")
+    project = source.project
+    options = ParseOptions(
+        kind=project.payload_kind, labels=tuple(project.labels), target="gold", max_boxes=project.max_boxes
+    )
+    try:
+        parsed = parse_file(raw, fmt, options)
+    except FormatError as exc:
+        raise SourceUnreachable(f"annotation file {key}: {exc}") from exc
+    return _Answers(
+        by_key=answers_by_key(parsed, source.prefix),
+        rejected=[(f"{key} {r.row}", r.reason) for r in parsed.rejected],
+    )
+
+
 def _measure(client: Any, bucket: str, key: str) -> tuple[int, int, str] | str:
     """(width, height, media type) of an image object from its head, or why it cannot be used."""
     limits = import_limits()
@@ -353,6 +407,9 @@ def _sync(sync: SourceSync) -> dict[str, Any]:
         client = bucket_client(source)
         _check_bucket(client, source)
         run = _Run(client, source, _manifest_sizes(client, source), full=full)
+        run.answers = _annotation_answers(client, source)
+        for row, reason in run.answers.rejected:
+            run.report.reject(row, reason)
         run.sync()
     except (BotoCoreError, ClientError, SourceUnreachable) as exc:
         message = f"{where}: {describe_error(exc)}"
@@ -457,6 +514,8 @@ class _Run:
         #: died starts from the cursors the batches written so far advanced.
         self.folder_starts = dict(self.folder_cursors)
         self.by_folder = any(folder for folder in self.folder_starts)  # as ``plan`` decides
+        #: The answers of the source's annotation file (``annotation_file``), read at the start.
+        self.answers = _Answers()
 
     def behind_cursor(self, key: str) -> bool:
         """Whether an incremental sync would not list this key: it sorts at or before the cursor of
@@ -497,7 +556,7 @@ class _Run:
         return cut or len(entries)
 
     def _is_image(self, key: str) -> bool:
-        if key == self.source.manifest:
+        if key in (self.source.manifest, self.source.annotation_file):
             return False
         if any(key.endswith(suffix) for suffix in self.suffixes):
             return False
@@ -544,8 +603,9 @@ class _Run:
                 "metadata": {"source": {"bucket_source": source.pk}},
             }
             gold = parsed.gold.get(entry.key)
-            if gold is not None:
-                gold_rows.append({**row, "payload": gold.payload})
+            answer = self._answer(entry.key, size) if gold is None else gold.payload
+            if answer is not None:
+                gold_rows.append({**row, "payload": answer})
                 gold_objects.append((entry, token))
             else:
                 rows.append(row)
@@ -599,6 +659,26 @@ class _Run:
                 report.predictions += self._write_predictions(parsed)
             if entries:
                 self._advance(entries)
+
+    def _answer(self, key: str, size: tuple[int, int]) -> dict[str, Any] | None:
+        """The annotation file's answer for a new image, checked against the image's own size (a
+        row that does not fit is reported and the image becomes a plain item)."""
+        found = self.answers.by_key.get(key)
+        if found is None or found.payload is None:
+            return None
+        project = self.source.project
+        try:
+            return validate_payload(
+                found.payload,
+                kind=project.payload_kind,
+                labels=project.labels,
+                width=size[0],
+                height=size[1],
+                max_boxes=project.max_boxes,
+            )
+        except PayloadError as exc:
+            self.report.reject(f"{self.source.annotation_file} {found.row}", f"{key}: {exc}")
+            return None
 
     def _usable(self, fresh: list[Listed]) -> list[Listed]:
         """The new keys that can become items (external id free and short enough)."""

@@ -605,6 +605,8 @@ export interface BucketSource {
   annotation_suffix: string;
   prediction_suffix: string;
   model_version: string;
+  /** One annotation file for the prefix (COCO .json, .jsonl, .csv): the new images it answers are gold. */
+  annotation_file: string;
   /** The last key a sync listed (a flat prefix lists after it). */
   cursor: string;
   folder_cursors: Record<string, string>;

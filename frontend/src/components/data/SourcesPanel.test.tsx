@@ -28,6 +28,7 @@ const source: BucketSource = {
   annotation_suffix: "",
   prediction_suffix: "",
   model_version: "",
+  annotation_file: "",
   cursor: "frames/z.png",
   folder_cursors: {},
   last_sync_job_id: 40,

@@ -28,6 +28,7 @@ const FIELDS = [
   ["access_key_id", "Access key id", "text"],
   ["secret_access_key", "Secret access key (stored sealed, never shown again)", "password"],
   ["pattern", "File pattern (default *.png *.jpg *.jpeg *.webp *.gif)", "text"],
+  ["annotation_file", "Annotation file in the bucket (COCO .json, .jsonl or .csv): gold answers", "text"],
 ] as const;
 
 type SourceField = (typeof FIELDS)[number][0];

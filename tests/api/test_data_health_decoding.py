@@ -131,3 +131,47 @@ def test_batched_reductions_measure_as_the_pixels_do() -> None:
         as_images.add_reduced(str(i), content, decoded.reduced, size)
     assert as_images.flush() == as_arrays.flush()
     assert len(as_images.results) == 10
+
+
+def test_statistics_are_written_as_json_dumps_writes_them() -> None:
+    """``ItemHealth.stats`` is written from the columns, without a dict per image: the text is exactly
+    ``json.dumps`` of the statistics, for every kind of row (pasted, array, zero pixels, undecodable)."""
+    import json
+
+    import numpy as np
+
+    from annotation_qc.datahealth.services.measure import Measurer
+    from annotation_qc.exchange.services.images import decode_image
+
+    measurer = Measurer(batch=4)
+    rng = np.random.default_rng(5)
+    for i in range(7):
+        content = scene(i, width=40 + 8 * i, height=36)
+        decoded = decode_image(content, max_bytes=10**7, max_pixels=10**8)
+        measurer.add_reduced(f"scene{i}", content, decoded.reduced, (decoded.info.width, decoded.info.height))
+    dark = np.zeros((32, 32, 3), dtype=np.uint8)  # measured as it is (no reduction)
+    dark[3, 4] = 1  # a brightness of a few millionths: written in exponent form
+    noise = rng.integers(0, 256, size=(50, 70, 3), dtype=np.uint8)
+    measurer.add("dark", b"dark", dark)
+    measurer.add("noise", b"noise", noise, (700, 500))
+    measurer.add("zero", b"zero", np.zeros((0, 5, 3), dtype=np.uint8))
+    measurer.add_undecodable("cut", truncated(1), "broken")
+    measured = measurer.flush()
+    assert sorted(measured.keys) == sorted([*(f"scene{i}" for i in range(7)), "dark", "noise", "zero", "cut"])
+    texts = measured.stats_json(range(len(measured)))
+    for row, text in enumerate(texts):
+        stats = measured.image_stats(row)
+        assert text == json.dumps(stats.to_dict() if stats is not None else {})
+    by_key = dict(zip(measured.keys, texts, strict=True))
+    assert by_key["cut"] == "{}"
+    assert json.loads(by_key["zero"])["empty"] is True
+    assert "e-06" in by_key["dark"]
+    assert json.loads(by_key["noise"])["width"] == 700
+    found = measured.get("noise")
+    assert found is not None
+    assert found.stats is not None
+    assert found.dhash is not None
+    cut = measured.get("cut")
+    assert cut is not None
+    assert cut.stats is None
+    assert cut.undecodable == "broken"

@@ -152,3 +152,34 @@ def test_prediction_problems_by_field():
             "proba": "probabilities must sum to 1 (they sum to 1.8000)",
         }
     }
+
+
+def test_image_columns_give_the_failures_of_the_stats_they_hold():
+    """The checks read statistics given as columns (what imports pass: no object per image) exactly as
+    they read the same statistics given as objects, sizes of unmeasured items included."""
+    from annotation_qc.domain.data_health.expectations import ImageColumns
+
+    scene = _scene(11)
+    images = [
+        scene,
+        np.zeros((60, 80, 3), dtype=np.uint8),
+        np.kron(scene, np.ones((2, 2, 1), dtype=np.uint8)),
+        np.zeros((0, 0, 3), dtype=np.uint8),
+        _scene(12, shape=(6, 400)),
+        None,
+        None,
+        np.full((30, 2000, 3), 9, dtype=np.uint8),
+    ]
+    config = validate_config({"checks": {"image_size": {"max_side": 1000}, "decodes": {"action": "warn"}}})
+    as_objects = _batch(
+        images,
+        sizes=[None, None, None, None, None, (5, 4000), None, None],
+        undecodable=[None] * 6 + ["broken", None],
+    )
+    columns = ImageColumns.of(as_objects.stats)
+    assert columns.measured.tolist() == [True] * 5 + [False, False, True]
+    assert columns.empty.tolist() == [False, False, False, True] + [False] * 4
+    as_columns = Batch(**{**as_objects.__dict__, "stats": columns})
+    expected = evaluate(as_objects, config)
+    assert {f.check for f in expected.failures} >= {"blank", "image_size", "aspect_ratio", "decodes"}
+    assert evaluate(as_columns, config) == expected

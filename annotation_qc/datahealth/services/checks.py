@@ -11,20 +11,25 @@ holding the slots to give back) and writes the batch's report; a rejected import
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice, repeat
 from typing import Any
 
-from django.db import transaction
+import numpy as np
+from django.db import models, transaction
+from django.utils import timezone
+from numpy.typing import NDArray
 
 from annotation_qc.datahealth.models import BatchReport, ItemHealth, Quarantine
 from annotation_qc.datahealth.services.config import project_config
-from annotation_qc.datahealth.services.measure import Measurement
+from annotation_qc.datahealth.services.measure import Measured
 from annotation_qc.domain.data_health.expectations import Batch, HealthOutcome, Known, evaluate
 from annotation_qc.domain.formats import Rejection, SourceItem
 from annotation_qc.labeling.models import Item
 from annotation_qc.projects.models import Project
 
+HELD = Quarantine.Status.HELD.value
 #: Failures listed in a report (all are counted).
 REPORT_MAX_FAILURES = 1000
 CHUNK = 5000
@@ -34,8 +39,10 @@ CHUNK = 5000
 class BatchHealth:
     config: dict[str, Any]
     items: list[SourceItem]
-    measured: Mapping[str, Measurement]
+    measured: Measured
     outcome: HealthOutcome
+    #: Each item's row in ``measured`` (-1: not measured), in the order of ``items``.
+    rows: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     is_gold: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -84,38 +91,43 @@ def batch_check(
     *,
     project: Project,
     items: Sequence[SourceItem],
-    measured: Mapping[str, Measurement],
+    measured: Measured | None,
     sizes: Mapping[str, tuple[int, int]],
     is_gold: bool = False,
     features: Sequence[Sequence[float] | None] = (),
 ) -> BatchHealth:
     """Run the project's checks on the new items of an import (nothing is written).
 
-    ``features`` (in item order) are checked for finiteness and the project's dimension."""
+    ``measured`` holds the images' measurements (None: none were measured); ``features`` (in item order)
+    are checked for finiteness and the project's dimension."""
     config = project_config(project.pk)
     batch_items = list(items)
-    found = [measured.get(i.external_id) for i in batch_items]
+    measured = measured if measured is not None else Measured.none()
+    rows = measured.rows_of([i.external_id for i in batch_items])
+    found = rows >= 0
+    dhashes, phashes = measured.hashes(rows)
+    digests, undecodable = measured.digests, measured.undecodable
     batch = Batch(
         ids=[i.external_id for i in batch_items],
-        stats=[m.stats if m else None for m in found],
+        stats=measured.image_columns(rows),
         sizes=[sizes.get(i.external_id) for i in batch_items],
-        dhashes=[m.dhash if m else None for m in found],
-        phashes=[m.phash if m else None for m in found],
-        digests=[m.digest if m else None for m in found],
+        dhashes=dhashes,
+        phashes=phashes,
+        digests=[digests[r] if r >= 0 else None for r in rows.tolist()],
         metadata=[i.metadata for i in batch_items],
         scores=[list(i.scores) if i.scores is not None else None for i in batch_items],
         n_labels=len(project.labels),
         features=list(features),
         feature_dim=project.feature_dim,
-        undecodable=[m.undecodable if m else None for m in found],
+        undecodable=[undecodable[r] if r >= 0 else None for r in rows.tolist()],
     )
     # The project's hashes are read only when this batch has some to compare with them.
-    known = _known(project.pk) if any(m is not None for m in found) else Known()
+    known = _known(project.pk) if found.any() else Known()
     outcome = evaluate(batch, config, known)
     health = BatchHealth(
-        config=config, items=batch_items, measured=measured, outcome=outcome, is_gold=is_gold
+        config=config, items=batch_items, measured=measured, outcome=outcome, is_gold=is_gold, rows=rows
     )
-    unmeasured = sum(1 for m in found if m is None)
+    unmeasured = int((~found).sum())
     if unmeasured:
         health.notes.append(
             f"{unmeasured} image(s) left at their URL were not measured: image checks skipped"
@@ -169,44 +181,79 @@ def batch_record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("batch_record runs inside the import's transaction")
     if item_ids is not None and len(item_ids) == len(health.items):
-        ids = dict(zip(health.ids, item_ids, strict=True))
+        ids = np.asarray(item_ids, dtype=np.int64).reshape(-1)
     else:
-        ids = _item_ids(project_id, health.ids)
+        found = _item_ids(project_id, health.ids)
+        ids = np.array([found.get(eid, -1) for eid in health.ids], dtype=np.int64)
     measured = health.measured
-    dumps = json.dumps
-    rows = []
-    for eid in health.ids:
-        m = measured.get(eid)
-        if m is not None and eid in ids:
-            stats = dumps(m.stats.to_dict()) if m.stats is not None else "{}"
-            rows.append((ids[eid], project_id, data_import_id, stats, m.dhash, m.phash, m.digest))
-    _insert_item_health(rows)
+    rows = health.rows if health.rows.shape == ids.shape else measured.rows_of(health.ids)
+    keep = np.flatnonzero((rows >= 0) & (ids >= 0))
+    kept_rows = rows[keep]
+    dhashes, phashes = measured.hashes(kept_rows)
+    digests = measured.digests
+    _insert_item_health(
+        zip(
+            ids[keep].tolist(),
+            repeat(project_id),
+            repeat(data_import_id),
+            measured.stats_json(kept_rows.tolist()),
+            dhashes,
+            phashes,
+            [digests[r] for r in kept_rows.tolist()],
+            repeat(False),
+            repeat(0.0),
+            repeat(0.0),
+        )
+    )
     if not health.is_gold:
         reasons: dict[int, list[dict[str, str]]] = {}
         for failure in health.outcome.failures:
             if failure.action == "quarantine":
-                reasons.setdefault(ids[health.items[failure.index].external_id], []).append(
+                reasons.setdefault(int(ids[failure.index]), []).append(
                     {"check": failure.check, "reason": failure.reason}
                 )
         quarantine_items(project_id=project_id, reasons=reasons, data_import_id=data_import_id)
     return _report(data_import_id, project_id, health, rejected=False)
 
 
-def _insert_item_health(rows: list[tuple[Any, ...]]) -> None:
-    """One multi-row statement per chunk, without building a model instance per row (imports of 100k)."""
-    if not rows:
-        return
-    connection = transaction.get_connection()
-    table = connection.ops.quote_name(ItemHealth._meta.db_table)
-    json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    sql = (
-        f"INSERT INTO {table} (item_id, project_id, data_import_id, stats, dhash, phash, digest, "
-        "is_outlier, priority_boost, placement_shift) "
-        f"VALUES (%s, %s, %s, {json_param}, %s, %s, %s, %s, %s, %s)"
+def _insert_item_health(rows: Iterable[tuple[Any, ...]]) -> None:
+    """One multi-row statement per chunk, without building a model instance per row (imports of 100k).
+
+    A row: item, project, import, statistics (JSON text), dHash, pHash, digest, is_outlier,
+    priority_boost, placement_shift."""
+    _insert(
+        ItemHealth,
+        (
+            "item_id",
+            "project_id",
+            "data_import_id",
+            "stats",
+            "dhash",
+            "phash",
+            "digest",
+            "is_outlier",
+            "priority_boost",
+            "placement_shift",
+        ),
+        rows,
     )
+
+
+def _insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """``executemany`` of an INSERT, a chunk at a time; JSON fields take JSON text."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns, values = [], []
+    for name in fields:
+        model_field = model._meta.get_field(name)
+        columns.append(connection.ops.quote_name(model_field.column))  # type: ignore[union-attr]
+        is_json = isinstance(model_field, models.JSONField)
+        values.append("%s::jsonb" if is_json and connection.vendor == "postgresql" else "%s")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)})"
+    iterator = iter(rows)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            cursor.executemany(sql, [(*row, False, 0.0, 0.0) for row in rows[start : start + CHUNK]])
+        while chunk := list(islice(iterator, CHUNK)):
+            cursor.executemany(sql, chunk)
 
 
 def quarantine_items(
@@ -215,9 +262,13 @@ def quarantine_items(
     """Hold items out of the queue: their open slots are kept on the quarantine row and set to 0.
 
     Items already held keep their quarantine (the new reasons are not added). Returns items newly held.
+    The rows are written without a model instance each (an import may hold thousands).
     """
     item_ids = sorted(reasons)
     created = 0
+    connection = transaction.get_connection()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    dumps = json.dumps
     for start in range(0, len(item_ids), CHUNK):
         chunk = item_ids[start : start + CHUNK]
         held = set(
@@ -230,17 +281,13 @@ def quarantine_items(
             .filter(pk__in=[i for i in chunk if i not in held], is_gold=False)
             .values_list("pk", "open_slots")
         )
-        Quarantine.objects.bulk_create(
+        _insert(
+            Quarantine,
+            ("item_id", "project_id", "data_import_id", "reasons", "held_slots", "status", "created_at"),
             [
-                Quarantine(
-                    item_id=item_id,
-                    project_id=project_id,
-                    data_import_id=data_import_id,
-                    reasons=reasons[item_id],
-                    held_slots=open_slots,
-                )
+                (item_id, project_id, data_import_id, dumps(reasons[item_id]), open_slots, HELD, now)
                 for item_id, open_slots in slots.items()
-            ]
+            ],
         )
         Item.objects.filter(pk__in=list(slots)).update(open_slots=0)
         created += len(slots)

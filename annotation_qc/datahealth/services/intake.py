@@ -89,7 +89,7 @@ def rows_checked_write(
     health = batch_check(
         project=project,
         items=items,
-        measured={},
+        measured=None,
         sizes=sizes,
         features=[row.get("features") for row in rows],
     )

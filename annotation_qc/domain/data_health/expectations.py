@@ -26,12 +26,36 @@ from annotation_qc.domain.data_health.images import ImageStats
 
 
 @dataclass(frozen=True)
+class ImageColumns:
+    """What the image checks read of a batch's statistics, one entry per item, as arrays (imports of
+    100,000 images build no object per image); :meth:`of` makes them from :class:`ImageStats`."""
+
+    #: The item's image decoded and was measured (its width, height, contrast and ``empty`` are known).
+    measured: NDArray[np.bool_]
+    #: The image has zero pixels (:data:`~.images.EMPTY_STATS`).
+    empty: NDArray[np.bool_]
+    widths: NDArray[np.int64]
+    heights: NDArray[np.int64]
+    contrast: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, stats: Sequence[ImageStats | None]) -> ImageColumns:
+        return cls(
+            measured=np.array([s is not None for s in stats], dtype=bool),
+            empty=np.array([s is not None and s.empty for s in stats], dtype=bool),
+            widths=np.array([s.width if s is not None else 0 for s in stats], dtype=np.int64),
+            heights=np.array([s.height if s is not None else 0 for s in stats], dtype=np.int64),
+            contrast=np.array([s.contrast if s is not None else 0.0 for s in stats], dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True)
 class Batch:
     """One import's items, all sequences in the same (file) order."""
 
     ids: Sequence[str]
-    #: Statistics of each decoded image (None: no image was decoded for the item).
-    stats: Sequence[ImageStats | None]
+    #: Statistics of each decoded image (None: no image was decoded for the item), or the same as columns.
+    stats: Sequence[ImageStats | None] | ImageColumns
     #: Width and height as stated or measured (None: unknown).
     sizes: Sequence[tuple[int, int] | None] = ()
     dhashes: Sequence[int | None] = ()
@@ -253,17 +277,26 @@ def prediction_problems(
     }
 
 
+def _image_columns(batch: Batch, n: int) -> ImageColumns:
+    if not isinstance(batch.stats, ImageColumns):
+        return ImageColumns.of(_pad(batch.stats, n))
+    columns = batch.stats
+    if columns.measured.shape != (n,):
+        raise ValueError(f"image columns for {columns.measured.shape[0]} items in a batch of {n}")
+    return columns
+
+
 def _image_reasons(batch: Batch, checks: Mapping[str, Any], n: int) -> dict[str, dict[int, str]]:
-    stats = _pad(batch.stats, n)
+    columns = _image_columns(batch, n)
     sizes = _pad(batch.sizes, n)
     out: dict[str, dict[int, str]] = {}
-    decoded = np.array([s is not None for s in stats], dtype=bool)
-    width = np.array(
-        [s.width if s is not None else (sz[0] if sz else -1) for s, sz in zip(stats, sizes, strict=True)]
-    )
-    height = np.array(
-        [s.height if s is not None else (sz[1] if sz else -1) for s, sz in zip(stats, sizes, strict=True)]
-    )
+    decoded = columns.measured
+    width = np.where(decoded, columns.widths, -1)
+    height = np.where(decoded, columns.heights, -1)
+    for index in np.flatnonzero(~decoded).tolist():  # no statistics: the size as stated or read
+        size = sizes[index]
+        if size:
+            width[index], height[index] = size
     known = width >= 0
     if checks["decodes"]["enabled"]:
         out["decodes"] = {
@@ -293,7 +326,7 @@ def _image_reasons(batch: Batch, checks: Mapping[str, Any], n: int) -> dict[str,
         }
     if checks["blank"]["enabled"]:
         limit = checks["blank"]["max_contrast"]
-        contrast = np.array([s.contrast if s is not None and not s.empty else np.inf for s in stats])
+        contrast = np.where(decoded & ~columns.empty, columns.contrast, np.inf)
         bad = decoded & (contrast <= limit)
         out["blank"] = {
             int(i): f"blank or near-constant image (grey-level spread {contrast[i]:.4f} <= {limit:g})"

@@ -240,12 +240,54 @@ def batch_grey(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
     return grey
 
 
-def batch_stats(
+@dataclass(frozen=True)
+class StatsTable:
+    """The statistics of n images as columns, one row per image (no object per image): what
+    :func:`batch_stats` gives as :class:`ImageStats`. The histogram is kept as pixel counts (``counts``,
+    n x 3 * HIST_BINS, out of ``pixels`` per image): its shares are ``counts / pixels``."""
+
+    widths: NDArray[np.int64]
+    heights: NDArray[np.int64]
+    brightness: NDArray[np.float64]
+    contrast: NDArray[np.float64]
+    sharpness: NDArray[np.float64]
+    saturation: NDArray[np.float64]
+    counts: NDArray[np.int64]
+    pixels: int
+
+    def __len__(self) -> int:
+        return int(self.widths.shape[0])
+
+    def histogram(self) -> NDArray[np.float64]:
+        hist: NDArray[np.float64] = self.counts / self.pixels
+        return hist
+
+    def rows(self) -> list[ImageStats]:
+        """One :class:`ImageStats` per row."""
+        columns = zip(
+            self.widths.tolist(),
+            self.heights.tolist(),
+            self.brightness.tolist(),
+            self.contrast.tolist(),
+            self.sharpness.tolist(),
+            self.saturation.tolist(),
+            self.histogram().tolist(),
+            strict=True,
+        )
+        return [
+            ImageStats(
+                width=w, height=h, brightness=b, contrast=c, sharpness=s, saturation=sat, histogram=tuple(hi)
+            )
+            for w, h, b, c, s, sat, hi in columns
+        ]
+
+
+def batch_table(
     pixels: NDArray[np.uint8],
     widths: NDArray[np.int64],
     heights: NDArray[np.int64],
     grey: NDArray[np.float64] | None = None,
-) -> list[ImageStats]:
+) -> StatsTable:
     """Statistics of N images given as one N x S x S x 3 uint8 stack of equal-size reductions.
 
     The import reduces every image to the same small square (area average) so that a batch is measured
@@ -254,8 +296,19 @@ def batch_stats(
     and ``heights`` are the images' real sizes.
     """
     n = int(pixels.shape[0])
+    pixels_per_image = int(pixels.shape[1] * pixels.shape[2]) if pixels.ndim == 4 else 0
     if n == 0:
-        return []
+        none = np.zeros(0)
+        return StatsTable(
+            widths=np.zeros(0, dtype=np.int64),
+            heights=np.zeros(0, dtype=np.int64),
+            brightness=none,
+            contrast=none,
+            sharpness=none,
+            saturation=none,
+            counts=np.zeros((0, 3 * HIST_BINS), dtype=np.int64),
+            pixels=max(pixels_per_image, 1),
+        )
     grey = batch_grey(pixels) if grey is None else grey
     flat_grey = grey.reshape(n, -1)
     brightness = flat_grey.mean(axis=1, dtype=np.float64) / 255.0
@@ -280,7 +333,6 @@ def batch_stats(
     top = np.maximum(np.maximum(red, green), blue).astype(np.float32)
     spread = top - np.minimum(np.minimum(red, green), blue)
     saturation = (spread / np.maximum(top, 1.0)).mean(axis=1, dtype=np.float64)
-    pixels_per_image = flat.shape[1]
     # One key per pixel for the joint 8 x 8 x 8 colour histogram (8 bins of 32 levels per channel), whose
     # marginals are the three channel histograms: a third of the keys of counting each channel apart.
     # The keys are built in int32 from the channels' top 3 bits (shifts and ors, no multiplications).
@@ -290,23 +342,24 @@ def batch_stats(
     keys |= blue >> 5
     keys += (np.arange(n, dtype=np.int32) * bins)[:, None]
     joint = np.bincount(keys.ravel(), minlength=n * bins).reshape(n, HIST_BINS, HIST_BINS, HIST_BINS)
-    hist = (
-        np.concatenate([joint.sum(axis=(2, 3)), joint.sum(axis=(1, 3)), joint.sum(axis=(1, 2))], axis=1)
-        / pixels_per_image
+    counts = np.concatenate([joint.sum(axis=(2, 3)), joint.sum(axis=(1, 3)), joint.sum(axis=(1, 2))], axis=1)
+    return StatsTable(
+        widths=np.asarray(widths, dtype=np.int64),
+        heights=np.asarray(heights, dtype=np.int64),
+        brightness=brightness,
+        contrast=contrast,
+        sharpness=sharpness,
+        saturation=saturation,
+        counts=counts.astype(np.int64, copy=False),
+        pixels=int(flat.shape[1]),
     )
-    columns = zip(
-        widths.tolist(),
-        heights.tolist(),
-        brightness.tolist(),
-        contrast.tolist(),
-        sharpness.tolist(),
-        saturation.tolist(),
-        hist.tolist(),
-        strict=True,
-    )
-    return [
-        ImageStats(
-            width=w, height=h, brightness=b, contrast=c, sharpness=s, saturation=sat, histogram=tuple(hi)
-        )
-        for w, h, b, c, s, sat, hi in columns
-    ]
+
+
+def batch_stats(
+    pixels: NDArray[np.uint8],
+    widths: NDArray[np.int64],
+    heights: NDArray[np.int64],
+    grey: NDArray[np.float64] | None = None,
+) -> list[ImageStats]:
+    """:func:`batch_table` as one :class:`ImageStats` per image."""
+    return batch_table(pixels, widths, heights, grey).rows()

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/data_health.py import --database sqlite --images 100000
     .venv/bin/python bench/data_health.py import --images 100000 --order without,with,with,without
+    .venv/bin/python bench/data_health.py import --photos --images 100000 --order without,with,with,without
     .venv/bin/python bench/data_health.py drift --database sqlite
     .venv/bin/python bench/data_health.py outliers --database sqlite
 
@@ -13,6 +14,17 @@ process's CPU time), the overhead, and whether every planted blank and duplicate
 nothing else). ``--order`` runs the two kinds in the given order, each into a fresh project of the same
 database, and compares their means: a later run writes into bigger tables and a fuller media folder, so
 ``without,with,with,without`` (ABBA) is fairer than one run of each.
+
+``import --photos``: the same with realistic photos instead: 640 x 480 JPEGs at quality 85 (one in ten turned
+to 480 x 640), natural-looking content (sky and ground gradients, soft blobs, shapes, sensor noise, a little
+blur). A pool of ``--pool`` distinct photos is drawn once; each image is two of them blended along a random
+gradient, with patches of a third pasted through elliptical masks, maybe mirrored, and encoded on its own
+(so every file is distinct and no two are near duplicates). Planted as in the tiny mode: 1% near-constant
+(a colour with +-2 levels of noise), 1% exact copies, 1% near duplicates (an earlier photo shrunk to half
+size and re-encoded at quality 75). The files are streamed into the zip (not held in memory), with
+``--cache DIR`` kept for the next run (``DIR/photos-<n>.zip`` and its planted names); the upload limit is
+raised to fit the zip, and each run's stored images are deleted after it (outside the timing: 100,000
+photos are ~4 GB a run).
 
 ``drift``: a labeled reference of 20,000 items with 64 features (standard normal), then 21 batches of 5,000
 through the drift job (``batch_analyse``, default settings: KS per feature, Holm at 0.01, effect >= 0.1);
@@ -28,6 +40,7 @@ import argparse
 import gc
 import io
 import os
+import shutil
 import tempfile
 import time
 import zipfile
@@ -82,6 +95,183 @@ def images(count: int, seed: int = 0) -> tuple[dict[str, bytes], dict[str, set[s
     return files, planted
 
 
+PHOTO_W, PHOTO_H = 640, 480
+#: Pool photos are larger: each photo crops a window of two of them at random offsets.
+POOL_W, POOL_H = 800, 600
+
+
+def _photo_pool(count: int, rng: np.random.Generator) -> list[Any]:
+    """``count`` distinct natural-looking 800 x 600 RGB photos (Pillow images), deterministic from ``rng``."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    pool = []
+    ys = np.linspace(0.0, 1.0, POOL_H)[:, None, None]
+    xs = np.linspace(0.0, 1.0, POOL_W)[None, :, None]
+    for _ in range(count):
+        sky_top, sky_bottom, ground_top, ground_bottom = rng.uniform(0, 255, size=(4, 3))
+        horizon = rng.uniform(0.3, 0.7)
+        tilt = rng.uniform(-0.15, 0.15)
+        line = horizon + tilt * (xs - 0.5)
+        sky = sky_top + (sky_bottom - sky_top) * np.clip(ys / np.maximum(line, 1e-3), 0, 1)
+        ground = ground_top + (ground_bottom - ground_top) * np.clip((ys - line) / (1 - line), 0, 1)
+        base = np.where(ys < line, sky, ground)
+        # Soft blobs: low-resolution noise enlarged smoothly (clouds, foliage, shading).
+        blobs = rng.normal(0, 30, size=(6, 8, 3)).astype(np.float32)
+        soft = np.asarray(
+            Image.fromarray(np.clip(blobs + 128, 0, 255).astype(np.uint8)).resize(
+                (POOL_W, POOL_H), Image.Resampling.BICUBIC
+            ),
+            dtype=np.float32,
+        )
+        pixels = np.clip(base + soft - 128, 0, 255).astype(np.uint8)
+        image = Image.fromarray(pixels)
+        draw = ImageDraw.Draw(image)
+        for _ in range(int(rng.integers(3, 9))):
+            x, y = rng.integers(0, POOL_W), rng.integers(0, POOL_H)
+            w, h = rng.integers(20, 260), rng.integers(20, 200)
+            colour = tuple(int(c) for c in rng.integers(0, 256, size=3))
+            box = [int(x), int(y), int(x + w), int(y + h)]
+            shape = rng.integers(3)
+            if shape == 0:
+                draw.ellipse(box, fill=colour)
+            elif shape == 1:
+                draw.rectangle(box, fill=colour)
+            else:
+                points = [(int(px), int(py)) for px, py in rng.integers(0, [POOL_W, POOL_H], size=(5, 2))]
+                draw.polygon(points, fill=colour)
+        image = image.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.6, 1.5))))
+        noise = rng.normal(0, rng.uniform(3, 8), size=(POOL_H, POOL_W, 3))
+        pool.append(
+            Image.fromarray(np.clip(np.asarray(image, dtype=np.float32) + noise, 0, 255).astype(np.uint8))
+        )
+    return pool
+
+
+def _gradient_masks(count: int, rng: np.random.Generator) -> list[Any]:
+    """Blend masks: linear ramps at random angles and offsets (L images)."""
+    from PIL import Image
+
+    ys, xs = np.mgrid[0:PHOTO_H, 0:PHOTO_W].astype(np.float32)
+    masks = []
+    for _ in range(count):
+        angle = rng.uniform(0, 2 * np.pi)
+        ramp = (np.cos(angle) * (xs - PHOTO_W / 2) + np.sin(angle) * (ys - PHOTO_H / 2)) / rng.uniform(
+            80, 300
+        )
+        masks.append(Image.fromarray((255 / (1 + np.exp(-(ramp + rng.uniform(-1, 1))))).astype(np.uint8)))
+    return masks
+
+
+def _ellipse_masks(rng: np.random.Generator) -> list[Any]:
+    from PIL import Image, ImageDraw, ImageFilter
+
+    masks = []
+    for w, h in ((120, 90), (200, 150), (160, 240), (280, 180), (90, 160)):
+        mask = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(mask).ellipse([4, 4, w - 5, h - 5], fill=255)
+        masks.append(mask.filter(ImageFilter.GaussianBlur(3)))
+    return masks
+
+
+def _jpeg(image: Any, quality: int = 85) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def photos(count: int, path: str, pool_size: int, seed: int = 0) -> dict[str, set[str]]:
+    """Write ``count`` JPEG photos into a zip at ``path``; returns the names planted as blank / exact / near.
+
+    Exact and near copies are of earlier photos drawn from a reservoir of 2,000 (the files are not all
+    kept in memory)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    pool = _photo_pool(pool_size, rng)
+    blends = _gradient_masks(64, rng)
+    ellipses = _ellipse_masks(rng)
+    planted: dict[str, set[str]] = {"blank": set(), "exact": set(), "near": set()}
+    kinds = rng.choice(4, size=count, p=[0.97, 0.01, 0.01, 0.01])
+    kinds[:10] = 0
+    reservoir: list[tuple[str, bytes]] = []
+    seen = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for i, kind in enumerate(kinds.tolist()):
+            name = f"img-{i:07d}.jpg"
+            if kind == 1:
+                colour = rng.integers(0, 256, size=3)
+                noise = rng.integers(-2, 3, size=(PHOTO_H, PHOTO_W, 3))
+                content = _jpeg(Image.fromarray(np.clip(colour + noise, 0, 255).astype(np.uint8)))
+                planted["blank"].add(name)
+            elif kind == 2:
+                content = reservoir[int(rng.integers(len(reservoir)))][1]
+                planted["exact"].add(name)
+            elif kind == 3:
+                with Image.open(io.BytesIO(reservoir[int(rng.integers(len(reservoir)))][1])) as earlier:
+                    half = earlier.resize(
+                        (earlier.width // 2, earlier.height // 2), Image.Resampling.BILINEAR
+                    )
+                content = _jpeg(half, quality=75)
+                planted["near"].add(name)
+            else:
+                a, b, c = rng.choice(len(pool), size=3, replace=False).tolist()
+                (ax, bx), (ay, by) = (
+                    rng.integers(0, POOL_W - PHOTO_W + 1, 2),
+                    rng.integers(0, POOL_H - PHOTO_H + 1, 2),
+                )
+                image = Image.composite(
+                    pool[a].crop((int(ax), int(ay), int(ax) + PHOTO_W, int(ay) + PHOTO_H)),
+                    pool[b].crop((int(bx), int(by), int(bx) + PHOTO_W, int(by) + PHOTO_H)),
+                    blends[int(rng.integers(len(blends)))],
+                )
+                for _ in range(int(rng.integers(1, 4))):
+                    mask = ellipses[int(rng.integers(len(ellipses)))]
+                    x, y = (
+                        int(rng.integers(0, PHOTO_W - mask.width)),
+                        int(rng.integers(0, PHOTO_H - mask.height)),
+                    )
+                    u, v = (
+                        int(rng.integers(0, PHOTO_W - mask.width)),
+                        int(rng.integers(0, PHOTO_H - mask.height)),
+                    )
+                    image.paste(pool[c].crop((u, v, u + mask.width, v + mask.height)), (x, y), mask)
+                if rng.random() < 0.5:
+                    image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                if rng.random() < 0.1:
+                    image = image.transpose(Image.Transpose.ROTATE_90)
+                content = _jpeg(image)
+                seen += 1
+                if len(reservoir) < 2000:
+                    reservoir.append((name, content))
+                else:
+                    slot = int(rng.integers(seen))
+                    if slot < 2000:
+                        reservoir[slot] = (name, content)
+            archive.writestr(name, content)
+    return planted
+
+
+def _photos_zip(count: int, pool_size: int, cache: str) -> tuple[str, dict[str, set[str]], bool]:
+    """The photos' zip (generated, or reused from ``cache``), the planted names, and whether it is cached."""
+    import json
+
+    if cache:
+        os.makedirs(cache, exist_ok=True)
+        path = os.path.join(cache, f"photos-{count}-{pool_size}.zip")
+        names = path + ".planted.json"
+        if os.path.exists(path) and os.path.exists(names):
+            with open(names) as handle:
+                return path, {k: set(v) for k, v in json.load(handle).items()}, True
+    else:
+        handle, path = tempfile.mkstemp(suffix=".zip")
+        os.close(handle)
+    planted = photos(count, path, pool_size)
+    if cache:
+        with open(names, "w") as out:
+            json.dump({k: sorted(v) for k, v in planted.items()}, out)
+    return path, planted, bool(cache)
+
+
 def _zip(files: dict[str, bytes]) -> str:
     handle, path = tempfile.mkstemp(suffix=".zip")
     os.close(handle)
@@ -102,10 +292,13 @@ def _project(name: str) -> Any:
 def _no_checks() -> ExitStack:
     """The import as it was before the data-health steps."""
     from annotation_qc.datahealth.services.checks import BatchHealth
+    from annotation_qc.datahealth.services.measure import Measured
     from annotation_qc.domain.data_health.expectations import HealthOutcome
 
     def check(*, items: Any, measured: Any, **_: Any) -> BatchHealth:
-        return BatchHealth(config={}, items=list(items), measured={}, outcome=HealthOutcome((), len(items)))
+        return BatchHealth(
+            config={}, items=list(items), measured=Measured.none(), outcome=HealthOutcome((), len(items))
+        )
 
     from annotation_qc.exchange.services.images import DecodedImage, inspect_image
 
@@ -127,7 +320,10 @@ def _no_checks() -> ExitStack:
     return stack
 
 
-def run_import(count: int, order: list[str]) -> None:
+def run_import(
+    count: int, order: list[str], *, as_photos: bool = False, pool: int = 300, cache: str = ""
+) -> None:
+    from django.conf import settings
     from django.core.files import File
 
     from annotation_qc.datahealth.models import Quarantine
@@ -135,10 +331,20 @@ def run_import(count: int, order: list[str]) -> None:
     from annotation_qc.exchange.services.uploads import import_start
 
     started = time.perf_counter()
-    files, planted = images(count)
-    path = _zip(files)
+    keep_zip = False
+    if as_photos:
+        path, planted, keep_zip = _photos_zip(count, pool, cache)
+        size = os.path.getsize(path)
+        limits = dict(getattr(settings, "ANNOTATION_QC", {}))
+        limits["IMPORT_MAX_UPLOAD_BYTES"] = max(size * 2, 2 << 30)
+        settings.ANNOTATION_QC = limits
+    else:
+        files, planted = images(count)
+        path = _zip(files)
+        size = sum(map(len, files.values()))
+        del files
     print(
-        f"generated {count} images ({sum(map(len, files.values())) / 1e6:.1f} MB)"
+        f"{'photos' if as_photos else 'images'}: {count} ({size / 1e6:.1f} MB) ready"
         f" in {time.perf_counter() - started:.1f} s"
     )
     timings: dict[str, float] = {"without checks": 0.0, "with checks": 0.0}
@@ -179,6 +385,11 @@ def run_import(count: int, order: list[str]) -> None:
             wanted = set().union(*planted.values())
             print(f"  quarantined and not planted: {len(held - wanted)}")
             print(f"  checks counts: {report['data_health']['counts']}")
+        if as_photos:  # the stored photos (~4 GB per 100,000) are not needed after the run
+            shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+            os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
+    if not keep_zip:
+        os.unlink(path)
     runs = {which: order.count(which) for which in ("without", "with")}
     print(
         "CPU per run: "
@@ -347,6 +558,9 @@ def main() -> None:
         "into bigger tables and a fuller media folder: 'without,with,with,without' balances that)",
     )
     parser.add_argument("--name", default="", help="suffix of the database name (runs side by side)")
+    parser.add_argument("--photos", action="store_true", help="import: realistic 640 x 480 JPEG photos")
+    parser.add_argument("--pool", type=int, default=300, help="--photos: distinct photos drawn to vary")
+    parser.add_argument("--cache", default="", help="--photos: keep (and reuse) the generated zip here")
     args = parser.parse_args()
     order = [part.strip() for part in args.order.split(",")]
     if not order or any(part not in ("with", "without") for part in order):
@@ -355,7 +569,13 @@ def main() -> None:
     from django.conf import settings
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-data-health-")
-    parts = {"import": lambda: run_import(args.images, order), "drift": run_drift, "outliers": run_outliers}
+    parts = {
+        "import": lambda: run_import(
+            args.images, order, as_photos=args.photos, pool=args.pool, cache=args.cache
+        ),
+        "drift": run_drift,
+        "outliers": run_outliers,
+    }
     parts[args.part]()
 
 

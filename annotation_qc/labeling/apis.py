@@ -239,7 +239,7 @@ class ItemImageApi(APIView):
     Annotators reach only their tasks' items, and only by token (``/images/{token}/``); managers
     and ML engineers may also use ``/items/{id}/image/``. An item imported by URL (not stored here) is
     answered with a redirect to that URL (managers who want those URLs hidden too import with
-    ``copy_images``).
+    ``copy_images``); its preview, if it is very large, is stored here and served like any other.
     """
 
     permission_classes = [IsAuthenticated]
@@ -248,7 +248,10 @@ class ItemImageApi(APIView):
         size = serializers.ChoiceField(
             choices=["full", "preview"],
             default="full",
-            help_text="preview: the downscaled copy of a very large image if it has one, else the image.",
+            help_text=(
+                "preview: the downscaled copy of a very large image (stored here or given by URL) "
+                "if it has one, else the image."
+            ),
         )
 
     @extend_schema(
@@ -262,10 +265,13 @@ class ItemImageApi(APIView):
         item = selectors.item_for_member(token=token, item_id=item_id, user=request.user)  # 404 first
         query = self.ImageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        name = item.preview if query.validated_data["size"] == "preview" and item.preview else item.image.name
-        if not item.image:
-            if item.image_url:
-                return HttpResponseRedirect(item.image_url)
+        if query.validated_data["size"] == "preview" and item.preview:
+            name = item.preview  # stored here, whether the image is stored here or given by URL
+        elif item.image:
+            name = item.image.name
+        elif item.image_url:
+            return HttpResponseRedirect(item.image_url)
+        else:
             from annotation_qc.core.exceptions import NotFound
 
             raise NotFound("This item's image is not stored here.")

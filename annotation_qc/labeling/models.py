@@ -24,8 +24,12 @@ class Item(models.Model):
     public_id = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=public_token, editable=False)
     image_token = models.CharField(max_length=TOKEN_LENGTH, unique=True, default=public_token, editable=False)
     image = models.FileField(upload_to="items/%Y/%m/", blank=True)
-    # A downscaled copy of a very large stored image (labeling.services.previews), under its own key.
+    # A downscaled copy of a very large image (stored here or given by URL: labeling.services.previews),
+    # under its own key; why the last try to make one failed, and how many tries failed (the sweep
+    # gives up after a few).
     preview = models.CharField(max_length=500, blank=True, default="", db_default="")
+    preview_problem = models.CharField(max_length=500, blank=True, default="", db_default="")
+    preview_failures = models.PositiveSmallIntegerField(default=0, db_default=0)
     image_url = models.URLField(max_length=2000, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

@@ -19,8 +19,10 @@ def task_of_annotator(*, task_id: str, user: Any) -> Task:
 
 
 def item_image_url(item: Item) -> str:
-    """The image URL managers and ML engineers see (exports, review, scorecards)."""
-    return f"/api/v1/items/{item.pk}/image/" if item.image else item.image_url
+    """The image URL managers and ML engineers see (exports, review, scorecards): the item image API for
+    an image stored here or one given by URL that has a preview here (so ``?size=preview`` reaches it),
+    else the URL it was imported with."""
+    return f"/api/v1/items/{item.pk}/image/" if item.image or item.preview else item.image_url
 
 
 def task_image_url(item: Item) -> str:

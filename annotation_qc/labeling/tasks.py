@@ -6,7 +6,7 @@ from celery import shared_task
 
 from annotation_qc.labeling.selectors import projects_with_overdue_leases
 from annotation_qc.labeling.services.dispatch import leases_reclaim
-from annotation_qc.labeling.services.previews import items_missing_previews, previews_make
+from annotation_qc.labeling.services.previews import previews_make, previews_sweep_enqueue
 
 
 @shared_task(name="labeling.leases_sweep")
@@ -17,11 +17,11 @@ def leases_sweep() -> int:
 
 @shared_task(name="labeling.previews_make", acks_late=True)
 def previews_make_task(item_ids: list[int]) -> int:
-    """Downscaled previews of newly imported very large images."""
+    """Downscaled previews of newly imported very large images (stored here or given by URL)."""
     return previews_make(item_ids=item_ids)
 
 
 @shared_task(name="labeling.previews_sweep")
 def previews_sweep() -> int:
-    """Beat: previews whose job was lost while the broker was down."""
-    return previews_make(item_ids=items_missing_previews())
+    """Beat: jobs for previews whose job was lost while the broker was down, or whose try failed."""
+    return previews_sweep_enqueue()

@@ -15,6 +15,7 @@ from PIL import Image
 from annotation_qc.labeling.models import Item
 from annotation_qc.labeling.services.imports import items_import
 from annotation_qc.labeling.services.previews import (
+    MAX_FAILURES,
     PREVIEW_SIDE,
     item_preview_make,
     items_missing_previews,
@@ -99,7 +100,9 @@ def test_a_large_import_gets_a_preview_served_on_request(world: World, media: An
     assert world.client("outsider").get(url, {"size": "huge"}).status_code == 404
 
 
-def test_the_sweep_makes_missing_previews_and_a_broken_image_is_skipped(world: World, media: Any) -> None:
+def test_the_sweep_makes_missing_previews_and_gives_up_on_a_broken_image(
+    world: World, media: Any, capture: Any
+) -> None:
     from annotation_qc.labeling.tasks import previews_sweep
 
     good = default_storage.save("big.png", ContentFile(_image(5000, 100)))
@@ -107,6 +110,16 @@ def test_the_sweep_makes_missing_previews_and_a_broken_image_is_skipped(world: W
     Item.objects.filter(project=world.project).delete()
     for name, path in (("good", good), ("broken", broken)):
         Item.objects.create(project=world.project, external_id=name, image=path, width=5000, height=100)
-    assert previews_sweep() == 1
+    with capture(execute=True):
+        assert previews_sweep() == 2  # both sent to a worker
     assert Item.objects.get(external_id="good").preview
-    assert Item.objects.get(external_id="broken").preview == ""
+    failed = Item.objects.get(external_id="broken")
+    assert failed.preview == ""
+    assert failed.preview_problem.startswith("not a readable image")
+    assert failed.preview_failures == 1
+    # Tried again by the next sweeps, until MAX_FAILURES tries have failed; then left alone.
+    for _ in range(MAX_FAILURES - 1):
+        with capture(execute=True):
+            assert previews_sweep() == 1
+    assert Item.objects.get(external_id="broken").preview_failures == MAX_FAILURES
+    assert items_missing_previews() == []

@@ -125,12 +125,12 @@ def _items_checked_write(
             )
         )
     ids = _write_items(project, values)
-    # Very large stored images get a downscaled preview, made in a worker.
+    # Very large images, stored here or given by URL, get a downscaled preview, made in workers.
     previews_enqueue(
         item_ids=[
             pk
             for pk, value in zip(ids, values, strict=True)
-            if value[2] and needs_preview(width=value[3], height=value[4])
+            if (value[1] or value[2]) and needs_preview(width=value[3], height=value[4])
         ]
     )
     return ids, values

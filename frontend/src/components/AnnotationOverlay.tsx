@@ -1,5 +1,6 @@
 // Read-only view of one image with several annotations drawn over it in distinct styles (inline SVG).
 import { isBboxPayload, isClassificationPayload, type Item, type Payload, type TaskItem } from "../api/types";
+import { previewUrl } from "../editor/imageLevel";
 import { useFreshImage } from "./freshImage";
 import { ImageFailed } from "./ImageFailed";
 
@@ -22,7 +23,8 @@ export function AnnotationOverlay({
   maxWidth?: number;
 }) {
   const { width, height } = item;
-  const image = useFreshImage(item.image_url);
+  // Fitted into a few hundred pixels: a very large image's preview is enough (see editor/imageLevel).
+  const image = useFreshImage(item.image_url ? previewUrl(item.image_url) : null);
   return (
     <div className="overlay" style={{ maxWidth, aspectRatio: `${width} / ${height}` }} data-testid="overlay">
       {image.failed ? (

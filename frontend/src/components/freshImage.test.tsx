@@ -129,14 +129,15 @@ describe("images in the workspaces", () => {
     await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
   });
 
-  it("the review overlay does the same", () => {
+  it("the review overlay does the same (with the preview: the overlay is fitted into a few hundred pixels)", () => {
     render(<AnnotationOverlay item={{ ...task.item }} layers={[]} />);
     const image = () => screen.getByAltText("Item i5") as HTMLImageElement;
+    expect(image().getAttribute("src")).toBe("/api/v1/images/tok5/?size=preview");
     fireEvent.error(image());
-    expect(image().getAttribute("src")).toBe("/api/v1/images/tok5/?fresh=1");
+    expect(image().getAttribute("src")).toBe("/api/v1/images/tok5/?size=preview&fresh=1");
     fireEvent.error(image());
     expect(screen.getByTestId("image-failed")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "Try again" }));
-    expect(image().getAttribute("src")).toBe("/api/v1/images/tok5/?fresh=2");
+    expect(image().getAttribute("src")).toBe("/api/v1/images/tok5/?size=preview&fresh=2");
   });
 });

@@ -4,7 +4,11 @@ import { needsFullResolution, previewUrl } from "./imageLevel";
 describe("image level", () => {
   it("asks for the preview by query", () => {
     expect(previewUrl("/api/v1/images/abc/")).toBe("/api/v1/images/abc/?size=preview");
-    expect(previewUrl("/x?y=1")).toBe("/x?y=1&size=preview");
+    expect(previewUrl("/api/v1/items/5/image/?fresh=1")).toBe("/api/v1/items/5/image/?fresh=1&size=preview");
+  });
+
+  it("leaves an image URL that is not the API's alone (it knows no preview)", () => {
+    expect(previewUrl("https://images.example/a.png?sig=1")).toBe("https://images.example/a.png?sig=1");
   });
 
   it("keeps the preview while it has at least one pixel per screen pixel", () => {

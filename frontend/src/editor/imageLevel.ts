@@ -4,8 +4,10 @@
  * preview's pixels. Either is drawn at the original's size, so boxes stay in the original's pixels.
  */
 
-/** The preview's URL for an image URL. */
+/** The preview's URL for an image URL of the app's API (stored images, and images imported by URL, which
+ * the API serves or redirects); any other URL (an item's own image URL) is the image itself. */
 export function previewUrl(url: string): string {
+  if (!url.startsWith("/api/")) return url;
   return `${url}${url.includes("?") ? "&" : "?"}size=preview`;
 }
 

@@ -6,6 +6,7 @@ import { useFreshImage } from "../components/freshImage";
 import { ImageFailed } from "../components/ImageFailed";
 import { formatCoefficient } from "../components/IntervalBar";
 import { ClientPager, pageOf } from "../components/Pager";
+import { previewUrl } from "../editor/imageLevel";
 import { useAsync } from "../useAsync";
 import { ManagerPage } from "./ManagerPage";
 
@@ -165,7 +166,7 @@ function ReviewCard({
       </div>
       {project.kind === "bbox" && <AnnotationOverlay item={item.item} layers={layers} maxWidth={460} />}
       {project.kind === "classification" && item.item.image_url && (
-        <ReviewThumb url={item.item.image_url} alt={`Item ${item.item.external_id}`} />
+        <ReviewThumb url={previewUrl(item.item.image_url)} alt={`Item ${item.item.external_id}`} />
       )}
       <table className="compact">
         <tbody>

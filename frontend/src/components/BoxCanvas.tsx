@@ -64,7 +64,13 @@ export function BoxCanvas(props: BoxCanvasProps) {
   const previewLoad = useHtmlImage(props.imageUrl ? previewUrl(props.imageUrl) : null);
   const preview = previewLoad.image;
   const [fullWanted, setFullWanted] = useState<string | null>(null);
-  const magnified = preview !== null && needsFullResolution(view.scale, preview.naturalWidth, image.width);
+  // The view the canvas is mounted with is its parent's placeholder (scale 1) until the parent fits the image
+  // to the measured stage: a preview in before that must not fetch the original (a busy page did).
+  const placeholderView = useRef(view);
+  const magnified =
+    preview !== null &&
+    view !== placeholderView.current &&
+    needsFullResolution(view.scale, preview.naturalWidth, image.width);
   useEffect(() => {
     if (magnified && props.imageUrl) setFullWanted(props.imageUrl);
   }, [magnified, props.imageUrl]);

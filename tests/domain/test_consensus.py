@@ -9,6 +9,7 @@ from annotation_qc.domain.agreement import (
     box_needs_another_annotation,
     classification_consensus,
     consensus_labels,
+    consensus_of_items,
     label_posterior,
     needs_another_annotation,
     skill_weight,
@@ -197,3 +198,33 @@ def test_the_tie_margin_is_checked():
     fused = box_consensus([(1, TWO_BOXES, [0, 1])], n_labels=2)
     with pytest.raises(ValueError, match="margin"):
         box_needs_another_annotation(fused, n_annotations=1, max_annotations=2, margin=0.5)
+
+
+def test_the_vote_of_many_items_matches_the_vote_of_each() -> None:
+    """The domain's vectorised vote against the per-item functions, on random data (no database)."""
+    rng = np.random.default_rng(7)
+    n_labels = 5
+    item = np.repeat(np.arange(300), rng.integers(1, 6, size=300))
+    label = rng.integers(0, n_labels, size=len(item))
+    accuracy = np.where(rng.random(len(item)) < 0.6, rng.uniform(0.2, 0.95, len(item)), np.nan)
+    result = consensus_of_items(
+        item, label, accuracy, n_labels=n_labels, target_posterior=0.8, max_annotations=4
+    )
+    for position, pk in enumerate(result.item.tolist()):
+        mask = item == pk
+        accuracies = accuracy[mask]
+        known = accuracies[np.isfinite(accuracies)]
+        weights = [
+            None if not np.isfinite(a) else float(np.log(a * (n_labels - 1) / (1 - a))) for a in accuracies
+        ]
+        code, posterior = classification_consensus(
+            label[mask], weights if len(known) else None, n_labels=n_labels
+        )
+        assert (result.label[position], result.weighted[position]) == (code, len(known) > 0)
+        assert result.posterior[position] == pytest.approx(posterior)
+        if len(known):
+            filled = [float(a) if np.isfinite(a) else float(known.mean()) for a in accuracies]
+            doubt = label_posterior(label[mask], filled, n_labels=n_labels).max() < 0.8 and mask.sum() < 4
+        else:
+            doubt = False
+        assert bool(result.needs_another[position]) == bool(doubt)

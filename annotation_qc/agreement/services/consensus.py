@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from annotation_qc.agreement.models import Consensus
@@ -16,6 +19,7 @@ from annotation_qc.domain.agreement import (
     box_consensus,
     box_needs_another_annotation,
     classification_consensus,
+    consensus_of_items,
     needs_another_annotation,
     skill_weight,
     smoothed_accuracy,
@@ -219,3 +223,232 @@ def item_resolve(
             raise NotFound("The item has no annotation to promote to gold.")
         gold_promote(project=project, annotation_id=source.pk, payload=answer, user=user)
     return consensus
+
+
+@dataclass(frozen=True)
+class ConsensusRecount:
+    """What :func:`consensus_recompute` did: items settled, sent to one more annotator, and left alone
+    (a manual resolution is final)."""
+
+    settled: int
+    one_more: int
+    manual: int
+
+
+def _due_items(project: Project) -> tuple[list[int], set[int]]:
+    """The project's items whose consensus is due (every planned answer in, at least two planned), and
+    those of them a manager resolved."""
+    due = list(
+        Item.objects.filter(project=project, required_annotations__gte=2)
+        .annotate(answers=Count("annotations", filter=Q(annotations__is_benchmark=False)))
+        .filter(answers__gte=F("required_annotations"))
+        .values_list("pk", flat=True)
+    )
+    manual = set(
+        Consensus.objects.filter(project=project, method=Consensus.Method.MANUAL).values_list(
+            "item_id", flat=True
+        )
+    )
+    return due, manual
+
+
+@transaction.atomic
+def consensus_recompute(*, project: Project) -> ConsensusRecount:
+    """Recompute the consensus of every item that has one due, with the annotators' skills as they are
+    now (an item's consensus is otherwise computed once, when its last answer comes in, with the skills
+    of that moment). The same rules as :func:`consensus_update` item by item: a manual resolution is
+    kept, a reviewer's fix is the label of record, rejected answers wait for their rework, and an item
+    still in doubt goes to one more annotator. Classification projects are computed all at once (one
+    read of the answers, the vote in numpy, one write); bbox projects item by item.
+    """
+    due, manual = _due_items(project)
+    open_items = [pk for pk in due if pk not in manual]
+    if project.kind != Project.Kind.CLASSIFICATION:
+        one_more = sum(consensus_update(item_id=pk) is None for pk in open_items)
+        return ConsensusRecount(settled=len(open_items) - one_more, one_more=one_more, manual=len(manual))
+    fixed = _items_with_a_fix(project, open_items)
+    for pk in fixed:
+        consensus_update(item_id=pk)
+    voted = [pk for pk in open_items if pk not in fixed]
+    settled, one_more = _classification_recompute(project, voted)
+    return ConsensusRecount(settled=settled + len(fixed), one_more=one_more, manual=len(manual))
+
+
+def _items_with_a_fix(project: Project, item_ids: list[int]) -> set[int]:
+    from annotation_qc.review.models import Review
+
+    fixed = Review.objects.filter(project=project, status=Review.Status.FIXED, benchmark_kind="")
+    return set(fixed.values_list("item_id", flat=True)) & set(item_ids)
+
+
+#: Ids per statement when rows are changed by id on SQLite (PostgreSQL takes them as one array).
+ID_BATCH = 5000
+
+
+def _by_ids(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + ID_BATCH] for start in range(0, len(ids), ID_BATCH)]
+
+
+def _consensus_delete(item_ids: list[int]) -> None:
+    """Remove the consensus of these items, except a manual resolution."""
+    if not item_ids:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {Consensus._meta.db_table} WHERE item_id = ANY(%s) AND method <> %s",
+                [item_ids, Consensus.Method.MANUAL.value],
+            )
+        return
+    for batch in _by_ids(item_ids):
+        Consensus.objects.filter(item_id__in=batch).exclude(method=Consensus.Method.MANUAL).delete()
+
+
+def _one_more_annotation_of(item_ids: list[int]) -> None:
+    """:func:`_one_more_annotation` for many items (their consensus is removed by the caller)."""
+    if not item_ids:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Item._meta.db_table} SET required_annotations = required_annotations + 1, "
+                "open_slots = open_slots + 1 WHERE id = ANY(%s)",
+                [item_ids],
+            )
+        return
+    for batch in _by_ids(item_ids):
+        Item.objects.filter(pk__in=batch).update(
+            required_annotations=F("required_annotations") + 1, open_slots=F("open_slots") + 1
+        )
+
+
+def _classification_recompute(project: Project, item_ids: list[int]) -> tuple[int, int]:
+    """Vote every item at once; returns (settled, sent to one more annotator)."""
+    from annotation_qc.review.models import Review
+
+    if not item_ids:
+        return 0, 0
+    # Every standing answer on the project's multi-answer items (one read), then those of the items wanted.
+    rows = list(
+        Annotation.objects.filter(project=project, is_benchmark=False, item__required_annotations__gte=2)
+        .exclude(review__status=Review.Status.REWORK)
+        .values_list("item_id", "annotator_id", KeyTextTransform("label", "payload"))
+    )
+    codes = {label: code for code, label in enumerate(project.labels)}
+    items = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    annotators = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    labels = np.fromiter((codes[r[2]] for r in rows), dtype=np.int64, count=len(rows))
+    wanted = np.isin(items, np.asarray(item_ids, dtype=np.int64))
+    items, annotators, labels = items[wanted], annotators[wanted], labels[wanted]
+    present, per_item = np.unique(items, return_counts=True)
+    enough = present[per_item >= 2]
+    # Fewer than two standing answers: no consensus stands on a rejected answer.
+    _consensus_delete(sorted(set(item_ids) - set(enough.tolist())))
+    keep = np.isin(items, enough)
+    items, annotators, labels = items[keep], annotators[keep], labels[keep]
+    people = np.unique(annotators)
+    skills = annotator_skills(project, people.tolist())
+    by_person = np.array(
+        [smoothed_accuracy(*skills[a]) if a in skills else np.nan for a in people.tolist()], dtype=np.float64
+    )
+    accuracy = by_person[np.searchsorted(people, annotators)] if len(people) else np.zeros(0)
+    result = consensus_of_items(
+        items,
+        labels,
+        accuracy,
+        n_labels=max(2, len(project.labels)),
+        target_posterior=project.consensus_target,
+        max_annotations=project.max_overlap,
+    )
+    again = result.item[result.needs_another].tolist()
+    _one_more_annotation_of(again)
+    _consensus_delete(again)
+    settle = ~result.needs_another
+    now = timezone.now()
+    answers = np.unique(items, return_counts=True)[1]
+    consensus_write(
+        project=project,
+        item_ids=result.item[settle].tolist(),
+        payloads=[{"label": project.labels[c]} for c in result.label[settle].tolist()],
+        posteriors=result.posterior[settle].tolist(),
+        methods=[
+            Consensus.Method.WEIGHTED_VOTE if w else Consensus.Method.MAJORITY
+            for w in result.weighted[settle].tolist()
+        ],
+        answers=answers[settle].tolist(),
+        now=now,
+    )
+    return int(settle.sum()), len(again)
+
+
+def consensus_write(
+    *,
+    project: Project,
+    item_ids: list[int],
+    payloads: list[dict[str, Any]],
+    posteriors: list[float | None],
+    methods: list[str],
+    answers: list[int],
+    now: Any,
+) -> None:
+    """Create or replace the consensus of many items at once (a manual resolution is never replaced:
+    callers leave those items out)."""
+    if not item_ids:
+        return
+    if connection.vendor == "postgresql":
+        _consensus_copy(project, item_ids, payloads, posteriors, methods, answers, now)
+        return
+    rows = [
+        Consensus(
+            project=project,
+            item_id=pk,
+            payload=payload,
+            posterior=posterior,
+            method=method,
+            n_annotations=n,
+            computed_at=now,
+            resolved_by=None,
+        )
+        for pk, payload, posterior, method, n in zip(
+            item_ids, payloads, posteriors, methods, answers, strict=True
+        )
+    ]
+    Consensus.objects.bulk_create(
+        rows,
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["payload", "posterior", "method", "n_annotations", "computed_at", "resolved_by"],
+    )
+
+
+def _consensus_copy(
+    project: Project,
+    item_ids: list[int],
+    payloads: list[dict[str, Any]],
+    posteriors: list[float | None],
+    methods: list[str],
+    answers: list[int],
+    now: Any,
+) -> None:
+    """PostgreSQL: COPY into a temporary table, then one upsert from it."""
+    table = Consensus._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS aqc_consensus_load (item_id bigint, payload jsonb, "
+            "posterior double precision, method varchar(16), n_annotations smallint) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE aqc_consensus_load")
+        with cursor.copy("COPY aqc_consensus_load FROM STDIN") as copy:
+            dumps = json.dumps
+            for row in zip(item_ids, payloads, posteriors, methods, answers, strict=True):
+                copy.write_row((row[0], dumps(row[1]), row[2], row[3], row[4]))
+        cursor.execute(
+            f"INSERT INTO {table} (item_id, project_id, payload, posterior, method, n_annotations, "
+            "computed_at, resolved_by_id) SELECT item_id, %s, payload, posterior, method, n_annotations, "
+            "%s, NULL FROM aqc_consensus_load ON CONFLICT (item_id) DO UPDATE SET "
+            "payload = EXCLUDED.payload, posterior = EXCLUDED.posterior, method = EXCLUDED.method, "
+            "n_annotations = EXCLUDED.n_annotations, computed_at = EXCLUDED.computed_at, "
+            "resolved_by_id = NULL",
+            [project.pk, now],
+        )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -167,6 +168,87 @@ def consensus_labels(
     else:
         posterior = scores[np.arange(n_items), winner] / np.bincount(item_index, minlength=n_items)
     return ConsensusLabels(item_ids.astype(np.int64), winner.astype(np.int64), posterior.astype(np.float64))
+
+
+@dataclass(frozen=True)
+class ItemConsensus:
+    """Per item (``item`` ids sorted): the consensus label code, its posterior (the winning vote share
+    when no annotator of the item has a skill record), whether it was weighted by skill, and whether
+    the item should go to one more annotator instead (then the label is not to be kept)."""
+
+    item: IntArray
+    label: IntArray
+    posterior: FloatArray
+    weighted: Any
+    needs_another: Any
+
+
+def consensus_of_items(
+    item: ArrayLike,
+    label: ArrayLike,
+    accuracy: ArrayLike,
+    *,
+    n_labels: int,
+    target_posterior: float,
+    max_annotations: int,
+) -> ItemConsensus:
+    """:func:`classification_consensus` and :func:`needs_another_annotation` for many items at once, with
+    the per-item rules of a consensus update: ``accuracy`` is each answer's annotator's smoothed accuracy
+    (NaN: no record). Within an item, an unknown annotator votes with the mean log-odds weight of the
+    item's known ones and counts at their mean accuracy for the dynamic-overlap decision; an item with
+    no known annotator is settled by majority (ties: the smallest code) at its planned overlap.
+    """
+    if not 0.0 < target_posterior <= 1.0:
+        raise ValueError("target_posterior must be in (0, 1]")
+    items = as_index_array(item, "item")
+    codes = _check_labels(label, n_labels)
+    accuracies = np.asarray(accuracy, dtype=np.float64)
+    if not len(items) == len(codes) == len(accuracies):
+        raise ValueError("item, label and accuracy must have the same length")
+    known_rows = np.isfinite(accuracies)
+    if np.any((accuracies[known_rows] <= 0.0) | (accuracies[known_rows] >= 1.0)):
+        raise ValueError("accuracies must lie strictly between 0 and 1")
+    item_ids, index = np.unique(items, return_inverse=True)
+    n_items = len(item_ids)
+    safe = np.where(known_rows, accuracies, 0.5)
+    weight = np.log(safe * (n_labels - 1) / (1.0 - safe))
+    known_count = np.bincount(index, weights=known_rows, minlength=n_items)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_weight = (
+            np.bincount(index, weights=np.where(known_rows, weight, 0.0), minlength=n_items) / known_count
+        )
+        mean_accuracy = (
+            np.bincount(index, weights=np.where(known_rows, safe, 0.0), minlength=n_items) / known_count
+        )
+    weighted = known_count > 0
+    vote = np.where(known_rows, weight, mean_weight[index])
+    vote = np.where(weighted[index], vote, 1.0)
+    scores = np.bincount(index * n_labels + codes, weights=vote, minlength=n_items * n_labels).reshape(
+        n_items, n_labels
+    )
+    winner = np.argmax(scores, axis=1)
+    rows = np.arange(n_items)
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    counts = np.bincount(index, minlength=n_items)
+    posterior = np.where(weighted, shifted[rows, winner] / shifted.sum(axis=1), scores[rows, winner] / counts)
+    # The dynamic-overlap decision: the leading label's posterior with unknown annotators at the item's
+    # mean known accuracy (the vote above fills with the mean weight instead, as a single update does).
+    filled = np.where(known_rows, safe, mean_accuracy[index])
+    filled = np.where(weighted[index], filled, 0.5)
+    odds = np.log(filled * (n_labels - 1) / (1.0 - filled))
+    doubt = np.bincount(index * n_labels + codes, weights=odds, minlength=n_items * n_labels).reshape(
+        n_items, n_labels
+    )
+    doubt_shifted = np.exp(doubt - doubt.max(axis=1, keepdims=True))
+    leading = doubt_shifted.max(axis=1) / doubt_shifted.sum(axis=1)
+    needs_another = weighted & (counts < max_annotations) & (leading < target_posterior)
+    return ItemConsensus(
+        item_ids.astype(np.int64),
+        winner.astype(np.int64),
+        posterior.astype(np.float64),
+        weighted,
+        needs_another,
+    )
 
 
 def needs_another_annotation(

@@ -103,3 +103,80 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+#: Every element a keyboard user must be able to reach, as the browser sees them.
+FOCUSABLE = (
+    "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), "
+    "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])"
+)
+
+
+def focus_walk(page: Any, limit: int = 400) -> list[dict[str, Any]]:
+    """Tab from the top until the focus leaves the page; each stop with whether it shows a focus ring."""
+    # The walk starts at the top of the page: the body focused (made focusable for the moment), which also
+    # moves the browser's starting point of Tab there (it stays where a removed, focused control was).
+    page.evaluate(
+        """() => { document.activeElement?.blur(); window.scrollTo(0, 0); document.body.tabIndex = -1;
+                   document.body.focus(); document.body.removeAttribute('tabindex'); }"""
+    )
+    stops: list[dict[str, Any]] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(
+            """() => {
+              const el = document.activeElement;
+              if (!el || el === document.body) return null;
+              const style = getComputedStyle(el);
+              const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+                || (style.boxShadow && style.boxShadow !== 'none');
+              if (!el.dataset.walk) el.dataset.walk = String(Math.random());
+              return {key: el.dataset.walk, tag: el.tagName, testid: el.dataset.testid ?? null,
+                      text: (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40),
+                      ring};
+            }"""
+        )
+        if stop is None or (stops and stop["key"] == stops[0]["key"]):
+            break
+        stops.append(stop)
+    return stops
+
+
+def keyboard_reaches_everything(page: Any, where: str, at_least: int = 16) -> None:
+    stops = focus_walk(page)
+    assert len(stops) >= at_least, (where, stops)  # the navigation and the page's own controls
+    reached = {s["key"] for s in stops}
+    missed = page.evaluate(
+        """([selector, reached]) => [...document.querySelectorAll(selector)]
+            .filter(el => el.offsetParent !== null && !el.closest('[inert]'))
+            .filter(el => !reached.includes(el.dataset.walk ?? ''))
+            .map(el => el.outerHTML.slice(0, 120))""",
+        [FOCUSABLE, sorted(reached)],
+    )
+    assert missed == [], (where, missed)
+    no_ring = [s for s in stops if not s["ring"]]
+    assert no_ring == [], (where, no_ring)
+
+
+def tab_to(page: Any, test_id: str, limit: int = 200) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement?.dataset?.testid ?? null") == test_id:
+            return
+    raise AssertionError(f"Tab never reached {test_id}")
+
+
+def moved_on(page: Any, review_id: str | None, waiting: int) -> None:
+    """Waits until the workspace shows another review, opened, and the queue, reloaded, holds ``waiting``
+    (the server is done with both before the test reads the database)."""
+    page.wait_for_function(
+        """([id, n]) => { const panel = document.querySelector('[data-testid=review-panel]');
+             return panel && panel.dataset.reviewId !== id
+               && document.querySelectorAll('[data-testid=review-queue-row]').length === n; }""",
+        arg=[review_id, waiting],
+    )
+
+
+def focus_lands_in(page: Any, test_id: str) -> None:
+    """Waits until the keyboard focus is inside the element (a time-out fails the test)."""
+    page.wait_for_function("id => !!document.activeElement?.closest(`[data-testid=${id}]`)", arg=test_id)

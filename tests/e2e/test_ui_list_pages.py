@@ -20,19 +20,25 @@ from annotation_qc.review.models import Review, ReviewConfig
 from annotation_qc.review.services.reviews import review_decide
 from annotation_qc.workflow.dispatch_pipeline import task_next
 from annotation_qc.workflow.submit_pipeline import after_submit, annotation_submit
-from tests.e2e.helpers import HEIGHT, WIDTH, axe_violations, shot, sign_in, stored_image, user
+from tests.e2e.helpers import (
+    HEIGHT,
+    WIDTH,
+    axe_violations,
+    focus_lands_in,
+    keyboard_reaches_everything,
+    moved_on,
+    shot,
+    sign_in,
+    stored_image,
+    tab_to,
+    user,
+)
 from tests.e2e.test_manager import scored_project  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CAR = {"x": 100, "y": 100, "w": 120, "h": 100, "label": "car"}
 WRONG = {"x": 380, "y": 220, "w": 100, "h": 100, "label": "car"}  # a person labelled car
-
-#: Every element a keyboard user must be able to reach, as the browser sees them.
-FOCUSABLE = (
-    "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), "
-    "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])"
-)
 
 
 @pytest.fixture
@@ -76,60 +82,6 @@ def busy_project(scored_project: dict[str, Any]) -> Any:  # noqa: F811
     return project
 
 
-def _focus_walk(page: Any, limit: int = 400) -> list[dict[str, Any]]:
-    """Tab from the top until the focus leaves the page; each stop with whether it shows a focus ring."""
-    # The walk starts at the top of the page: the body focused (made focusable for the moment), which also
-    # moves the browser's starting point of Tab there (it stays where a removed, focused control was).
-    page.evaluate(
-        """() => { document.activeElement?.blur(); window.scrollTo(0, 0); document.body.tabIndex = -1;
-                   document.body.focus(); document.body.removeAttribute('tabindex'); }"""
-    )
-    stops: list[dict[str, Any]] = []
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        stop = page.evaluate(
-            """() => {
-              const el = document.activeElement;
-              if (!el || el === document.body) return null;
-              const style = getComputedStyle(el);
-              const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
-                || (style.boxShadow && style.boxShadow !== 'none');
-              if (!el.dataset.walk) el.dataset.walk = String(Math.random());
-              return {key: el.dataset.walk, tag: el.tagName, testid: el.dataset.testid ?? null,
-                      text: (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40),
-                      ring};
-            }"""
-        )
-        if stop is None or (stops and stop["key"] == stops[0]["key"]):
-            break
-        stops.append(stop)
-    return stops
-
-
-def _keyboard_reaches_everything(page: Any, where: str, at_least: int = 16) -> None:
-    stops = _focus_walk(page)
-    assert len(stops) >= at_least, (where, stops)  # the navigation and the page's own controls
-    reached = {s["key"] for s in stops}
-    missed = page.evaluate(
-        """([selector, reached]) => [...document.querySelectorAll(selector)]
-            .filter(el => el.offsetParent !== null && !el.closest('[inert]'))
-            .filter(el => !reached.includes(el.dataset.walk ?? ''))
-            .map(el => el.outerHTML.slice(0, 120))""",
-        [FOCUSABLE, sorted(reached)],
-    )
-    assert missed == [], (where, missed)
-    no_ring = [s for s in stops if not s["ring"]]
-    assert no_ring == [], (where, no_ring)
-
-
-def _tab_to(page: Any, test_id: str, limit: int = 200) -> None:
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement?.dataset?.testid ?? null") == test_id:
-            return
-    raise AssertionError(f"Tab never reached {test_id}")
-
-
 def _open(page: Any, base: str, project_id: int, tab: str) -> None:
     page.goto(f"{base}/projects/{project_id}/{tab}")
     page.get_by_test_id(f"{tab}-page").wait_for()
@@ -146,9 +98,9 @@ def test_list_pages_pass_axe_and_work_from_the_keyboard(
     _open(page, live_server.url, project.pk, "alerts")
     page.get_by_test_id("alert-row").first.wait_for()
     assert axe_violations(page) == [], "alerts"
-    _keyboard_reaches_everything(page, "alerts")
+    keyboard_reaches_everything(page, "alerts")
     page.locator("body").focus()
-    _tab_to(page, "alert-row-acknowledge")
+    tab_to(page, "alert-row-acknowledge")
     page.keyboard.press("Enter")
     page.get_by_test_id("alert-acknowledged").first.wait_for()
     assert Alert.objects.get(project=project).acknowledged_at is not None
@@ -158,9 +110,9 @@ def test_list_pages_pass_axe_and_work_from_the_keyboard(
     # Data: start an export with the keyboard.
     _open(page, live_server.url, project.pk, "data")
     assert axe_violations(page) == [], "data"
-    _keyboard_reaches_everything(page, "data")
+    keyboard_reaches_everything(page, "data")
     page.locator("body").focus()
-    _tab_to(page, "export-start")
+    tab_to(page, "export-start")
     page.keyboard.press("Enter")
     page.get_by_test_id("export-row").first.wait_for()
     assert axe_violations(page) == [], "data after export"
@@ -170,9 +122,9 @@ def test_list_pages_pass_axe_and_work_from_the_keyboard(
     _open(page, live_server.url, project.pk, "review")
     page.get_by_test_id("review-item").first.wait_for()
     assert axe_violations(page) == [], "review"
-    _keyboard_reaches_everything(page, "review")
+    keyboard_reaches_everything(page, "review")
     page.locator("body").focus()
-    _tab_to(page, "resolve-button")
+    tab_to(page, "resolve-button")
     page.keyboard.press("Enter")
     page.get_by_test_id("review-resolved").first.wait_for()
     assert axe_violations(page) == [], "review after resolving"
@@ -182,9 +134,9 @@ def test_list_pages_pass_axe_and_work_from_the_keyboard(
     _open(page, live_server.url, project.pk, "scorecards")
     page.get_by_test_id("scorecard-row").first.wait_for()
     assert axe_violations(page) == [], "scorecards"
-    _keyboard_reaches_everything(page, "scorecards")
+    keyboard_reaches_everything(page, "scorecards")
     page.locator("body").focus()
-    _tab_to(page, "drilldown-link")
+    tab_to(page, "drilldown-link")
     page.keyboard.press("Enter")
     page.wait_for_url("**/benchmarks")
     shot(page, "keyboard-scorecards")
@@ -193,9 +145,9 @@ def test_list_pages_pass_axe_and_work_from_the_keyboard(
     _open(page, live_server.url, project.pk, "findings")
     page.get_by_test_id("finding-row").first.wait_for()
     assert axe_violations(page) == [], "findings"
-    _keyboard_reaches_everything(page, "findings")
+    keyboard_reaches_everything(page, "findings")
     page.locator("body").focus()
-    _tab_to(page, "finding-open")
+    tab_to(page, "finding-open")
     page.keyboard.press("Enter")
     page.get_by_test_id("annotation-page").wait_for()
     shot(page, "keyboard-findings")
@@ -207,7 +159,7 @@ def test_list_pages_pass_axe_and_work_from_the_keyboard(
         content="[data-testid=finding-open]:focus { outline: none !important; box-shadow: none !important }"
     )
     with pytest.raises(AssertionError, match="finding-open"):
-        _keyboard_reaches_everything(page, "findings without a focus ring")
+        keyboard_reaches_everything(page, "findings without a focus ring")
 
 
 def test_the_other_manager_screens_pass_axe_and_tab_reaches_every_control(
@@ -219,7 +171,7 @@ def test_the_other_manager_screens_pass_axe_and_tab_reaches_every_control(
         page.get_by_test_id(f"nav-{tab}").wait_for()
         page.wait_for_load_state("networkidle")
         assert axe_violations(page) == [], tab
-        _keyboard_reaches_everything(page, tab)
+        keyboard_reaches_everything(page, tab)
 
 
 @pytest.fixture
@@ -260,22 +212,6 @@ def review_project() -> dict[str, Any]:
     return {"project": project, "first": first}
 
 
-def _moved_on(page: Any, review_id: str | None, waiting: int) -> None:
-    """Waits until the workspace shows another review, opened, and the queue, reloaded, holds ``waiting``
-    (the server is done with both before the test reads the database)."""
-    page.wait_for_function(
-        """([id, n]) => { const panel = document.querySelector('[data-testid=review-panel]');
-             return panel && panel.dataset.reviewId !== id
-               && document.querySelectorAll('[data-testid=review-queue-row]').length === n; }""",
-        arg=[review_id, waiting],
-    )
-
-
-def _focus_lands_in(page: Any, test_id: str) -> None:
-    """Waits until the keyboard focus is inside the element (a time-out fails the test)."""
-    page.wait_for_function("id => !!document.activeElement?.closest(`[data-testid=${id}]`)", arg=test_id)
-
-
 def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(
     page: Any, live_server: Any, review_project: dict[str, Any]
 ) -> None:
@@ -286,11 +222,11 @@ def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("review-queue-row").count() == 6
     assert axe_violations(page) == [], "review workspace"
-    _keyboard_reaches_everything(page, "review workspace")
+    keyboard_reaches_everything(page, "review workspace")
 
     # The queue: its order changes from the keyboard; the review being worked is marked as the current one.
     page.locator("body").focus()
-    _tab_to(page, "review-order")
+    tab_to(page, "review-order")
     page.keyboard.press("End")  # "Oldest first"
     page.wait_for_function("() => document.querySelector('[data-testid=review-order]').value === 'age'")
     page.wait_for_load_state("networkidle")
@@ -317,7 +253,7 @@ def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(
 
     # A comment typed in its field (hotkeys off while typing), then Tab out and judge the boxes by key:
     # 1 R rejects box 1 (the selection moves to box 2), A accepts box 2, D sends the verdicts.
-    _tab_to(page, "box-comment")
+    tab_to(page, "box-comment")
     page.keyboard.type("Not a car: a van.")
     assert page.get_by_test_id("verdict-summary").count() == 0  # the letters typed were text, not keys
     page.keyboard.press("Tab")
@@ -329,7 +265,7 @@ def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(
     assert axe_violations(page) == [], "review workspace with verdicts"
     shot(page, "keyboard-review-workspace")
     page.keyboard.press("d")
-    _moved_on(page, first_review, 5)
+    moved_on(page, first_review, 5)
     rejected = Review.objects.get(pk=first_review)
     assert rejected.status == Review.Status.REWORK
     assert rejected.rounds.get().object_verdicts[0] == {
@@ -338,42 +274,42 @@ def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(
         "comment": "Not a car: a van.",
     }
     # The focus is not lost to the top of the page: it lands on the next review, ready for the keys.
-    _focus_lands_in(page, "review-panel")
+    focus_lands_in(page, "review-panel")
 
     # J skips to the next review; the whole annotation is accepted with the Accept button (Tab, Enter).
     skipped = page.get_by_test_id("review-panel").get_attribute("data-review-id")
     page.keyboard.press("j")
-    _moved_on(page, skipped, 5)
-    _focus_lands_in(page, "review-panel")
+    moved_on(page, skipped, 5)
+    focus_lands_in(page, "review-panel")
     accepted = page.get_by_test_id("review-panel").get_attribute("data-review-id")
-    _tab_to(page, "review-accept")
+    tab_to(page, "review-accept")
     page.keyboard.press("Enter")
-    _moved_on(page, accepted, 4)
+    moved_on(page, accepted, 4)
     assert Review.objects.get(pk=accepted).status == Review.Status.ACCEPTED
     assert Review.objects.get(pk=skipped).status == Review.Status.PENDING
 
     # A fix from the keyboard: relabel the one box with its select, Tab on to the remove checkbox (the keys
     # work there: it takes no letters), F saves the fix.
-    _focus_lands_in(page, "review-panel")
+    focus_lands_in(page, "review-panel")
     fixed = page.get_by_test_id("review-panel").get_attribute("data-review-id")
-    _tab_to(page, "box-relabel")
+    tab_to(page, "box-relabel")
     page.keyboard.press("End")  # "person"
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.dataset.testid") == "box-remove"
     page.keyboard.press("f")
-    _moved_on(page, fixed, 3)
+    moved_on(page, fixed, 3)
     fixed_review = Review.objects.select_related("annotation").get(pk=fixed)
     assert fixed_review.status == Review.Status.FIXED
     assert [b["label"] for b in fixed_review.annotation.payload["boxes"]] == ["person"]
 
     # The box editor (a fix) is reached and closed from the keyboard, its controls in the walk too.
     page.locator("body").focus()
-    _tab_to(page, "toggle-box-editor")
+    tab_to(page, "toggle-box-editor")
     page.keyboard.press("Enter")
     page.get_by_test_id("box-editor").wait_for()
     page.wait_for_load_state("networkidle")
     assert axe_violations(page) == [], "review workspace with the box editor"
-    _keyboard_reaches_everything(page, "review workspace with the box editor")
+    keyboard_reaches_everything(page, "review workspace with the box editor")
 
     # The empty queue.
     Review.objects.filter(project=project, status=Review.Status.PENDING).update(status=Review.Status.ACCEPTED)
@@ -381,7 +317,7 @@ def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(
     page.get_by_text("Nothing waiting for review.").wait_for()
     page.wait_for_load_state("networkidle")
     assert axe_violations(page) == [], "empty review queue"
-    _keyboard_reaches_everything(page, "empty review queue", at_least=4)  # the navigation, the order
+    keyboard_reaches_everything(page, "empty review queue", at_least=4)  # the navigation, the order
 
 
 def test_rework_workspace_passes_axe_and_works_from_the_keyboard_alone(
@@ -402,26 +338,26 @@ def test_rework_workspace_passes_axe_and_works_from_the_keyboard_alone(
     page.get_by_test_id("rejected-list").wait_for()
     page.wait_for_load_state("networkidle")
     assert axe_violations(page) == [], "rework workspace"
-    _keyboard_reaches_everything(page, "rework workspace")
+    keyboard_reaches_everything(page, "rework workspace")
     shot(page, "keyboard-rework")
 
     # Relabel box 2 from the keyboard (its row's label select), then send the fix with Enter.
     page.locator("body").focus()
-    _tab_to(page, "box-row-select")
-    _tab_to(page, "box-row-select")
+    tab_to(page, "box-row-select")
+    tab_to(page, "box-row-select")
     page.keyboard.press("Enter")
-    _tab_to(page, "box-row-label")
+    tab_to(page, "box-row-label")
     page.keyboard.press("End")
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=box-row]')].map(r => r.dataset.label).join()"
         " === 'car,person'"
     )
     page.locator("body").focus()
-    _tab_to(page, "submit-button")
+    tab_to(page, "submit-button")
     page.keyboard.press("Enter")
     page.get_by_test_id("rework-empty").wait_for()
     review.refresh_from_db()
     assert (review.status, review.round) == (Review.Status.PENDING, 2)
     assert [b["label"] for b in review.annotation.payload["boxes"]] == ["car", "person"]
     assert axe_violations(page) == [], "rework done"
-    _keyboard_reaches_everything(page, "rework done", at_least=2)  # sign out, back to labeling
+    keyboard_reaches_everything(page, "rework done", at_least=2)  # sign out, back to labeling

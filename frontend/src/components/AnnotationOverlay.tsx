@@ -79,8 +79,11 @@ export function Legend({
               strokeDasharray={layer.dash} />
           </svg>
           {layer.name}
-          {isClassificationPayload(layer.payload) && (
-            <strong className="legend-class"> {layer.payload.label}</strong>
+          {isClassificationPayload(layer.payload) && !hidden.has(layer.key) && (
+            <strong className="legend-class" data-testid="legend-class">
+              {" "}
+              {layer.payload.label}
+            </strong>
           )}
         </label>
       ))}

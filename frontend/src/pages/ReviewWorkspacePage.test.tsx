@@ -133,6 +133,44 @@ describe("ReviewPanel", () => {
   });
 });
 
+describe("ReviewPanel on a classification project", () => {
+  const classDetail = () =>
+    detail({
+      kind: "classification",
+      labels: ["cat", "dog", "bird"],
+      payload: { label: "dog" },
+      pre_annotation: { label: "cat" },
+      other_answers: [{ annotator: "ann2", payload: { label: "bird" } }],
+    });
+
+  it("lists only the keys of a class review, shows a hidden layer's class only once shown, and fixes the class (F)", async () => {
+    const api = mockFetch({
+      "GET /api/v1/auth/csrf/": { status: 204 },
+      [`POST ${P}/reviews/11/open/`]: { status: 200, body: classDetail() },
+      [`POST ${P}/reviews/11/fix/`]: { status: 200, body: detail({ status: "fixed" }) },
+    });
+    const onDone = vi.fn();
+    renderAs(reviewerMe, <ReviewPanel projectId={2} reviewId={11} onDone={onDone} />);
+    await screen.findByTestId("review-panel");
+    const help = screen.getByTestId("review-hotkeys").textContent ?? "";
+    expect(help).not.toMatch(/1-9|Esc|D:|box/);
+    expect(help).toContain("F: Save the fix (the class chosen)");
+    const classes = () => screen.queryAllByTestId("legend-class").map((c) => c.textContent?.trim());
+    expect(classes()).toEqual(["dog"]);
+    fireEvent.keyDown(window, { key: "p" });
+    fireEvent.keyDown(window, { key: "o" });
+    await waitFor(() => expect(classes()).toEqual(["dog", "cat", "bird"]));
+    // D and Esc are box keys: nothing happens (no message about boxes).
+    fireEvent.keyDown(window, { key: "d" });
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(screen.queryByTestId("review-message")).toBeNull();
+    fireEvent.change(screen.getByTestId("fix-class"), { target: { value: "cat" } });
+    fireEvent.keyDown(window, { key: "f" });
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(api.callsTo(`POST ${P}/reviews/11/fix/`)[0].body).toEqual({ round: 1, comments: [], payload: { label: "cat" } });
+  });
+});
+
 describe("ReviewWorkspacePage from the keyboard", () => {
   const row = (id: number, itemId: number) => ({
     id, item: { id: itemId }, round: 1, suspicion: 0.5, agreement: null, model_confidence: null,

@@ -16,8 +16,8 @@ import {
   buildVerdicts,
   commentsBesideVerdicts,
   formatScore,
-  REVIEW_HOTKEYS,
   reviewHotkey,
+  reviewHotkeysFor,
   verdictDecision,
   type FixEdits,
   type Verdicts,
@@ -269,6 +269,9 @@ export function ReviewPanel({
   latest.current = onKeyAction;
   const boxCount = useRef(nBoxes);
   boxCount.current = nBoxes;
+  const kind = d?.kind ?? "bbox";
+  const kindRef = useRef(kind);
+  kindRef.current = kind;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const box = boxHotkey(e, boxCount.current);
@@ -277,7 +280,7 @@ export function ReviewPanel({
         setSelectedBox((old) => (old === box ? null : box));
         return;
       }
-      const action = reviewHotkey(e);
+      const action = reviewHotkey(e, kindRef.current);
       if (!action) return;
       e.preventDefault();
       if (action === "toggle-pre") toggle("pre");
@@ -481,10 +484,10 @@ export function ReviewPanel({
           </button>
         )}
       </div>
-      <p className="muted small">
+      <p className="muted small" data-testid="review-hotkeys">
         {[
           ...(boxes.length > 0 ? ["1-9: Select a box (its verdict with A or R)"] : []),
-          ...REVIEW_HOTKEYS.map((h) => `${h.key === "escape" ? "Esc" : h.key.toUpperCase()}: ${h.help}`),
+          ...reviewHotkeysFor(d.kind).map((h) => `${h.key === "escape" ? "Esc" : h.key.toUpperCase()}: ${h.help}`),
         ].join(" · ")}
       </p>
       {d.history.length > 0 && (

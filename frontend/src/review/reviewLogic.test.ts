@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { applyFix, boxHotkey, buildComments, fixChanges, reviewHotkey, splitComments } from "./reviewLogic";
+import {
+  applyFix,
+  boxHotkey,
+  buildComments,
+  fixChanges,
+  reviewHotkey,
+  reviewHotkeysFor,
+  splitComments,
+} from "./reviewLogic";
 
 const payload = {
   boxes: [
@@ -32,6 +40,20 @@ describe("reviewHotkey", () => {
     expect(boxHotkey({ key: "2", target: checkbox }, 3)).toBe(1);
     const button = { tagName: "BUTTON" } as unknown as EventTarget;
     expect(reviewHotkey({ key: "a", target: button })).toBe("accept");
+  });
+});
+
+describe("the hotkeys of a class review", () => {
+  it("has no box selection or box verdicts, and says what A, R and F do to a class", () => {
+    expect(reviewHotkey({ key: "d" }, "classification")).toBeNull();
+    expect(reviewHotkey({ key: "Escape" }, "classification")).toBeNull();
+    expect(reviewHotkey({ key: "d" }, "bbox")).toBe("decide");
+    expect(reviewHotkey({ key: "a" }, "classification")).toBe("accept");
+    expect(reviewHotkey({ key: "f" }, "classification")).toBe("fix");
+    const keys = reviewHotkeysFor("classification");
+    expect(keys.map((h) => h.key)).toEqual(["a", "r", "f", "j", "p", "o"]);
+    expect(keys.map((h) => h.help).join(" ")).not.toMatch(/box/);
+    expect(reviewHotkeysFor("bbox").map((h) => h.key)).toEqual(["a", "r", "d", "escape", "f", "j", "p", "o"]);
   });
 });
 

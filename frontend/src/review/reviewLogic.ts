@@ -1,5 +1,5 @@
 // Pure logic of the review workspace and the rework view: hotkeys, comments, fixes.
-import { isBboxPayload, type Payload } from "../api/types";
+import { isBboxPayload, type Payload, type ProjectKind } from "../api/types";
 import type { ObjectVerdict, ObjectVerdictValue, ReviewComment } from "../api/review";
 
 export type ReviewAction =
@@ -23,6 +23,24 @@ export const REVIEW_HOTKEYS: readonly { key: string; action: ReviewAction; help:
   { key: "o", action: "toggle-others", help: "Show or hide the other annotators' answers" },
 ];
 
+/** What a class review does not have: boxes to select, and verdicts per box to send. */
+const BOX_ONLY: ReadonlySet<ReviewAction> = new Set<ReviewAction>(["decide", "deselect"]);
+
+/** The review hotkeys of a project kind (a class review has no boxes to select or judge one by one), with
+ * their help in that kind's words. */
+export function reviewHotkeysFor(kind: ProjectKind): { key: string; action: ReviewAction; help: string }[] {
+  if (kind === "bbox") return [...REVIEW_HOTKEYS];
+  const classHelp: Partial<Record<ReviewAction, string>> = {
+    accept: "Accept the annotation",
+    reject: "Reject the annotation (write a comment first)",
+    fix: "Save the fix (the class chosen)",
+  };
+  return REVIEW_HOTKEYS.filter((h) => !BOX_ONLY.has(h.action)).map((h) => ({
+    ...h,
+    help: classHelp[h.action] ?? h.help,
+  }));
+}
+
 interface KeyLike {
   key: string;
   ctrlKey?: boolean;
@@ -42,10 +60,11 @@ function typing(e: KeyLike): boolean {
   return tag === "TEXTAREA" || tag === "SELECT" || !!target?.isContentEditable;
 }
 
-/** The action of a key press, or null (modifiers held, or typing in a field). */
-export function reviewHotkey(e: KeyLike): ReviewAction | null {
+/** The action of a key press, or null (modifiers held, typing in a field, or a key the kind has not). */
+export function reviewHotkey(e: KeyLike, kind: ProjectKind = "bbox"): ReviewAction | null {
   if (typing(e)) return null;
-  return REVIEW_HOTKEYS.find((h) => h.key === e.key.toLowerCase())?.action ?? null;
+  const action = REVIEW_HOTKEYS.find((h) => h.key === e.key.toLowerCase())?.action ?? null;
+  return action !== null && kind !== "bbox" && BOX_ONLY.has(action) ? null : action;
 }
 
 /** The 0-based box a digit key selects (1 to 9), or null. */

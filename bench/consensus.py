@@ -25,6 +25,13 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the recompute")
+    parser.add_argument(
+        "--skill-low",
+        type=float,
+        default=0.75,
+        help="benchmark records' lowest fix rate (0.75-0.97: a trained team); lower leaves more items in "
+        "doubt, which go to one more annotator (a write of each such item)",
+    )
     args = parser.parse_args()
     django_setup(fresh_database(args.database, f"aqc_bench_consensus_{args.database}"))
     import numpy as np
@@ -49,9 +56,8 @@ def main() -> None:
     )
     for person in people[:8]:
         total = int(rng.integers(10, 60))
-        AnnotatorQuality.objects.create(
-            project=project, annotator_id=person, benchmarks=total, fixed=int(total * rng.uniform(0.5, 0.95))
-        )
+        fixed = int(total * rng.uniform(args.skill_low, 0.97))
+        AnnotatorQuality.objects.create(project=project, annotator_id=person, benchmarks=total, fixed=fixed)
     seeded = time.perf_counter() - started
     started = time.perf_counter()
     if args.profile:

@@ -228,14 +228,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue = BASE_DIR / ".celery" / "queue"
+    # The broker's folders (``.celery`` in the checkout unless AQC_CELERY_FOLDER says otherwise).
+    _folder = Path(env("AQC_CELERY_FOLDER", default=str(BASE_DIR / ".celery")))
+    _queue = _folder / "queue"
     # Chords (prioritisation fans out over chunks) need a result backend; files serve here too.
-    CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND or f"file://{BASE_DIR / '.celery' / 'results'}"
+    CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND or f"file://{_folder / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
-        "processed_folder": str(BASE_DIR / ".celery" / "processed"),
-        "control_folder": str(BASE_DIR / ".celery" / "control"),
+        "processed_folder": str(_folder / "processed"),
+        "control_folder": str(_folder / "control"),
         "store_processed": False,
     }
 else:

@@ -16,9 +16,11 @@ on the test database; on SQLite, whose in-memory test database no other process 
 live-server thread in the test process (one request at a time, as the browser tests do there). Its
 jobs go to a file-system broker that the test drains as the worker at the end of each annotator's
 turn, so preparing or scoring a benchmark never lands in a call of its own task and a run never
-depends on how fast a worker polls on a busy machine. Wall times
-are compared with the same calls around them (a shared machine's drift removed), so only a
-systematic difference between benchmarks and work would show.
+depends on how fast a worker polls on a busy machine. Wall times are compared with the same calls
+around them (a shared machine's drift removed), so only a systematic difference between benchmarks
+and work would show; they are judged on PostgreSQL only, where the server is a process of its own
+(on SQLite the live server shares this process with the client and the worker, and its times hold
+their work too).
 
 The test fails if any single feature, or a cross-validated random forest over all of them,
 separates benchmarks from work with ROC AUC above 0.6. ``AQC_ATTACKER_SEED=N`` draws another
@@ -450,6 +452,8 @@ def server(
 
 @pytest.fixture
 def played(server: tuple[str, JobFolder]) -> list[dict[str, Any]]:
+    from django.db import connection
+
     base_url, jobs = server
     rows: list[dict[str, Any]] = []
     # Eight annotators a project, ~890 tasks in all (~220 benchmarks): at this size the forest's
@@ -465,6 +469,13 @@ def played(server: tuple[str, JobFolder]) -> list[dict[str, Any]]:
         rows += [{**r, "project_kind": kind} for r in played]
     # The server sent its jobs to the broker (none ran in a request): one preparation per task served.
     assert jobs.ran["workflow.dispatch_prepare"] >= len(rows), dict(jobs.ran)
+    if connection.vendor == "sqlite":
+        # The live server runs in this process, so its calls' wall times hold the test's own work too
+        # (the client, the worker's jobs, one interpreter lock): history_ms gave AUC 0.51-0.58 across
+        # seeds here, 0.50-0.52 from gunicorn on PostgreSQL. Timing is judged there, as deployed.
+        for row in rows:
+            for name in TIMINGS:
+                row.pop(name, None)
     return [r for r in rows if r["_phase"] != "qualification"]
 
 
@@ -478,7 +489,7 @@ def test_no_client_visible_feature_separates_benchmarks_from_work(played: list[d
     telling = {name: round(auc, 3) for name, auc in single.items() if auc > MAX_AUC}
     worst = sorted(single.items(), key=lambda kv: -kv[1])[:8]
     print(
-        f"attacker: forest AUC {forest:.3f}; next_ms {single['next_ms']:.3f}; "
+        f"attacker: forest AUC {forest:.3f}; next_ms {single.get('next_ms', float('nan')):.3f}; "
         f"{COLLUSION} {single[COLLUSION]:.3f}; worst single:",
         [(n, round(a, 3)) for n, a in worst],
         f"; {COLLUSION} by class: {_by_class(played, COLLUSION)}",

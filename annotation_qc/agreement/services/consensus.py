@@ -70,10 +70,7 @@ def _review_fix(item: Item) -> dict[str, Any] | None:
 
 def _one_more_annotation(item: Item) -> None:
     """Dynamic overlap: the item goes back to the queue for one more annotator; its consensus waits."""
-    Item.objects.filter(pk=item.pk).update(
-        required_annotations=F("required_annotations") + 1, open_slots=F("open_slots") + 1
-    )
-    Consensus.objects.filter(item=item).delete()
+    _one_more_annotation_of([item.pk])
 
 
 @transaction.atomic
@@ -281,7 +278,7 @@ def _items_with_a_fix(project: Project, item_ids: list[int]) -> set[int]:
     return set(fixed.values_list("item_id", flat=True)) & set(item_ids)
 
 
-#: Ids per statement when rows are changed by id on SQLite (PostgreSQL takes them as one array).
+#: Ids per statement when rows are changed by id (SQLite takes a bounded number of parameters).
 ID_BATCH = 5000
 
 
@@ -291,35 +288,18 @@ def _by_ids(ids: list[int]) -> list[list[int]]:
 
 def _consensus_delete(item_ids: list[int]) -> None:
     """Remove the consensus of these items, except a manual resolution."""
-    if not item_ids:
-        return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {Consensus._meta.db_table} WHERE item_id = ANY(%s) AND method <> %s",
-                [item_ids, Consensus.Method.MANUAL.value],
-            )
-        return
     for batch in _by_ids(item_ids):
-        Consensus.objects.filter(item_id__in=batch).exclude(method=Consensus.Method.MANUAL).delete()
+        Consensus.objects.filter(item__pk__any=batch).exclude(method=Consensus.Method.MANUAL).delete()
 
 
 def _one_more_annotation_of(item_ids: list[int]) -> None:
-    """:func:`_one_more_annotation` for many items (their consensus is removed by the caller)."""
-    if not item_ids:
-        return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Item._meta.db_table} SET required_annotations = required_annotations + 1, "
-                "open_slots = open_slots + 1 WHERE id = ANY(%s)",
-                [item_ids],
-            )
-        return
+    """Dynamic overlap for many items: each goes back to the queue for one more annotator, and its
+    consensus (never a manual one: callers leave those out) waits."""
     for batch in _by_ids(item_ids):
-        Item.objects.filter(pk__in=batch).update(
+        Item.objects.filter(pk__any=batch).update(
             required_annotations=F("required_annotations") + 1, open_slots=F("open_slots") + 1
         )
+        Consensus.objects.filter(item__pk__any=batch).delete()
 
 
 def _classification_recompute(project: Project, item_ids: list[int]) -> tuple[int, int]:
@@ -362,76 +342,53 @@ def _classification_recompute(project: Project, item_ids: list[int]) -> tuple[in
     )
     again = result.item[result.needs_another].tolist()
     _one_more_annotation_of(again)
-    _consensus_delete(again)
     settle = ~result.needs_another
-    now = timezone.now()
     answers = np.unique(items, return_counts=True)[1]
-    consensus_write(
-        project=project,
-        item_ids=result.item[settle].tolist(),
-        payloads=[{"label": project.labels[c]} for c in result.label[settle].tolist()],
-        posteriors=result.posterior[settle].tolist(),
-        methods=[
+    settled = zip(
+        result.item[settle].tolist(),
+        ({"label": project.labels[c]} for c in result.label[settle].tolist()),
+        result.posterior[settle].tolist(),
+        (
             Consensus.Method.WEIGHTED_VOTE if w else Consensus.Method.MAJORITY
             for w in result.weighted[settle].tolist()
-        ],
-        answers=answers[settle].tolist(),
-        now=now,
+        ),
+        answers[settle].tolist(),
+        strict=True,
     )
+    consensus_write(project=project, rows=list(settled), now=timezone.now())
     return int(settle.sum()), len(again)
 
 
-def consensus_write(
-    *,
-    project: Project,
-    item_ids: list[int],
-    payloads: list[dict[str, Any]],
-    posteriors: list[float | None],
-    methods: list[str],
-    answers: list[int],
-    now: Any,
-) -> None:
+#: A consensus to write: (item id, payload, posterior, method, number of answers).
+ConsensusRow = tuple[int, dict[str, Any], float | None, str, int]
+
+
+def consensus_write(*, project: Project, rows: list[ConsensusRow], now: Any) -> None:
     """Create or replace the consensus of many items at once (a manual resolution is never replaced:
-    callers leave those items out)."""
-    if not item_ids:
+    callers leave those items out). PostgreSQL: COPY into a temporary table, then one upsert from it."""
+    if not rows:
         return
-    if connection.vendor == "postgresql":
-        _consensus_copy(project, item_ids, payloads, posteriors, methods, answers, now)
+    if connection.vendor != "postgresql":
+        Consensus.objects.bulk_create(
+            [
+                Consensus(
+                    project=project,
+                    item_id=pk,
+                    payload=payload,
+                    posterior=posterior,
+                    method=method,
+                    n_annotations=n,
+                    computed_at=now,
+                    resolved_by=None,
+                )
+                for pk, payload, posterior, method, n in rows
+            ],
+            batch_size=5000,
+            update_conflicts=True,
+            unique_fields=["item"],
+            update_fields=["payload", "posterior", "method", "n_annotations", "computed_at", "resolved_by"],
+        )
         return
-    rows = [
-        Consensus(
-            project=project,
-            item_id=pk,
-            payload=payload,
-            posterior=posterior,
-            method=method,
-            n_annotations=n,
-            computed_at=now,
-            resolved_by=None,
-        )
-        for pk, payload, posterior, method, n in zip(
-            item_ids, payloads, posteriors, methods, answers, strict=True
-        )
-    ]
-    Consensus.objects.bulk_create(
-        rows,
-        batch_size=5000,
-        update_conflicts=True,
-        unique_fields=["item"],
-        update_fields=["payload", "posterior", "method", "n_annotations", "computed_at", "resolved_by"],
-    )
-
-
-def _consensus_copy(
-    project: Project,
-    item_ids: list[int],
-    payloads: list[dict[str, Any]],
-    posteriors: list[float | None],
-    methods: list[str],
-    answers: list[int],
-    now: Any,
-) -> None:
-    """PostgreSQL: COPY into a temporary table, then one upsert from it."""
     table = Consensus._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -440,9 +397,8 @@ def _consensus_copy(
         )
         cursor.execute("TRUNCATE aqc_consensus_load")
         with cursor.copy("COPY aqc_consensus_load FROM STDIN") as copy:
-            dumps = json.dumps
-            for row in zip(item_ids, payloads, posteriors, methods, answers, strict=True):
-                copy.write_row((row[0], dumps(row[1]), row[2], row[3], row[4]))
+            for pk, payload, posterior, method, n in rows:
+                copy.write_row((pk, json.dumps(payload), posterior, method, n))
         cursor.execute(
             f"INSERT INTO {table} (item_id, project_id, payload, posterior, method, n_annotations, "
             "computed_at, resolved_by_id) SELECT item_id, %s, payload, posterior, method, n_annotations, "

@@ -180,3 +180,52 @@ def moved_on(page: Any, review_id: str | None, waiting: int) -> None:
 def focus_lands_in(page: Any, test_id: str) -> None:
     """Waits until the keyboard focus is inside the element (a time-out fails the test)."""
     page.wait_for_function("id => !!document.activeElement?.closest(`[data-testid=${id}]`)", arg=test_id)
+
+
+def reviewed_project(
+    *,
+    name: str,
+    kind: str,
+    labels: list[str],
+    pre_annotation: dict[str, Any],
+    first_answer: dict[str, Any],
+    second_answer: dict[str, Any],
+) -> dict[str, Any]:
+    """Review on for every answer; three items each answered by two annotators ("ann": ``first_answer``,
+    "ann2": ``second_answer``) over ``pre_annotation``, so each review shows the pre-annotation and another
+    answer; a reviewer ("rev"). Returns the project and the first annotator."""
+    from annotation_qc.labeling.models import Item
+    from annotation_qc.labeling.services.imports import items_import, predictions_import
+    from annotation_qc.projects.services import member_add, project_create
+    from annotation_qc.review.models import Review, ReviewConfig
+    from annotation_qc.workflow.dispatch_pipeline import task_next
+    from annotation_qc.workflow.submit_pipeline import after_submit, annotation_submit
+
+    manager, first, second, reviewer = user("boss"), user("ann"), user("ann2"), user("rev")
+    project = project_create(
+        name=name,
+        kind=kind,
+        labels=labels,
+        settings={"overlap_fraction": 0.0, "benchmark_rate": 0.0, "calibration_benchmarks": 0},
+        creator=manager,
+    )
+    for annotator in (first, second):
+        member_add(project=project, user=annotator, role="annotator")
+    member_add(project=project, user=reviewer, role="reviewer")
+    ReviewConfig.objects.create(
+        project=project, enabled=True, base_rate=1.0, max_rate=1.0, calibration_rate=1.0
+    )
+    size = {"width": WIDTH, "height": HEIGHT}
+    names = [f"{name[0].lower()}{i}" for i in range(3)]
+    items_import(project=project, rows=[{"external_id": n, "image": stored_image(n), **size} for n in names])
+    rows = [{"external_id": n, "payload": pre_annotation} for n in names]
+    predictions_import(project=project, model_version="v1", rows=rows)
+    Item.objects.filter(project=project).update(required_annotations=2, open_slots=2)
+    for annotator_id, payload in ((first.pk, first_answer), (second.pk, second_answer)):
+        while (task := task_next(project=project, annotator_id=annotator_id)) is not None:
+            annotation_submit(
+                task_id=task.pk, annotator_id=annotator_id, payload=payload, client_time_ms=4000
+            )
+            after_submit(task_id=task.pk)
+    assert Review.objects.filter(project=project, status=Review.Status.PENDING).count() == 6
+    return {"project": project, "first": first}

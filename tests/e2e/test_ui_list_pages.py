@@ -14,9 +14,9 @@ from annotation_qc.accounts.models import User
 from annotation_qc.agreement.services.reports import agreement_report_compute
 from annotation_qc.alerts.models import Alert
 from annotation_qc.labeling.models import Item, Task
-from annotation_qc.labeling.services.imports import items_import, predictions_import
-from annotation_qc.projects.services import member_add, project_create
-from annotation_qc.review.models import Review, ReviewConfig
+from annotation_qc.labeling.services.imports import items_import
+from annotation_qc.projects.services import member_add
+from annotation_qc.review.models import Review
 from annotation_qc.review.services.reviews import review_decide
 from annotation_qc.workflow.dispatch_pipeline import task_next
 from annotation_qc.workflow.submit_pipeline import after_submit, annotation_submit
@@ -27,6 +27,7 @@ from tests.e2e.helpers import (
     focus_lands_in,
     keyboard_reaches_everything,
     moved_on,
+    reviewed_project,
     shot,
     sign_in,
     stored_image,
@@ -176,40 +177,15 @@ def test_the_other_manager_screens_pass_axe_and_tab_reaches_every_control(
 
 @pytest.fixture
 def review_project() -> dict[str, Any]:
-    """Review on for every answer; three items each answered by two annotators over a pre-annotation, so each
-    review shows the pre-annotation and another answer; a reviewer."""
-    manager, first, second, reviewer = user("boss"), user("ann"), user("ann2"), user("rev")
-    project = project_create(
+    """Three bbox items each answered with a wrong extra box by "ann" and rightly by "ann2"."""
+    return reviewed_project(
         name="Review sweep",
         kind="bbox",
         labels=["car", "person"],
-        settings={"overlap_fraction": 0.0, "benchmark_rate": 0.0, "calibration_benchmarks": 0},
-        creator=manager,
+        pre_annotation={"boxes": [CAR]},
+        first_answer={"boxes": [CAR, WRONG]},
+        second_answer={"boxes": [CAR]},
     )
-    for annotator in (first, second):
-        member_add(project=project, user=annotator, role="annotator")
-    member_add(project=project, user=reviewer, role="reviewer")
-    ReviewConfig.objects.create(
-        project=project, enabled=True, base_rate=1.0, max_rate=1.0, calibration_rate=1.0
-    )
-    size = {"width": WIDTH, "height": HEIGHT}
-    names = [f"r{i}" for i in range(3)]
-    items_import(project=project, rows=[{"external_id": n, "image": stored_image(n), **size} for n in names])
-    predictions_import(
-        project=project,
-        model_version="v1",
-        rows=[{"external_id": n, "payload": {"boxes": [CAR]}} for n in names],
-    )
-    Item.objects.filter(project=project).update(required_annotations=2, open_slots=2)
-    answers = {first.pk: {"boxes": [CAR, WRONG]}, second.pk: {"boxes": [CAR]}}
-    for annotator_id, payload in answers.items():
-        while (task := task_next(project=project, annotator_id=annotator_id)) is not None:
-            annotation_submit(
-                task_id=task.pk, annotator_id=annotator_id, payload=payload, client_time_ms=4000
-            )
-            after_submit(task_id=task.pk)
-    assert Review.objects.filter(project=project, status=Review.Status.PENDING).count() == 6
-    return {"project": project, "first": first}
 
 
 def test_review_workspace_and_queue_pass_axe_and_work_from_the_keyboard_alone(

@@ -11,25 +11,17 @@ from typing import Any
 import pytest
 
 from annotation_qc.accounts.models import User
-from annotation_qc.labeling.models import Item
-from annotation_qc.labeling.services.imports import items_import, predictions_import
-from annotation_qc.projects.services import member_add, project_create
-from annotation_qc.review.models import Review, ReviewConfig
+from annotation_qc.review.models import Review
 from annotation_qc.review.services.reviews import review_act
-from annotation_qc.workflow.dispatch_pipeline import task_next
-from annotation_qc.workflow.submit_pipeline import after_submit, annotation_submit
 from tests.e2e.helpers import (
-    HEIGHT,
-    WIDTH,
     axe_violations,
     focus_lands_in,
     keyboard_reaches_everything,
     moved_on,
+    reviewed_project,
     shot,
     sign_in,
-    stored_image,
     tab_to,
-    user,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,37 +31,15 @@ LABELS = ["cat", "dog", "bird"]
 
 @pytest.fixture
 def class_review_project() -> dict[str, Any]:
-    """Review on for every answer; three items each answered by two annotators over a pre-annotation ("cat"),
-    the first answering "dog", the second "cat"; a reviewer."""
-    manager, first, second, reviewer = user("boss"), user("ann"), user("ann2"), user("rev")
-    project = project_create(
+    """Three items each answered "dog" by "ann" and "cat" by "ann2" over a "cat" pre-annotation."""
+    return reviewed_project(
         name="Class review sweep",
         kind="classification",
         labels=LABELS,
-        settings={"overlap_fraction": 0.0, "benchmark_rate": 0.0, "calibration_benchmarks": 0},
-        creator=manager,
+        pre_annotation={"label": "cat"},
+        first_answer={"label": "dog"},
+        second_answer={"label": "cat"},
     )
-    for annotator in (first, second):
-        member_add(project=project, user=annotator, role="annotator")
-    member_add(project=project, user=reviewer, role="reviewer")
-    ReviewConfig.objects.create(
-        project=project, enabled=True, base_rate=1.0, max_rate=1.0, calibration_rate=1.0
-    )
-    size = {"width": WIDTH, "height": HEIGHT}
-    names = [f"c{i}" for i in range(3)]
-    items_import(project=project, rows=[{"external_id": n, "image": stored_image(n), **size} for n in names])
-    rows = [{"external_id": n, "payload": {"label": "cat"}} for n in names]
-    predictions_import(project=project, model_version="v1", rows=rows)
-    Item.objects.filter(project=project).update(required_annotations=2, open_slots=2)
-    answers = {first.pk: {"label": "dog"}, second.pk: {"label": "cat"}}
-    for annotator_id, payload in answers.items():
-        while (task := task_next(project=project, annotator_id=annotator_id)) is not None:
-            annotation_submit(
-                task_id=task.pk, annotator_id=annotator_id, payload=payload, client_time_ms=4000
-            )
-            after_submit(task_id=task.pk)
-    assert Review.objects.filter(project=project, status=Review.Status.PENDING).count() == 6
-    return {"project": project, "first": first}
 
 
 def _checked(page: Any) -> list[bool]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item
 from tests.api.conftest import World
 from tests.api.exchange_helpers import OPAQUE_KEY, imported, jpeg, png, rejected, upload
-from tests.api.local_http import QuietHandler, serving
+from tests.api.local_http import ImageServer, image_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -26,41 +25,9 @@ def served(server: ImageServer) -> Any:
     )
 
 
-@dataclass
-class ImageServer:
-    """Serves ``files`` by path on 127.0.0.1; ``/moved/<path>`` redirects to ``/<path>``."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    hits: list[str] = field(default_factory=list)
-    base: str = ""
-
-    def url(self, path: str) -> str:
-        return f"{self.base}/{path}"
-
-
 @pytest.fixture
 def server() -> Iterator[ImageServer]:
-    state = ImageServer()
-
-    class Handler(QuietHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the http.server name)
-            state.hits.append(self.path)
-            path = self.path.lstrip("/")
-            if path.startswith("moved/"):
-                self.send_response(302)
-                self.send_header("Location", f"/{path.removeprefix('moved/')}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = state.files.get(path)
-            self.send_response(200 if body is not None else 404)
-            body = body if body is not None else b"missing"
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    with serving(Handler) as base:
-        state.base = base
+    with image_server() as state:
         yield state
 
 

@@ -9,7 +9,6 @@ import json
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -32,7 +31,7 @@ from annotation_qc.labeling.tasks import previews_sweep
 from annotation_qc.workflow.dispatch_pipeline import task_next
 from tests.api.conftest import World
 from tests.api.exchange_helpers import imported
-from tests.api.local_http import QuietHandler, serving
+from tests.api.local_http import ImageServer, image_server
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -67,37 +66,9 @@ def _body(response: Any) -> bytes:
     return b"".join(response.streaming_content)
 
 
-@dataclass
-class ImageServer:
-    """Serves ``files`` by path on 127.0.0.1; a path in ``failing`` answers 503 while it is there."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    failing: set[str] = field(default_factory=set)
-    hits: list[str] = field(default_factory=list)
-    base: str = ""
-
-    def url(self, path: str) -> str:
-        return f"{self.base}/{path}"
-
-
 @pytest.fixture
 def server() -> Iterator[ImageServer]:
-    state = ImageServer()
-
-    class Handler(QuietHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the http.server name)
-            state.hits.append(self.path)
-            path = self.path.lstrip("/")
-            body = state.files.get(path)
-            code = 503 if path in state.failing else 200 if body is not None else 404
-            body = body if code == 200 and body is not None else b"nothing here"
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    with serving(Handler) as base:
-        state.base = base
+    with image_server() as state:
         yield state
 
 

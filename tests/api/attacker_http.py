@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import _drop_connections, database_url
+from tests.integration.conftest import _sending_to, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -125,25 +125,9 @@ class JobFolder:
                 ran += 1
 
 
-@contextmanager
-def jobs_sent_to(settings: Any, jobs: JobFolder) -> Iterator[None]:
+def jobs_sent_to(settings: Any, jobs: JobFolder) -> AbstractContextManager[None]:
     """Tasks sent by this process (the live server's requests, jobs the worker runs) go to ``jobs``."""
-    wanted = {
-        "CELERY_BROKER_URL": "filesystem://",
-        "CELERY_BROKER_TRANSPORT_OPTIONS": jobs.transport_options,
-        "CELERY_RESULT_BACKEND": None,
-        "CELERY_TASK_ALWAYS_EAGER": False,
-    }
-    saved = {name: getattr(settings, name) for name in wanted}
-    for name, value in wanted.items():
-        setattr(settings, name, value)
-    _drop_connections()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(settings, name, value)
-        _drop_connections()
+    return _sending_to(settings, "filesystem://", None, transport_options=jobs.transport_options)
 
 
 def _free_port() -> int:

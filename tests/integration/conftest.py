@@ -56,14 +56,21 @@ def _drop_connections() -> None:
 
 
 @contextmanager
-def _sending_to(settings: Any, broker: str, result_backend: str | None) -> Iterator[None]:
+def _sending_to(
+    settings: Any,
+    broker: str,
+    result_backend: str | None,
+    transport_options: dict[str, Any] | None = None,
+) -> Iterator[None]:
     # The Celery app reads the Django settings live (``config_from_object`` with the CELERY
     # namespace), so re-pointing the settings re-points the app; /healthz reads them too.
-    wanted = {
+    wanted: dict[str, Any] = {
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": result_backend,
         "CELERY_TASK_ALWAYS_EAGER": False,
     }
+    if transport_options is not None:
+        wanted["CELERY_BROKER_TRANSPORT_OPTIONS"] = transport_options
     saved = {name: getattr(settings, name) for name in wanted}
     for name, value in wanted.items():
         setattr(settings, name, value)

@@ -16,13 +16,11 @@ import importlib.util
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from _setup import ROOT, django_setup, fresh_database
+from _setup import ROOT, django_setup, fresh_database, scratch_dir
 
 OLD_COMMIT = "b821c07"
 OLD_PATH = "annotation_qc/exchange/services/bucket_sources.py"
@@ -35,7 +33,7 @@ def old_module() -> Any:
         capture_output=True,
         text=True,
     ).stdout
-    path = Path(tempfile.mkdtemp()) / "old_bucket_sources.py"
+    path = scratch_dir("aqc-bench-old-module-") / "old_bucket_sources.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("old_bucket_sources", path)
     assert spec is not None

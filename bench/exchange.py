@@ -17,12 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import tempfile
 import time
 import tracemalloc
 from typing import Any
 
-from _setup import django_setup, fresh_database
+from _setup import django_setup, fresh_database, scratch_dir
 
 BOXES_PER_IMAGE = 5
 LABELS = ["car", "person", "bike"]
@@ -114,7 +113,7 @@ def main() -> None:
     import numpy as np
     from django.conf import settings
 
-    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="aqc-bench-media-")
+    settings.MEDIA_ROOT = str(scratch_dir("aqc-bench-media-"))
     settings.ANNOTATION_QC = {**settings.ANNOTATION_QC, "IMPORT_MAX_ITEMS": 10_000_000}
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None
     from annotation_qc.accounts.models import User

@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _setup import django_setup, fresh_database
+from _setup import django_setup, fresh_database, scratch_dir
 
 
 def write_file(path: Path, items: int) -> int:
@@ -51,7 +50,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.files import File
 
-    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="aqc-bench-media-")
+    settings.MEDIA_ROOT = str(scratch_dir("aqc-bench-media-"))
     settings.ANNOTATION_QC = {**settings.ANNOTATION_QC, "IMPORT_MAX_ITEMS": 10_000_000}
     settings.CELERY_TASK_ALWAYS_EAGER = False  # the bench runs the job itself, to time it
     from annotation_qc.accounts.models import User
@@ -77,7 +76,7 @@ def main() -> None:
     project = Project.objects.create(name="bench", kind="bbox", labels=["car", "person"], max_boxes=100)
     manager = User.objects.create(username="manager")
     Membership.objects.create(project=project, user=manager, role="manager")
-    path = Path(tempfile.mkdtemp(prefix="aqc-bench-import-")) / "items.jsonl"
+    path = scratch_dir("aqc-bench-import-") / "items.jsonl"
     size = write_file(path, args.items)
     with path.open("rb") as handle:
         data_import = import_start(

@@ -39,14 +39,21 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles, vacuum_analyze
+from _setup import (
+    POSTGRES_ADMIN_URL,
+    ROOT,
+    django_setup,
+    fresh_database,
+    percentiles,
+    scratch_dir,
+    vacuum_analyze,
+)
 
 HOST = "127.0.0.1"
 BOX = {"x": 10, "y": 20, "w": 100, "h": 80, "label": "car"}
@@ -483,7 +490,7 @@ def main() -> None:
     if args.annotator_rate:
         extra["AQC_ANNOTATOR_RATE"] = args.annotator_rate
     env = server_env(database_url, args.redis, extra)
-    logs = Path(tempfile.mkdtemp(prefix="aqc-bench-load-"))
+    logs = scratch_dir("aqc-bench-load-")
     port = free_port()
     server = start_gunicorn(env, port, args.workers, args.threads, logs / "gunicorn.log")
     celery = start_celery(env, args.celery_concurrency, logs / "celery.log")

@@ -82,7 +82,7 @@ test-python: $(STAMP)
 # Everything that touches the database again on PostgreSQL, plus the PostgreSQL- and Redis-only tests.
 test-services: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	  $(VENV)/bin/pytest -m "not browser" -q --ignore=tests/domain
+	  $(VENV)/bin/pytest -n 2 --dist worksteal -m "not browser" -q --ignore=tests/domain
 
 test-ui: $(UI_STAMP)
 	cd frontend && npm test

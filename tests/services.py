@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -28,8 +29,30 @@ def postgres_problem() -> str | None:
     return None
 
 
+#: Redis database numbers the tests never hand to a pytest-xdist worker: 14 belongs to the worker
+#: (integration) tests, which take it under a file lock whichever process they run in.
+_RESERVED_REDIS_DBS = frozenset({14})
+
+
 def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    """The Redis the tests may use: ``REDIS_URL``, with a database of this process's own under xdist.
+
+    Tests clear and inspect the database they are given, so two test processes (``pytest -n 2``)
+    must not share one: worker ``gw0`` keeps the configured number and each further worker counts
+    down from it, past the reserved numbers.
+    """
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0)
+    if index == 0:
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    for _ in range(index):
+        database = (database - 1) % 16
+        while database in _RESERVED_REDIS_DBS:
+            database = (database - 1) % 16
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
 def redis_problem() -> str | None:

@@ -42,6 +42,13 @@ class ItemHealth(models.Model):
     dhash = models.BigIntegerField(null=True, blank=True)
     phash = models.BigIntegerField(null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True, help_text="sha256 of the image file.")
+    measure_version = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Version of the image measurement (decode scale and statistics) that measured the "
+        "statistics (services.measure.MEASURE_VERSION; empty: measured before versions were recorded). "
+        "Drift compares image statistics only between items of the same version.",
+    )
     outlier_score = models.FloatField(null=True, blank=True)
     is_outlier = models.BooleanField(default=False)
     priority_boost = models.FloatField(

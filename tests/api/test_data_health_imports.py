@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from annotation_qc.datahealth.models import AuditEvent, BatchReport, ItemHealth, Quarantine
+from annotation_qc.datahealth.services.measure import MEASURE_VERSION
 from annotation_qc.exchange.models import DataImport
 from annotation_qc.labeling.models import Item
 from tests.api.conftest import World
@@ -69,6 +70,9 @@ def test_blank_and_duplicate_images_are_quarantined_and_listed(world: World, cap
     assert items["copy.png"] == 0
     assert items["a.png"] >= 1
     assert ItemHealth.objects.filter(project=world.project).count() == 4
+    assert set(
+        ItemHealth.objects.filter(project=world.project).values_list("measure_version", flat=True)
+    ) == {MEASURE_VERSION}
     stats = ItemHealth.objects.get(item__external_id="a.png").stats
     assert stats["width"] == 80
     assert 0 < stats["contrast"] < 1

@@ -23,7 +23,7 @@ from annotation_qc.core.models import Job
 from annotation_qc.datahealth.models import BatchReport, ItemHealth
 from annotation_qc.datahealth.services.checks import quarantine_items
 from annotation_qc.datahealth.services.config import project_config
-from annotation_qc.domain.data_health.drift import compare
+from annotation_qc.domain.data_health.drift import UNRECORDED, Versions, compare, like_with_like
 from annotation_qc.domain.data_health.images import STAT_NAMES, ImageStats, stats_vector
 from annotation_qc.domain.data_health.outliers import TooFewToFit, fit_outliers
 from annotation_qc.domain.data_health.queue import placement_shift
@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 REFERENCE_MAX = 20_000
 CHUNK = 5000
+#: The names of the image statistics' columns start with this (the features' do not).
+IMAGE_PREFIX = "image."
 
 
 def batch_analyse_enqueue(*, data_import_id: int, user_id: int | None = None) -> int:
@@ -100,32 +102,43 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
     return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
 
 
-def item_matrix(project: Project, item_ids: Sequence[int]) -> tuple[list[str], NDArray[np.float64]]:
-    """Columns: image statistics (when any item has them), then the features (when the project has them)."""
+def item_matrix(
+    project: Project, item_ids: Sequence[int], *, layout: tuple[bool, bool] | None = None
+) -> tuple[list[str], NDArray[np.float64], NDArray[np.int64]]:
+    """Columns: image statistics (when any item has them), then the features (when the project has them);
+    and the version of each row's image measurement (:data:`UNRECORDED`: none recorded).
+
+    ``layout`` (image statistics, features) fixes which blocks there are (a reference is read with the
+    batch's columns), whatever the items have."""
     stats: dict[int, NDArray[np.float64]] = {}
+    versions: dict[int, int] = {}
     features: dict[int, NDArray[np.float64]] = {}
     dim = project.feature_dim or 0
     for chunk in _chunks(item_ids):
-        for pk, stored in ItemHealth.objects.filter(item_id__in=chunk).values_list("item_id", "stats"):
+        for pk, stored, version in ItemHealth.objects.filter(item_id__in=chunk).values_list(
+            "item_id", "stats", "measure_version"
+        ):
             if stored:
                 stats[pk] = stats_vector(ImageStats.from_dict(stored))
+                versions[pk] = version if version is not None else UNRECORDED
         if dim:
             for pk, raw in Item.objects.filter(pk__in=chunk, features__isnull=False).values_list(
                 "pk", "features"
             ):
                 if raw is not None:
                     features[pk] = features_from_bytes(raw).astype(np.float64)
+    with_stats, with_features = layout if layout is not None else (bool(stats), bool(dim and features))
     names: list[str] = []
     blocks: list[NDArray[np.float64]] = []
     n = len(item_ids)
-    if stats:
+    if with_stats:
         block = np.full((n, len(STAT_NAMES)), np.nan)
         for row, pk in enumerate(item_ids):
             if pk in stats:
                 block[row] = stats[pk]
-        names += [f"image.{s}" for s in STAT_NAMES]
+        names += [f"{IMAGE_PREFIX}{s}" for s in STAT_NAMES]
         blocks.append(block)
-    if dim and features:
+    if with_features and dim:
         block = np.full((n, dim), np.nan)
         for row, pk in enumerate(item_ids):
             vector = features.get(pk)
@@ -133,7 +146,8 @@ def item_matrix(project: Project, item_ids: Sequence[int]) -> tuple[list[str], N
                 block[row] = vector
         names += [f"f{j}" for j in range(dim)]
         blocks.append(block)
-    return names, (np.hstack(blocks) if blocks else np.zeros((n, 0)))
+    row_versions = np.array([versions.get(pk, UNRECORDED) for pk in item_ids], dtype=np.int64)
+    return names, (np.hstack(blocks) if blocks else np.zeros((n, 0))), row_versions
 
 
 def _predictions(project: Project, item_ids: Sequence[int]) -> tuple[list[float], NDArray[np.int64]]:
@@ -212,8 +226,18 @@ def batch_analyse(*, data_import_id: int, item_ids: Sequence[int] | None = None)
     ids = list(item_ids) if item_ids is not None else batch_item_ids(data_import)
     batch_set = set(ids)
     reference = _reference_ids(project, config, batch_set)
-    names, batch_matrix = item_matrix(project, ids)
-    _, reference_matrix = item_matrix(project, reference) if names else ([], np.zeros((len(reference), 0)))
+    names, batch_matrix, batch_versions = item_matrix(project, ids)
+    with_stats = bool(names) and names[0].startswith(IMAGE_PREFIX)
+    with_features = len(names) > (len(STAT_NAMES) if with_stats else 0)
+    _, reference_matrix, reference_versions = item_matrix(
+        project, reference, layout=(with_stats, with_features)
+    )
+    # Image statistics are compared (drift) and fitted (outliers) only between items measured alike.
+    versions = Versions(
+        columns=[name.startswith(IMAGE_PREFIX) for name in names],
+        batch=batch_versions.tolist(),
+        reference=reference_versions.tolist(),
+    )
     result: dict[str, Any] = {"batch_items": len(ids), "reference_items": len(reference)}
     drift_settings = config["drift"]
     if drift_settings["enabled"]:
@@ -232,6 +256,7 @@ def batch_analyse(*, data_import_id: int, item_ids: Sequence[int] | None = None)
             labels=list(project.labels),
             batch_label_counts=b_counts,
             reference_label_counts=r_counts,
+            versions=versions,
         )
         result["drift"] = {
             **drift.to_dict(),
@@ -240,7 +265,8 @@ def batch_analyse(*, data_import_id: int, item_ids: Sequence[int] | None = None)
         }
     outliers = config["outliers"]
     if outliers["enabled"] and names:
-        result["outliers"] = _outliers(project, ids, batch_matrix, reference_matrix, outliers)
+        matched = like_with_like(batch_matrix, reference_matrix, versions)
+        result["outliers"] = _outliers(project, ids, matched.batch, matched.reference, outliers)
     with transaction.atomic():
         BatchReport.objects.update_or_create(
             data_import=data_import,

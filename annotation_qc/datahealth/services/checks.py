@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from annotation_qc.datahealth.models import BatchReport, ItemHealth, Quarantine
 from annotation_qc.datahealth.services.config import project_config
-from annotation_qc.datahealth.services.measure import Measured
+from annotation_qc.datahealth.services.measure import MEASURE_VERSION, Measured
 from annotation_qc.domain.data_health.expectations import Batch, HealthOutcome, Known, evaluate
 from annotation_qc.domain.formats import Rejection, SourceItem
 from annotation_qc.labeling.models import Item
@@ -200,6 +200,7 @@ def batch_record(
             dhashes,
             phashes,
             [digests[r] for r in kept_rows.tolist()],
+            repeat(MEASURE_VERSION),
             repeat(False),
             repeat(0.0),
             repeat(0.0),
@@ -219,8 +220,8 @@ def batch_record(
 def _insert_item_health(rows: Iterable[tuple[Any, ...]]) -> None:
     """One multi-row statement per chunk, without building a model instance per row (imports of 100k).
 
-    A row: item, project, import, statistics (JSON text), dHash, pHash, digest, is_outlier,
-    priority_boost, placement_shift."""
+    A row: item, project, import, statistics (JSON text), dHash, pHash, digest, measurement version,
+    is_outlier, priority_boost, placement_shift."""
     _insert(
         ItemHealth,
         (
@@ -231,6 +232,7 @@ def _insert_item_health(rows: Iterable[tuple[Any, ...]]) -> None:
             "dhash",
             "phash",
             "digest",
+            "measure_version",
             "is_outlier",
             "priority_boost",
             "placement_shift",

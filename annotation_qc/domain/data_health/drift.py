@@ -7,6 +7,11 @@ confidence (one value per item) gets the same; the predicted label mix a chi-squ
 All p-values of one comparison form one family, corrected by Holm (family-wise) or Benjamini-Hochberg
 (false discovery rate). A test is *drifted* when its corrected p-value is under ``alpha`` and its effect
 is at least ``min_effect``. A batch or reference under ``min_items`` finite values is "too few to test".
+
+Image statistics depend on how the images were measured (the decode scale of a JPEG moves the sharpness),
+so each row may carry its measurement version (:class:`Versions`): a batch's image statistics are compared
+only with reference rows measured by the same version. A reference with too few of those, but enough
+measured otherwise, is "reference measured differently: re-measure" for those statistics, never drift.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from scipy.stats import anderson_ksamp, chi2_contingency, ks_2samp
 
 TOO_FEW = "too few to test"
 TESTED = "tested"
+REMEASURE = "reference measured differently: re-measure"
+#: A row whose measurement version was not recorded (measured before versions were stored).
+UNRECORDED = 0
 #: Label counts under this expected count are pooled (Cochran's rule).
 MIN_EXPECTED = 5.0
 
@@ -64,6 +72,7 @@ class DriftResult:
     status: str
     correction: str
     alpha: float
+    notes: tuple[str, ...] = ()
 
     @property
     def drifted(self) -> tuple[DriftTest, ...]:
@@ -76,7 +85,66 @@ class DriftResult:
             "alpha": self.alpha,
             "drifted": [t.statistic for t in self.drifted],
             "tests": [t.to_dict() for t in self.tests],
+            "notes": list(self.notes),
         }
+
+
+@dataclass(frozen=True)
+class Versions:
+    """Which columns are measurements of the images (``columns``, one flag per column) and the version of
+    the measurement of each batch and reference row (:data:`UNRECORDED`: not known)."""
+
+    columns: Sequence[bool]
+    batch: Sequence[int]
+    reference: Sequence[int]
+
+
+@dataclass(frozen=True)
+class LikeWithLike:
+    """:func:`like_with_like`'s result: the matrices with other versions' measurements blanked."""
+
+    batch: NDArray[np.float64]
+    reference: NDArray[np.float64]
+    #: The version the batch was measured by (None: no row of the batch has measurements).
+    version: int | None
+    #: Reference rows with measurements of another version (blanked), and those versions.
+    other_rows: int
+    other_versions: tuple[int, ...]
+
+
+def like_with_like(
+    batch: NDArray[np.float64], reference: NDArray[np.float64], versions: Versions
+) -> LikeWithLike:
+    """Blank (NaN) the measured columns of every row not measured by the batch's version (its most common
+    one; an unrecorded version matches nothing), so that only like is compared with like."""
+    columns = np.asarray(versions.columns, dtype=bool).reshape(-1)
+    b_versions = np.asarray(versions.batch, dtype=np.int64).reshape(-1)
+    r_versions = np.asarray(versions.reference, dtype=np.int64).reshape(-1)
+    if columns.size != batch.shape[1] or b_versions.size != batch.shape[0]:
+        raise ValueError("versions: one flag per column and one version per batch row")
+    if r_versions.size != reference.shape[0]:
+        raise ValueError("versions: one version per reference row")
+    if not columns.any():
+        return LikeWithLike(batch, reference, None, 0, ())
+    b_measured = np.isfinite(batch[:, columns]).any(axis=1)
+    r_measured = np.isfinite(reference[:, columns]).any(axis=1)
+    known = b_versions[b_measured & (b_versions != UNRECORDED)]
+    version: int | None = None
+    if known.size:
+        values, counts = np.unique(known, return_counts=True)
+        version = int(values[np.argmax(counts)])
+    b_other = b_measured & (b_versions != version if version is not None else True)
+    r_other = r_measured & (r_versions != version if version is not None else True)
+    batch, reference = batch.copy(), reference.copy()
+    batch[np.ix_(b_other, columns)] = np.nan
+    reference[np.ix_(r_other, columns)] = np.nan
+    return LikeWithLike(
+        batch=batch,
+        reference=reference,
+        version=version,
+        other_rows=int(r_other.sum()),
+        other_versions=tuple(sorted({int(v) for v in r_versions[r_other].tolist()})),
+    )
 
 
 def holm(p_values: ArrayLike) -> NDArray[np.float64]:
@@ -219,16 +287,45 @@ def compare(
     labels: Sequence[str] = (),
     batch_label_counts: ArrayLike | None = None,
     reference_label_counts: ArrayLike | None = None,
+    versions: Versions | None = None,
 ) -> DriftResult:
-    """Compare a batch with a reference over named columns, confidence and label mix."""
+    """Compare a batch with a reference over named columns, confidence and label mix.
+
+    With ``versions``, measured columns are compared only between rows of the batch's measurement version
+    (:func:`like_with_like`); such a column whose reference has too few rows of that version but enough
+    of others is :data:`REMEASURE`, not tested."""
     b = np.asarray(batch, dtype=np.float64)
     r = np.asarray(reference, dtype=np.float64)
     k = len(names)
     b = b.reshape(-1, k) if k else np.zeros((b.shape[0] if b.ndim else 0, 0))
     r = r.reshape(-1, k) if k else np.zeros((r.shape[0] if r.ndim else 0, 0))
+    unblanked = r
+    notes: list[str] = []
+    matched: LikeWithLike | None = None
+    if versions is not None:
+        matched = like_with_like(b, r, versions)
+        b, r = matched.batch, matched.reference
     tests = [
         numeric_test(f"feature:{name}", b[:, j], r[:, j], min_items=min_items) for j, name in enumerate(names)
     ]
+    if matched is not None and matched.other_rows:
+        remeasure = 0
+        for j, test in enumerate(tests):
+            others = int(np.isfinite(unblanked[:, j]).sum()) - test.n_reference
+            if (
+                test.status == TOO_FEW
+                and test.n_batch >= min_items
+                and test.n_reference + others >= min_items
+            ):
+                tests[j] = replace(test, status=REMEASURE, extra={"reference_other_versions": float(others)})
+                remeasure += 1
+        listed = ", ".join(str(v) if v != UNRECORDED else "unrecorded" for v in matched.other_versions)
+        notes.append(
+            f"{matched.other_rows} reference item(s) were measured by another version of the image "
+            f"measurement ({listed}; this batch: {matched.version}): their image statistics are not "
+            "compared with this batch's"
+            + (f"; {remeasure} statistic(s) not tested: re-measure the reference" if remeasure else "")
+        )
     if batch_confidence is not None and reference_confidence is not None:
         tests.append(
             numeric_test("prediction_confidence", batch_confidence, reference_confidence, min_items=min_items)
@@ -241,13 +338,18 @@ def compare(
         )
     tested = [i for i, t in enumerate(tests) if t.status == TESTED]
     if not tested:
-        return DriftResult(tests=tuple(tests), status=TOO_FEW, correction=correction, alpha=alpha)
+        status = REMEASURE if any(t.status == REMEASURE for t in tests) else TOO_FEW
+        return DriftResult(
+            tests=tuple(tests), status=status, correction=correction, alpha=alpha, notes=tuple(notes)
+        )
     p = np.array([tests[i].p_value for i in tested], dtype=np.float64)
     adjusted = holm(p) if correction == "holm" else benjamini_hochberg(p)
     for i, p_adj in zip(tested, adjusted.tolist(), strict=True):
         effect = tests[i].effect or 0.0
         tests[i] = replace(tests[i], p_adjusted=p_adj, drifted=bool(p_adj < alpha and effect >= min_effect))
-    return DriftResult(tests=tuple(tests), status=TESTED, correction=correction, alpha=alpha)
+    return DriftResult(
+        tests=tuple(tests), status=TESTED, correction=correction, alpha=alpha, notes=tuple(notes)
+    )
 
 
 def drift_condition(batch_id: int, batch_name: str, result: dict[str, Any]) -> dict[str, Any] | None:

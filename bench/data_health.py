@@ -300,10 +300,19 @@ def _no_checks() -> ExitStack:
             config={}, items=list(items), measured=Measured.none(), outcome=HealthOutcome((), len(items))
         )
 
+    from annotation_qc.exchange.services.image_pool import DecodedBlock
     from annotation_qc.exchange.services.images import DecodedImage, inspect_image
 
+    def inspect_block(keys: Any, contents: Any, max_bytes: int, max_pixels: int) -> DecodedBlock:
+        """The import's own image check as it was: header, type and size, ``verify()``; no decode and no
+        measurement."""
+        return DecodedBlock(
+            outcomes=[inspect_image(c, max_bytes=max_bytes, max_pixels=max_pixels) for c in contents],
+            measured=Measured.none(),
+        )
+
     def inspect_only(content: bytes, limits: Any) -> Any:
-        """The import's own image check as it was: header, type and size, ``verify()``; no decode."""
+        """The same for images downloaded from a URL (none here)."""
         info = inspect_image(content, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels)
         return info if isinstance(info, str) else DecodedImage(info, None)
 
@@ -312,6 +321,8 @@ def _no_checks() -> ExitStack:
         return image.info
 
     stack = ExitStack()
+    # In the import's own process (the run sets no measurement workers for it).
+    stack.enter_context(mock.patch("annotation_qc.exchange.services.image_pool.decode_block", inspect_block))
     stack.enter_context(mock.patch("annotation_qc.exchange.services.imports._decode", inspect_only))
     # A plain function, not a mock: a mock records every call (holding each image's bytes) and costs
     # the baseline time of its own.
@@ -327,7 +338,13 @@ def _no_checks() -> ExitStack:
 
 
 def run_import(
-    count: int, order: list[str], *, as_photos: bool = False, pool: int = 300, cache: str = ""
+    count: int,
+    order: list[str],
+    *,
+    as_photos: bool = False,
+    pool: int = 300,
+    cache: str = "",
+    workers: int = 1,
 ) -> None:
     from django.conf import settings
     from django.core.files import File
@@ -355,6 +372,8 @@ def run_import(
     )
     timings: dict[str, float] = {"without checks": 0.0, "with checks": 0.0}
     cpu: dict[str, float] = {"without checks": 0.0, "with checks": 0.0}
+    # CPU of this process and of the measurement workers (children, counted once they have ended).
+    total_cpu: dict[str, float] = {"without checks": 0.0, "with checks": 0.0}
     for run, which in enumerate(order):
         label = f"{which} checks"
         project, user = _project(f"{label} {run}")
@@ -373,17 +392,27 @@ def run_import(
             )
             if label == "without checks":
                 stack.enter_context(_no_checks())
+            settings.ANNOTATION_QC = {
+                **getattr(settings, "ANNOTATION_QC", {}),
+                "IMPORT_MEASURE_WORKERS": workers if label == "with checks" else 0,
+            }
 
             gc.collect()
             start, cpu_start, times = time.perf_counter(), time.process_time(), os.times()
             report = import_run(import_id=data_import.pk)
             wall, used = time.perf_counter() - start, time.process_time() - cpu_start
-            user, system = os.times().user - times.user, os.times().system - times.system
+            after = os.times()
+            user, system = after.user - times.user, after.system - times.system
+            workers_cpu = (after.children_user - times.children_user) + (
+                after.children_system - times.children_system
+            )
             timings[label] += wall
             cpu[label] += used
+            total_cpu[label] += used + workers_cpu
         print(
             f"run {run + 1} {label}: {report['created']} items in {wall:.1f} s wall, {used:.1f} s CPU"
             f" (user {user:.1f}, system {system:.1f}; {count / wall:.0f} images/s)"
+            f"; measurement workers {workers_cpu:.1f} s CPU, total {used + workers_cpu:.1f} s"
         )
         if label == "with checks":
             held = set(Quarantine.objects.filter(project=project).values_list("item__external_id", flat=True))
@@ -405,9 +434,14 @@ def run_import(
     if runs["with"] and runs["without"]:
         mean_wall = {w: timings[f"{w} checks"] / n for w, n in runs.items()}
         mean_cpu = {w: cpu[f"{w} checks"] / n for w, n in runs.items()}
+        mean_total = {w: total_cpu[f"{w} checks"] / n for w, n in runs.items()}
         overhead = mean_wall["with"] / mean_wall["without"] - 1
         cpu_overhead = mean_cpu["with"] / mean_cpu["without"] - 1
-        print(f"overhead of the checks: {overhead:+.1%} wall, {cpu_overhead:+.1%} CPU (this process)")
+        total_overhead = mean_total["with"] / mean_total["without"] - 1
+        print(
+            f"overhead of the checks: {overhead:+.1%} wall, {cpu_overhead:+.1%} CPU of this process,"
+            f" {total_overhead:+.1%} CPU with the measurement workers'"
+        )
 
 
 def _features_batch(project: Any, rows: np.ndarray, prefix: str) -> tuple[int, list[int]]:
@@ -568,6 +602,12 @@ def main() -> None:
     parser.add_argument("--photos", action="store_true", help="import: realistic 640 x 480 JPEG photos")
     parser.add_argument("--pool", type=int, default=300, help="--photos: distinct photos drawn to vary")
     parser.add_argument("--cache", default="", help="--photos: keep (and reuse) the generated zip here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="import: measurement worker processes of the runs with checks (0: in the import's process)",
+    )
     args = parser.parse_args()
     order = [part.strip() for part in args.order.split(",")]
     if not order or any(part not in ("with", "without") for part in order):
@@ -578,7 +618,7 @@ def main() -> None:
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-data-health-")
     parts = {
         "import": lambda: run_import(
-            args.images, order, as_photos=args.photos, pool=args.pool, cache=args.cache
+            args.images, order, as_photos=args.photos, pool=args.pool, cache=args.cache, workers=args.workers
         ),
         "drift": run_drift,
         "outliers": run_outliers,

@@ -28,6 +28,11 @@ DEFAULTS = {
     # Images given by URL: seconds per download, and downloads at once per import job.
     "IMPORT_FETCH_TIMEOUT_SECONDS": 15,
     "IMPORT_FETCH_CONCURRENCY": 8,
+    # Worker processes that decode and measure an import's images (data health) while the import reads,
+    # stores and checks the next ones; 0: in the import's own process. Imports of fewer images than
+    # IMPORT_MEASURE_POOL_MIN_IMAGES measure in their own process (starting workers would cost more).
+    "IMPORT_MEASURE_WORKERS": 1,
+    "IMPORT_MEASURE_POOL_MIN_IMAGES": 1000,
 }
 
 
@@ -42,6 +47,8 @@ class ImportLimits:
     fetch_timeout_seconds: float
     fetch_concurrency: int
     archive: ArchiveLimits
+    measure_workers: int = 0
+    measure_pool_min_images: int = 0
 
 
 def import_limits() -> ImportLimits:
@@ -67,4 +74,6 @@ def import_limits() -> ImportLimits:
             max_member_bytes=max(value("IMPORT_MAX_DATA_FILE_BYTES"), value("IMPORT_MAX_IMAGE_BYTES")),
             max_ratio=float(value("IMPORT_MAX_COMPRESSION_RATIO")),
         ),
+        measure_workers=max(0, value("IMPORT_MEASURE_WORKERS")),
+        measure_pool_min_images=max(0, value("IMPORT_MEASURE_POOL_MIN_IMAGES")),
     )

@@ -401,6 +401,11 @@ class Measurer:
         if len(self._keys) >= self.batch:
             self._measure_arrays()
 
+    def add_measured(self, part: Measured) -> None:
+        """Measurements made elsewhere (a worker process's :class:`Measurer`)."""
+        if len(part):
+            self._parts.append(part)
+
     def add_undecodable(self, key: str, content: bytes, reason: str) -> None:
         self._broken[0].append(key)
         self._broken[1].append(hashlib.sha256(content).hexdigest())

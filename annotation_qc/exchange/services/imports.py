@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ from annotation_qc.domain.formats import (
 from annotation_qc.domain.formats.common import is_http_url
 from annotation_qc.exchange.limits import ImportLimits, import_limits
 from annotation_qc.exchange.models import DataImport
+from annotation_qc.exchange.services.image_pool import BlockMeasurer, Pending
 from annotation_qc.exchange.services.images import (
     DecodedImage,
     ImageInfo,
@@ -73,6 +75,8 @@ def progress_step(items: int) -> int:
 
 #: Items whose URL images are downloaded together (at most this many bodies in memory at once).
 FETCH_CHUNK = 64
+#: Items whose uploads are read, stored and measured together (one task of a measurement worker).
+MEASURE_BLOCK = 256
 _SERVICE_PATH = re.compile(r"^(?:items|predictions)\[(\d+)\]\.?(.*)$")
 
 
@@ -336,9 +340,31 @@ class CheckedImages:
         self.measurer.add_undecodable(item.external_id, content, image.reason)
         return ImageInfo(kind=image.kind, width=width, height=height)
 
+    def measured(
+        self, item: SourceItem, content: bytes, outcome: ImageInfo | Undecodable
+    ) -> ImageInfo | None:
+        """:meth:`measure` for an image measured in a block (:func:`decode_block`): a decoded one is in
+        the block's measurements already."""
+        if isinstance(outcome, ImageInfo):
+            return outcome
+        return self.measure(item, content, outcome)
+
 
 def _needs_download(item: SourceItem, match: str | Rejection | None, copy_images: bool) -> bool:
     return match is None and is_http_url(item.image) and (copy_images or None in (item.width, item.height))
+
+
+@dataclass
+class _Block:
+    """Items ``start`` to ``end`` of an import: their uploads read (or why not), stored as they were read,
+    and handed to the measurement (:class:`BlockMeasurer`)."""
+
+    start: int
+    end: int
+    contents: dict[int, bytes]
+    unreadable: dict[int, str]
+    names: dict[int, str]
+    pending: Pending
 
 
 def _images(
@@ -346,24 +372,97 @@ def _images(
 ) -> CheckedImages:
     """Check every image the items use, storing uploads (and copies) until the first problem.
 
-    Images given by URL are downloaded a chunk at a time when their size is not stated (to measure
-    them) or when the import copies them; the others are referenced as they are.
+    Uploads are read, stored and handed to the measurement (decode, checks of the file, statistics and
+    hashes) a block at a time; with measurement workers the import reads and stores the next blocks while
+    the workers measure the earlier ones, and checks each block's results in order. Images given by URL are
+    downloaded a chunk at a time when their size is not stated (to measure them) or when the import copies
+    them; the others are referenced as they are.
     """
     checked = CheckedImages()
     references = match_files([i.image for i in items], sorted(source.image_sizes))
+    workers = limits.measure_workers if len(items) >= limits.measure_pool_min_images else 0
+    progress = _Progress(data_import.job_id, len(items))
+    blocks: deque[_Block] = deque()
+    with BlockMeasurer(
+        workers=workers, max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels
+    ) as measurer:
+        for start in range(0, len(items), MEASURE_BLOCK):
+            end = min(start + MEASURE_BLOCK, len(items))
+            blocks.append(_block_read(measurer, source, items, references, start, end, checked, stored))
+            while len(blocks) > workers:  # keep each worker busy with one block ahead of the checks
+                _block_check(
+                    data_import, blocks.popleft(), items, references, limits, checked, stored, progress
+                )
+        while blocks:
+            _block_check(data_import, blocks.popleft(), items, references, limits, checked, stored, progress)
+    return checked
+
+
+class _Progress:
+    def __init__(self, job_id: int, total: int) -> None:
+        self.job_id = job_id
+        self.count = 0
+        self.step = progress_step(total)
+
+    def advance(self) -> None:
+        self.count += 1
+        if self.count % self.step == 0:
+            jobs.job_advance(job_id=self.job_id, by=self.step)
+
+
+def _block_read(
+    measurer: BlockMeasurer,
+    source: Source,
+    items: list[SourceItem],
+    references: list[str | Rejection | None],
+    start: int,
+    end: int,
+    checked: CheckedImages,
+    stored: list[str],
+) -> _Block:
+    """Read the block's uploads, hand them to the measurement, then store them (while it measures)."""
+    contents: dict[int, bytes] = {}
+    unreadable: dict[int, str] = {}
+    for index in range(start, end):
+        match = references[index]
+        if isinstance(match, str):
+            try:
+                contents[index] = source.read_image(match)
+            except FormatError as exc:
+                unreadable[index] = str(exc)
+    pending = measurer.submit([items[i].external_id for i in contents], [contents[i] for i in contents])
+    names: dict[int, str] = {}
+    if not checked.rejected:  # once anything is rejected nothing is imported: stop storing
+        for index, content in contents.items():
+            names[index] = image_store(content=content)
+            stored.append(names[index])
+    return _Block(start, end, contents, unreadable, names, pending)
+
+
+def _block_check(
+    data_import: DataImport,
+    block: _Block,
+    items: list[SourceItem],
+    references: list[str | Rejection | None],
+    limits: ImportLimits,
+    checked: CheckedImages,
+    stored: list[str],
+    progress: _Progress,
+) -> None:
+    """The block's items in order, with its measurement's results (and downloads of images by URL)."""
+    decoded = BlockMeasurer.result(block.pending)
+    checked.measurer.add_measured(decoded.measured)
+    outcomes = dict(zip(block.contents, decoded.outcomes, strict=True))
     copy_images = data_import.copy_images
-    count, step = 0, progress_step(len(items))
-    for start in range(0, len(items), FETCH_CHUNK):
-        end = start + FETCH_CHUNK
-        chunk = list(zip(items[start:end], references[start:end], strict=True))
+    for chunk_start in range(block.start, block.end, FETCH_CHUNK):
+        chunk = range(chunk_start, min(chunk_start + FETCH_CHUNK, block.end))
         downloads = images_fetch(
-            (item.image for item, match in chunk if _needs_download(item, match, copy_images)),
+            (items[i].image for i in chunk if _needs_download(items[i], references[i], copy_images)),
             limits=limits,
         )
-        for item, match in chunk:
-            count += 1
-            if count % step == 0:
-                jobs.job_advance(job_id=data_import.job_id, by=step)
+        for index in chunk:
+            item, match = items[index], references[index]
+            progress.advance()
             if isinstance(match, Rejection):
                 checked.rejected.append(Rejection(item.row, match.reason))
                 continue
@@ -374,17 +473,16 @@ def _images(
                     _check_download(checked, item, downloads[item.image], limits, stored, copy_images)
                 continue
             checked.used_uploads.add(match)
-            try:
-                content = source.read_image(match)
-            except FormatError as exc:
-                checked.rejected.append(Rejection(item.row, str(exc)))
+            if index in block.unreadable:
+                checked.rejected.append(Rejection(item.row, block.unreadable[index]))
                 continue
-            decoded = _decode(content, limits)
-            if isinstance(decoded, str):
-                checked.rejected.append(Rejection(item.row, f"image '{match}': {decoded}"))
+            outcome = outcomes[index]
+            if isinstance(outcome, str):
+                checked.rejected.append(Rejection(item.row, f"image '{match}': {outcome}"))
                 continue
-            checked.keep(item, content, decoded, match, stored)
-    return checked
+            info = checked.measured(item, block.contents[index], outcome)
+            if info is not None:
+                checked.by_item[item.external_id] = (block.names.get(index, match), info)
 
 
 def _decode(content: bytes, limits: ImportLimits) -> DecodedImage | Undecodable | str:

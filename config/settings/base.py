@@ -297,6 +297,10 @@ ANNOTATION_QC = {
     # Images fetched by URL during an import: seconds per request, and requests at once.
     "IMPORT_FETCH_TIMEOUT_SECONDS": env.float("AQC_IMPORT_FETCH_TIMEOUT_SECONDS", default=15.0),
     "IMPORT_FETCH_CONCURRENCY": env.int("AQC_IMPORT_FETCH_CONCURRENCY", default=8),
+    # Processes per import job that decode and measure its images (data health) beside it; 0: in the job's
+    # own process. Imports of fewer images measure in their own process.
+    "IMPORT_MEASURE_WORKERS": env.int("AQC_IMPORT_MEASURE_WORKERS", default=1),
+    "IMPORT_MEASURE_POOL_MIN_IMAGES": env.int("AQC_IMPORT_MEASURE_POOL_MIN_IMAGES", default=1000),
     # Presigned URLs of stored files (images, exports) live this long; every request makes a new one.
     "STORAGE_URL_EXPIRE_SECONDS": env.int("AQC_STORAGE_URL_EXPIRE_SECONDS", default=300),
     # Bucket sources: every Nth sync of a source lists its whole prefix (a full rescan), so keys added

@@ -9,7 +9,8 @@ annotation each, no benchmarks) and one annotator with an API token, and starts 
 the floor endpoint (``bench/floor_site``: token look-up + one ``SELECT ... FOR UPDATE SKIP LOCKED``
 + one INSERT in a transaction) beside the real API, a Celery worker (one process) that prepares each
 next task off the request as in production (``--no-celery``: none, so every next-task prepares
-inline), and Redis (``--redis``, default DB 3, flushed first) as the shared cache and broker. Then, in
+inline), and Redis (``--redis`` or ``AQC_BENCH_REDIS``, default DB 3, flushed first) as the shared
+cache and broker; ``--database`` (or ``AQC_BENCH_DATABASE``) names the PostgreSQL database. Then, in
 ``--rounds`` interleaved rounds (floor first in even rounds, the annotator loop first in odd ones),
 one client makes ``--calls`` floor calls and ``--calls`` loops of next-task + submit, one request at
 a time, a new connection each (as gunicorn's sync workers close them). Prints p50/p95/p99 per
@@ -32,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles, vacuum_analyze
-from load import HOST, flush_redis, free_port, start_celery, stop, wait_until_ready, wait_until_up
+from load import BIN, HOST, flush_redis, free_port, start_celery, stop, wait_until_ready, wait_until_up
 
 DATABASE = "aqc_bench_floor"
+REDIS = "redis://127.0.0.1:6379/3"
 
 
 def seed(items: int) -> tuple[int, str]:
@@ -113,7 +115,7 @@ def floor_env(database_url: str, redis_url: str, port: int, workers: int) -> dic
 
 def start_gunicorn(env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        str(BIN / "gunicorn"),
         "-c",
         "config/gunicorn.py",
         "--pythonpath",
@@ -150,7 +152,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("AQC_BENCH_REDIS", REDIS),
+        help=f"Redis URL of the cache and broker, flushed first (env AQC_BENCH_REDIS; default {REDIS})",
+    )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("AQC_BENCH_DATABASE", DATABASE),
+        help=f"PostgreSQL database to create and drop (env AQC_BENCH_DATABASE; default {DATABASE})",
+    )
     parser.add_argument(
         "--no-celery",
         dest="celery",
@@ -161,7 +172,7 @@ def main() -> None:
     if not (0 < args.rounds <= 100 and 0 < args.calls <= 1000 and args.rounds * args.calls <= args.items):
         parser.error("bounded run: rounds <= 100, calls <= 1000, rounds * calls <= items")
     flush_redis(args.redis)  # the shared cache and the rate limits' counters of an earlier run
-    database_url = fresh_database("postgres", DATABASE)
+    database_url = fresh_database("postgres", args.database)
     django_setup(database_url)
     started = time.perf_counter()
     project_id, token = seed(args.items)
@@ -222,7 +233,7 @@ def main() -> None:
 
         connections.close_all()
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
     latency = {name: percentiles(values) for name, values in timings.items() if values}
     floor_p50 = latency["floor"]["p50"]
     with open("/proc/loadavg") as handle:

@@ -23,6 +23,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
+from annotation_qc.core.cache import window_count
+
 
 class _WriteRateThrottle(UserRateThrottle):
     wait_seconds: float | None = None
@@ -45,14 +47,10 @@ class _WriteRateThrottle(UserRateThrottle):
         window = int(now // self.duration)
         elapsed = now - window * self.duration
         current_key = f"{key}:{window}"
-        # Kept for two windows: the next window weighs this one's count.
-        self.cache.add(current_key, 0, timeout=2 * self.duration + 1)
-        try:
-            number = int(self.cache.incr(current_key))
-        except ValueError:  # expired between the two calls: this call opens the window
-            self.cache.add(current_key, 0, timeout=2 * self.duration + 1)
-            number = int(self.cache.incr(current_key))
-        previous = int(self.cache.get(f"{key}:{window - 1}") or 0)
+        # Kept for two windows: the next window weighs this one's count. One round trip to Redis.
+        number, previous = window_count(
+            self.cache, current_key, f"{key}:{window - 1}", timeout=2 * int(self.duration) + 1
+        )
         carried = previous * (1 - elapsed / self.duration)
         if carried + number <= self.num_requests:
             return True

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from annotation_qc.core.exceptions import NotFound, ServiceError
+from annotation_qc.core.rows import ModelColumns
 from annotation_qc.domain.linters import Finding, LabelSizeStats, label_size_stats, lint, validate_lint_config
 from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.linting.models import LintFinding, LintProfile
@@ -22,10 +23,20 @@ class LintRejected(ServiceError):
     """A submission with error findings: 400 with the findings, nothing stored."""
 
 
+_PROFILE = ModelColumns(LintProfile, ["size_stats", "median_time_s"])
+_PROFILE_SQL = (
+    f"SELECT {_PROFILE.select('')} FROM {LintProfile._meta.db_table} WHERE project_id = %s "
+    "ORDER BY id LIMIT 1"
+)
+
+
 def lint_profile(project: Project) -> tuple[dict[str, LabelSizeStats], float | None]:
-    profile = LintProfile.objects.filter(project=project).first()
-    if profile is None:
+    with connection.cursor() as cursor:  # precompiled: this runs inside every submit
+        cursor.execute(_PROFILE_SQL, [project.pk])
+        row = cursor.fetchone()
+    if row is None:
         return {}, None
+    profile = _PROFILE.build(row, 0, connection.alias)
     stats = {label: LabelSizeStats.from_dict(data) for label, data in profile.size_stats.items()}
     return stats, profile.median_time_s
 

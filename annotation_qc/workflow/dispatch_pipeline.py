@@ -35,15 +35,20 @@ from annotation_qc.benchmarks.services.dispatch import (
     project_has_gold,
 )
 from annotation_qc.core.queue import enqueue_name_on_commit
+from annotation_qc.core.rows import ModelColumns
 from annotation_qc.domain.benchmark_schedule import benchmark_due_at
 from annotation_qc.domain.keyed_random import keyed_uniform
 from annotation_qc.labeling.models import Item, Prediction, Task
 from annotation_qc.labeling.services.dispatch import (
     ITEM_FIELDS,
+    TASK_INSERT_SQL,
     item_from_row,
     leases_reclaim,
     slot_take,
+    take_slot_sql,
     task_create,
+    task_made,
+    task_new,
     task_open,
 )
 from annotation_qc.projects.models import Project
@@ -83,26 +88,23 @@ def _serve(project: Project, annotator_id: int, now: datetime) -> Task | None:
         if plan.prepared_for != plan.ordinal:  # no worker has prepared it yet
             _prepare(project, plan)
         benchmark_id = plan.benchmark_id
-        taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark_id is None)
-        if taken is None and leases_reclaim(project_id=project.pk, now=now, force=True):
-            taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark_id is None)
-        if taken is None:
+        served = _take_and_read(project, annotator_id, benchmark_id)
+        if served is None and leases_reclaim(project_id=project.pk, now=now, force=True):
+            served = _take_and_read(project, annotator_id, benchmark_id)
+        if served is None:
             return None
-        item, pre_annotation = _served_item(project, benchmark_id, taken)
+        item, pre_annotation = served
         kind = Task.Kind.REGULAR if benchmark_id is None else Task.Kind.BENCHMARK
-        task = task_create(
+        task = _task_create_and_advance(
             project=project,
+            plan=plan,
             annotator_id=annotator_id,
             item=item,
             pre_annotation=pre_annotation,
             kind=kind,
             now=now,
-            ordinal=plan.ordinal,
-            secret_version=plan.secret_version,
         )
-        DispatchPlan.objects.filter(pk=plan.pk).update(ordinal=plan.ordinal + 1, last_task=task)
         enqueue_name_on_commit(PREPARE_TASK, project.pk, annotator_id)
-        task.project = project
         return task
 
 
@@ -115,6 +117,10 @@ def _served_sql() -> str:
     the same columns either way and one JSON document to decode, so serving a benchmark builds and
     parses exactly what serving work does.
     """
+    return _served_select("%s")
+
+
+def _served_select(work_item_id: str, source: str = "") -> str:
     item, prediction = Item._meta.db_table, Prediction._meta.db_table
     benchmark, gold = BenchmarkTask._meta.db_table, GoldAnnotation._meta.db_table
     fields = ", ".join(f"i.{name}" for name in ITEM_FIELDS)
@@ -123,35 +129,131 @@ def _served_sql() -> str:
             CASE WHEN %s IS NULL
                  THEN (SELECT p.payload FROM {prediction} AS p WHERE p.item_id = i.id
                        ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
-                 ELSE (SELECT b.seeded_payload FROM {benchmark} AS b WHERE b.id = %s) END
-        FROM {item} AS i
+                 ELSE (SELECT b.seeded_payload FROM {benchmark} AS b WHERE b.id = %s) END,
+            {work_item_id}
+        FROM {source}{item} AS i
         WHERE i.id = COALESCE(
             (SELECT g.item_id FROM {benchmark} AS b JOIN {gold} AS g ON g.id = b.gold_id WHERE b.id = %s),
-            %s
+            {work_item_id}
         )
     """
 
 
-def _served_item(project: Project, benchmark_id: int | None, work_item_id: int) -> tuple[Item, Any]:
-    """The item to serve and its pre-annotation (see :func:`_served_sql`)."""
+def _take_and_read_sql(priority_column: str) -> str:
+    """PostgreSQL: the slot taken (or only locked) and the served row read in one round trip.
+
+    Parameters: the slot's decrement, the project, the annotator, then the prepared benchmark's id
+    (NULL for work) three times. The read sees the statement's snapshot, taken before the slot's
+    update: it reads only the item's fixed fields and the pre-annotation, which the update leaves.
+    """
+    take = take_slot_sql("postgresql", priority_column)
+    return f"WITH taken AS ({take}) {_served_select('taken.id', 'taken, ')}"
+
+
+_TAKE_AND_READ_SQL = {column: _take_and_read_sql(column) for column in ("priority", "priority_b")}
+
+
+def _take_and_read(project: Project, annotator_id: int, benchmark_id: int | None) -> tuple[Item, Any] | None:
+    """Take the best open slot (or, with a benchmark prepared, only lock it) and read what to serve:
+    the item and its pre-annotation (see :func:`_served_sql`); None when no slot is open.
+
+    One statement on PostgreSQL, two on SQLite (its ``UPDATE ... RETURNING`` cannot be a CTE); the
+    same statements for a benchmark and for work either way.
+    """
+    take = 1 if benchmark_id is None else 0
     with connection.cursor() as cursor:
-        cursor.execute(_served_sql(), [benchmark_id, benchmark_id, benchmark_id, work_item_id])
-        row = cursor.fetchone()
-    if row is None or (benchmark_id is not None and row[0] == work_item_id):
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _TAKE_AND_READ_SQL[project.priority_field],
+                [take, project.pk, annotator_id, benchmark_id, benchmark_id, benchmark_id],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+        else:
+            taken = slot_take(project=project, annotator_id=annotator_id, take=benchmark_id is None)
+            if taken is None:
+                return None
+            cursor.execute(_served_sql(), [benchmark_id, benchmark_id, taken, benchmark_id, taken])
+            row = cursor.fetchone()
+    if row is None or (benchmark_id is not None and row[0] == row[-1]):
         # The prepared benchmark vanished under us (its gold was deleted): prepare again.
         raise IntegrityError("the prepared benchmark is gone")
-    return item_from_row(project=project, row=row)
+    return item_from_row(project=project, row=row[:-1])
+
+
+_PLAN = ModelColumns(DispatchPlan)
+_PLAN_SQL = {
+    vendor: (
+        f"SELECT {_PLAN.select('')} FROM {DispatchPlan._meta.db_table} "
+        f"WHERE project_id = %s AND annotator_id = %s ORDER BY id LIMIT 1{lock}"
+    )
+    for vendor, lock in (("postgresql", " FOR UPDATE"), ("sqlite", ""))
+}
+_PLAN_ADVANCE_SQL = f"UPDATE {DispatchPlan._meta.db_table} SET ordinal = %s, last_task_id = %s WHERE id = %s"
+#: PostgreSQL: the task inserted and the plan advanced in one round trip.
+_INSERT_AND_ADVANCE_SQL = (
+    f"WITH made AS ({TASK_INSERT_SQL}) "
+    f"UPDATE {DispatchPlan._meta.db_table} SET ordinal = %s, last_task_id = made.id FROM made "
+    "WHERE workflow_dispatchplan.id = %s RETURNING made.id"
+)
+
+
+def _task_create_and_advance(
+    *,
+    project: Project,
+    plan: DispatchPlan,
+    annotator_id: int,
+    item: Item,
+    pre_annotation: Any,
+    kind: str,
+    now: datetime,
+) -> Task:
+    """Insert the served task and move the plan to the next ordinal (one statement on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        task = task_create(
+            project=project,
+            annotator_id=annotator_id,
+            item=item,
+            pre_annotation=pre_annotation,
+            kind=kind,
+            now=now,
+            ordinal=plan.ordinal,
+            secret_version=plan.secret_version,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(_PLAN_ADVANCE_SQL, [plan.ordinal + 1, task.pk, plan.pk])
+        return task
+    values, params = task_new(
+        project=project,
+        annotator_id=annotator_id,
+        item=item,
+        pre_annotation=pre_annotation,
+        kind=kind,
+        now=now,
+        ordinal=plan.ordinal,
+        secret_version=plan.secret_version,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_AND_ADVANCE_SQL, [*params, plan.ordinal + 1, plan.pk])
+        row = cursor.fetchone()
+    if row is None:  # the plan row is locked by this transaction: it cannot have gone
+        raise IntegrityError("the dispatch plan is gone")
+    return task_made(pk=row[0], values=values, project=project, item=item)
 
 
 def _plan_locked(project: Project, annotator_id: int) -> DispatchPlan:
     """The annotator's plan row, locked (serialising their concurrent calls); made on first use.
 
-    Only the row's own columns: nothing of a prepared benchmark is loaded here (see :func:`_served_item`).
+    Only the row's own columns: nothing of a prepared benchmark is loaded here (see :func:`_take_and_read`).
     """
-    plan = DispatchPlan.objects.select_for_update().filter(project=project, annotator_id=annotator_id).first()
-    if plan is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_PLAN_SQL[connection.vendor], [project.pk, annotator_id])
+        row = cursor.fetchone()
+    if row is None:
         served = Task.objects.filter(project=project, annotator_id=annotator_id).count()
-        plan = DispatchPlan.objects.create(project=project, annotator_id=annotator_id, ordinal=served)
+        return DispatchPlan.objects.create(project=project, annotator_id=annotator_id, ordinal=served)
+    plan: DispatchPlan = _PLAN.build(row, 0, connection.alias)
     return plan
 
 

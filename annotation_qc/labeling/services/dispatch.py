@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from annotation_qc.core.rows import ModelColumns
+from annotation_qc.core.tokens import public_token
 from annotation_qc.labeling.models import Item, Prediction, Task
 from annotation_qc.projects.models import Project
 
@@ -72,7 +74,7 @@ def latest_prediction_payload(item_id: int) -> dict[str, Any] | None:
     )
 
 
-def _take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
+def take_slot_sql(vendor: str, priority_column: str = "priority") -> str:
     """One statement takes the best open slot for an annotator; returns the item's id.
 
     The slot is decremented by the second parameter: 1 to take it, 0 only to find and lock the
@@ -110,7 +112,7 @@ def slot_take(*, project: Project, annotator_id: int, take: bool = True) -> int 
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            _take_slot_sql(connection.vendor, project.priority_field),
+            take_slot_sql(connection.vendor, project.priority_field),
             [1 if take else 0, project.pk, annotator_id],
         )
         row = cursor.fetchone()
@@ -132,22 +134,75 @@ def item_from_row(*, project: Project, row: Any) -> tuple[Item, Any]:
 #: An open task is read with the item fields the annotator's view of it uses, and no others: what else
 #: an item holds (metadata, features, priorities; gold items and work items differ there) is not read,
 #: so answering a reload costs the same for every task.
-_OPEN_TASK_FIELDS = [
-    *(field.name for field in Task._meta.concrete_fields),
-    *(f"item__{name}" for name in ITEM_FIELDS),
-]
+_TASK = ModelColumns(Task)
+_ITEM = ModelColumns(Item, ITEM_FIELDS)
+_OPEN_TASK_SQL = (
+    f"SELECT {_TASK.select('t')}, {_ITEM.select('i')} "
+    f"FROM {Task._meta.db_table} AS t JOIN {Item._meta.db_table} AS i ON i.id = t.item_id "
+    "WHERE t.project_id = %s AND t.annotator_id = %s AND t.status = %s ORDER BY t.id LIMIT 1"
+)
 
 
 def task_open(*, project: Project, annotator_id: int) -> Task | None:
-    """The annotator's open (assigned) task in the project, if any."""
-    task = (
-        Task.objects.select_related("item")
-        .only(*_OPEN_TASK_FIELDS)
-        .filter(project=project, annotator_id=annotator_id, status=Task.Status.ASSIGNED)
-        .first()
-    )
-    if task is not None:
-        task.project = project
+    """The annotator's open (assigned) task in the project, if any (one precompiled statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_TASK_SQL, [project.pk, annotator_id, Task.Status.ASSIGNED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    task: Task = _TASK.build(row, 0, connection.alias)
+    task.item = _ITEM.build(row, _TASK.width, connection.alias)
+    task.project = project
+    return task
+
+
+#: A new task's columns (all but its id) and the statement that inserts one, returning its id.
+_NEW_TASK = ModelColumns(Task, [f.attname for f in Task._meta.concrete_fields if not f.primary_key])
+TASK_INSERT_SQL = (
+    f"INSERT INTO {Task._meta.db_table} ({_NEW_TASK.columns()}) "
+    f"VALUES ({', '.join(['%s'] * _NEW_TASK.width)}) RETURNING id"
+)
+
+
+def task_new(
+    *,
+    project: Project,
+    annotator_id: int,
+    item: Item,
+    pre_annotation: Any,
+    kind: str,
+    now: datetime,
+    ordinal: int = 0,
+    secret_version: int = 0,
+) -> tuple[list[Any], list[Any]]:
+    """A new task's values (in :data:`TASK_INSERT_SQL`'s column order) and their write parameters.
+
+    :func:`task_create` inserts them; the dispatch pipeline may insert them in a statement of its own
+    and build the task with :func:`task_made`.
+    """
+    values = [
+        project.pk,
+        item.pk,
+        annotator_id,
+        public_token(),
+        kind,
+        ordinal,
+        secret_version,
+        pre_annotation,
+        Task.Status.ASSIGNED,
+        now,
+        now + timedelta(seconds=project.lease_seconds),
+        None,
+        "",
+    ]
+    return values, _NEW_TASK.params(values, connection.alias)
+
+
+def task_made(*, pk: int, values: list[Any], project: Project, item: Item) -> Task:
+    """The task just inserted with ``values`` (from :func:`task_new`) under id ``pk``."""
+    task: Task = _TASK.made([pk, *values], connection.alias)
+    task.project = project
+    task.item = item
     return task
 
 
@@ -162,17 +217,20 @@ def task_create(
     ordinal: int = 0,
     secret_version: int = 0,
 ) -> Task:
-    return Task.objects.create(
+    values, params = task_new(
         project=project,
-        item=item,
         annotator_id=annotator_id,
+        item=item,
+        pre_annotation=pre_annotation,
         kind=kind,
+        now=now,
         ordinal=ordinal,
         secret_version=secret_version,
-        pre_annotation=pre_annotation,
-        served_at=now,
-        lease_expires_at=now + timedelta(seconds=project.lease_seconds),
     )
+    with connection.cursor() as cursor:
+        cursor.execute(TASK_INSERT_SQL, params)
+        pk = cursor.fetchone()[0]
+    return task_made(pk=pk, values=values, project=project, item=item)
 
 
 @transaction.atomic

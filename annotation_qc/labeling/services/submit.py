@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import F
 
 from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
+from annotation_qc.core.rows import ModelColumns
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Annotation, Item, Task
+from annotation_qc.labeling.services.dispatch import ITEM_FIELDS
 from annotation_qc.projects.models import Project
 
 
@@ -47,18 +50,58 @@ def task_lookup_filter(task_id: int | str) -> dict[str, Any]:
     return {"public_id": task_id} if isinstance(task_id, str) else {"pk": task_id}
 
 
+#: A task row with its project and its item (all of it, or the fields submit uses, the rest deferred).
+_TASK = ModelColumns(Task)
+_PROJECT = ModelColumns(Project)
+_ITEM_SERVED = ModelColumns(Item, ITEM_FIELDS)
+_ITEM_FULL = ModelColumns(Item)
+
+
+def _task_sql(vendor: str, by_public_id: bool, item: ModelColumns[Item], lock: bool) -> str:
+    # SQLite has no row locks: its BEGIN IMMEDIATE transactions serialise writers.
+    suffix = " FOR UPDATE OF t" if lock and vendor == "postgresql" else ""
+    return (
+        f"SELECT {_TASK.select('t')}, {_PROJECT.select('p')}, {item.select('i')} "
+        f"FROM {Task._meta.db_table} AS t "
+        f"JOIN {Project._meta.db_table} AS p ON p.id = t.project_id "
+        f"JOIN {Item._meta.db_table} AS i ON i.id = t.item_id "
+        f"WHERE t.annotator_id = %s AND t.{'public_id' if by_public_id else 'id'} = %s{suffix}"
+    )
+
+
+_TASK_SQL = {
+    (vendor, by_public_id, lock): _task_sql(vendor, by_public_id, _ITEM_SERVED if lock else _ITEM_FULL, lock)
+    for vendor in ("postgresql", "sqlite")
+    for by_public_id in (True, False)
+    for lock in (True, False)
+}
+
+
+def task_of_annotator(*, task_id: int | str, annotator_id: int, lock: bool = False) -> Task | None:
+    """The annotator's task with its project and item (one precompiled statement), or None.
+
+    ``lock``: the task row locked for a write, and of the item only the fields a served task uses.
+    """
+    by_public_id = isinstance(task_id, str)
+    with connection.cursor() as cursor:
+        cursor.execute(_TASK_SQL[connection.vendor, by_public_id, lock], [annotator_id, task_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    alias = connection.alias
+    task: Task = _TASK.build(row, 0, alias)
+    task.project = _PROJECT.build(row, _TASK.width, alias)
+    task.item = (_ITEM_SERVED if lock else _ITEM_FULL).build(row, _TASK.width + _PROJECT.width, alias)
+    return task
+
+
 def task_lock_for_submit(*, task_id: int | str, annotator_id: int) -> Task:
     """The annotator's task, locked for the submission; 404 for anyone else's, 409 once finished.
 
     The lock makes a second submit of the same task (even at the same moment) wait and then get
     a 409; nothing is half-written.
     """
-    locked = (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("project", "item")
-        .filter(annotator_id=annotator_id, **task_lookup_filter(task_id))
-        .first()
-    )
+    locked = task_of_annotator(task_id=task_id, annotator_id=annotator_id, lock=True)
     if locked is None:
         raise NotFound("No such task.")
     if locked.status == Task.Status.SUBMITTED:
@@ -88,16 +131,60 @@ def annotation_store(
     if task.status == Task.Status.EXPIRED:
         expired_slot_retake(task)
     server_time_ms = max(0, int((now - task.served_at).total_seconds() * 1000))
-    annotation = Annotation.objects.create(
-        task=task,
-        project_id=task.project_id,
-        item_id=task.item_id,
-        annotator_id=task.annotator_id,
-        payload=payload,
-        client_time_ms=client_time_ms,
-        server_time_ms=server_time_ms,
-        is_benchmark=task.kind == Task.Kind.BENCHMARK,
-        submitted_at=now,
-    )
-    Task.objects.filter(pk=task.pk).update(status=Task.Status.SUBMITTED, finished_at=now)
+    values = [
+        task.pk,
+        task.project_id,
+        task.item_id,
+        task.annotator_id,
+        payload,
+        client_time_ms,
+        server_time_ms,
+        task.kind == Task.Kind.BENCHMARK,
+        now,
+    ]
+    params = _ANNOTATION.params(values, connection.alias)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip: the answer and the task's new status.
+            cursor.execute(_STORE_SQL, [*params, Task.Status.SUBMITTED, now, task.pk])
+        else:
+            cursor.execute(_ANNOTATION_INSERT_SQL, params)
+            annotation_id = cursor.fetchone()[0]
+            cursor.execute(_TASK_SUBMITTED_SQL, [Task.Status.SUBMITTED, now, task.pk])
+            return _annotation(annotation_id, values, task)
+        annotation_id = cursor.fetchone()[0]
+    return _annotation(annotation_id, values, task)
+
+
+def _annotation(pk: int, values: list[Any], task: Task) -> Annotation:
+    annotation: Annotation = _ANNOTATION_ROW.made([pk, *values], connection.alias)
+    annotation.task = task
     return annotation
+
+
+#: The annotation's columns as written (all but its id), and the statements that write it.
+_ANNOTATION = ModelColumns(
+    Annotation,
+    [
+        "task",
+        "project",
+        "item",
+        "annotator",
+        "payload",
+        "client_time_ms",
+        "server_time_ms",
+        "is_benchmark",
+        "submitted_at",
+    ],
+)
+_ANNOTATION_ROW = ModelColumns(Annotation)
+_ANNOTATION_INSERT_SQL = (
+    f"INSERT INTO {Annotation._meta.db_table} ({_ANNOTATION.columns()}) "
+    f"VALUES ({', '.join(['%s'] * _ANNOTATION.width)}) RETURNING id"
+)
+_TASK_SUBMITTED_SQL = f"UPDATE {Task._meta.db_table} SET status = %s, finished_at = %s WHERE id = %s"
+_STORE_SQL = (
+    f"WITH answer AS ({_ANNOTATION_INSERT_SQL}), "
+    f"done AS ({_TASK_SUBMITTED_SQL} RETURNING id) "
+    "SELECT answer.id FROM answer, done"
+)

@@ -41,9 +41,11 @@ from annotation_qc.domain.keyed_random import keyed_uniform
 from annotation_qc.labeling.models import Item, Prediction, Task
 from annotation_qc.labeling.services.dispatch import (
     ITEM_FIELDS,
+    OPEN_TASK_COLUMNS,
     TASK_INSERT_SQL,
     item_from_row,
     leases_reclaim,
+    open_task_from_row,
     slot_take,
     take_slot_sql,
     task_create,
@@ -79,8 +81,7 @@ def task_next(*, project: Project, annotator_id: int, now: datetime | None = Non
 
 def _serve(project: Project, annotator_id: int, now: datetime) -> Task | None:
     with transaction.atomic():
-        plan = _plan_locked(project, annotator_id)
-        open_task = task_open(project=project, annotator_id=annotator_id)
+        plan, open_task = _plan_and_open_task(project, annotator_id)
         if open_task is not None:
             return open_task
         if not annotator_may_receive_tasks(project=project, annotator_id=annotator_id):
@@ -183,13 +184,31 @@ def _take_and_read(project: Project, annotator_id: int, benchmark_id: int | None
 
 
 _PLAN = ModelColumns(DispatchPlan)
-_PLAN_SQL = {
-    vendor: (
-        f"SELECT {_PLAN.select('')} FROM {DispatchPlan._meta.db_table} "
-        f"WHERE project_id = %s AND annotator_id = %s ORDER BY id LIMIT 1{lock}"
+
+
+def _plan_sql(vendor: str) -> str:
+    """The annotator's plan row, locked, with their open task (and its item) and whether the plan's
+    last task was in the statement's snapshot.
+
+    Parameters: the open status, the project, the annotator. On PostgreSQL a call that waited for the
+    lock sees the plan as the other call left it, but not the task that call made (a row lock
+    re-reads only the locked row): the plan then names a last task the snapshot does not hold, and
+    the open task is read again (:func:`_plan_and_open_task`).
+    """
+    plan, task, item = DispatchPlan._meta.db_table, Task._meta.db_table, Item._meta.db_table
+    lock = " FOR UPDATE OF p" if vendor == "postgresql" else ""  # SQLite: BEGIN IMMEDIATE
+    return (
+        f"SELECT {_PLAN.select('p')}, lt.id, {OPEN_TASK_COLUMNS} "
+        f"FROM {plan} AS p "
+        f"LEFT JOIN {task} AS lt ON lt.id = p.last_task_id "
+        f"LEFT JOIN {task} AS t ON t.project_id = p.project_id AND t.annotator_id = p.annotator_id "
+        "AND t.status = %s "
+        f"LEFT JOIN {item} AS i ON i.id = t.item_id "
+        f"WHERE p.project_id = %s AND p.annotator_id = %s ORDER BY p.id LIMIT 1{lock}"
     )
-    for vendor, lock in (("postgresql", " FOR UPDATE"), ("sqlite", ""))
-}
+
+
+_PLAN_SQL = {vendor: _plan_sql(vendor) for vendor in ("postgresql", "sqlite")}
 _PLAN_ADVANCE_SQL = f"UPDATE {DispatchPlan._meta.db_table} SET ordinal = %s, last_task_id = %s WHERE id = %s"
 #: PostgreSQL: the task inserted and the plan advanced in one round trip.
 _INSERT_AND_ADVANCE_SQL = (
@@ -242,19 +261,25 @@ def _task_create_and_advance(
     return task_made(pk=row[0], values=values, project=project, item=item)
 
 
-def _plan_locked(project: Project, annotator_id: int) -> DispatchPlan:
-    """The annotator's plan row, locked (serialising their concurrent calls); made on first use.
+def _plan_and_open_task(project: Project, annotator_id: int) -> tuple[DispatchPlan, Task | None]:
+    """The annotator's plan row, locked (serialising their concurrent calls; made on first use), and
+    their open task if any, in one statement (:func:`_plan_sql`).
 
-    Only the row's own columns: nothing of a prepared benchmark is loaded here (see :func:`_take_and_read`).
+    Only the plan row's own columns: nothing of a prepared benchmark is loaded here (see
+    :func:`_take_and_read`).
     """
     with connection.cursor() as cursor:
-        cursor.execute(_PLAN_SQL[connection.vendor], [project.pk, annotator_id])
+        cursor.execute(_PLAN_SQL[connection.vendor], [Task.Status.ASSIGNED, project.pk, annotator_id])
         row = cursor.fetchone()
     if row is None:
         served = Task.objects.filter(project=project, annotator_id=annotator_id).count()
-        return DispatchPlan.objects.create(project=project, annotator_id=annotator_id, ordinal=served)
+        made = DispatchPlan.objects.create(project=project, annotator_id=annotator_id, ordinal=served)
+        return made, task_open(project=project, annotator_id=annotator_id)
     plan: DispatchPlan = _PLAN.build(row, 0, connection.alias)
-    return plan
+    if plan.last_task_id is not None and row[_PLAN.width] is None:
+        # A concurrent call made a task after this statement's snapshot (we waited for its lock).
+        return plan, task_open(project=project, annotator_id=annotator_id)
+    return plan, open_task_from_row(project=project, row=row, start=_PLAN.width + 1)
 
 
 def _plan_reset(project: Project, annotator_id: int) -> None:

@@ -8,15 +8,17 @@ annotators never contend for one slot; on SQLite the connection opens its transa
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from annotation_qc.core.cache import redis_answering
 from annotation_qc.core.rows import ModelColumns
 from annotation_qc.core.tokens import public_token
 from annotation_qc.labeling.models import Item, Prediction, Task
@@ -34,7 +36,7 @@ def leases_reclaim(*, project_id: int, now: datetime | None = None, force: bool 
     queue looks empty. Celery beat also sweeps every project periodically.
     """
     now = now or timezone.now()
-    if not force and not cache.add(f"aqc:reclaim:{project_id}", 1, RECLAIM_INTERVAL_SECONDS):
+    if not force and not _reclaim_turn(project_id):
         return 0
     overdue_tasks = Task.objects.filter(
         project_id=project_id, status=Task.Status.ASSIGNED, lease_expires_at__lt=now
@@ -54,6 +56,26 @@ def leases_reclaim(*, project_id: int, now: datetime | None = None, force: bool 
         )
         slots_back(item_ids=[item_id for _, item_id, kind in overdue if kind == Task.Kind.REGULAR])
         return len(overdue)
+
+
+#: Shared cache only: per project, until when (``time.monotonic()``) this process does not ask again.
+_reclaim_asked: dict[int, float] = {}
+
+
+def _reclaim_turn(project_id: int) -> bool:
+    """Whether this call sweeps the project's leases: the first call of each interval, through the cache.
+
+    With the shared Redis cache a process that has asked (won or lost) does not ask again for one
+    interval, so most calls skip the round trip; a lease then waits at most two intervals past its
+    end instead of one (and none when the queue looks empty: that sweep is forced).
+    """
+    shared = redis_answering(caches["default"])
+    if shared and time.monotonic() < _reclaim_asked.get(project_id, 0.0):
+        return False
+    turn = bool(cache.add(f"aqc:reclaim:{project_id}", 1, RECLAIM_INTERVAL_SECONDS))
+    if shared:
+        _reclaim_asked[project_id] = time.monotonic() + RECLAIM_INTERVAL_SECONDS
+    return turn
 
 
 def slots_back(*, item_ids: list[int]) -> None:
@@ -143,17 +165,27 @@ _OPEN_TASK_SQL = (
 )
 
 
+#: For a statement of the dispatch pipeline that reads an open task beside other rows: the columns
+#: (task ``t`` and item ``i``); :func:`open_task_from_row` builds the task from them.
+OPEN_TASK_COLUMNS = f"{_TASK.select('t')}, {_ITEM.select('i')}"
+
+
+def open_task_from_row(*, project: Project, row: Any, start: int = 0) -> Task | None:
+    """The open task read with :data:`OPEN_TASK_COLUMNS` at ``row[start:]`` (None: all NULL)."""
+    if row[start] is None:
+        return None
+    task: Task = _TASK.build(row, start, connection.alias)
+    task.item = _ITEM.build(row, start + _TASK.width, connection.alias)
+    task.project = project
+    return task
+
+
 def task_open(*, project: Project, annotator_id: int) -> Task | None:
     """The annotator's open (assigned) task in the project, if any (one precompiled statement)."""
     with connection.cursor() as cursor:
         cursor.execute(_OPEN_TASK_SQL, [project.pk, annotator_id, Task.Status.ASSIGNED])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    task: Task = _TASK.build(row, 0, connection.alias)
-    task.item = _ITEM.build(row, _TASK.width, connection.alias)
-    task.project = project
-    return task
+    return None if row is None else open_task_from_row(project=project, row=row)
 
 
 #: A new task's columns (all but its id) and the statement that inserts one, returning its id.

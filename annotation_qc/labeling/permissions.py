@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from annotation_qc.labeling.services.submit import task_of_annotator
+from annotation_qc.labeling.services.submit import annotator_task_read
 from annotation_qc.projects.permissions import ANNOTATOR, role_in_project
 
 
@@ -24,7 +24,7 @@ class IsTaskAnnotator(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        task = task_of_annotator(task_id=str(view.kwargs["task_id"]), annotator_id=user.pk)
+        task = annotator_task_read(task_id=str(view.kwargs["task_id"]), annotator_id=user.pk)
         if task is None:
             raise NotFound("No such task.")
         if role_in_project(user, task.project_id) != ANNOTATOR:

@@ -24,28 +24,46 @@ class LintRejected(ServiceError):
 
 
 _PROFILE = ModelColumns(LintProfile, ["size_stats", "median_time_s"])
+#: The project's lint profile as SQL expressions over a task row ``t``, for a statement that reads the
+#: task anyway (the submit's lock): :func:`lint_profile_from_values` makes the profile of their values.
+LINT_PROFILE_OF_TASK = tuple(
+    f"(SELECT lp.{column} FROM {LintProfile._meta.db_table} AS lp "
+    "WHERE lp.project_id = t.project_id ORDER BY lp.id LIMIT 1)"
+    for column in ("size_stats", "median_time_s")
+)
 _PROFILE_SQL = (
     f"SELECT {_PROFILE.select('')} FROM {LintProfile._meta.db_table} WHERE project_id = %s "
     "ORDER BY id LIMIT 1"
 )
+Profile = tuple[dict[str, LabelSizeStats], float | None]
 
 
-def lint_profile(project: Project) -> tuple[dict[str, LabelSizeStats], float | None]:
+def lint_profile(project: Project) -> Profile:
     with connection.cursor() as cursor:  # precompiled: this runs inside every submit
         cursor.execute(_PROFILE_SQL, [project.pk])
         row = cursor.fetchone()
-    if row is None:
+    return ({}, None) if row is None else lint_profile_from_values(row)
+
+
+def lint_profile_from_values(values: tuple[Any, ...] | list[Any]) -> Profile:
+    """The profile read as :data:`LINT_PROFILE_OF_TASK` (or by :func:`lint_profile`): none when NULL."""
+    profile = _PROFILE.build(values, 0, connection.alias)
+    if profile.size_stats is None:
         return {}, None
-    profile = _PROFILE.build(row, 0, connection.alias)
     stats = {label: LabelSizeStats.from_dict(data) for label, data in profile.size_stats.items()}
     return stats, profile.median_time_s
 
 
 def lint_payload(
-    *, project: Project, item: Item, payload: dict[str, Any], time_spent_ms: int | None
+    *,
+    project: Project,
+    item: Item,
+    payload: dict[str, Any],
+    time_spent_ms: int | None,
+    profile: Profile | None = None,
 ) -> list[Finding]:
-    """Run the project's linters on a validated payload."""
-    stats, median_time_s = lint_profile(project)
+    """Run the project's linters on a validated payload (``profile``: already read, else read here)."""
+    stats, median_time_s = lint_profile(project) if profile is None else profile
     return lint(
         payload,
         kind=project.payload_kind,

@@ -37,7 +37,12 @@ from annotation_qc.drafts.revisions import answer_lock_for_revision, revision_st
 from annotation_qc.labeling.models import Annotation, Task
 from annotation_qc.labeling.services import dispatch as labeling_dispatch
 from annotation_qc.labeling.services.submit import annotation_store, payload_clean, task_lock_for_submit
-from annotation_qc.linting.services import findings_check_and_store, lint_payload
+from annotation_qc.linting.services import (
+    LINT_PROFILE_OF_TASK,
+    findings_check_and_store,
+    lint_payload,
+    lint_profile_from_values,
+)
 from annotation_qc.projects.models import Project
 from annotation_qc.review.services.reviews import review_sample_on_revision, review_sample_on_submit
 from annotation_qc.workflow.dispatch_pipeline import benchmarks_bind_served
@@ -65,10 +70,17 @@ def annotation_submit(
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            task = task_lock_for_submit(task_id=task_id, annotator_id=annotator_id)
+            # The task locked, with the lint profile read in the same statement.
+            task, profile = task_lock_for_submit(
+                task_id=task_id, annotator_id=annotator_id, beside=LINT_PROFILE_OF_TASK
+            )
             clean = payload_clean(task=task, payload=payload)
             found = lint_payload(
-                project=task.project, item=task.item, payload=clean, time_spent_ms=client_time_ms
+                project=task.project,
+                item=task.item,
+                payload=clean,
+                time_spent_ms=client_time_ms,
+                profile=lint_profile_from_values(profile),
             )
             annotation = annotation_store(task=task, payload=clean, client_time_ms=client_time_ms, now=now)
             findings = findings_check_and_store(annotation=annotation, findings=found, now=now)

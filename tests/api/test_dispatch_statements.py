@@ -26,12 +26,13 @@ from tests.factories import ItemFactory, PredictionFactory
 pytestmark = pytest.mark.django_db
 
 GOLD = {"boxes": [{"x": 40, "y": 40, "w": 120, "h": 100, "label": "car"}]}
-#: Statements of a next-task that serves a new task, and of a submit. PostgreSQL takes the slot and
-#: reads the served row in one statement, and inserts the task and advances the plan in another, and
-#: stores the answer and the task's new status in one; SQLite cannot put an ``UPDATE ... RETURNING``
-#: or an INSERT in a CTE, so it runs each of them on its own.
-_NEXT_TASK = {"postgresql": 6, "sqlite": 8}
-_SUBMIT = {"postgresql": 5, "sqlite": 6}
+#: Statements of a next-task that serves a new task, and of a submit. Both databases read the plan
+#: and the open task in one statement, and the locked task and the lint profile in one; PostgreSQL
+#: also takes the slot and reads the served row in one, inserts the task and advances the plan in
+#: one, and stores the answer and the task's new status in one; SQLite cannot put an
+#: ``UPDATE ... RETURNING`` or an INSERT in a CTE, so it runs each of those on its own.
+_NEXT_TASK = {"postgresql": 5, "sqlite": 7}
+_SUBMIT = {"postgresql": 4, "sqlite": 5}
 NEXT_TASK_STATEMENTS = _NEXT_TASK[connection.vendor]
 SUBMIT_STATEMENTS = _SUBMIT[connection.vendor]
 SKIP_STATEMENTS = 7

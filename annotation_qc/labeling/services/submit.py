@@ -57,11 +57,13 @@ _ITEM_SERVED = ModelColumns(Item, ITEM_FIELDS)
 _ITEM_FULL = ModelColumns(Item)
 
 
-def _task_sql(vendor: str, by_public_id: bool, item: ModelColumns[Item], lock: bool) -> str:
+def _task_sql(vendor: str, by_public_id: bool, lock: bool, beside: tuple[str, ...]) -> str:
     # SQLite has no row locks: its BEGIN IMMEDIATE transactions serialise writers.
     suffix = " FOR UPDATE OF t" if lock and vendor == "postgresql" else ""
+    item = _ITEM_SERVED if lock else _ITEM_FULL
+    extra = "".join(f", {expression}" for expression in beside)
     return (
-        f"SELECT {_TASK.select('t')}, {_PROJECT.select('p')}, {item.select('i')} "
+        f"SELECT {_TASK.select('t')}, {_PROJECT.select('p')}, {item.select('i')}{extra} "
         f"FROM {Task._meta.db_table} AS t "
         f"JOIN {Project._meta.db_table} AS p ON p.id = t.project_id "
         f"JOIN {Item._meta.db_table} AS i ON i.id = t.item_id "
@@ -69,46 +71,56 @@ def _task_sql(vendor: str, by_public_id: bool, item: ModelColumns[Item], lock: b
     )
 
 
-_TASK_SQL = {
-    (vendor, by_public_id, lock): _task_sql(vendor, by_public_id, _ITEM_SERVED if lock else _ITEM_FULL, lock)
-    for vendor in ("postgresql", "sqlite")
-    for by_public_id in (True, False)
-    for lock in (True, False)
-}
+_TASK_SQL: dict[tuple[str, bool, bool, tuple[str, ...]], str] = {}
 
 
-def task_of_annotator(*, task_id: int | str, annotator_id: int, lock: bool = False) -> Task | None:
-    """The annotator's task with its project and item (one precompiled statement), or None.
-
-    ``lock``: the task row locked for a write, and of the item only the fields a served task uses.
-    """
+def _task_row(
+    *, task_id: int | str, annotator_id: int, lock: bool, beside: tuple[str, ...]
+) -> tuple[Task, tuple[Any, ...]] | None:
     by_public_id = isinstance(task_id, str)
+    key = (connection.vendor, by_public_id, lock, beside)
+    sql = _TASK_SQL.get(key)
+    if sql is None:
+        sql = _TASK_SQL[key] = _task_sql(*key)
     with connection.cursor() as cursor:
-        cursor.execute(_TASK_SQL[connection.vendor, by_public_id, lock], [annotator_id, task_id])
+        cursor.execute(sql, [annotator_id, task_id])
         row = cursor.fetchone()
     if row is None:
         return None
     alias = connection.alias
     task: Task = _TASK.build(row, 0, alias)
     task.project = _PROJECT.build(row, _TASK.width, alias)
-    task.item = (_ITEM_SERVED if lock else _ITEM_FULL).build(row, _TASK.width + _PROJECT.width, alias)
-    return task
+    item = _ITEM_SERVED if lock else _ITEM_FULL
+    start = _TASK.width + _PROJECT.width
+    task.item = item.build(row, start, alias)
+    return task, tuple(row[start + item.width :])
 
 
-def task_lock_for_submit(*, task_id: int | str, annotator_id: int) -> Task:
+def annotator_task_read(*, task_id: int | str, annotator_id: int) -> Task | None:
+    """The annotator's task with its project and item (one precompiled statement), or None."""
+    found = _task_row(task_id=task_id, annotator_id=annotator_id, lock=False, beside=())
+    return None if found is None else found[0]
+
+
+def task_lock_for_submit(
+    *, task_id: int | str, annotator_id: int, beside: tuple[str, ...] = ()
+) -> tuple[Task, tuple[Any, ...]]:
     """The annotator's task, locked for the submission; 404 for anyone else's, 409 once finished.
 
     The lock makes a second submit of the same task (even at the same moment) wait and then get
-    a 409; nothing is half-written.
+    a 409; nothing is half-written. One precompiled statement reads the task, its project and the
+    item's served fields (the rest deferred), and ``beside``: SQL expressions over the task row
+    ``t`` whose values come back with the task (the submit pipeline reads the lint profile so).
     """
-    locked = task_of_annotator(task_id=task_id, annotator_id=annotator_id, lock=True)
-    if locked is None:
+    found = _task_row(task_id=task_id, annotator_id=annotator_id, lock=True, beside=beside)
+    if found is None:
         raise NotFound("No such task.")
+    locked, values = found
     if locked.status == Task.Status.SUBMITTED:
         raise Conflict("This task was already submitted; the first submission stands.")
     if locked.status == Task.Status.SKIPPED:
         raise Conflict("This task was skipped and can no longer be submitted.")
-    return locked
+    return locked, values
 
 
 def expired_slot_retake(task: Task) -> None:

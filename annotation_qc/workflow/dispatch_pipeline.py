@@ -213,8 +213,8 @@ _PLAN_ADVANCE_SQL = f"UPDATE {DispatchPlan._meta.db_table} SET ordinal = %s, las
 #: PostgreSQL: the task inserted and the plan advanced in one round trip.
 _INSERT_AND_ADVANCE_SQL = (
     f"WITH made AS ({TASK_INSERT_SQL}) "
-    f"UPDATE {DispatchPlan._meta.db_table} SET ordinal = %s, last_task_id = made.id FROM made "
-    "WHERE workflow_dispatchplan.id = %s RETURNING made.id"
+    f"UPDATE {DispatchPlan._meta.db_table} AS plan SET ordinal = %s, last_task_id = made.id FROM made "
+    "WHERE plan.id = %s RETURNING made.id"
 )
 
 

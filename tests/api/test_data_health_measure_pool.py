@@ -61,11 +61,30 @@ def test_a_worker_measures_exactly_what_the_import_process_does() -> None:
     with BlockMeasurer(workers=1, max_bytes=10**7, max_pixels=10**8) as measurer:
         pending = measurer.submit(keys, contents)
         assert not isinstance(pending, image_pool.MeasuredHere)
-        there = BlockMeasurer.result(pending)
+        there = measurer.result(pending)
     assert there.measured == here.measured
     assert len(here.measured) == len(contents) - 2  # the cut PNG and the non-image are not measured
     assert there.outcomes == here.outcomes
     assert isinstance(there.outcomes[-1], str)
+
+
+@pytest.mark.parametrize("slot_bytes", [image_pool.SLOT_BYTES, 1000])
+def test_blocks_through_shared_slots_or_the_pipe_measure_alike(
+    slot_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More blocks than slots (each slot used again), or blocks too large for a slot (sent by pipe)."""
+    monkeypatch.setattr(image_pool, "SLOT_BYTES", slot_bytes)
+    contents = list(files().values())
+    blocks = [(f"b{b}-{i}" for i in range(len(contents))) for b in range(7)]
+    with BlockMeasurer(workers=1, max_bytes=10**7, max_pixels=10**8) as measurer:
+        results = []
+        for block in blocks:
+            keys = list(block)
+            results.append((keys, measurer.result(measurer.submit(keys, contents))))
+    for keys, there in results:
+        here = image_pool.decode_block(keys, contents, 10**7, 10**8)
+        assert there.measured == here.measured
+        assert there.outcomes == here.outcomes
 
 
 def test_pooled_import_checks_and_writes_as_in_process(world: World, capture: Any, pooled: None) -> None:
@@ -134,7 +153,7 @@ def test_where_workers_cannot_start_the_import_measures_in_its_own_process(
         pending = measurer.submit(keys, contents)
         assert isinstance(pending, image_pool.MeasuredHere)
         assert (
-            BlockMeasurer.result(pending).measured
+            measurer.result(pending).measured
             == image_pool.decode_block(keys, contents, 10**7, 10**8).measured
         )
         assert isinstance(measurer.submit(keys, contents), image_pool.MeasuredHere)

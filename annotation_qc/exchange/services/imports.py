@@ -391,10 +391,20 @@ def _images(
             blocks.append(_block_read(measurer, source, items, references, start, end, checked, stored))
             while len(blocks) > workers:  # keep each worker busy with one block ahead of the checks
                 _block_check(
-                    data_import, blocks.popleft(), items, references, limits, checked, stored, progress
+                    data_import,
+                    measurer,
+                    blocks.popleft(),
+                    items,
+                    references,
+                    limits,
+                    checked,
+                    stored,
+                    progress,
                 )
         while blocks:
-            _block_check(data_import, blocks.popleft(), items, references, limits, checked, stored, progress)
+            _block_check(
+                data_import, measurer, blocks.popleft(), items, references, limits, checked, stored, progress
+            )
     return checked
 
 
@@ -441,6 +451,7 @@ def _block_read(
 
 def _block_check(
     data_import: DataImport,
+    measurer: BlockMeasurer,
     block: _Block,
     items: list[SourceItem],
     references: list[str | Rejection | None],
@@ -450,7 +461,7 @@ def _block_check(
     progress: _Progress,
 ) -> None:
     """The block's items in order, with its measurement's results (and downloads of images by URL)."""
-    decoded = BlockMeasurer.result(block.pending)
+    decoded = measurer.result(block.pending)
     checked.measurer.add_measured(decoded.measured)
     outcomes = dict(zip(block.contents, decoded.outcomes, strict=True))
     copy_images = data_import.copy_images

@@ -30,19 +30,12 @@ class GoldAnnotation(models.Model):
         default=0,
         help_text="Annotators this item was served to (as a benchmark, or as work before promotion).",
     )
-    max_exposure = models.PositiveSmallIntegerField(
-        default=1,
-        help_text="How many annotators may see it: drawn like a work item's annotations, so gold is not "
-        "seen by more annotators than work is.",
-    )
-    twin = models.ForeignKey(
-        "labeling.Item",
+    exposure_target = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="A served work item whose exposure this gold item follows: it may reach as many "
-        "annotators as the twin is required to (dynamic overlap included), read live.",
+        help_text="How many annotators it is to reach in all, drawn when first served as a benchmark so "
+        "that gold targets follow how many annotators the project's work items reach "
+        "(annotation_qc.domain.gold_exposure); empty until then.",
     )
     announced = models.BooleanField(
         default=False,
@@ -52,8 +45,8 @@ class GoldAnnotation(models.Model):
     retired_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Set when the item reached as many annotators as any work item may (the project's "
-        "max_overlap): over-exposed, no longer served.",
+        help_text="Set when the item reached its exposure target, or as many annotators as any work "
+        "item does: no longer served (growth from confirmed items tops the pool up).",
     )
 
     def __str__(self) -> str:

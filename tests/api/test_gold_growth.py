@@ -122,13 +122,17 @@ def test_growth_is_off_by_default(world: World, crowd: list[Any]) -> None:
     assert not GoldAnnotation.objects.exists()
 
 
-def test_a_promoted_item_is_a_benchmark_for_others_never_for_its_annotators(world: World) -> None:
+def _promoted_from_work(world: World, *, required: int) -> Task:
+    """One work item labelled and accepted in review, then promoted: work items require ``required``."""
     project = world.project
     project.benchmark_rate = 1.0
     project.calibration_benchmarks = 0
     project.gold_pool_target = 1
     project.save()
-    for item in ItemFactory.create_batch(3, project=project):
+    Item.objects.filter(project=project).update(required_annotations=required, open_slots=required)
+    for item in ItemFactory.create_batch(
+        3, project=project, required_annotations=required, open_slots=required
+    ):
         PredictionFactory(item=item)
     client = world.client("annotator")
     with run_jobs():
@@ -140,7 +144,13 @@ def test_a_promoted_item_is_a_benchmark_for_others_never_for_its_annotators(worl
     _review(Annotation.objects.get(task=labelled), "accepted")
     assert gold_pool_grow(project=project) == 1
     assert GoldAnnotation.objects.get().item_id == labelled.item_id
+    return labelled
 
+
+def test_a_promoted_item_is_a_benchmark_for_others_never_for_its_annotators(world: World) -> None:
+    # Work items reach two annotators here, so an item seen by one may reach one more as gold.
+    labelled = _promoted_from_work(world, required=2)
+    project, client = world.project, world.client("annotator")
     newcomer = UserFactory(username="newcomer")
     MembershipFactory(project=project, user=newcomer, role="annotator")
     world.users["newcomer"] = newcomer
@@ -151,6 +161,23 @@ def test_a_promoted_item_is_a_benchmark_for_others_never_for_its_annotators(worl
     benchmark = BenchmarkTask.objects.get(task__public_id=served["id"])
     assert benchmark.gold.item_id == labelled.item_id
     assert not BenchmarkTask.objects.filter(annotator=world.users["annotator"], gold=benchmark.gold).exists()
+    gold = GoldAnnotation.objects.get()
+    assert (gold.exposure, gold.exposure_target) == (2, 2)
+    assert gold.retired_at is not None  # it reached its target: the pool rotates
+
+
+def test_a_promoted_item_seen_as_often_as_any_work_item_is_retired_not_served(world: World) -> None:
+    # Work items reach one annotator here: a promoted item already seen by one is over-exposed.
+    _promoted_from_work(world, required=1)
+    newcomer = UserFactory(username="newcomer")
+    MembershipFactory(project=world.project, user=newcomer, role="annotator")
+    world.users["newcomer"] = newcomer
+    with run_jobs():
+        served = world.client("newcomer").post(f"/api/v1/projects/{world.project.pk}/next-task/").json()
+    assert not BenchmarkTask.objects.filter(task__public_id=served["id"]).exists()
+    gold = GoldAnnotation.objects.get()
+    assert gold.retired_at is not None
+    assert (gold.exposure, gold.exposure_target) == (1, None)
 
 
 def test_the_target_is_a_validated_setting(world: World) -> None:

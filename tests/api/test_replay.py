@@ -109,7 +109,7 @@ def test_a_fixed_secret_makes_dispatch_reproducible_run_to_run(keyed: World) -> 
     from annotation_qc.benchmarks.models import GoldAnnotation
     from annotation_qc.workflow.models import DispatchPlan
 
-    GoldAnnotation.objects.update(exposure=0, retired_at=None)
+    GoldAnnotation.objects.update(exposure=0, exposure_target=None, retired_at=None)
     DispatchPlan.objects.all().delete()
     second = [kind for _, kind in _work(keyed, "annotator", 15)]
     assert first == second

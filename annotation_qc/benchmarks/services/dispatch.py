@@ -10,13 +10,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
 from django.core.cache import cache
-from django.db.models import Case, Count, F, Q, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, When
 from django.utils import timezone
 
 from annotation_qc.benchmarks.models import AnnotatorQuality, BenchmarkTask, GoldAnnotation
+from annotation_qc.benchmarks.services.exposure import gold_pick
 from annotation_qc.domain.keyed_random import keyed_generator
 from annotation_qc.domain.linters import Finding, lint, validate_lint_config
 from annotation_qc.domain.payloads import PayloadError, validate_payload
@@ -29,12 +28,10 @@ from annotation_qc.domain.seeding_profile import (
     learn_profile,
     order_boxes,
 )
-from annotation_qc.labeling.models import Annotation, Item, Prediction
+from annotation_qc.labeling.models import Annotation, Prediction
 from annotation_qc.linting.services import lint_profile
 from annotation_qc.projects.models import Project
 
-#: Gold items looked at per preparation (the least exposed ones).
-GOLD_CANDIDATES = 20
 #: Regular corrections and predictions the seeding profile learns from.
 PROFILE_SAMPLE = 300
 PROFILE_CACHE_SECONDS = 600
@@ -118,61 +115,6 @@ def seeding_profile(project: Project) -> SeedingProfile:
         profile = dataclasses.replace(profile, regular_warnings=frozenset(warnings))
     cache.set(key, profile, PROFILE_CACHE_SECONDS)
     return profile
-
-
-def _twin(project: Project, rng: np.random.Generator) -> int | None:
-    """A work item for a fresh gold item to follow, drawn by the keyed generator: one already served
-    (so dynamic overlap may have raised what it needs), else any, else None."""
-    for served in (True, False):
-        items = Item.objects.filter(project=project, is_gold=False)
-        if served:
-            items = items.exclude(open_slots=F("required_annotations"))
-        count = items.count()
-        if count:
-            offset = int(rng.integers(count))
-            return items.order_by("pk").values_list("pk", flat=True)[offset]
-    return None
-
-
-def _pick_gold(
-    project: Project, annotator_id: int, secret: bytes, ordinal: int, *, announced: bool
-) -> GoldAnnotation | None:
-    """A gold item this annotator has never seen and still under its exposure cap.
-
-    Announced (qualification) and hidden benchmarks draw from separate pools: an item once served
-    announced is served announced only, and a hidden one never announced; a fresh item joins the
-    pool that first takes it. (An annotator told "this is a qualification task" would otherwise
-    recognise it, or tell others, when it comes back hidden among work.)
-
-    A gold item reaches as many annotators as its twin, a served work item drawn when the gold item
-    is first served, is required to reach, read live: so when consensus asks the twin for one more
-    annotation, the gold item may reach one more annotator too, and a skipped benchmark gives its
-    place back as a skipped work task gives its slot back. Items already served to someone (they have
-    a twin) come first, as in the work queue (an item with open slots stays at the top until they
-    are filled, and a skipped one goes back to the top).
-    Ties are broken by the keyed draw.
-    """
-    cap = Coalesce(F("twin__required_annotations"), F("max_exposure"))
-    candidates = list(
-        GoldAnnotation.objects.filter(project=project, retired_at__isnull=True)
-        .filter(Q(announced=announced) | Q(exposure=0, twin__isnull=True))
-        .annotate(cap=cap)
-        .filter(exposure__lt=F("cap"))
-        .exclude(item__tasks__annotator_id=annotator_id)
-        .exclude(benchmarks__annotator_id=annotator_id)
-        .annotate(fresh=Case(When(twin__isnull=True, then=1), default=0))
-        .select_related("item")
-        .order_by("fresh", "-exposure", "pk")[:GOLD_CANDIDATES]
-    )
-    if not candidates:
-        return None
-    first = candidates[0]
-    least = [g for g in candidates if (g.fresh, g.exposure) == (first.fresh, first.exposure)]
-    rng = keyed_generator(secret, annotator_id, ordinal, "gold")
-    gold = least[int(rng.integers(len(least)))]
-    if gold.exposure == 0 and gold.twin_id is None:
-        gold.twin_id = _twin(project, rng)
-    return gold
 
 
 def seeded_pre_annotation(
@@ -270,9 +212,12 @@ def benchmark_prepare(
     Returns the prepared (unserved) benchmark, or None when no gold item is left for this
     annotator or nothing can be seeded into the one chosen. Runs inside the caller's transaction.
     """
-    gold = _pick_gold(project, annotator_id, secret, ordinal, announced=announced)
-    if gold is None:
+    picked = gold_pick(
+        project=project, annotator_id=annotator_id, secret=secret, ordinal=ordinal, announced=announced
+    )
+    if picked is None:
         return None
+    gold, target = picked
     item = gold.item
     seeding: dict[str, Any] = {
         "stream": {"annotator": annotator_id, "ordinal": ordinal},
@@ -341,15 +286,12 @@ def benchmark_prepare(
         # Regular tasks come without a pre-annotation here, so a benchmark must too: it is scored
         # as an unassisted answer against gold.
         pre_annotation, error_kind, error_label = None, BenchmarkTask.UNASSISTED, ""
-    # Retired once it reached as many annotators as any work item may: the pool rotates like work does.
+    # Retired once it reached its target (as many annotators as a work item would): the pool rotates.
     GoldAnnotation.objects.filter(pk=gold.pk).update(
         exposure=F("exposure") + 1,
-        twin_id=gold.twin_id,
+        exposure_target=target,
         announced=announced,
-        retired_at=Case(
-            When(exposure__gte=max(project.max_overlap, 1) - 1, then=timezone.now()),
-            default=F("retired_at"),
-        ),
+        retired_at=Case(When(exposure__gte=target - 1, then=timezone.now()), default=F("retired_at")),
     )
     return BenchmarkTask.objects.create(
         task=None,

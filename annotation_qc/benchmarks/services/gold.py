@@ -9,7 +9,6 @@ from django.db import transaction
 from annotation_qc.benchmarks.models import GoldAnnotation
 from annotation_qc.benchmarks.services.dispatch import gold_changed
 from annotation_qc.core.exceptions import Conflict, NotFound, ServiceError
-from annotation_qc.domain.dispatch import required_annotations
 from annotation_qc.domain.payloads import PayloadError, validate_payload
 from annotation_qc.labeling.models import Annotation, Item, Task
 from annotation_qc.labeling.services.imports import items_import
@@ -53,18 +52,12 @@ def gold_import(*, project: Project, rows: list[dict[str, Any]], user: Any) -> l
     if errors:
         raise ServiceError(f"{len(errors)} gold field(s) rejected; nothing was imported.", errors=errors)
     items = items_import(project=project, rows=rows, is_gold=True)
-    # Each gold item may reach as many annotators as a work item with its id would be given.
-    caps = required_annotations(
-        project.pk,
-        [item.external_id for item in items],
-        overlap=project.overlap,
-        overlap_fraction=project.overlap_fraction,
-    )
+    # How many annotators each will reach is drawn when it is first served (benchmarks.services.dispatch).
     gold_changed(project.pk)
     transaction.on_commit(lambda: gold_changed(project.pk))  # and once more, for readers during the commit
     return GoldAnnotation.objects.bulk_create(
-        GoldAnnotation(project=project, item=item, payload=payload, created_by=user, max_exposure=int(cap))
-        for item, payload, cap in zip(items, clean, caps.tolist(), strict=True)
+        GoldAnnotation(project=project, item=item, payload=payload, created_by=user)
+        for item, payload in zip(items, clean, strict=True)
     )
 
 
@@ -96,8 +89,8 @@ def gold_promote(
         path="annotation",
     )
     Item.objects.filter(pk=item.pk).update(is_gold=True, open_slots=0)
-    # Its annotators so far count as exposure; it may reach one more, like an item given one more
-    # annotation by dynamic overlap.
+    # Its annotators so far count as its exposure: it is served on only where work items reach more
+    # annotators than that (see domain.gold_exposure).
     seen = Task.objects.filter(item=item).values("annotator_id").distinct().count()
     gold_changed(project.pk)
     transaction.on_commit(lambda: gold_changed(project.pk))  # and once more, for readers during the commit
@@ -109,5 +102,4 @@ def gold_promote(
         promoted_from=annotation,
         created_by=user,
         exposure=seen,
-        max_exposure=min(seen + 1, project.max_overlap + 1),
     )

@@ -15,14 +15,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db.models import F
 from django.utils import timezone
 
 from annotation_qc.benchmarks.models import (
     AnnotatorQuality,
     AnnotatorStatusChange,
     BenchmarkTask,
-    GoldAnnotation,
 )
 from annotation_qc.benchmarks.services.evidence import PeerEvidence, annotator_peer_evidence
 from annotation_qc.domain.flagging import (
@@ -67,12 +65,9 @@ def benchmark_skip_record(*, task_id: int, project_id: int, annotator_id: int, n
     scored = BenchmarkTask.objects.filter(task_id=task_id, fixed__isnull=True).update(
         fixed=False, skipped=True, outcome={"fixed": False, "skipped": True}, scored_at=now
     )
-    if scored:
-        # The gold item gives its place back, as a skipped work task gives its slot back: it may
-        # reach another annotator, so a skipped benchmark is shared as often as skipped work.
-        GoldAnnotation.objects.filter(benchmarks__task_id=task_id, exposure__gt=0).update(
-            exposure=F("exposure") - 1, retired_at=None
-        )
+    # A skipped benchmark keeps its place in its gold item's exposure: the annotator saw the item, as
+    # the skipper of a work item did, and the exposure targets are drawn from work items' annotators
+    # skippers included (see domain.gold_exposure), so gold is shared as often as work either way.
     project = Project.objects.get(pk=project_id)
     annotator_status_refresh(project=project, annotator_id=annotator_id, now=now)
     return scored > 0

@@ -1,0 +1,121 @@
+"""Which gold item a benchmark serves, so that gold reaches as many annotators as work does.
+
+The choice itself is pure (:mod:`annotation_qc.domain.gold_exposure`); this module reads what it
+needs (how many annotators the project's work items reach, the gold pool's targets so far, the
+candidates) and retires over-exposed gold. It runs when a benchmark is prepared, off the request.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from annotation_qc.benchmarks.models import GoldAnnotation
+from annotation_qc.domain.gold_exposure import (
+    GoldState,
+    choose_gold,
+    exposure_ceiling,
+    exposure_shares,
+)
+from annotation_qc.domain.keyed_random import keyed_generator
+from annotation_qc.labeling.models import Item, Task
+from annotation_qc.projects.models import Project
+
+#: Gold items looked at per preparation, of those under way and of those not started each.
+GOLD_CANDIDATES = 20
+#: Served work items needed before the target is learned from them alone (before: every work item,
+#: an unserved one counted at the annotations it requires).
+MIN_SERVED_ITEMS = 20
+EXPOSURE_CACHE_SECONDS = 60
+
+
+def work_exposure_histogram(*, project: Project) -> dict[int, int]:
+    """``{k: work items reaching k annotators}``: each work item at ``max(distinct annotators who were
+    served it, annotations it requires)``, i.e. what it has reached or will at least reach (skips,
+    expired leases and dynamic overlap included as they happen).
+
+    Served items only once :data:`MIN_SERVED_ITEMS` were served (cached for a minute then); before,
+    every work item.
+    """
+    key = f"aqc:work-exposure:{project.pk}"
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        return cached
+    seen = (
+        Task.objects.filter(item=OuterRef("pk"))
+        .order_by()
+        .values("item")
+        .annotate(n=Count("annotator", distinct=True))
+        .values("n")
+    )
+    items = Item.objects.filter(project=project, is_gold=False).annotate(
+        seen=Coalesce(Subquery(seen), 0, output_field=IntegerField())
+    )
+    served = items.filter(seen__gt=0)
+    learned = served.count() >= MIN_SERVED_ITEMS
+    rows = (
+        (served if learned else items)
+        .annotate(reach=Greatest("seen", "required_annotations", output_field=IntegerField()))
+        .order_by()
+        .values("reach")
+        .annotate(n=Count("pk"))
+        .values_list("reach", "n")
+    )
+    histogram = {int(reach): int(n) for reach, n in rows}
+    if learned:
+        cache.set(key, histogram, EXPOSURE_CACHE_SECONDS)
+    return histogram
+
+
+def gold_pick(
+    *, project: Project, annotator_id: int, secret: bytes, ordinal: int, announced: bool
+) -> tuple[GoldAnnotation, int] | None:
+    """A gold item this annotator has never seen, and the number of annotators it is to reach in all.
+
+    Announced (qualification) and hidden benchmarks draw from separate pools: an item once served
+    announced is served announced only, and a hidden one never announced; an unstarted item joins
+    the pool that first takes it. (An annotator told "this is a qualification task" would otherwise
+    recognise it, or tell others, when it comes back hidden among work.) Within a pool, items under
+    way come first and new ones are given targets that follow the work items' exposure
+    (:func:`annotation_qc.domain.gold_exposure.choose_gold`, drawn by the keyed generator). Unstarted
+    items already seen by as many annotators as any work item (promoted ones) are retired here.
+    """
+    shares = exposure_shares(work_exposure_histogram(project=project))
+    live = GoldAnnotation.objects.filter(project=project, retired_at__isnull=True)
+    live.filter(exposure_target__isnull=True, exposure__gte=exposure_ceiling(shares)).update(
+        retired_at=timezone.now()
+    )
+    unseen = (
+        live.exclude(item__tasks__annotator_id=annotator_id)
+        .exclude(benchmarks__annotator_id=annotator_id)
+        .select_related("item")
+        .order_by("pk")
+    )
+    under_way = unseen.filter(
+        announced=announced, exposure_target__isnull=False, exposure__lt=F("exposure_target")
+    )
+    unstarted = unseen.filter(exposure_target__isnull=True)
+    candidates = list(under_way[:GOLD_CANDIDATES]) + list(unstarted[:GOLD_CANDIDATES])
+    if not candidates:
+        return None
+    assigned = {
+        int(target or 0): int(n)
+        for target, n in GoldAnnotation.objects.filter(
+            project=project, announced=announced, exposure_target__isnull=False
+        )
+        .order_by()
+        .values("exposure_target")
+        .annotate(n=Count("pk"))
+        .values_list("exposure_target", "n")
+    }
+    choice = choose_gold(
+        [GoldState(exposure=g.exposure, target=g.exposure_target) for g in candidates],
+        shares,
+        assigned,
+        keyed_generator(secret, annotator_id, ordinal, "gold"),
+    )
+    if choice is None:
+        return None
+    return candidates[choice.index], choice.target

@@ -298,8 +298,8 @@ def test_qualification_gold_is_never_hidden_among_work_and_hidden_gold_never_ann
     for user in others:
         MembershipFactory(project=project, user=user, role="annotator")
     bench_world.users.update({user.username: user for user in others})
-    # Everyone skips the qualification tasks: a skipped benchmark gives its place back, so the
-    # item is free for someone else, and must go to someone else's qualification only.
+    # Everyone skips the qualification tasks: a gold item under way (its target above one) is served
+    # to someone else, and must go to someone else's qualification only.
     for _ in range(8):
         for role in ["annotator", *(user.username for user in others)]:
             client = bench_world.client(role)

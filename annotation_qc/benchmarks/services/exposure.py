@@ -27,7 +27,7 @@ from annotation_qc.projects.models import Project
 GOLD_CANDIDATES = 20
 #: Served work items needed before the target is learned from them alone (before: every work item,
 #: an unserved one counted at the annotations it requires).
-MIN_SERVED_ITEMS = 20
+MIN_SERVED_ITEMS = 30
 EXPOSURE_CACHE_SECONDS = 60
 
 
@@ -36,13 +36,15 @@ def work_exposure_histogram(*, project: Project) -> dict[int, int]:
     served it, annotations it requires)``, i.e. what it has reached or will at least reach (skips,
     expired leases and dynamic overlap included as they happen).
 
-    Served items only once :data:`MIN_SERVED_ITEMS` were served (cached for a minute then); before,
-    every work item.
+    Served items only once :data:`MIN_SERVED_ITEMS` were served; before, every work item. Cached for
+    up to a minute, and recomputed sooner once the project's tasks grew by a tenth (an estimate
+    from the first few dozen items must not stand for a minute of a busy project's dispatch).
     """
     key = f"aqc:work-exposure:{project.pk}"
+    tasks = Task.objects.filter(project=project).count()
     cached = cache.get(key)
-    if isinstance(cached, dict):
-        return cached
+    if isinstance(cached, tuple) and len(cached) == 2 and tasks <= cached[0] * 1.1:
+        return dict(cached[1])
     seen = (
         Task.objects.filter(item=OuterRef("pk"))
         .order_by()
@@ -65,7 +67,7 @@ def work_exposure_histogram(*, project: Project) -> dict[int, int]:
     )
     histogram = {int(reach): int(n) for reach, n in rows}
     if learned:
-        cache.set(key, histogram, EXPOSURE_CACHE_SECONDS)
+        cache.set(key, (tasks, histogram), EXPOSURE_CACHE_SECONDS)
     return histogram
 
 

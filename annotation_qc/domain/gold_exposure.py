@@ -7,14 +7,16 @@ project, and its servings must come close together as a work item's do.
 
 - The target distribution is learned from the project's work items: each reaches
   ``max(distinct annotators so far, annotations required)`` (skips, expired leases and dynamic
-  overlap included, as they happen), see :func:`exposure_shares`.
+  overlap included, as they happen), and one still in flight is expected to go on as settled ones
+  did (see :func:`final_exposures` and :func:`exposure_shares`).
 - When a gold item is first served as a benchmark it is given a final exposure, its target, drawn
   by :func:`draw_target` so that the histogram of the pool's targets tracks the work histogram
   (each draw weighted by what the histogram still lacks, so it stays within about one item of it
   per bin rather than drifting as independent draws would).
 - A gold item under way (served, below its target) is served again before a new one is started,
-  as the work queue keeps an item with open slots at its top until they are filled: its annotators
-  see it close together, as a work item's do. At its target it retires, and the pool rotates.
+  the oldest first, as the work queue keeps an item with open slots at its top until they are
+  filled: its annotators see it close together, as a work item's do. At its target it retires,
+  and the pool rotates.
 - A gold item that already reached annotators as work (promoted from confirmed items) starts from
   that exposure: it is started only where the work histogram still lacks items of a higher count,
   and it is over-exposed (retired) if no work item reaches more annotators than it already has.
@@ -46,12 +48,43 @@ class GoldChoice:
     target: int
 
 
-def exposure_shares(histogram: Mapping[int, int]) -> dict[int, float]:
+#: Settled work items needed before items in flight are spread as they ended (fewer: each at its level).
+MIN_SETTLED = 30
+
+
+def final_exposures(
+    settled: Mapping[int, int], in_flight: Mapping[int, int], *, min_settled: int = MIN_SETTLED
+) -> dict[int, float]:
+    """How many work items end at ``k`` annotators, from ``{k: items}`` settled (they will be served
+    no more) and ``{m: items}`` in flight (open slots, a live task, a consensus to come: at least
+    ``m``, maybe more).
+
+    An item in flight at ``m`` is spread over ``k >= m`` as the settled items that reached ``m``
+    ended (a work item sent to one more annotator after a disagreement is often sent on again, so
+    counting it at ``m`` would undercount the items reaching the most annotators); where no settled
+    item reached ``m``, or fewer than ``min_settled`` items settled at all, it counts at ``m``.
+    """
+    out: dict[int, float] = {int(k): float(n) for k, n in settled.items() if int(n) > 0}
+    spread = sum(out.values()) >= min_settled
+    for m, n in in_flight.items():
+        if int(n) <= 0:
+            continue
+        tail = {k: c for k, c in settled.items() if k >= m and c > 0} if spread else {}
+        total = sum(tail.values())
+        if total == 0:
+            out[int(m)] = out.get(int(m), 0.0) + float(n)
+            continue
+        for k, c in tail.items():
+            out[int(k)] = out.get(int(k), 0.0) + float(n) * c / total
+    return out
+
+
+def exposure_shares(histogram: Mapping[int, float]) -> dict[int, float]:
     """The share of work items reaching ``k`` annotators, from ``{k: items}`` (counts below 1 are left out).
 
     An empty histogram gives ``{1: 1.0}``: with no work to learn from, a gold item is seen once.
     """
-    counts = {int(k): int(n) for k, n in histogram.items() if int(k) >= 1 and int(n) > 0}
+    counts = {int(k): float(n) for k, n in histogram.items() if int(k) >= 1 and n > 0}
     total = sum(counts.values())
     if total == 0:
         return {1: 1.0}
@@ -104,19 +137,17 @@ def choose_gold(
     assigned: Mapping[int, int],
     rng: np.random.Generator,
 ) -> GoldChoice | None:
-    """Which candidate (gold items the annotator has never seen) to serve, or None.
+    """Which candidate (gold items the annotator has never seen, oldest first) to serve, or None.
 
-    Items under way (``exposure < target``) come first, drawn uniformly; else an unstarted one that
-    may start (:func:`draw_target` finds a count above its exposure), drawn uniformly, with its target.
+    The first item under way (``exposure < target``) comes first, as the work queue serves its oldest
+    item with open slots first (so an item's annotators see it close together, and few are left
+    short of their target when annotators stop); else an unstarted one that may start
+    (:func:`draw_target` finds a count above its exposure), drawn uniformly, with its target.
     Started items at or over their target are never chosen (they are retired).
     """
-    under_way = [
-        GoldChoice(index=i, target=c.target)
-        for i, c in enumerate(candidates)
-        if c.target is not None and c.exposure < c.target
-    ]
-    if under_way:
-        return under_way[int(rng.integers(len(under_way)))]
+    for index, candidate in enumerate(candidates):
+        if candidate.target is not None and candidate.exposure < candidate.target:
+            return GoldChoice(index=index, target=candidate.target)
     startable = [
         i
         for i, c in enumerate(candidates)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy.stats import chi2_contingency
+from scipy.stats import chi2_contingency, ks_2samp
 from sklearn.metrics import roc_auc_score
 
 from annotation_qc.benchmarks.models import GoldAnnotation
@@ -151,19 +151,25 @@ def test_colluders_cannot_tell_gold_by_how_many_annotators_saw_it() -> None:
     counts, spread, rows = _exposure(served)
     gold, work = counts[Task.Kind.BENCHMARK], counts[Task.Kind.REGULAR]
     p = _chi_square_p(gold, work)
+    gold_spread, work_spread = spread[Task.Kind.BENCHMARK], spread[Task.Kind.REGULAR]
+    spread_p = float(ks_2samp(gold_spread, work_spread).pvalue)
     y, shared = np.array(rows).T
     auc = float(roc_auc_score(y, shared))
     print(
         f"gold exposure seed {seed}: {len(gold)} gold items {dict(sorted(Counter(gold).items()))}, "
         f"{len(work)} work items {dict(sorted(Counter(work).items()))}; chi-square p {p:.3f}; "
-        f"shared_with_others AUC {auc:.3f}; spread (dispatches, median) gold "
-        f"{np.median(spread[Task.Kind.BENCHMARK]) if spread[Task.Kind.BENCHMARK] else float('nan')} "
-        f"work {np.median(spread[Task.Kind.REGULAR]) if spread[Task.Kind.REGULAR] else float('nan')}"
+        f"shared_with_others AUC {auc:.3f}; spread (dispatches from first to last annotator) of "
+        f"{len(gold_spread)} gold items median {np.median(gold_spread)} "
+        f"p90 {np.percentile(gold_spread, 90):.0f}, {len(work_spread)} work items median "
+        f"{np.median(work_spread)} p90 {np.percentile(work_spread, 90):.0f}; "
+        f"KS p {spread_p:.3f}"
     )
     assert len(gold) >= 90
     assert len(work) >= 140
     assert p > 0.05, (Counter(gold), Counter(work))
     assert abs(auc - 0.5) <= 0.1, (Counter(gold), Counter(work))
+    assert len(gold_spread) >= 25
+    assert spread_p > 0.05, (sorted(gold_spread), sorted(work_spread))
 
 
 def test_work_exposure_counts_skippers_and_required_annotations(world: Any) -> None:

@@ -15,6 +15,7 @@ from annotation_qc.domain.gold_exposure import (
     draw_target,
     exposure_ceiling,
     exposure_shares,
+    final_exposures,
     target_deficits,
 )
 
@@ -26,6 +27,16 @@ def test_shares_are_the_work_histogram_normalised() -> None:
     assert exposure_shares({2: 1, 1: 3, 0: 9, 5: 0}) == {1: 0.75, 2: 0.25}
     assert exposure_shares({}) == {1: 1.0}  # nothing to learn from: gold is seen once
     assert exposure_ceiling(exposure_shares(WORK)) == 4
+
+
+def test_items_in_flight_are_expected_to_end_as_settled_ones_did() -> None:
+    # 30 settled: of those that reached 2, half went on to 4 (sent on after disagreements).
+    settled = {1: 20, 2: 5, 4: 5}
+    assert final_exposures(settled, {2: 4, 1: 0}) == {1: 20.0, 2: 7.0, 4: 7.0}
+    # Nothing settled reached 5: an item there counts at 5.
+    assert final_exposures(settled, {5: 1})[5] == 1.0
+    # Too few settled to go by: items in flight count at their level.
+    assert final_exposures({1: 3, 4: 1}, {1: 10}) == {1: 13.0, 4: 1.0}
 
 
 def test_targets_track_the_shares_within_three_items_per_count() -> None:
@@ -54,8 +65,9 @@ def test_independent_draws_drift_where_tracked_ones_do_not() -> None:
 def test_items_under_way_come_first_then_new_ones_with_a_target() -> None:
     shares = exposure_shares(WORK)
     rng = np.random.default_rng(2)
-    candidates = [GoldState(exposure=0, target=None), GoldState(exposure=1, target=3), GoldState(2, 2)]
-    assert choose_gold(candidates, shares, Counter({3: 1, 2: 1}), rng) == GoldChoice(index=1, target=3)
+    candidates = [GoldState(0, None), GoldState(2, 2), GoldState(1, 3), GoldState(exposure=1, target=2)]
+    # The oldest under way first (the candidates come oldest first), as the work queue serves them.
+    assert choose_gold(candidates, shares, Counter({3: 1, 2: 2}), rng) == GoldChoice(index=2, target=3)
     fresh = choose_gold([GoldState(0, None), GoldState(2, 2)], shares, Counter(), rng)
     assert fresh is not None
     assert (fresh.index, fresh.target in shares) == (0, True)

@@ -7,17 +7,31 @@ candidates) and retires over-exposed gold. It runs when a benchmark is prepared,
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.cache import cache
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from annotation_qc.agreement.models import Consensus
 from annotation_qc.benchmarks.models import GoldAnnotation
 from annotation_qc.domain.gold_exposure import (
     GoldState,
     choose_gold,
     exposure_ceiling,
     exposure_shares,
+    final_exposures,
 )
 from annotation_qc.domain.keyed_random import keyed_generator
 from annotation_qc.labeling.models import Item, Task
@@ -31,10 +45,11 @@ MIN_SERVED_ITEMS = 30
 EXPOSURE_CACHE_SECONDS = 60
 
 
-def work_exposure_histogram(*, project: Project) -> dict[int, int]:
-    """``{k: work items reaching k annotators}``: each work item at ``max(distinct annotators who were
-    served it, annotations it requires)``, i.e. what it has reached or will at least reach (skips,
-    expired leases and dynamic overlap included as they happen).
+def work_exposure_histogram(*, project: Project) -> dict[int, float]:
+    """How many work items end at ``k`` annotators (:func:`final_exposures`): each at ``max(distinct
+    annotators who were served it, annotations it requires)``, settled once it has no open slot, no
+    live task and (if labelled more than once) its consensus; one still in flight expected to go on
+    as settled ones did.
 
     Served items only once :data:`MIN_SERVED_ITEMS` were served; before, every work item. Cached for
     up to a minute, and recomputed sooner once the project's tasks grew by a tenth (an estimate
@@ -59,13 +74,23 @@ def work_exposure_histogram(*, project: Project) -> dict[int, int]:
     learned = served.count() >= MIN_SERVED_ITEMS
     rows = (
         (served if learned else items)
-        .annotate(reach=Greatest("seen", "required_annotations", output_field=IntegerField()))
+        .annotate(
+            reach=Greatest("seen", "required_annotations", output_field=IntegerField()),
+            closed=ExpressionWrapper(Q(open_slots=0), output_field=BooleanField()),
+            live=Exists(Task.objects.filter(item=OuterRef("pk"), status=Task.Status.ASSIGNED)),
+            agreed=Exists(Consensus.objects.filter(item=OuterRef("pk"))),
+        )
         .order_by()
-        .values("reach")
+        .values("reach", "required_annotations", "closed", "live", "agreed")
         .annotate(n=Count("pk"))
-        .values_list("reach", "n")
+        .values_list("reach", "required_annotations", "closed", "live", "agreed", "n")
     )
-    histogram = {int(reach): int(n) for reach, n in rows}
+    settled: Counter[int] = Counter()
+    in_flight: Counter[int] = Counter()
+    for reach, required, closed, live, agreed, n in rows:
+        done = closed and not live and (required < 2 or agreed)
+        (settled if done else in_flight)[int(reach)] += int(n)
+    histogram = final_exposures(settled, in_flight)
     if learned:
         cache.set(key, (tasks, histogram), EXPOSURE_CACHE_SECONDS)
     return histogram

@@ -9,12 +9,13 @@ distinct annotators saw it. The adversary's tests over those counts, gold agains
   tasks at a benchmark rate of 0.4) must not separate them (p > 0.05); with the gold choice
   ignoring exposure it does (see :func:`test_colluders_cannot_tell_gold_by_how_many_annotators_saw_it`);
 - per served task, the attacker test's ``shared_with_others`` (how many others saw the same image)
-  must not separate benchmarks from work: ROC AUC within 0.5 +- 0.1.
+  must not separate benchmarks from work: ROC AUC within 0.5 +- 0.1;
+- how close together an item's annotators see it (dispatches from its first to its last serving,
+  items seen by two or more): a KS test must not separate gold from work (p > 0.05). Gold under
+  way is served again at the next benchmark due to an annotator who has not seen it, a work item
+  at the next next-task, so gold's tail is somewhat longer (p90 10 dispatches against 6 here).
 
-How close together an item's annotators see it (the spread over the sequence of dispatches) is
-measured and printed, not asserted: gold under way is served again at the next benchmark due to an
-annotator who has not seen it, a work item at the next next-task, so gold's spread is wider (a named
-gap; figures in bench/README.md).
+Figures (both seeds, the mutation check) in bench/README.md.
 """
 
 from __future__ import annotations

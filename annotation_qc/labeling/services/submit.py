@@ -50,20 +50,18 @@ def task_lookup_filter(task_id: int | str) -> dict[str, Any]:
     return {"public_id": task_id} if isinstance(task_id, str) else {"pk": task_id}
 
 
-#: A task row with its project and its item (all of it, or the fields submit uses, the rest deferred).
+#: The locked task row with its project and the item fields submit uses (the rest deferred).
 _TASK = ModelColumns(Task)
 _PROJECT = ModelColumns(Project)
-_ITEM_SERVED = ModelColumns(Item, ITEM_FIELDS)
-_ITEM_FULL = ModelColumns(Item)
+_ITEM = ModelColumns(Item, ITEM_FIELDS)
 
 
-def _task_sql(vendor: str, by_public_id: bool, lock: bool, beside: tuple[str, ...]) -> str:
+def _lock_sql(vendor: str, by_public_id: bool, beside: tuple[str, ...]) -> str:
     # SQLite has no row locks: its BEGIN IMMEDIATE transactions serialise writers.
-    suffix = " FOR UPDATE OF t" if lock and vendor == "postgresql" else ""
-    item = _ITEM_SERVED if lock else _ITEM_FULL
+    suffix = " FOR UPDATE OF t" if vendor == "postgresql" else ""
     extra = "".join(f", {expression}" for expression in beside)
     return (
-        f"SELECT {_TASK.select('t')}, {_PROJECT.select('p')}, {item.select('i')}{extra} "
+        f"SELECT {_TASK.select('t')}, {_PROJECT.select('p')}, {_ITEM.select('i')}{extra} "
         f"FROM {Task._meta.db_table} AS t "
         f"JOIN {Project._meta.db_table} AS p ON p.id = t.project_id "
         f"JOIN {Item._meta.db_table} AS i ON i.id = t.item_id "
@@ -71,17 +69,16 @@ def _task_sql(vendor: str, by_public_id: bool, lock: bool, beside: tuple[str, ..
     )
 
 
-_TASK_SQL: dict[tuple[str, bool, bool, tuple[str, ...]], str] = {}
+_LOCK_SQL: dict[tuple[str, bool, tuple[str, ...]], str] = {}
 
 
-def _task_row(
-    *, task_id: int | str, annotator_id: int, lock: bool, beside: tuple[str, ...]
+def _locked_row(
+    *, task_id: int | str, annotator_id: int, beside: tuple[str, ...]
 ) -> tuple[Task, tuple[Any, ...]] | None:
-    by_public_id = isinstance(task_id, str)
-    key = (connection.vendor, by_public_id, lock, beside)
-    sql = _TASK_SQL.get(key)
+    key = (connection.vendor, isinstance(task_id, str), beside)
+    sql = _LOCK_SQL.get(key)
     if sql is None:
-        sql = _TASK_SQL[key] = _task_sql(*key)
+        sql = _LOCK_SQL[key] = _lock_sql(*key)
     with connection.cursor() as cursor:
         cursor.execute(sql, [annotator_id, task_id])
         row = cursor.fetchone()
@@ -90,16 +87,23 @@ def _task_row(
     alias = connection.alias
     task: Task = _TASK.build(row, 0, alias)
     task.project = _PROJECT.build(row, _TASK.width, alias)
-    item = _ITEM_SERVED if lock else _ITEM_FULL
     start = _TASK.width + _PROJECT.width
-    task.item = item.build(row, start, alias)
-    return task, tuple(row[start + item.width :])
+    task.item = _ITEM.build(row, start, alias)
+    return task, tuple(row[start + _ITEM.width :])
 
 
-def annotator_task_read(*, task_id: int | str, annotator_id: int) -> Task | None:
-    """The annotator's task with its project and item (one precompiled statement), or None."""
-    found = _task_row(task_id=task_id, annotator_id=annotator_id, lock=False, beside=())
-    return None if found is None else found[0]
+_ANNOTATOR_TASK_SQL = (
+    f"SELECT {_TASK.select('')} FROM {Task._meta.db_table} WHERE public_id = %s AND annotator_id = %s"
+)
+
+
+def annotator_task_read(*, task_id: str, annotator_id: int) -> Task | None:
+    """The annotator's task by its public id, its own row only (one precompiled statement), or None;
+    its project and item load on access."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ANNOTATOR_TASK_SQL, [task_id, annotator_id])
+        row = cursor.fetchone()
+    return None if row is None else _TASK.build(row, 0, connection.alias)
 
 
 def task_lock_for_submit(
@@ -112,7 +116,7 @@ def task_lock_for_submit(
     item's served fields (the rest deferred), and ``beside``: SQL expressions over the task row
     ``t`` whose values come back with the task (the submit pipeline reads the lint profile so).
     """
-    found = _task_row(task_id=task_id, annotator_id=annotator_id, lock=True, beside=beside)
+    found = _locked_row(task_id=task_id, annotator_id=annotator_id, beside=beside)
     if found is None:
         raise NotFound("No such task.")
     locked, values = found

@@ -27,12 +27,18 @@ import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from _setup import POSTGRES_ADMIN_URL, ROOT, django_setup, fresh_database, percentiles, vacuum_analyze
+from _setup import (
+    POSTGRES_ADMIN_URL,
+    ROOT,
+    django_setup,
+    fresh_database,
+    percentiles,
+    scratch_dir,
+    vacuum_analyze,
+)
 from load import BIN, HOST, flush_redis, free_port, start_celery, stop, wait_until_ready, wait_until_up
 
 DATABASE = "aqc_bench_floor"
@@ -182,7 +188,7 @@ def main() -> None:
     server = start_gunicorn(env)
     # A Celery worker prepares each annotator's next task off the request, as in production (without
     # one, every next-task prepares inline: the fallback for a lagging queue, more statements).
-    worker_log = Path(tempfile.mkdtemp(prefix="aqc-bench-floor-")) / "celery.log"
+    worker_log = scratch_dir("aqc-bench-floor-") / "celery.log"  # removed at exit
     worker_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
     worker = start_celery(worker_env, 1, worker_log) if args.celery else None
     timings: dict[str, list[float]] = {"floor": [], "next_task": [], "submit": []}

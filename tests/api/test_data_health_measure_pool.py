@@ -157,3 +157,26 @@ def test_where_workers_cannot_start_the_import_measures_in_its_own_process(
             == image_pool.decode_block(keys, contents, 10**7, 10**8).measured
         )
         assert isinstance(measurer.submit(keys, contents), image_pool.MeasuredHere)
+
+
+def _in_a_daemon(queue: Any) -> None:
+    contents = list(files().values())
+    keys = [str(i) for i in range(len(contents))]
+    with BlockMeasurer(workers=1, max_bytes=10**7, max_pixels=10**8) as measurer:
+        pending = measurer.submit(keys, contents)
+        there = measurer.result(pending)
+    here = image_pool.decode_block(keys, contents, 10**7, 10**8)
+    queue.put((isinstance(pending, image_pool.MeasuredHere), there.measured == here.measured))
+
+
+def test_a_celery_prefork_child_starts_its_measurement_worker() -> None:
+    """Celery's prefork children are daemonic processes, to which ``multiprocessing`` refuses children."""
+    billiard = pytest.importorskip("billiard")
+    queue = billiard.Queue()
+    child = billiard.Process(target=_in_a_daemon, args=(queue,), daemon=True)
+    child.start()
+    measured_here, alike = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert not measured_here  # a worker process measured it
+    assert alike

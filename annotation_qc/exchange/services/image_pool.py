@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import mmap
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from annotation_qc.datahealth.services.measure import MEASURE_SIDE, Measured, Measurer
@@ -54,6 +55,22 @@ def _decode_shared(
     """:func:`decode_block` of files in a shared slot, given by their (start, end)."""
     memory = _slots[slot]
     return decode_block(keys, [memory[start:end] for start, end in spans], max_bytes, max_pixels)
+
+
+@contextmanager
+def _may_have_children() -> Iterator[None]:
+    """Let this process start the workers even where it is itself a daemonic worker process (a Celery
+    prefork child): ``multiprocessing`` refuses children to daemons so that none outlive them, and these
+    cannot: the pool is shut down (its workers joined) before the import returns, and a worker whose parent
+    died reads end-of-file from the pool's queue and ends."""
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    daemon = config.get("daemon")
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
 
 
 class MeasurePoolBroken(RuntimeError):
@@ -143,7 +160,11 @@ class BlockMeasurer:
     def submit(self, keys: list[str], contents: list[bytes]) -> Pending:
         if self._pool is not None:
             try:
-                pending = self._submit(keys, contents)
+                if self._submitted:
+                    pending = self._submit(keys, contents)
+                else:
+                    with _may_have_children():  # the first block starts the workers
+                        pending = self._submit(keys, contents)
             except (AssertionError, OSError) as exc:
                 # The first block starts the workers: where processes cannot start any (a daemonic
                 # process, no fork) the import measures in its own process, as with no workers.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +182,34 @@ def test_a_celery_prefork_child_starts_its_measurement_worker() -> None:
     assert child.exitcode == 0
     assert not measured_here  # a worker process measured it
     assert alike
+
+
+def _killed_with_a_worker(queue: Any) -> None:
+    measurer = BlockMeasurer(workers=1, max_bytes=10**7, max_pixels=10**8).__enter__()
+    measurer.result(measurer.submit(["a"], [scene(1)]))
+    assert measurer._pool is not None
+    queue.put(list(measurer._pool._processes))
+    queue.close()
+    queue.join_thread()  # sent before the kill
+    os.kill(os.getpid(), signal.SIGKILL)  # no shutdown of the pool
+
+
+def test_a_worker_ends_when_the_import_process_is_killed() -> None:
+    billiard = pytest.importorskip("billiard")
+    queue = billiard.Queue()
+    child = billiard.Process(target=_killed_with_a_worker, args=(queue,))
+    child.start()
+    (worker,) = queue.get(timeout=60)
+    child.join(timeout=60)
+    deadline = time.monotonic() + 10 * image_pool.PARENT_CHECK_SECONDS
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

@@ -22,6 +22,9 @@ from __future__ import annotations
 import logging
 import mmap
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +40,8 @@ logger = logging.getLogger(__name__)
 Outcome = ImageInfo | Undecodable | str
 
 
+#: How often a worker checks that the import's process is still there.
+PARENT_CHECK_SECONDS = 1.0
 #: Bytes of files per shared slot (pages are only used as they are written).
 SLOT_BYTES = 64 << 20
 
@@ -44,9 +49,18 @@ SLOT_BYTES = 64 << 20
 _slots: list[mmap.mmap] = []
 
 
-def _attach(slots: list[mmap.mmap]) -> None:
+def _attach(slots: list[mmap.mmap], parent: int) -> None:
+    """A worker's start: the shared slots, and a watch that ends the worker once the import's process is
+    gone (killed: it never shuts the pool down, and the worker would wait on the pool's queue forever)."""
     global _slots
     _slots = slots
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _decode_shared(
@@ -61,8 +75,8 @@ def _decode_shared(
 def _may_have_children() -> Iterator[None]:
     """Let this process start the workers even where it is itself a daemonic worker process (a Celery
     prefork child): ``multiprocessing`` refuses children to daemons so that none outlive them, and these
-    cannot: the pool is shut down (its workers joined) before the import returns, and a worker whose parent
-    died reads end-of-file from the pool's queue and ends."""
+    do not: the pool is shut down (its workers joined) before the import returns, and a worker whose parent
+    was killed ends within ``PARENT_CHECK_SECONDS`` (:func:`_watch_parent`)."""
     config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
     daemon = config.get("daemon")
     config["daemon"] = False
@@ -145,7 +159,7 @@ class BlockMeasurer:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_attach,
-                initargs=(self._slots,),
+                initargs=(self._slots, os.getpid()),
             )
         return self
 

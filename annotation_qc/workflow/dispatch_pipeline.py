@@ -48,7 +48,6 @@ from annotation_qc.labeling.services.dispatch import (
     open_task_from_row,
     slot_take,
     take_slot_sql,
-    task_create,
     task_made,
     task_new,
     task_open,
@@ -229,20 +228,6 @@ def _task_create_and_advance(
     now: datetime,
 ) -> Task:
     """Insert the served task and move the plan to the next ordinal (one statement on PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        task = task_create(
-            project=project,
-            annotator_id=annotator_id,
-            item=item,
-            pre_annotation=pre_annotation,
-            kind=kind,
-            now=now,
-            ordinal=plan.ordinal,
-            secret_version=plan.secret_version,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(_PLAN_ADVANCE_SQL, [plan.ordinal + 1, task.pk, plan.pk])
-        return task
     values, params = task_new(
         project=project,
         annotator_id=annotator_id,
@@ -254,11 +239,17 @@ def _task_create_and_advance(
         secret_version=plan.secret_version,
     )
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_AND_ADVANCE_SQL, [*params, plan.ordinal + 1, plan.pk])
-        row = cursor.fetchone()
-    if row is None:  # the plan row is locked by this transaction: it cannot have gone
-        raise IntegrityError("the dispatch plan is gone")
-    return task_made(pk=row[0], values=values, project=project, item=item)
+        if connection.vendor == "postgresql":
+            cursor.execute(_INSERT_AND_ADVANCE_SQL, [*params, plan.ordinal + 1, plan.pk])
+            row = cursor.fetchone()
+            if row is None:  # the plan row is locked by this transaction: it cannot have gone
+                raise IntegrityError("the dispatch plan is gone")
+            task_id = row[0]
+        else:  # SQLite cannot put an INSERT in a CTE
+            cursor.execute(TASK_INSERT_SQL, params)
+            task_id = cursor.fetchone()[0]
+            cursor.execute(_PLAN_ADVANCE_SQL, [plan.ordinal + 1, task_id, plan.pk])
+    return task_made(pk=task_id, values=values, project=project, item=item)
 
 
 def _plan_and_open_task(project: Project, annotator_id: int) -> tuple[DispatchPlan, Task | None]:

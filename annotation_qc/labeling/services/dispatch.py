@@ -209,24 +209,26 @@ def task_new(
 ) -> tuple[list[Any], list[Any]]:
     """A new task's values (in :data:`TASK_INSERT_SQL`'s column order) and their write parameters.
 
-    :func:`task_create` inserts them; the dispatch pipeline may insert them in a statement of its own
-    and build the task with :func:`task_made`.
+    The dispatch pipeline inserts them (with :data:`TASK_INSERT_SQL`, or in a statement of its own)
+    and builds the task with :func:`task_made`.
     """
-    values = [
-        project.pk,
-        item.pk,
-        annotator_id,
-        public_token(),
-        kind,
-        ordinal,
-        secret_version,
-        pre_annotation,
-        Task.Status.ASSIGNED,
-        now,
-        now + timedelta(seconds=project.lease_seconds),
-        None,
-        "",
-    ]
+    by_column = {
+        "project_id": project.pk,
+        "item_id": item.pk,
+        "annotator_id": annotator_id,
+        "public_id": public_token(),
+        "kind": kind,
+        "ordinal": ordinal,
+        "secret_version": secret_version,
+        "pre_annotation": pre_annotation,
+        "status": Task.Status.ASSIGNED,
+        "served_at": now,
+        "lease_expires_at": now + timedelta(seconds=project.lease_seconds),
+        "finished_at": None,
+        "skip_reason": "",
+    }
+    # A column added to Task and not given here fails loudly (KeyError), not silently out of place.
+    values = [by_column[name] for name in _NEW_TASK.attnames]
     return values, _NEW_TASK.params(values, connection.alias)
 
 
@@ -236,33 +238,6 @@ def task_made(*, pk: int, values: list[Any], project: Project, item: Item) -> Ta
     task.project = project
     task.item = item
     return task
-
-
-def task_create(
-    *,
-    project: Project,
-    annotator_id: int,
-    item: Item,
-    pre_annotation: Any,
-    kind: str,
-    now: datetime,
-    ordinal: int = 0,
-    secret_version: int = 0,
-) -> Task:
-    values, params = task_new(
-        project=project,
-        annotator_id=annotator_id,
-        item=item,
-        pre_annotation=pre_annotation,
-        kind=kind,
-        now=now,
-        ordinal=ordinal,
-        secret_version=secret_version,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(TASK_INSERT_SQL, params)
-        pk = cursor.fetchone()[0]
-    return task_made(pk=pk, values=values, project=project, item=item)
 
 
 @transaction.atomic

@@ -49,7 +49,7 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
-from _setup import django_setup, fresh_database
+from _setup import django_setup, fresh_database, scratch_dir
 
 FEATURES = 64
 REFERENCE = 20_000
@@ -615,7 +615,7 @@ def main() -> None:
     django_setup(fresh_database(args.database, f"bench_data_health_{args.part}{args.name}"))
     from django.conf import settings
 
-    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-data-health-")
+    settings.MEDIA_ROOT = str(scratch_dir("bench-data-health-"))
     parts = {
         "import": lambda: run_import(
             args.images, order, as_photos=args.photos, pool=args.pool, cache=args.cache, workers=args.workers

@@ -9,7 +9,7 @@ annotation each, no benchmarks) and one annotator with an API token, and starts 
 the floor endpoint (``bench/floor_site``: token look-up + one ``SELECT ... FOR UPDATE SKIP LOCKED``
 + one INSERT in a transaction) beside the real API, a Celery worker (one process) that prepares each
 next task off the request as in production (``--no-celery``: none, so every next-task prepares
-inline), and Redis (``--redis`` or ``AQC_BENCH_REDIS``, default DB 3, flushed first) as the shared
+inline), and Redis (``--redis`` or ``AQC_BENCH_REDIS``, default DB 3, flushed first and last) as the shared
 cache and broker; ``--database`` (or ``AQC_BENCH_DATABASE``) names the PostgreSQL database. Then, in
 ``--rounds`` interleaved rounds (floor first in even rounds, the annotator loop first in odd ones),
 one client makes ``--calls`` floor calls and ``--calls`` loops of next-task + submit, one request at
@@ -240,6 +240,7 @@ def main() -> None:
         connections.close_all()
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        flush_redis(args.redis)  # the run's cache entries and queue leftovers go with its database
     latency = {name: percentiles(values) for name, values in timings.items() if values}
     floor_p50 = latency["floor"]["p50"]
     with open("/proc/loadavg") as handle:
